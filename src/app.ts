@@ -1,0 +1,107 @@
+/**
+ * createApp(): the HTTP application. Middleware order matters and is the contract of API.md:
+ * request id → log → security headers → (CORS) → auth on protected routes → body rules → validation.
+ * No business logic here.
+ */
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { cors } from 'hono/cors';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import { LoginThrottle } from './domain/accounts/login-throttle.js';
+import type { Deps } from './domain/context.js';
+import type { TokenService } from './auth/tokens.js';
+import { type AppBindings, createRouter } from './http/app-types.js';
+import { authRouter } from './http/auth/auth.index.js';
+import { branchesRouter } from './http/branches/branches.index.js';
+import { chatsRouter } from './http/chats/chats.index.js';
+import { errorToResponse, problemResponse } from './http/errors.js';
+import { messagesRouter } from './http/messages/messages.index.js';
+import { requireAuth } from './http/middleware/auth.js';
+import { limitBody, requireJsonBody } from './http/middleware/json-body.js';
+import { requestLog } from './http/middleware/request-log.js';
+import { docsPage, opsRouter } from './http/ops/ops.routes.js';
+import type { Logger } from './logger.js';
+import { translateStoreError } from './stores/errors.js';
+
+export interface AppOptions {
+  deps: Deps;
+  tokens: TokenService;
+  log: Logger;
+  corsOrigins?: string[];
+  login?: { maxFailures: number; windowSeconds: number };
+}
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._~:-]{1,128}$/;
+
+export const OPENAPI_INFO = {
+  openapi: '3.1.0',
+  info: {
+    title: 'branchat',
+    version: '1.0.0',
+    description:
+      'A chat backend where any conversation can branch from any message. Errors are RFC 9457 problem details; ' +
+      'every response carries X-Request-Id.',
+  },
+};
+
+export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
+  const app = createRouter();
+  const throttle = new LoginThrottle(options.login?.maxFailures ?? 10, options.login?.windowSeconds ?? 900);
+
+  app.use(
+    requestId({
+      headerName: 'X-Request-Id',
+      generator: (c) => {
+        const given = c.req.header('X-Request-Id');
+        return given && REQUEST_ID_RE.test(given) ? given : crypto.randomUUID();
+      },
+    }),
+  );
+  app.use(requestLog(options.log));
+  app.use(secureHeaders({ crossOriginResourcePolicy: 'same-origin' }));
+  if (options.corsOrigins && options.corsOrigins.length > 0) {
+    const allowed = new Set(options.corsOrigins);
+    app.use(
+      cors({
+        origin: (origin) => (allowed.has(origin) ? origin : null),
+        allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key', 'X-Request-Id'],
+        exposeHeaders: ['ETag', 'X-Request-Id', 'Retry-After'],
+        maxAge: 600,
+      }),
+    );
+  }
+  app.use(async (c, next) => {
+    c.set('deps', options.deps);
+    c.set('tokens', options.tokens);
+    c.set('throttle', throttle);
+    await next();
+  });
+
+  const auth = requireAuth();
+  for (const prefix of ['/api/v1/chats/*', '/api/v1/messages/*', '/api/v1/branches/*']) app.use(prefix, auth);
+  app.use('/api/v1/*', limitBody(), requireJsonBody());
+
+  app.route('/', opsRouter);
+  app.route('/', authRouter);
+  app.route('/', chatsRouter);
+  app.route('/', messagesRouter);
+  app.route('/', branchesRouter);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'From register or login.',
+  });
+  app.doc31('/openapi.json', OPENAPI_INFO);
+  app.get('/docs', docsPage());
+
+  app.notFound((c) => problemResponse(c, 404, `No route for ${c.req.method} ${c.req.path}`));
+  app.onError((err, c) => errorToResponse(c, err, (e) => translateStoreError(e, 'database')));
+  return app;
+}
+
+/** The OpenAPI document as served at /openapi.json. */
+export function openApiDocument(app: OpenAPIHono<AppBindings>) {
+  return app.getOpenAPI31Document(OPENAPI_INFO);
+}

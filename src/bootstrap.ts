@@ -1,0 +1,78 @@
+/**
+ * Composition root: builds the long-lived things (database, ORM, stores, services) once, from config.
+ * Used by the server process and by the integration tests, so both run the same wiring.
+ */
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { v7 as uuidv7 } from 'uuid';
+import { BunPasswordHasher } from './auth/password.js';
+import { resolveJwtSecret } from './auth/secret.js';
+import { TokenService } from './auth/tokens.js';
+import type { Config } from './config.js';
+import type { Deps } from './domain/context.js';
+import type { ContentStore } from './domain/ports.js';
+import type { Logger } from './logger.js';
+import { LocalResponder } from './responders/local.responder.js';
+import { MongoContentStore } from './stores/content/mongo-content.store.js';
+import { PostgresContentStore } from './stores/content/postgres-content.store.js';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from './stores/embedded-postgres.js';
+import { PostgresMetadataStore } from './stores/metadata/postgres-metadata.store.js';
+import { migrate, openPostgres } from './stores/postgres.js';
+
+export interface Services {
+  deps: Deps;
+  tokens: TokenService;
+  orm: MikroORM;
+  close(): Promise<void>;
+}
+
+export async function openServices(config: Config, log: Logger): Promise<Services> {
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const fn of closers.reverse()) {
+      await fn().catch((e) => log.warn({ err: e }, 'error while closing'));
+    }
+  };
+  try {
+    const secret = resolveJwtSecret(config, log);
+
+    let url = config.DATABASE_URL;
+    if (!url) {
+      const embedded: EmbeddedDatabase = await startEmbeddedPostgres({
+        dataDir: config.DATA_DIR,
+        port: config.EMBEDDED_PG_PORT,
+        log,
+      });
+      closers.push(() => embedded.stop());
+      url = embedded.url;
+    }
+
+    const orm = await openPostgres({ url, poolMax: config.DB_POOL_MAX });
+    closers.push(() => orm.close());
+    const applied = await migrate(orm);
+    if (applied.length > 0) log.info({ applied }, 'migrations applied');
+
+    let content: ContentStore;
+    if (config.MONGO_URL) {
+      const mongo = await MongoContentStore.connect({ url: config.MONGO_URL, dbName: config.MONGO_DB, poolMax: config.DB_POOL_MAX });
+      closers.push(() => mongo.close());
+      content = mongo;
+    } else {
+      content = new PostgresContentStore(orm);
+    }
+    log.info({ metadata: config.DATABASE_URL ? 'postgresql' : 'embedded-postgresql', content: content.name }, 'stores ready');
+
+    const clock = () => new Date();
+    const deps: Deps = {
+      meta: new PostgresMetadataStore(orm, clock),
+      content,
+      responder: new LocalResponder(),
+      hasher: new BunPasswordHasher(),
+      clock,
+      newId: () => uuidv7(),
+    };
+    return { deps, tokens: new TokenService(secret, config.JWT_TTL_SECONDS), orm, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}

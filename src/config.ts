@@ -1,0 +1,58 @@
+/**
+ * Environment → typed configuration, in one place. Everything has an embedded default so that
+ * `npm start` works on a machine with nothing but Node and npm.
+ */
+import { z } from 'zod';
+
+const optionalUrl = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const int = (def: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+
+const ConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: int(3000, 0, 65535),
+  /** PostgreSQL for metadata (and content when MONGO_URL is unset). Unset → embedded PostgreSQL. */
+  DATABASE_URL: optionalUrl,
+  /** MongoDB for message content. Unset → content lives in PostgreSQL. */
+  MONGO_URL: optionalUrl,
+  MONGO_DB: z.string().default('branchat'),
+  /** Redis for the shared cache. Unset → in-process cache. */
+  REDIS_URL: optionalUrl,
+  JWT_SECRET: optionalUrl,
+  JWT_TTL_SECONDS: int(86_400, 60, 31_536_000),
+  /** Where the embedded defaults keep their state (embedded PostgreSQL, the development JWT secret). */
+  DATA_DIR: z.string().default('./.data'),
+  EMBEDDED_PG_PORT: int(54329, 1, 65535),
+  DB_POOL_MAX: int(10, 1, 200),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Comma-separated list of allowed CORS origins. Empty → no CORS headers at all. */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  LOGIN_MAX_FAILURES: int(10, 1, 10_000),
+  LOGIN_WINDOW_SECONDS: int(900, 1, 86_400),
+  SHUTDOWN_GRACE_MS: int(10_000, 0, 600_000),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return parsed.data;
+}

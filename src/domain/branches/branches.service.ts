@@ -1,0 +1,94 @@
+/** Branching: fork after any visible pair, read the tree, switch the active chat. */
+import type { Ctx } from '../context.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import { resolveFork } from '../history.js';
+import type { ChatRecord } from '../model.js';
+import { type PairView, requireChat } from '../chats/chats.service.js';
+import { pairWriter, resolveResponse } from '../messages/messages.service.js';
+
+export const NAME_MAX = 200;
+const BRANCH_SUFFIX = ' (branch)';
+
+export function defaultBranchName(sourceName: string): string {
+  return sourceName.slice(0, NAME_MAX - BRANCH_SUFFIX.length) + BRANCH_SUFFIX;
+}
+
+export interface CreateBranchInput {
+  chatId: string;
+  responseId: string;
+  name?: string;
+  question?: string;
+  response?: string;
+  activate?: boolean;
+}
+
+export async function createBranch(ctx: Ctx, input: CreateBranchInput): Promise<{ chat: ChatRecord; pair: PairView | null }> {
+  if (input.response !== undefined && input.question === undefined) {
+    throw new ValidationError('response needs a question', [{ path: 'response', message: 'response without question' }]);
+  }
+  const source = await requireChat(ctx, input.chatId);
+  const loc = await ctx.deps.content.locate(ctx.accountId, input.responseId);
+  const fork = loc ? resolveFork(source, loc) : null;
+  if (!fork) throw new NotFoundError(`Pair ${input.responseId} is not in the history of chat ${source.chatId}`);
+
+  const now = ctx.deps.clock();
+  const branch: ChatRecord = {
+    chatId: ctx.deps.newId(),
+    accountId: ctx.accountId,
+    rootChatId: source.rootChatId,
+    parentChatId: fork.parentChatId,
+    forkResponseId: input.responseId,
+    chatType: 'branch',
+    name: input.name ?? defaultBranchName(source.name),
+    createdAt: now,
+    updatedAt: now,
+    active: false,
+    ancestorIds: fork.ancestorIds,
+    ancestorLimits: fork.ancestorLimits,
+    ownCount: 0,
+  };
+
+  const activate = input.activate ?? true;
+  if (input.question === undefined) {
+    const chat = await ctx.deps.meta.createBranch(branch, { activate });
+    return { chat, pair: null };
+  }
+  const response = await resolveResponse(ctx, branch.chatId, { question: input.question, response: input.response });
+  const writer = pairWriter(ctx, { question: input.question, response, responseId: ctx.deps.newId() });
+  const chat = await ctx.deps.meta.createBranch(branch, { activate, writeFirst: writer.write });
+  return { chat, pair: writer.result() };
+}
+
+export interface TreeNode {
+  chat: ChatRecord;
+  children: TreeNode[];
+}
+
+export async function getBranches(
+  ctx: Ctx,
+  input: { chatId: string },
+): Promise<{ rootChatId: string; activeChatId: string; count: number; tree: TreeNode }> {
+  const chat = await requireChat(ctx, input.chatId);
+  const chats = await ctx.deps.meta.listTree(ctx.accountId, chat.rootChatId);
+  return { rootChatId: chat.rootChatId, ...buildTree(chats) };
+}
+
+/** Builds the tree from a tree's live chats (oldest first, so children come out oldest first). */
+export function buildTree(chats: ChatRecord[]): { activeChatId: string; count: number; tree: TreeNode } {
+  const nodes = new Map<string, TreeNode>();
+  for (const c of chats) nodes.set(c.chatId, { chat: c, children: [] });
+  let root: TreeNode | undefined;
+  let activeChatId: string | undefined;
+  for (const c of chats) {
+    const node = nodes.get(c.chatId) as TreeNode;
+    if (c.active) activeChatId = c.chatId;
+    if (c.parentChatId === null) root = node;
+    else nodes.get(c.parentChatId)?.children.push(node);
+  }
+  if (!root || !activeChatId) throw new Error('conversation tree without a root or an active chat');
+  return { activeChatId, count: chats.length, tree: root };
+}
+
+export async function setActiveBranch(ctx: Ctx, input: { chatId: string }) {
+  return ctx.deps.meta.setActive(ctx.accountId, input.chatId);
+}

@@ -1,0 +1,154 @@
+/** Chat management: create, read a page of history, rename, delete, list conversations. */
+import { createHash } from 'node:crypto';
+import type { Ctx } from '../context.js';
+import { NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js';
+import { historyLength, type PageCursor, pageWindow, positionOf, rangesFor, segmentsOf } from '../history.js';
+import { type ChatRecord, type ConversationSummary, messageCount, type PairRecord } from '../model.js';
+import type { ListCursor } from '../ports.js';
+
+export interface PairView extends PairRecord {
+  branches: string[];
+}
+
+export interface ChatPage {
+  chat: ChatRecord;
+  pairs: PairView[];
+  hasMoreBefore: boolean;
+  hasMoreAfter: boolean;
+}
+
+export async function requireChat(ctx: Ctx, chatId: string): Promise<ChatRecord> {
+  const chat = await ctx.deps.meta.getChat(ctx.accountId, chatId);
+  if (!chat) throw new NotFoundError(`Chat ${chatId} not found`);
+  return chat;
+}
+
+/** A strong validator of the chat's representation: it changes whenever any field of the Chat object does. */
+export function chatEtag(chat: ChatRecord): string {
+  const h = createHash('sha256');
+  h.update(
+    JSON.stringify([chat.chatId, chat.name, chat.updatedAt.getTime(), chat.active, messageCount(chat)]),
+  );
+  return h.digest('base64url').slice(0, 22);
+}
+
+export async function createChat(ctx: Ctx, input: { name: string }): Promise<ChatRecord> {
+  const now = ctx.deps.clock();
+  const chatId = ctx.deps.newId();
+  return ctx.deps.meta.createConversation({
+    chatId,
+    accountId: ctx.accountId,
+    rootChatId: chatId,
+    parentChatId: null,
+    forkResponseId: null,
+    chatType: 'main',
+    name: input.name,
+    createdAt: now,
+    updatedAt: now,
+    active: true,
+    ancestorIds: [],
+    ancestorLimits: [],
+    ownCount: 0,
+  });
+}
+
+export type GetChatCursor = { after: string } | { before: string } | { beforeEnd: true } | null;
+
+export async function getChat(
+  ctx: Ctx,
+  input: { chatId: string; limit: number; cursor: GetChatCursor },
+): Promise<ChatPage> {
+  const chat = await requireChat(ctx, input.chatId);
+  const segments = segmentsOf(chat);
+  const total = historyLength(segments);
+
+  let cursor: PageCursor = { kind: 'first' };
+  if (input.cursor && 'beforeEnd' in input.cursor) cursor = { kind: 'end' };
+  else if (input.cursor) {
+    const responseId = 'after' in input.cursor ? input.cursor.after : input.cursor.before;
+    const loc = await ctx.deps.content.locate(ctx.accountId, responseId);
+    const position = loc ? positionOf(segments, loc) : null;
+    if (position === null) throw new NotFoundError(`Pair ${responseId} is not in the history of chat ${chat.chatId}`);
+    cursor = 'after' in input.cursor ? { kind: 'after', position } : { kind: 'before', position };
+  }
+
+  const { from, to } = pageWindow(total, cursor, input.limit);
+  const pairs = from <= to ? await readWindow(ctx, segments, from, to) : [];
+  const hasMoreBefore = from <= to ? from > 1 : cursor.kind === 'after' || cursor.kind === 'end' ? total > 0 : false;
+  const hasMoreAfter = from <= to ? to < total : cursor.kind === 'before' ? total > 0 : false;
+  return { chat, pairs, hasMoreBefore, hasMoreAfter };
+}
+
+async function readWindow(ctx: Ctx, segments: ReturnType<typeof segmentsOf>, from: number, to: number): Promise<PairView[]> {
+  const ranges = rangesFor(segments, from, to);
+  const pairs = await ctx.deps.content.readRanges(ctx.accountId, ranges);
+  const expected = to - from + 1;
+  if (pairs.length !== expected) {
+    // Metadata says these positions exist; content must have them (it is written before metadata commits).
+    throw new Error(`content store returned ${pairs.length} pairs for ${expected} positions`);
+  }
+  const branches = await ctx.deps.meta.branchesAfter(
+    ctx.accountId,
+    pairs.map((p) => p.responseId),
+  );
+  return pairs.map((p) => ({ ...p, branches: branches.get(p.responseId) ?? [] }));
+}
+
+export async function updateChat(
+  ctx: Ctx,
+  input: { chatId: string; name: string; ifMatch?: string[] },
+): Promise<ChatRecord> {
+  return ctx.deps.meta.rename(ctx.accountId, input.chatId, input.name, ctx.deps.clock(), (current) => {
+    if (!input.ifMatch) return;
+    const tag = chatEtag(current);
+    if (!input.ifMatch.includes('*') && !input.ifMatch.includes(tag)) {
+      throw new PreconditionFailedError('The chat changed since the ETag given in If-Match was issued');
+    }
+  });
+}
+
+export async function deleteChat(ctx: Ctx, input: { chatId: string }): Promise<string[]> {
+  return ctx.deps.meta.softDeleteSubtree(ctx.accountId, input.chatId);
+}
+
+export function encodeListCursor(c: ListCursor): string {
+  return Buffer.from(JSON.stringify([c.lastActivityAt.getTime(), c.chatId])).toString('base64url');
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function decodeListCursor(raw: string): ListCursor {
+  const bad = () => new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'not a cursor issued by list-chats' }]);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== 2 ||
+    typeof parsed[0] !== 'number' ||
+    !Number.isSafeInteger(parsed[0]) ||
+    typeof parsed[1] !== 'string' ||
+    !UUID_RE.test(parsed[1])
+  ) {
+    throw bad();
+  }
+  return { lastActivityAt: new Date(parsed[0]), chatId: parsed[1].toLowerCase() };
+}
+
+export async function listChats(
+  ctx: Ctx,
+  input: { limit: number; cursor?: string },
+): Promise<{ conversations: ConversationSummary[]; nextCursor: string | null }> {
+  const cursor = input.cursor === undefined ? null : decodeListCursor(input.cursor);
+  const rows = await ctx.deps.meta.listConversations(ctx.accountId, input.limit + 1, cursor);
+  const page = rows.slice(0, input.limit);
+  const last = page[page.length - 1];
+  const nextCursor =
+    rows.length > input.limit && last
+      ? encodeListCursor({ lastActivityAt: last.lastActivityAt, chatId: last.root.chatId })
+      : null;
+  return { conversations: page, nextCursor };
+}

@@ -1,0 +1,63 @@
+/**
+ * The domain's own error vocabulary. Services throw these; the transport maps each to a status and an
+ * RFC 9457 body in exactly one place (src/http/errors.ts). Nothing here knows about HTTP.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly kind: string;
+}
+
+/** The resource does not exist, is soft-deleted, or belongs to another account (never distinguished). */
+export class NotFoundError extends DomainError {
+  readonly kind = 'not_found';
+}
+
+export class ConflictError extends DomainError {
+  readonly kind = 'conflict';
+}
+
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+export class ValidationError extends DomainError {
+  readonly kind = 'validation';
+  constructor(
+    message: string,
+    readonly issues: FieldIssue[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** Credentials or token rejected. */
+export class UnauthenticatedError extends DomainError {
+  readonly kind = 'unauthenticated';
+}
+
+/** A conditional write whose precondition (ETag) no longer holds. */
+export class PreconditionFailedError extends DomainError {
+  readonly kind = 'precondition_failed';
+}
+
+export class RateLimitedError extends DomainError {
+  readonly kind = 'rate_limited';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A backing store is unreachable; the caller may retry later. */
+export class UnavailableError extends DomainError {
+  readonly kind = 'unavailable';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 5,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The domain's records. A chat is a node of a conversation tree; its visible history is the chain of
+ * its ancestors' prefixes followed by its own pairs (see history.ts).
+ */
+export type ChatType = 'main' | 'branch';
+
+export interface ChatRecord {
+  chatId: string;
+  accountId: string;
+  rootChatId: string;
+  parentChatId: string | null;
+  /** The pair of the parent after which this branch forks (stored in the parent). */
+  forkResponseId: string | null;
+  chatType: ChatType;
+  name: string;
+  createdAt: Date;
+  updatedAt: Date;
+  active: boolean;
+  /** Ancestors from the root down to the parent. Immutable: branches never move. */
+  ancestorIds: string[];
+  /** For each ancestor, how many of its own pairs are visible here (the last one is the fork seq). */
+  ancestorLimits: number[];
+  /** Number of this chat's own pairs. */
+  ownCount: number;
+}
+
+export interface PairRecord {
+  responseId: string;
+  /** The chat that stores the pair. */
+  chatId: string;
+  accountId: string;
+  /** 1-based position among the storing chat's own pairs. */
+  seq: number;
+  question: string;
+  response: string;
+  type: 'text';
+  timestamp: Date;
+}
+
+export interface PairLocation {
+  chatId: string;
+  seq: number;
+}
+
+export interface AccountRecord {
+  accountId: string;
+  email: string;
+  passwordHash: string;
+  createdAt: Date;
+}
+
+export interface ConversationSummary {
+  root: ChatRecord;
+  activeChatId: string;
+  branchCount: number;
+  lastActivityAt: Date;
+}
+
+export function baseCount(chat: Pick<ChatRecord, 'ancestorLimits'>): number {
+  let n = 0;
+  for (const l of chat.ancestorLimits) n += l;
+  return n;
+}
+
+export function messageCount(chat: Pick<ChatRecord, 'ancestorLimits' | 'ownCount'>): number {
+  return baseCount(chat) + chat.ownCount;
+}

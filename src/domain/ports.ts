@@ -1,0 +1,85 @@
+/**
+ * What the domain needs from the outside world. Adapters live in src/stores (PostgreSQL, MongoDB)
+ * and tests/support (in-memory, unit tests only).
+ */
+import type { AccountRecord, ChatRecord, ConversationSummary, PairLocation, PairRecord } from './model.js';
+import type { SeqRange } from './history.js';
+
+export interface AppendSlot {
+  chat: ChatRecord;
+  seq: number;
+  now: Date;
+}
+
+export interface ListCursor {
+  lastActivityAt: Date;
+  chatId: string;
+}
+
+/**
+ * Metadata: accounts, chats and conversation trees (PostgreSQL). Every method that changes a tree
+ * runs in one transaction holding that tree's conversation row lock, so tree invariants (exactly one
+ * active chat, live parents, counters) cannot be broken by concurrent calls.
+ */
+export interface MetadataStore {
+  createAccount(account: AccountRecord): Promise<void>;
+  findAccountByEmail(email: string): Promise<AccountRecord | null>;
+  accountExists(accountId: string): Promise<boolean>;
+
+  /** Inserts a root chat and its conversation row. */
+  createConversation(root: ChatRecord): Promise<ChatRecord>;
+  /** A live chat of the account, or null. */
+  getChat(accountId: string, chatId: string): Promise<ChatRecord | null>;
+  /** Live chats of a tree, oldest first. */
+  listTree(accountId: string, rootChatId: string): Promise<ChatRecord[]>;
+  listConversations(accountId: string, limit: number, cursor: ListCursor | null): Promise<ConversationSummary[]>;
+
+  /**
+   * Reserves the next seq of a live chat and runs `write` (the content write) while holding the lock;
+   * the new own_count commits only if `write` succeeds. Returns the updated chat.
+   */
+  appendPair(accountId: string, chatId: string, write: (slot: AppendSlot) => Promise<void>): Promise<AppendSlot>;
+  /**
+   * Inserts a branch if its parent is still live; optionally activates it and writes its first pair
+   * (seq 1) in the same transaction.
+   */
+  createBranch(
+    branch: ChatRecord,
+    options: { activate: boolean; writeFirst?: (slot: AppendSlot) => Promise<void> },
+  ): Promise<ChatRecord>;
+  setActive(accountId: string, chatId: string): Promise<{ rootChatId: string; activeChatId: string }>;
+  /** Soft-deletes a live chat and its subtree; returns the ids deleted. */
+  softDeleteSubtree(accountId: string, chatId: string): Promise<string[]>;
+  /** Renames a live chat; `check` runs on the locked current row and may throw to abort. */
+  rename(accountId: string, chatId: string, name: string, now: Date, check: (current: ChatRecord) => void): Promise<ChatRecord>;
+
+  /** Live branches forking right after each of these pairs, oldest first. */
+  branchesAfter(accountId: string, responseIds: string[]): Promise<Map<string, string[]>>;
+
+  ping(): Promise<void>;
+}
+
+/** Message content (MongoDB in production, PostgreSQL in the embedded default). */
+export interface ContentStore {
+  readonly name: string;
+  /**
+   * Stores a pair at (chat_id, seq). Idempotent per (chat_id, seq): an earlier write at the same slot
+   * whose metadata never committed is replaced.
+   */
+  append(pair: PairRecord): Promise<void>;
+  /** Pairs of the given ranges, in the order of the ranges and ascending seq within each. */
+  readRanges(accountId: string, ranges: SeqRange[]): Promise<PairRecord[]>;
+  /** Where a pair is stored, or null. */
+  locate(accountId: string, responseId: string): Promise<PairLocation | null>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Responder {
+  respond(input: { chatId: string; question: string }): Promise<string>;
+}
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(password: string, hash: string): Promise<boolean>;
+}

@@ -1,0 +1,38 @@
+import { OpenAPIHono, type RouteConfig, type RouteHandler } from '@hono/zod-openapi';
+import type { TokenService } from '../auth/tokens.js';
+import type { LoginThrottle } from '../domain/accounts/login-throttle.js';
+import type { Ctx, Deps } from '../domain/context.js';
+import type { Logger } from '../logger.js';
+import { problemResponse, zodIssues } from './errors.js';
+
+/** The one typed bindings type for `c.var`. */
+export interface AppBindings {
+  Variables: {
+    requestId: string;
+    log: Logger;
+    deps: Deps;
+    tokens: TokenService;
+    throttle: LoginThrottle;
+    /** Set by the auth middleware on protected routes. */
+    accountId: string;
+  };
+}
+
+export type AppRouteHandler<R extends RouteConfig> = RouteHandler<R, AppBindings>;
+
+/** A router whose validation failures answer 422 problem+json with field errors. */
+export function createRouter(): OpenAPIHono<AppBindings> {
+  return new OpenAPIHono<AppBindings>({
+    strict: true,
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        return problemResponse(c, 422, 'The request does not match the schema', { issues: zodIssues(result.error) });
+      }
+    },
+  });
+}
+
+/** The service context of an authenticated request. */
+export function ctxOf(c: { var: AppBindings['Variables'] }): Ctx {
+  return { deps: c.var.deps, accountId: c.var.accountId };
+}

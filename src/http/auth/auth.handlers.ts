@@ -1,0 +1,30 @@
+import type { Context } from 'hono';
+import { getConnInfo } from 'hono/bun';
+import * as accounts from '../../domain/accounts/accounts.service.js';
+import type { AppBindings, AppRouteHandler } from '../app-types.js';
+import type { LoginRoute, RegisterRoute } from './auth.routes.js';
+
+function clientAddress(c: Context<AppBindings>): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown'; // in-process requests (tests) have no socket
+  }
+}
+
+async function tokenBody(c: Context<AppBindings>, accountId: string) {
+  const tokens = c.var.tokens;
+  return { account_id: accountId, token: await tokens.issue(accountId), token_type: 'Bearer' as const, expires_in: tokens.ttlSeconds };
+}
+
+export const register: AppRouteHandler<RegisterRoute> = async (c) => {
+  const body = c.req.valid('json');
+  const account = await accounts.register(c.var.deps, body);
+  return c.json(await tokenBody(c, account.accountId), 201);
+};
+
+export const login: AppRouteHandler<LoginRoute> = async (c) => {
+  const body = c.req.valid('json');
+  const account = await accounts.login(c.var.deps, c.var.throttle, { ...body, client: clientAddress(c) });
+  return c.json(await tokenBody(c, account.accountId), 200);
+};

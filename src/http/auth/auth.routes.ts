@@ -1,0 +1,60 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { errors } from '../errors.js';
+
+const tags = ['Auth'];
+
+const Credentials = z
+  .strictObject({
+    email: z.email().max(254).openapi({ example: 'ada@example.com' }),
+    password: z.string().min(8).max(128).openapi({ example: 'correct horse battery staple' }),
+  })
+  .openapi('Credentials');
+
+const LoginCredentials = z
+  .strictObject({
+    email: z.string().min(1).max(254).openapi({ example: 'ada@example.com' }),
+    password: z.string().min(1).max(128),
+  })
+  .openapi('LoginCredentials');
+
+export const TokenSchema = z
+  .object({
+    account_id: z.uuid(),
+    token: z.string().openapi({ description: 'HS256 JWT; send as `Authorization: Bearer <token>`.' }),
+    token_type: z.literal('Bearer'),
+    expires_in: z.number().int().openapi({ description: 'Seconds until the token expires.' }),
+  })
+  .openapi('Token');
+
+export const register = createRoute({
+  operationId: 'register',
+  method: 'post',
+  path: '/api/v1/auth/register',
+  tags,
+  summary: 'Create an account and get a token',
+  description: 'Emails are case-insensitive (stored lowercased). Passwords are stored as argon2id hashes.',
+  request: { body: { required: true, content: { 'application/json': { schema: Credentials } } } },
+  responses: {
+    201: { description: 'The new account and a token', content: { 'application/json': { schema: TokenSchema } } },
+    ...errors(400, 409, 413, 415, 422, 500, 503),
+  },
+});
+
+export const login = createRoute({
+  operationId: 'login',
+  method: 'post',
+  path: '/api/v1/auth/login',
+  tags,
+  summary: 'Exchange email and password for a token',
+  description:
+    'A wrong email and a wrong password get the same 401. Repeated failures per email and per client address ' +
+    'answer 429 with Retry-After until the window passes.',
+  request: { body: { required: true, content: { 'application/json': { schema: LoginCredentials } } } },
+  responses: {
+    200: { description: 'A token', content: { 'application/json': { schema: TokenSchema } } },
+    ...errors(400, 401, 413, 415, 422, 429, 500, 503),
+  },
+});
+
+export type RegisterRoute = typeof register;
+export type LoginRoute = typeof login;

@@ -1,0 +1,58 @@
+import * as branches from '../../domain/branches/branches.service.js';
+import { messageCount } from '../../domain/model.js';
+import { type AppRouteHandler, ctxOf } from '../app-types.js';
+import { chatJson, pairJson } from '../schemas.js';
+import type { CreateBranchRoute, GetBranchesRoute, SetActiveBranchRoute } from './branches.routes.js';
+
+export const createBranch: AppRouteHandler<CreateBranchRoute> = async (c) => {
+  const b = c.req.valid('json');
+  const result = await branches.createBranch(ctxOf(c), {
+    chatId: b.chat_id,
+    responseId: b.response_id,
+    name: b.name,
+    question: b.question,
+    response: b.response,
+    activate: b.activate,
+  });
+  return c.json({ chat: chatJson(result.chat), qa_pair: result.pair ? pairJson(result.pair) : null }, 201);
+};
+
+type NodeJson = {
+  chat_id: string;
+  name: string;
+  chat_type: 'main' | 'branch';
+  parent_chat_id: string | null;
+  fork_response_id: string | null;
+  active: boolean;
+  message_count: number;
+  created_at: string;
+  updated_at: string;
+  children: NodeJson[];
+};
+
+function nodeJson(n: branches.TreeNode): NodeJson {
+  return {
+    chat_id: n.chat.chatId,
+    name: n.chat.name,
+    chat_type: n.chat.chatType,
+    parent_chat_id: n.chat.parentChatId,
+    fork_response_id: n.chat.forkResponseId,
+    active: n.chat.active,
+    message_count: messageCount(n.chat),
+    created_at: n.chat.createdAt.toISOString(),
+    updated_at: n.chat.updatedAt.toISOString(),
+    children: n.children.map(nodeJson),
+  };
+}
+
+export const getBranches: AppRouteHandler<GetBranchesRoute> = async (c) => {
+  const { chat_id } = c.req.valid('query');
+  const t = await branches.getBranches(ctxOf(c), { chatId: chat_id });
+  return c.json({ root_chat_id: t.rootChatId, active_chat_id: t.activeChatId, count: t.count, tree: nodeJson(t.tree) }, 200);
+};
+
+export const setActiveBranch: AppRouteHandler<SetActiveBranchRoute> = async (c) => {
+  const { chat_id } = c.req.valid('json');
+  const r = await branches.setActiveBranch(ctxOf(c), { chatId: chat_id });
+  return c.json({ root_chat_id: r.rootChatId, active_chat_id: r.activeChatId }, 200);
+};

@@ -1,0 +1,8 @@
+import { createRouter } from '../app-types.js';
+import * as handlers from './branches.handlers.js';
+import * as routes from './branches.routes.js';
+
+export const branchesRouter = createRouter()
+  .openapi(routes.createBranch, handlers.createBranch)
+  .openapi(routes.getBranches, handlers.getBranches)
+  .openapi(routes.setActiveBranch, handlers.setActiveBranch);

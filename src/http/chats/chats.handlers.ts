@@ -1,0 +1,75 @@
+import * as chats from '../../domain/chats/chats.service.js';
+import { type AppRouteHandler, ctxOf } from '../app-types.js';
+import { chatJson, pairJson } from '../schemas.js';
+import type { CreateChatRoute, DeleteChatRoute, GetChatRoute, ListChatsRoute, UpdateChatRoute } from './chats.routes.js';
+
+export const quoteEtag = (tag: string) => `"${tag}"`;
+
+/** Parses an If-Match header into bare entity tags (`*` kept as is). */
+export function parseIfMatch(header: string | undefined): string[] | undefined {
+  if (header === undefined) return undefined;
+  return header
+    .split(',')
+    .map((t) => t.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1'))
+    .filter(Boolean);
+}
+
+export const createChat: AppRouteHandler<CreateChatRoute> = async (c) => {
+  const { name } = c.req.valid('json');
+  const chat = await chats.createChat(ctxOf(c), { name });
+  return c.json(chatJson(chat), 201);
+};
+
+export const getChat: AppRouteHandler<GetChatRoute> = async (c) => {
+  const q = c.req.valid('query');
+  const cursor: chats.GetChatCursor =
+    q.after !== undefined
+      ? { after: q.after }
+      : q.before === 'end'
+        ? { beforeEnd: true }
+        : q.before !== undefined
+          ? { before: q.before }
+          : null;
+  const page = await chats.getChat(ctxOf(c), { chatId: q.chat_id, limit: q.limit, cursor });
+  c.header('ETag', quoteEtag(chats.chatEtag(page.chat)));
+  return c.json(
+    {
+      chat: chatJson(page.chat),
+      qa_pairs: page.pairs.map(pairJson),
+      has_more_before: page.hasMoreBefore,
+      has_more_after: page.hasMoreAfter,
+    },
+    200,
+  );
+};
+
+export const updateChat: AppRouteHandler<UpdateChatRoute> = async (c) => {
+  const body = c.req.valid('json');
+  const ifMatch = parseIfMatch(c.req.valid('header')['if-match']);
+  const chat = await chats.updateChat(ctxOf(c), { chatId: body.chat_id, name: body.name, ifMatch });
+  c.header('ETag', quoteEtag(chats.chatEtag(chat)));
+  return c.json(chatJson(chat), 200);
+};
+
+export const deleteChat: AppRouteHandler<DeleteChatRoute> = async (c) => {
+  const { chat_id } = c.req.valid('query');
+  const deleted = await chats.deleteChat(ctxOf(c), { chatId: chat_id });
+  return c.json({ deleted_chat_ids: deleted }, 200);
+};
+
+export const listChats: AppRouteHandler<ListChatsRoute> = async (c) => {
+  const q = c.req.valid('query');
+  const result = await chats.listChats(ctxOf(c), { limit: q.limit, cursor: q.cursor });
+  return c.json(
+    {
+      chats: result.conversations.map((s) => ({
+        ...chatJson(s.root),
+        active_chat_id: s.activeChatId,
+        branch_count: s.branchCount,
+        last_activity_at: s.lastActivityAt.toISOString(),
+      })),
+      next_cursor: result.nextCursor,
+    },
+    200,
+  );
+};

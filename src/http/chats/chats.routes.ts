@@ -1,0 +1,167 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { errors } from '../errors.js';
+import { bearerSecurity, ChatName, ChatSchema, QAPairSchema, Uuid } from '../schemas.js';
+
+const tags = ['Chats'];
+
+export const createChat = createRoute({
+  operationId: 'createChat',
+  method: 'post',
+  path: '/api/v1/chats/create-chat',
+  tags,
+  summary: 'Create a conversation (its root chat)',
+  security: bearerSecurity,
+  request: {
+    body: {
+      required: true,
+      content: { 'application/json': { schema: z.strictObject({ name: ChatName }).openapi('CreateChatBody') } },
+    },
+  },
+  responses: {
+    201: { description: 'The new root chat (active, no messages)', content: { 'application/json': { schema: ChatSchema } } },
+    ...errors(400, 401, 413, 415, 422, 500, 503),
+  },
+});
+
+const Limit = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(1000)
+  .default(200)
+  .openapi({ type: 'integer', description: 'Page size, 1..1000 (out of range → 422).' });
+
+export const getChat = createRoute({
+  operationId: 'getChat',
+  method: 'get',
+  path: '/api/v1/chats/get-chat',
+  tags,
+  summary: 'A chat and one page of its visible history',
+  description:
+    'Pages are in ascending conversation order. No cursor: the first `limit` pairs. `after=R`: the pairs following R. ' +
+    '`before=R`: the pairs just preceding R. `before=end`: the last `limit` pairs. R must be in the chat’s visible history (else 404). ' +
+    'The response carries the chat’s `ETag` for `If-Match` on update-chat.',
+  security: bearerSecurity,
+  request: {
+    query: z
+      .strictObject({
+        chat_id: Uuid,
+        limit: Limit,
+        after: Uuid.optional().openapi({ description: 'A response_id of the visible history.' }),
+        before: z
+          .union([z.literal('end'), Uuid])
+          .optional()
+          .openapi({ description: 'A response_id of the visible history, or `end`.' }),
+      })
+      .refine((q) => !(q.after !== undefined && q.before !== undefined), {
+        message: 'use either after or before, not both',
+        path: ['before'],
+      }),
+  },
+  responses: {
+    200: {
+      description: 'The chat and a page of pairs',
+      headers: z.object({ ETag: z.string() }),
+      content: {
+        'application/json': {
+          schema: z
+            .object({
+              chat: ChatSchema,
+              qa_pairs: z.array(QAPairSchema),
+              has_more_before: z.boolean(),
+              has_more_after: z.boolean(),
+            })
+            .openapi('ChatPage'),
+        },
+      },
+    },
+    ...errors(401, 404, 422, 500, 503),
+  },
+});
+
+export const updateChat = createRoute({
+  operationId: 'updateChat',
+  method: 'put',
+  path: '/api/v1/chats/update-chat',
+  tags,
+  summary: 'Rename a chat',
+  security: bearerSecurity,
+  request: {
+    headers: z.object({
+      'if-match': z.string().optional().openapi({ description: 'An ETag from get-chat or update-chat; stale → 412.' }),
+    }),
+    body: {
+      required: true,
+      content: {
+        'application/json': { schema: z.strictObject({ chat_id: Uuid, name: ChatName }).openapi('UpdateChatBody') },
+      },
+    },
+  },
+  responses: {
+    200: {
+      description: 'The renamed chat (later `updated_at`)',
+      headers: z.object({ ETag: z.string() }),
+      content: { 'application/json': { schema: ChatSchema } },
+    },
+    ...errors(400, 401, 404, 412, 413, 415, 422, 500, 503),
+  },
+});
+
+export const deleteChat = createRoute({
+  operationId: 'deleteChat',
+  method: 'delete',
+  path: '/api/v1/chats/delete-chat',
+  tags,
+  summary: 'Soft-delete a chat and its whole subtree',
+  description:
+    'Deleting a root deletes the conversation. If the active chat is deleted, the deleted subtree’s parent becomes active.',
+  security: bearerSecurity,
+  request: { query: z.strictObject({ chat_id: Uuid }) },
+  responses: {
+    200: {
+      description: 'The chats this call deleted (the chat first, then its descendants, oldest first)',
+      content: { 'application/json': { schema: z.object({ deleted_chat_ids: z.array(z.uuid()) }).openapi('DeleteChatResult') } },
+    },
+    ...errors(401, 404, 422, 500, 503),
+  },
+});
+
+export const ConversationSchema = ChatSchema.extend({
+  active_chat_id: z.uuid(),
+  branch_count: z.number().int().openapi({ description: 'Live chats in the tree minus the root.' }),
+  last_activity_at: z.iso.datetime().openapi({ description: 'Latest write anywhere in the tree.' }),
+}).openapi('ConversationSummary');
+
+export const listChats = createRoute({
+  operationId: 'listChats',
+  method: 'get',
+  path: '/api/v1/chats/list-chats',
+  tags,
+  summary: 'The account’s conversations, latest activity first',
+  security: bearerSecurity,
+  request: {
+    query: z.strictObject({
+      limit: z.coerce.number().int().min(1).max(100).default(50).openapi({ type: 'integer' }),
+      cursor: z.string().min(1).max(200).optional().openapi({ description: 'Opaque; from `next_cursor`.' }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'One entry per live conversation tree',
+      content: {
+        'application/json': {
+          schema: z
+            .object({ chats: z.array(ConversationSchema), next_cursor: z.string().nullable() })
+            .openapi('ChatList'),
+        },
+      },
+    },
+    ...errors(401, 422, 500, 503),
+  },
+});
+
+export type CreateChatRoute = typeof createChat;
+export type GetChatRoute = typeof getChat;
+export type UpdateChatRoute = typeof updateChat;
+export type DeleteChatRoute = typeof deleteChat;
+export type ListChatsRoute = typeof listChats;

@@ -1,0 +1,146 @@
+/**
+ * The one mapper from errors to RFC 9457 problem details, and the error responses declared in every
+ * route's OpenAPI entry (so the document and the runtime cannot drift).
+ */
+import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ZodError } from 'zod';
+import {
+  ConflictError,
+  DomainError,
+  type FieldIssue,
+  NotFoundError,
+  PreconditionFailedError,
+  RateLimitedError,
+  UnauthenticatedError,
+  UnavailableError,
+  ValidationError,
+} from '../domain/errors.js';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().openapi({ example: '/problems/not-found' }),
+    title: z.string().openapi({ example: 'Not Found' }),
+    status: z.number().int().openapi({ example: 404 }),
+    detail: z.string().openapi({ example: 'Chat 0193… not found' }),
+    instance: z.string().openapi({ description: 'The request id (also sent as X-Request-Id).' }),
+    errors: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .openapi({ description: 'Field-level problems (422 only).' }),
+  })
+  .openapi('Problem');
+
+export type Problem = z.infer<typeof ProblemSchema>;
+
+const TITLES: Record<number, [string, string]> = {
+  400: ['bad-request', 'Bad Request'],
+  401: ['unauthorized', 'Unauthorized'],
+  404: ['not-found', 'Not Found'],
+  405: ['method-not-allowed', 'Method Not Allowed'],
+  409: ['conflict', 'Conflict'],
+  412: ['precondition-failed', 'Precondition Failed'],
+  413: ['payload-too-large', 'Content Too Large'],
+  415: ['unsupported-media-type', 'Unsupported Media Type'],
+  422: ['validation', 'Unprocessable Content'],
+  429: ['rate-limited', 'Too Many Requests'],
+  500: ['internal', 'Internal Server Error'],
+  503: ['unavailable', 'Service Unavailable'],
+};
+
+/** An error that already knows its HTTP answer (raised by transport middleware). */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    detail: string,
+    readonly headers: Record<string, string> = {},
+    readonly issues?: FieldIssue[],
+  ) {
+    super(detail);
+  }
+}
+
+export function problemResponse(
+  c: Context,
+  status: ContentfulStatusCode,
+  detail: string,
+  options: { headers?: Record<string, string>; issues?: FieldIssue[] } = {},
+): Response {
+  const [slug, title] = TITLES[status] ?? ['error', 'Error'];
+  const body: Problem = {
+    type: `/problems/${slug}`,
+    title,
+    status,
+    detail,
+    instance: (c.get('requestId') as string | undefined) ?? '',
+  };
+  if (options.issues) body.errors = options.issues;
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'Content-Type': PROBLEM_CONTENT_TYPE, ...options.headers },
+  });
+}
+
+function statusOf(e: DomainError): ContentfulStatusCode {
+  if (e instanceof NotFoundError) return 404;
+  if (e instanceof ConflictError) return 409;
+  if (e instanceof ValidationError) return 422;
+  if (e instanceof UnauthenticatedError) return 401;
+  if (e instanceof PreconditionFailedError) return 412;
+  if (e instanceof RateLimitedError) return 429;
+  if (e instanceof UnavailableError) return 503;
+  return 500;
+}
+
+/** Maps any thrown value to a problem response. Unknown errors become a bare 500 (logged, never echoed). */
+export function errorToResponse(c: Context, err: unknown, translate: (e: unknown) => unknown = (e) => e): Response {
+  const e = translate(err);
+  if (e instanceof HttpProblem) return problemResponse(c, e.status, e.message, { headers: e.headers, issues: e.issues });
+  if (e instanceof DomainError) {
+    const status = statusOf(e);
+    const headers: Record<string, string> = {};
+    if (e instanceof RateLimitedError || e instanceof UnavailableError) headers['Retry-After'] = String(e.retryAfterSeconds);
+    if (e instanceof UnauthenticatedError) headers['WWW-Authenticate'] = 'Bearer';
+    return problemResponse(c, status, e.message, { headers, issues: e instanceof ValidationError ? e.issues : undefined });
+  }
+  if (e instanceof HTTPException) {
+    const status = e.status as ContentfulStatusCode;
+    return problemResponse(c, TITLES[status] ? status : 500, TITLES[status] ? e.message || TITLES[status][1] : 'Unexpected error');
+  }
+  c.get('log')?.error({ err: e }, 'unhandled error');
+  return problemResponse(c, 500, 'An unexpected error occurred. The request id identifies it in the logs.');
+}
+
+export function zodIssues(error: ZodError): FieldIssue[] {
+  return error.issues.map((i) => {
+    let message = i.message;
+    if (i.code === 'unrecognized_keys') message = `unknown field(s): ${i.keys.join(', ')}`;
+    return { path: i.path.map(String).join('.') || '(body)', message };
+  });
+}
+
+const problemContent = { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } };
+
+/** Error responses, spread into each route's `responses`. */
+export const errorResponses = {
+  400: { description: 'Malformed JSON', content: problemContent },
+  401: { description: 'Missing, invalid or expired token', content: problemContent },
+  404: { description: 'Not found, deleted, or another account’s', content: problemContent },
+  409: { description: 'Conflict', content: problemContent },
+  412: { description: 'Stale If-Match', content: problemContent },
+  413: { description: 'Body over 1 MiB', content: problemContent },
+  415: { description: 'Body is not JSON', content: problemContent },
+  422: { description: 'Validation failed (see `errors`)', content: problemContent },
+  429: { description: 'Rate limited (see Retry-After)', content: problemContent },
+  500: { description: 'Unexpected error (no internals disclosed)', content: problemContent },
+  503: { description: 'A backing store is down (see Retry-After)', content: problemContent },
+} as const;
+
+type Code = keyof typeof errorResponses;
+export function errors<const C extends Code[]>(...codes: C): { [K in C[number]]: (typeof errorResponses)[K] } {
+  return Object.fromEntries(codes.map((k) => [k, errorResponses[k]])) as never;
+}

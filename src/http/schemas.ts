@@ -1,0 +1,83 @@
+/** Shared schemas of the wire format (snake_case JSON), and the mapping from domain records to it. */
+import { z } from '@hono/zod-openapi';
+import type { PairView } from '../domain/chats/chats.service.js';
+import { type ChatRecord, messageCount } from '../domain/model.js';
+
+export const Uuid = z
+  .uuid()
+  .transform((v) => v.toLowerCase())
+  .openapi({ format: 'uuid', example: '0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e' });
+
+const Timestamp = z.iso.datetime().openapi({ example: '2026-11-25T17:03:04.123Z' });
+
+export const NAME_MAX = 200;
+export const QUESTION_MAX = 32_000;
+export const RESPONSE_MAX = 100_000;
+
+export const ChatName = z.string().min(1).max(NAME_MAX).openapi({ example: 'Trip ideas' });
+export const Question = z.string().min(1).max(QUESTION_MAX).openapi({ example: 'Where should we go in March?' });
+export const Response = z
+  .string()
+  .max(RESPONSE_MAX)
+  .openapi({ description: 'Absent: the responder answers. Empty string: stored as an empty answer.' });
+
+export const ChatSchema = z
+  .object({
+    chat_id: z.uuid(),
+    account_id: z.uuid(),
+    chat_type: z.enum(['main', 'branch']),
+    name: z.string(),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    active: z.boolean().openapi({ description: 'Exactly one chat of each tree is active.' }),
+    root_chat_id: z.uuid(),
+    parent_chat_id: z.uuid().nullable(),
+    fork_response_id: z.uuid().nullable(),
+    message_count: z.number().int().openapi({ description: 'Length of the whole visible history (inherited + own).' }),
+  })
+  .openapi('Chat');
+
+export const QAPairSchema = z
+  .object({
+    response_id: z.uuid(),
+    chat_id: z.uuid().openapi({ description: 'The chat that stores the pair (an ancestor for an inherited pair).' }),
+    question: z.string(),
+    response: z.string(),
+    timestamp: Timestamp,
+    type: z.literal('text'),
+    branches: z.array(z.uuid()).openapi({ description: 'Live branches forking right after this pair, oldest first.' }),
+  })
+  .openapi('QAPair');
+
+export type ChatJson = z.infer<typeof ChatSchema>;
+export type QAPairJson = z.infer<typeof QAPairSchema>;
+
+export function chatJson(c: ChatRecord): ChatJson {
+  return {
+    chat_id: c.chatId,
+    account_id: c.accountId,
+    chat_type: c.chatType,
+    name: c.name,
+    created_at: c.createdAt.toISOString(),
+    updated_at: c.updatedAt.toISOString(),
+    active: c.active,
+    root_chat_id: c.rootChatId,
+    parent_chat_id: c.parentChatId,
+    fork_response_id: c.forkResponseId,
+    message_count: messageCount(c),
+  };
+}
+
+export function pairJson(p: PairView): QAPairJson {
+  return {
+    response_id: p.responseId,
+    chat_id: p.chatId,
+    question: p.question,
+    response: p.response,
+    timestamp: p.timestamp.toISOString(),
+    type: p.type,
+    branches: p.branches,
+  };
+}
+
+export const bearerSecurity = [{ Bearer: [] as string[] }];

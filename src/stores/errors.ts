@@ -1,0 +1,49 @@
+/** Translating driver failures into the domain's vocabulary, so the transport never sees a driver message. */
+import { ConnectionException, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { UnavailableError } from '../domain/errors.js';
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004',
+]);
+
+function codeOf(e: unknown): string | undefined {
+  if (!e || typeof e !== 'object') return undefined;
+  const o = e as { code?: unknown; cause?: unknown };
+  if (typeof o.code === 'string') return o.code;
+  return o.cause ? codeOf(o.cause) : undefined;
+}
+
+export function isConnectionFailure(e: unknown): boolean {
+  if (e instanceof ConnectionException) return true;
+  const code = codeOf(e);
+  if (code && CONNECTION_CODES.has(code)) return true;
+  const msg = e instanceof Error ? e.message : '';
+  return /Connection terminated|connection timeout|Client has encountered a connection error|server selection|MongoNetworkError|MongoServerSelectionError|Topology is closed/i.test(
+    msg,
+  );
+}
+
+export function isUniqueViolation(e: unknown): boolean {
+  return e instanceof UniqueConstraintViolationException || codeOf(e) === '23505';
+}
+
+/** Maps a store failure to UnavailableError when it is a connectivity problem; otherwise returns it unchanged. */
+export function translateStoreError(e: unknown, store: string): unknown {
+  if (e instanceof UnavailableError) return e;
+  if (isConnectionFailure(e)) return new UnavailableError(`The ${store} is unavailable`, 5, { cause: e });
+  return e;
+}

@@ -1,0 +1,300 @@
+/**
+ * MetadataStore over PostgreSQL through MikroORM (entity manager for simple reads and writes, its
+ * Kysely instance for locking and set-based statements).
+ *
+ * Concurrency rule: every method that changes a tree first locks that tree's `conversations` row
+ * (SELECT … FOR UPDATE), then touches chat rows. One lock order → no deadlocks; one lock per tree →
+ * the active flag, counters and the live-parent check cannot race.
+ */
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import { ConflictError, NotFoundError } from '../../domain/errors.js';
+import type { AccountRecord, ChatRecord, ConversationSummary } from '../../domain/model.js';
+import type { AppendSlot, ListCursor, MetadataStore } from '../../domain/ports.js';
+import { AccountEntity } from '../entities/metadata.entities.js';
+import { isUniqueViolation, translateStoreError } from '../errors.js';
+import { CHAT_COLUMNS, type ChatRow, chatFromRow, toDate } from '../pg-rows.js';
+
+const cols = sql.raw(CHAT_COLUMNS);
+
+/** A strictly later timestamp than `prev`, so `updated_at` visibly changes on every write. */
+function later(now: Date, prev: Date): Date {
+  return now.getTime() > prev.getTime() ? now : new Date(prev.getTime() + 1);
+}
+
+export class PostgresMetadataStore implements MetadataStore {
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  private em(): EntityManager {
+    return this.orm.em.fork();
+  }
+
+  private async run<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw translateStoreError(e, 'metadata database');
+    }
+  }
+
+  private tx<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.run(() => this.em().transactional((em) => fn(em as EntityManager)));
+  }
+
+  // ---- accounts ---------------------------------------------------------------------------------
+
+  createAccount(account: AccountRecord): Promise<void> {
+    return this.run(async () => {
+      try {
+        await this.em().insert(AccountEntity, {
+          accountId: account.accountId,
+          email: account.email,
+          passwordHash: account.passwordHash,
+          createdAt: account.createdAt,
+        });
+      } catch (e) {
+        if (isUniqueViolation(e)) throw new ConflictError('An account with this email already exists');
+        throw e;
+      }
+    });
+  }
+
+  findAccountByEmail(email: string): Promise<AccountRecord | null> {
+    return this.run(async () => {
+      const a = await this.em().findOne(AccountEntity, { email });
+      return a ? { accountId: a.accountId, email: a.email, passwordHash: a.passwordHash, createdAt: a.createdAt } : null;
+    });
+  }
+
+  accountExists(accountId: string): Promise<boolean> {
+    return this.run(async () => {
+      const r = await sql`select 1 from accounts where account_id = ${accountId}`.execute(this.em().getKysely());
+      return r.rows.length > 0;
+    });
+  }
+
+  // ---- reads ------------------------------------------------------------------------------------
+
+  getChat(accountId: string, chatId: string): Promise<ChatRecord | null> {
+    return this.run(async () => {
+      const r = await sql<ChatRow>`
+        select ${cols} from chats
+        where chat_id = ${chatId} and account_id = ${accountId} and deleted_at is null`.execute(this.em().getKysely());
+      const row = r.rows[0];
+      return row ? chatFromRow(row) : null;
+    });
+  }
+
+  listTree(accountId: string, rootChatId: string): Promise<ChatRecord[]> {
+    return this.run(async () => {
+      const r = await sql<ChatRow>`
+        select ${cols} from chats
+        where root_chat_id = ${rootChatId} and account_id = ${accountId} and deleted_at is null
+        order by created_at, chat_id`.execute(this.em().getKysely());
+      return r.rows.map(chatFromRow);
+    });
+  }
+
+  listConversations(accountId: string, limit: number, cursor: ListCursor | null): Promise<ConversationSummary[]> {
+    return this.run(async () => {
+      const after = cursor
+        ? sql`and (v.last_activity_at, v.chat_id) < (${cursor.lastActivityAt}, ${cursor.chatId})`
+        : sql``;
+      const r = await sql<ChatRow & { last_activity_at: unknown; branch_count: number; active_chat_id: string }>`
+        select ${sql.raw(CHAT_COLUMNS.split(', ').map((c) => `c.${c}`).join(', '))},
+               v.last_activity_at, v.branch_count,
+               (select a.chat_id from chats a where a.root_chat_id = v.chat_id and a.active) as active_chat_id
+        from conversations v join chats c on c.chat_id = v.chat_id
+        where v.account_id = ${accountId} and not v.deleted ${after}
+        order by v.last_activity_at desc, v.chat_id desc
+        limit ${limit}`.execute(this.em().getKysely());
+      return r.rows.map((row) => ({
+        root: chatFromRow(row),
+        activeChatId: row.active_chat_id,
+        branchCount: Number(row.branch_count),
+        lastActivityAt: toDate(row.last_activity_at),
+      }));
+    });
+  }
+
+  branchesAfter(accountId: string, responseIds: string[]): Promise<Map<string, string[]>> {
+    return this.run(async () => {
+      const out = new Map<string, string[]>();
+      if (responseIds.length === 0) return out;
+      const r = await sql<{ fork_response_id: string; chat_id: string }>`
+        select fork_response_id, chat_id from chats
+        where fork_response_id = any(${responseIds}::uuid[]) and account_id = ${accountId} and deleted_at is null
+        order by created_at, chat_id`.execute(this.em().getKysely());
+      for (const row of r.rows) {
+        const list = out.get(row.fork_response_id);
+        if (list) list.push(row.chat_id);
+        else out.set(row.fork_response_id, [row.chat_id]);
+      }
+      return out;
+    });
+  }
+
+  ping(): Promise<void> {
+    return this.run(async () => {
+      await sql`select 1`.execute(this.em().getKysely());
+    });
+  }
+
+  // ---- writes -----------------------------------------------------------------------------------
+
+  createConversation(root: ChatRecord): Promise<ChatRecord> {
+    return this.tx(async (em) => {
+      const db = em.getKysely();
+      await sql`
+        insert into chats (chat_id, account_id, root_chat_id, parent_chat_id, fork_response_id, chat_type, name,
+                           created_at, updated_at, active, ancestor_ids, ancestor_limits, own_count)
+        values (${root.chatId}, ${root.accountId}, ${root.chatId}, null, null, 'main', ${root.name},
+                ${root.createdAt}, ${root.updatedAt}, true, '{}', '{}', 0)`.execute(db);
+      await sql`
+        insert into conversations (chat_id, account_id, name, deleted, created_at, last_activity_at, branch_count, version)
+        values (${root.chatId}, ${root.accountId}, ${root.name}, false, ${root.createdAt}, ${root.createdAt}, 0, 0)`.execute(db);
+      return { ...root, active: true, ownCount: 0 };
+    });
+  }
+
+  /** Finds the tree of a live chat and locks it; returns the locked chat row. */
+  private async lockTreeOf(em: EntityManager, accountId: string, chatId: string): Promise<ChatRecord> {
+    const db = em.getKysely();
+    const found = await sql<{ root_chat_id: string }>`
+      select root_chat_id from chats where chat_id = ${chatId} and account_id = ${accountId} and deleted_at is null`.execute(db);
+    const root = found.rows[0]?.root_chat_id;
+    if (!root) throw new NotFoundError(`Chat ${chatId} not found`);
+    await this.lockConversation(em, accountId, root);
+    // Re-read under the lock: a concurrent delete may have won.
+    const r = await sql<ChatRow>`
+      select ${cols} from chats where chat_id = ${chatId} and deleted_at is null for update`.execute(db);
+    const row = r.rows[0];
+    if (!row) throw new NotFoundError(`Chat ${chatId} not found`);
+    return chatFromRow(row);
+  }
+
+  private async lockConversation(em: EntityManager, accountId: string, rootChatId: string): Promise<void> {
+    const r = await sql`
+      select 1 from conversations where chat_id = ${rootChatId} and account_id = ${accountId} and not deleted
+      for update`.execute(em.getKysely());
+    if (r.rows.length === 0) throw new NotFoundError(`Chat ${rootChatId} not found`);
+  }
+
+  private async touchTree(em: EntityManager, rootChatId: string, now: Date, branchDelta = 0): Promise<void> {
+    await sql`
+      update conversations
+      set last_activity_at = greatest(last_activity_at, ${now}), version = version + 1,
+          branch_count = branch_count + ${branchDelta}
+      where chat_id = ${rootChatId}`.execute(em.getKysely());
+  }
+
+  appendPair(accountId: string, chatId: string, write: (slot: AppendSlot) => Promise<void>): Promise<AppendSlot> {
+    return this.tx(async (em) => {
+      const chat = await this.lockTreeOf(em, accountId, chatId);
+      const now = later(this.clock(), chat.updatedAt);
+      const seq = chat.ownCount + 1;
+      await write({ chat, seq, now });
+      await sql`update chats set own_count = ${seq}, updated_at = ${now} where chat_id = ${chatId}`.execute(
+        em.getKysely(),
+      );
+      await this.touchTree(em, chat.rootChatId, now);
+      return { chat: { ...chat, ownCount: seq, updatedAt: now }, seq, now };
+    });
+  }
+
+  createBranch(
+    branch: ChatRecord,
+    options: { activate: boolean; writeFirst?: (slot: AppendSlot) => Promise<void> },
+  ): Promise<ChatRecord> {
+    return this.tx(async (em) => {
+      const db = em.getKysely();
+      await this.lockConversation(em, branch.accountId, branch.rootChatId);
+      const parent = await sql`
+        select 1 from chats where chat_id = ${branch.parentChatId} and deleted_at is null`.execute(db);
+      if (parent.rows.length === 0) throw new NotFoundError(`Chat ${branch.parentChatId} not found`);
+      if (options.activate) {
+        await sql`update chats set active = false where root_chat_id = ${branch.rootChatId} and active`.execute(db);
+      }
+      await sql`
+        insert into chats (chat_id, account_id, root_chat_id, parent_chat_id, fork_response_id, chat_type, name,
+                           created_at, updated_at, active, ancestor_ids, ancestor_limits, own_count)
+        values (${branch.chatId}, ${branch.accountId}, ${branch.rootChatId}, ${branch.parentChatId},
+                ${branch.forkResponseId}, 'branch', ${branch.name}, ${branch.createdAt}, ${branch.updatedAt},
+                ${options.activate}, ${branch.ancestorIds}::uuid[], ${branch.ancestorLimits}::int[], 0)`.execute(db);
+      let created: ChatRecord = { ...branch, active: options.activate, ownCount: 0 };
+      if (options.writeFirst) {
+        await options.writeFirst({ chat: created, seq: 1, now: branch.createdAt });
+        await sql`update chats set own_count = 1 where chat_id = ${branch.chatId}`.execute(db);
+        created = { ...created, ownCount: 1 };
+      }
+      await this.touchTree(em, branch.rootChatId, branch.createdAt, 1);
+      return created;
+    });
+  }
+
+  setActive(accountId: string, chatId: string): Promise<{ rootChatId: string; activeChatId: string }> {
+    return this.tx(async (em) => {
+      const chat = await this.lockTreeOf(em, accountId, chatId);
+      if (!chat.active) {
+        const db = em.getKysely();
+        // Two statements, not one: the partial unique index is checked row by row.
+        await sql`update chats set active = false where root_chat_id = ${chat.rootChatId} and active`.execute(db);
+        await sql`update chats set active = true where chat_id = ${chatId}`.execute(db);
+        await this.touchTree(em, chat.rootChatId, this.clock());
+      }
+      return { rootChatId: chat.rootChatId, activeChatId: chatId };
+    });
+  }
+
+  softDeleteSubtree(accountId: string, chatId: string): Promise<string[]> {
+    return this.tx(async (em) => {
+      const db = em.getKysely();
+      const chat = await this.lockTreeOf(em, accountId, chatId);
+      const now = this.clock();
+      const deleted = await sql<{ chat_id: string; created_at: unknown; was_active: boolean }>`
+        update chats c set deleted_at = ${now}, active = false
+        from chats old
+        where old.chat_id = c.chat_id
+          and c.root_chat_id = ${chat.rootChatId} and c.deleted_at is null
+          and (c.chat_id = ${chatId} or ${chatId}::uuid = any(c.ancestor_ids))
+        returning c.chat_id, c.created_at, old.active as was_active`.execute(db);
+      const rows = [...deleted.rows].sort(
+        (a, b) => toDate(a.created_at).getTime() - toDate(b.created_at).getTime() || a.chat_id.localeCompare(b.chat_id),
+      );
+      if (chat.parentChatId === null) {
+        await sql`update conversations set deleted = true, version = version + 1 where chat_id = ${chatId}`.execute(db);
+      } else {
+        if (rows.some((r) => r.was_active)) {
+          await sql`update chats set active = true where chat_id = ${chat.parentChatId}`.execute(db);
+        }
+        await this.touchTree(em, chat.rootChatId, now, -rows.length);
+      }
+      return rows.map((r) => r.chat_id);
+    });
+  }
+
+  rename(
+    accountId: string,
+    chatId: string,
+    name: string,
+    now: Date,
+    check: (current: ChatRecord) => void,
+  ): Promise<ChatRecord> {
+    return this.tx(async (em) => {
+      const db = em.getKysely();
+      const chat = await this.lockTreeOf(em, accountId, chatId);
+      check(chat);
+      const updatedAt = later(now, chat.updatedAt);
+      await sql`update chats set name = ${name}, updated_at = ${updatedAt} where chat_id = ${chatId}`.execute(db);
+      if (chat.parentChatId === null) {
+        await sql`update conversations set name = ${name} where chat_id = ${chatId}`.execute(db);
+      }
+      await this.touchTree(em, chat.rootChatId, updatedAt);
+      return { ...chat, name, updatedAt };
+    });
+  }
+}
