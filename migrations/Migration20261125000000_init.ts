@@ -41,7 +41,9 @@ export class Migration20261125000000_init extends Migration {
     // get-branches: the live chats of a tree, oldest first.
     this.addSql('create index chats_tree_idx on chats (root_chat_id, created_at, chat_id) where deleted_at is null');
     // branches of a page of pairs.
-    this.addSql('create index chats_fork_idx on chats (fork_response_id, created_at, chat_id) where deleted_at is null');
+    this.addSql(
+      'create index chats_fork_idx on chats (fork_response_id, created_at, chat_id) where deleted_at is null',
+    );
 
     this.addSql(`
       create table conversations (

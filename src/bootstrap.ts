@@ -53,13 +53,20 @@ export async function openServices(config: Config, log: Logger): Promise<Service
 
     let content: ContentStore;
     if (config.MONGO_URL) {
-      const mongo = await MongoContentStore.connect({ url: config.MONGO_URL, dbName: config.MONGO_DB, poolMax: config.DB_POOL_MAX });
+      const mongo = await MongoContentStore.connect({
+        url: config.MONGO_URL,
+        dbName: config.MONGO_DB,
+        poolMax: config.DB_POOL_MAX,
+      });
       closers.push(() => mongo.close());
       content = mongo;
     } else {
       content = new PostgresContentStore(orm);
     }
-    log.info({ metadata: config.DATABASE_URL ? 'postgresql' : 'embedded-postgresql', content: content.name }, 'stores ready');
+    log.info(
+      { metadata: config.DATABASE_URL ? 'postgresql' : 'embedded-postgresql', content: content.name },
+      'stores ready',
+    );
 
     const clock = () => new Date();
     const deps: Deps = {

@@ -22,7 +22,9 @@ export interface SeqRange {
   toSeq: number;
 }
 
-export function segmentsOf(chat: Pick<ChatRecord, 'chatId' | 'ancestorIds' | 'ancestorLimits' | 'ownCount'>): Segment[] {
+export function segmentsOf(
+  chat: Pick<ChatRecord, 'chatId' | 'ancestorIds' | 'ancestorLimits' | 'ownCount'>,
+): Segment[] {
   const segments: Segment[] = [];
   let offset = 0;
   chat.ancestorIds.forEach((chatId, i) => {
@@ -60,7 +62,11 @@ export function rangesFor(segments: Segment[], from: number, to: number): SeqRan
   return ranges;
 }
 
-export type PageCursor = { kind: 'first' } | { kind: 'after'; position: number } | { kind: 'before'; position: number } | { kind: 'end' };
+export type PageCursor =
+  | { kind: 'first' }
+  | { kind: 'after'; position: number }
+  | { kind: 'before'; position: number }
+  | { kind: 'end' };
 
 /** Which positions a page covers. Returns an empty window (from > to) when nothing is there. */
 export function pageWindow(total: number, cursor: PageCursor, limit: number): { from: number; to: number } {

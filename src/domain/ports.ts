@@ -2,8 +2,9 @@
  * What the domain needs from the outside world. Adapters live in src/stores (PostgreSQL, MongoDB)
  * and tests/support (in-memory, unit tests only).
  */
-import type { AccountRecord, ChatRecord, ConversationSummary, PairLocation, PairRecord } from './model.js';
+
 import type { SeqRange } from './history.js';
+import type { AccountRecord, ChatRecord, ConversationSummary, PairLocation, PairRecord } from './model.js';
 
 export interface AppendSlot {
   chat: ChatRecord;
@@ -51,7 +52,13 @@ export interface MetadataStore {
   /** Soft-deletes a live chat and its subtree; returns the ids deleted. */
   softDeleteSubtree(accountId: string, chatId: string): Promise<string[]>;
   /** Renames a live chat; `check` runs on the locked current row and may throw to abort. */
-  rename(accountId: string, chatId: string, name: string, now: Date, check: (current: ChatRecord) => void): Promise<ChatRecord>;
+  rename(
+    accountId: string,
+    chatId: string,
+    name: string,
+    now: Date,
+    check: (current: ChatRecord) => void,
+  ): Promise<ChatRecord>;
 
   /** Live branches forking right after each of these pairs, oldest first. */
   branchesAfter(accountId: string, responseIds: string[]): Promise<Map<string, string[]>>;

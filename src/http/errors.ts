@@ -99,17 +99,26 @@ function statusOf(e: DomainError): ContentfulStatusCode {
 /** Maps any thrown value to a problem response. Unknown errors become a bare 500 (logged, never echoed). */
 export function errorToResponse(c: Context, err: unknown, translate: (e: unknown) => unknown = (e) => e): Response {
   const e = translate(err);
-  if (e instanceof HttpProblem) return problemResponse(c, e.status, e.message, { headers: e.headers, issues: e.issues });
+  if (e instanceof HttpProblem)
+    return problemResponse(c, e.status, e.message, { headers: e.headers, issues: e.issues });
   if (e instanceof DomainError) {
     const status = statusOf(e);
     const headers: Record<string, string> = {};
-    if (e instanceof RateLimitedError || e instanceof UnavailableError) headers['Retry-After'] = String(e.retryAfterSeconds);
+    if (e instanceof RateLimitedError || e instanceof UnavailableError)
+      headers['Retry-After'] = String(e.retryAfterSeconds);
     if (e instanceof UnauthenticatedError) headers['WWW-Authenticate'] = 'Bearer';
-    return problemResponse(c, status, e.message, { headers, issues: e instanceof ValidationError ? e.issues : undefined });
+    return problemResponse(c, status, e.message, {
+      headers,
+      issues: e instanceof ValidationError ? e.issues : undefined,
+    });
   }
   if (e instanceof HTTPException) {
     const status = e.status as ContentfulStatusCode;
-    return problemResponse(c, TITLES[status] ? status : 500, TITLES[status] ? e.message || TITLES[status][1] : 'Unexpected error');
+    return problemResponse(
+      c,
+      TITLES[status] ? status : 500,
+      TITLES[status] ? e.message || TITLES[status][1] : 'Unexpected error',
+    );
   }
   c.get('log')?.error({ err: e }, 'unhandled error');
   return problemResponse(c, 500, 'An unexpected error occurred. The request id identifies it in the logs.');

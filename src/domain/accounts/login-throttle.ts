@@ -24,7 +24,10 @@ export class LoginThrottle {
     for (const key of this.keys(email, client)) {
       const res = await this.limiter.get(key);
       if (res && res.consumedPoints >= this.maxFailures) {
-        throw new RateLimitedError('Too many failed logins; try again later', Math.max(1, Math.ceil(res.msBeforeNext / 1000)));
+        throw new RateLimitedError(
+          'Too many failed logins; try again later',
+          Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
+        );
       }
     }
   }

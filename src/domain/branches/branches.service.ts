@@ -1,10 +1,11 @@
 /** Branching: fork after any visible pair, read the tree, switch the active chat. */
+
+import { type PairView, requireChat } from '../chats/chats.service.js';
 import type { Ctx } from '../context.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { resolveFork } from '../history.js';
-import type { ChatRecord } from '../model.js';
-import { type PairView, requireChat } from '../chats/chats.service.js';
 import { pairWriter, resolveResponse } from '../messages/messages.service.js';
+import type { ChatRecord } from '../model.js';
 
 export const NAME_MAX = 200;
 const BRANCH_SUFFIX = ' (branch)';
@@ -22,9 +23,14 @@ export interface CreateBranchInput {
   activate?: boolean;
 }
 
-export async function createBranch(ctx: Ctx, input: CreateBranchInput): Promise<{ chat: ChatRecord; pair: PairView | null }> {
+export async function createBranch(
+  ctx: Ctx,
+  input: CreateBranchInput,
+): Promise<{ chat: ChatRecord; pair: PairView | null }> {
   if (input.response !== undefined && input.question === undefined) {
-    throw new ValidationError('response needs a question', [{ path: 'response', message: 'response without question' }]);
+    throw new ValidationError('response needs a question', [
+      { path: 'response', message: 'response without question' },
+    ]);
   }
   const source = await requireChat(ctx, input.chatId);
   const loc = await ctx.deps.content.locate(ctx.accountId, input.responseId);

@@ -26,9 +26,7 @@ export async function requireChat(ctx: Ctx, chatId: string): Promise<ChatRecord>
 /** A strong validator of the chat's representation: it changes whenever any field of the Chat object does. */
 export function chatEtag(chat: ChatRecord): string {
   const h = createHash('sha256');
-  h.update(
-    JSON.stringify([chat.chatId, chat.name, chat.updatedAt.getTime(), chat.active, messageCount(chat)]),
-  );
+  h.update(JSON.stringify([chat.chatId, chat.name, chat.updatedAt.getTime(), chat.active, messageCount(chat)]));
   return h.digest('base64url').slice(0, 22);
 }
 
@@ -79,7 +77,12 @@ export async function getChat(
   return { chat, pairs, hasMoreBefore, hasMoreAfter };
 }
 
-async function readWindow(ctx: Ctx, segments: ReturnType<typeof segmentsOf>, from: number, to: number): Promise<PairView[]> {
+async function readWindow(
+  ctx: Ctx,
+  segments: ReturnType<typeof segmentsOf>,
+  from: number,
+  to: number,
+): Promise<PairView[]> {
   const ranges = rangesFor(segments, from, to);
   const pairs = await ctx.deps.content.readRanges(ctx.accountId, ranges);
   const expected = to - from + 1;
@@ -118,7 +121,8 @@ export function encodeListCursor(c: ListCursor): string {
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function decodeListCursor(raw: string): ListCursor {
-  const bad = () => new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'not a cursor issued by list-chats' }]);
+  const bad = () =>
+    new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'not a cursor issued by list-chats' }]);
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));

@@ -1,7 +1,8 @@
 /** Appending a question/response pair to a chat's own history. */
-import type { Ctx } from '../context.js';
+
 import type { PairView } from '../chats/chats.service.js';
 import { requireChat } from '../chats/chats.service.js';
+import type { Ctx } from '../context.js';
 import type { AppendSlot } from '../ports.js';
 
 export interface NewPairInput {

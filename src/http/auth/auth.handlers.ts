@@ -14,7 +14,12 @@ function clientAddress(c: Context<AppBindings>): string {
 
 async function tokenBody(c: Context<AppBindings>, accountId: string) {
   const tokens = c.var.tokens;
-  return { account_id: accountId, token: await tokens.issue(accountId), token_type: 'Bearer' as const, expires_in: tokens.ttlSeconds };
+  return {
+    account_id: accountId,
+    token: await tokens.issue(accountId),
+    token_type: 'Bearer' as const,
+    expires_in: tokens.ttlSeconds,
+  };
 }
 
 export const register: AppRouteHandler<RegisterRoute> = async (c) => {

@@ -48,7 +48,10 @@ function nodeJson(n: branches.TreeNode): NodeJson {
 export const getBranches: AppRouteHandler<GetBranchesRoute> = async (c) => {
   const { chat_id } = c.req.valid('query');
   const t = await branches.getBranches(ctxOf(c), { chatId: chat_id });
-  return c.json({ root_chat_id: t.rootChatId, active_chat_id: t.activeChatId, count: t.count, tree: nodeJson(t.tree) }, 200);
+  return c.json(
+    { root_chat_id: t.rootChatId, active_chat_id: t.activeChatId, count: t.count, tree: nodeJson(t.tree) },
+    200,
+  );
 };
 
 export const setActiveBranch: AppRouteHandler<SetActiveBranchRoute> = async (c) => {

@@ -1,7 +1,13 @@
 import * as chats from '../../domain/chats/chats.service.js';
 import { type AppRouteHandler, ctxOf } from '../app-types.js';
 import { chatJson, pairJson } from '../schemas.js';
-import type { CreateChatRoute, DeleteChatRoute, GetChatRoute, ListChatsRoute, UpdateChatRoute } from './chats.routes.js';
+import type {
+  CreateChatRoute,
+  DeleteChatRoute,
+  GetChatRoute,
+  ListChatsRoute,
+  UpdateChatRoute,
+} from './chats.routes.js';
 
 export const quoteEtag = (tag: string) => `"${tag}"`;
 
@@ -10,7 +16,12 @@ export function parseIfMatch(header: string | undefined): string[] | undefined {
   if (header === undefined) return undefined;
   return header
     .split(',')
-    .map((t) => t.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1'))
+    .map((t) =>
+      t
+        .trim()
+        .replace(/^W\//, '')
+        .replace(/^"(.*)"$/, '$1'),
+    )
     .filter(Boolean);
 }
 

@@ -18,7 +18,10 @@ export const createChat = createRoute({
     },
   },
   responses: {
-    201: { description: 'The new root chat (active, no messages)', content: { 'application/json': { schema: ChatSchema } } },
+    201: {
+      description: 'The new root chat (active, no messages)',
+      content: { 'application/json': { schema: ChatSchema } },
+    },
     ...errors(400, 401, 413, 415, 422, 500, 503),
   },
 });
@@ -120,7 +123,9 @@ export const deleteChat = createRoute({
   responses: {
     200: {
       description: 'The chats this call deleted (the chat first, then its descendants, oldest first)',
-      content: { 'application/json': { schema: z.object({ deleted_chat_ids: z.array(z.uuid()) }).openapi('DeleteChatResult') } },
+      content: {
+        'application/json': { schema: z.object({ deleted_chat_ids: z.array(z.uuid()) }).openapi('DeleteChatResult') },
+      },
     },
     ...errors(401, 404, 422, 500, 503),
   },

@@ -12,7 +12,10 @@ const challenge = { 'WWW-Authenticate': 'Bearer' };
 /** Positive answers of "does this account exist" are cached briefly (accounts are never removed). */
 class AccountPresence {
   private readonly seen = new Map<string, number>();
-  constructor(private readonly ttlMs = 60_000, private readonly max = 10_000) {}
+  constructor(
+    private readonly ttlMs = 60_000,
+    private readonly max = 10_000,
+  ) {}
   async exists(id: string, load: (id: string) => Promise<boolean>): Promise<boolean> {
     const until = this.seen.get(id);
     if (until !== undefined && until > Date.now()) return true;

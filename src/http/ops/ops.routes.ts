@@ -57,7 +57,9 @@ export const opsRouter = createRouter()
     const checks = { postgres, [`content_${content.name}`]: contentStore };
     const ready = postgres === 'ok' && contentStore === 'ok';
     if (!ready) c.header('Retry-After', '5');
-    return ready ? c.json({ status: 'ready' as const, checks }, 200) : c.json({ status: 'unavailable' as const, checks }, 503);
+    return ready
+      ? c.json({ status: 'ready' as const, checks }, 200)
+      : c.json({ status: 'unavailable' as const, checks }, 503);
   });
 
 export function docsPage() {

@@ -37,7 +37,10 @@ export const ChatEntity = defineEntity({
     active: p.boolean(),
     deletedAt: p.datetime(3).fieldName('deleted_at').nullable(),
     ancestorIds: p.array().columnType('uuid[]').fieldName('ancestor_ids'),
-    ancestorLimits: p.array((v) => Number(v)).columnType('int[]').fieldName('ancestor_limits'),
+    ancestorLimits: p
+      .array((v) => Number(v))
+      .columnType('int[]')
+      .fieldName('ancestor_limits'),
     ownCount: p.integer().fieldName('own_count'),
   },
 });

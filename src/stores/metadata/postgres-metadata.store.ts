@@ -6,8 +6,7 @@
  * (SELECT … FOR UPDATE), then touches chat rows. One lock order → no deadlocks; one lock per tree →
  * the active flag, counters and the live-parent check cannot race.
  */
-import type { MikroORM } from '@mikro-orm/postgresql';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { AccountRecord, ChatRecord, ConversationSummary } from '../../domain/model.js';
@@ -66,7 +65,9 @@ export class PostgresMetadataStore implements MetadataStore {
   findAccountByEmail(email: string): Promise<AccountRecord | null> {
     return this.run(async () => {
       const a = await this.em().findOne(AccountEntity, { email });
-      return a ? { accountId: a.accountId, email: a.email, passwordHash: a.passwordHash, createdAt: a.createdAt } : null;
+      return a
+        ? { accountId: a.accountId, email: a.email, passwordHash: a.passwordHash, createdAt: a.createdAt }
+        : null;
     });
   }
 
@@ -105,7 +106,11 @@ export class PostgresMetadataStore implements MetadataStore {
         ? sql`and (v.last_activity_at, v.chat_id) < (${cursor.lastActivityAt}, ${cursor.chatId})`
         : sql``;
       const r = await sql<ChatRow & { last_activity_at: unknown; branch_count: number; active_chat_id: string }>`
-        select ${sql.raw(CHAT_COLUMNS.split(', ').map((c) => `c.${c}`).join(', '))},
+        select ${sql.raw(
+          CHAT_COLUMNS.split(', ')
+            .map((c) => `c.${c}`)
+            .join(', '),
+        )},
                v.last_activity_at, v.branch_count,
                (select a.chat_id from chats a where a.root_chat_id = v.chat_id and a.active) as active_chat_id
         from conversations v join chats c on c.chat_id = v.chat_id
@@ -156,7 +161,9 @@ export class PostgresMetadataStore implements MetadataStore {
                 ${root.createdAt}, ${root.updatedAt}, true, '{}', '{}', 0)`.execute(db);
       await sql`
         insert into conversations (chat_id, account_id, name, deleted, created_at, last_activity_at, branch_count, version)
-        values (${root.chatId}, ${root.accountId}, ${root.name}, false, ${root.createdAt}, ${root.createdAt}, 0, 0)`.execute(db);
+        values (${root.chatId}, ${root.accountId}, ${root.name}, false, ${root.createdAt}, ${root.createdAt}, 0, 0)`.execute(
+        db,
+      );
       return { ...root, active: true, ownCount: 0 };
     });
   }
@@ -165,7 +172,9 @@ export class PostgresMetadataStore implements MetadataStore {
   private async lockTreeOf(em: EntityManager, accountId: string, chatId: string): Promise<ChatRecord> {
     const db = em.getKysely();
     const found = await sql<{ root_chat_id: string }>`
-      select root_chat_id from chats where chat_id = ${chatId} and account_id = ${accountId} and deleted_at is null`.execute(db);
+      select root_chat_id from chats where chat_id = ${chatId} and account_id = ${accountId} and deleted_at is null`.execute(
+      db,
+    );
     const root = found.rows[0]?.root_chat_id;
     if (!root) throw new NotFoundError(`Chat ${chatId} not found`);
     await this.lockConversation(em, accountId, root);

@@ -1,0 +1,49 @@
+/**
+ * The real application wired to a real PostgreSQL (tests/support/db.ts), shared by the integration
+ * tests of one process. Content goes to PostgreSQL, or to MongoDB when MONGO_URL is set.
+ */
+import { createApp } from '../../src/app.js';
+import { openServices, type Services } from '../../src/bootstrap.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { testDatabase } from './db.js';
+
+export const TEST_JWT_SECRET = `test-secret-${crypto.randomUUID()}-${crypto.randomUUID()}`;
+
+let shared: Promise<Services> | undefined;
+
+export async function testServices(): Promise<Services> {
+  if (!shared) {
+    shared = (async () => {
+      const db = await testDatabase();
+      const config = loadConfig({
+        NODE_ENV: 'test',
+        DATABASE_URL: db.url,
+        MONGO_URL: process.env.MONGO_URL,
+        MONGO_DB: `branchat_test_${process.pid}`,
+        JWT_SECRET: TEST_JWT_SECRET,
+        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      });
+      return openServices(config, createLogger(config.LOG_LEVEL));
+    })();
+  }
+  return shared;
+}
+
+export async function closeTestServices(): Promise<void> {
+  if (!shared) return;
+  const s = await shared;
+  shared = undefined;
+  await s.close();
+}
+
+export async function testApp(options: { login?: { maxFailures: number; windowSeconds: number } } = {}) {
+  const services = await testServices();
+  const app = createApp({
+    deps: services.deps,
+    tokens: services.tokens,
+    log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    login: options.login ?? { maxFailures: 1000, windowSeconds: 60 },
+  });
+  return { app, services };
+}
