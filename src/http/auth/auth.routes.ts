@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errors } from '../errors.js';
+import { storableText } from '../schemas.js';
 
 const tags = ['Auth'];
 
@@ -12,7 +13,12 @@ const Credentials = z
 
 const LoginCredentials = z
   .strictObject({
-    email: z.string().min(1).max(254).openapi({ example: 'ada@example.com' }),
+    email: z
+      .string()
+      .min(1)
+      .max(254)
+      .refine(storableText, { message: 'must not contain U+0000 or unpaired surrogates' })
+      .openapi({ example: 'ada@example.com' }),
     password: z.string().min(1).max(128),
   })
   .openapi('LoginCredentials');

@@ -48,7 +48,10 @@ export class PostgresContentStore implements ContentStore {
         on conflict (chat_id, seq) do update set
           response_id = excluded.response_id, account_id = excluded.account_id, question = excluded.question,
           response = excluded.response, type = excluded.type, timestamp = excluded.timestamp`.execute(
-        this.em().getKysely(),
+        // Not a fork: called inside the metadata store's transaction (appendPair/createBranch), this joins it
+        // on the connection that transaction already holds. A second pool connection per locked transaction
+        // deadlocks the pool once DB_POOL_MAX writes run at once.
+        this.orm.em.getKysely(),
       );
     });
   }

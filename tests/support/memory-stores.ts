@@ -1,0 +1,162 @@
+/**
+ * In-memory MetadataStore and ContentStore, for unit tests of the domain services only (never used
+ * by src/). They keep the same rules as the PostgreSQL adapters in the simplest possible way.
+ */
+import { NotFoundError } from '../../src/domain/errors.js';
+import type { SeqRange } from '../../src/domain/history.js';
+import type { AccountRecord, ChatRecord, ConversationSummary, PairLocation, PairRecord } from '../../src/domain/model.js';
+import type { AppendSlot, ContentStore, ListCursor, MetadataStore } from '../../src/domain/ports.js';
+
+interface Row extends ChatRecord {
+  deleted: boolean;
+}
+
+export class MemoryMetadataStore implements MetadataStore {
+  readonly accounts = new Map<string, AccountRecord>();
+  readonly chats = new Map<string, Row>();
+  readonly activity = new Map<string, Date>();
+
+  async createAccount(a: AccountRecord) {
+    this.accounts.set(a.accountId, a);
+  }
+  async findAccountByEmail(email: string) {
+    return [...this.accounts.values()].find((a) => a.email === email) ?? null;
+  }
+  async accountExists(id: string) {
+    return this.accounts.has(id);
+  }
+  private live(accountId: string, chatId: string): Row {
+    const c = this.chats.get(chatId);
+    if (!c || c.deleted || c.accountId !== accountId) throw new NotFoundError(`Chat ${chatId} not found`);
+    return c;
+  }
+  private copy(c: Row): ChatRecord {
+    const { deleted: _, ...rest } = c;
+    return { ...rest };
+  }
+  async createConversation(root: ChatRecord) {
+    this.chats.set(root.chatId, { ...root, deleted: false });
+    this.activity.set(root.chatId, root.createdAt);
+    return root;
+  }
+  async getChat(accountId: string, chatId: string) {
+    try {
+      return this.copy(this.live(accountId, chatId));
+    } catch {
+      return null;
+    }
+  }
+  async listTree(accountId: string, rootChatId: string) {
+    return [...this.chats.values()]
+      .filter((c) => c.rootChatId === rootChatId && c.accountId === accountId && !c.deleted)
+      .map((c) => this.copy(c));
+  }
+  async listConversations(accountId: string, limit: number, cursor: ListCursor | null): Promise<ConversationSummary[]> {
+    return [...this.chats.values()]
+      .filter((c) => c.accountId === accountId && c.parentChatId === null && !c.deleted)
+      .map((root) => {
+        const tree = [...this.chats.values()].filter((c) => c.rootChatId === root.chatId && !c.deleted);
+        return {
+          root: this.copy(root),
+          activeChatId: tree.find((c) => c.active)?.chatId ?? root.chatId,
+          branchCount: tree.length - 1,
+          lastActivityAt: this.activity.get(root.chatId) as Date,
+        };
+      })
+      .sort((a, b) => b.lastActivityAt.getTime() - a.lastActivityAt.getTime() || b.root.chatId.localeCompare(a.root.chatId))
+      .filter(
+        (s) =>
+          !cursor ||
+          s.lastActivityAt.getTime() < cursor.lastActivityAt.getTime() ||
+          (s.lastActivityAt.getTime() === cursor.lastActivityAt.getTime() && s.root.chatId < cursor.chatId),
+      )
+      .slice(0, limit);
+  }
+  async appendPair(accountId: string, chatId: string, write: (slot: AppendSlot) => Promise<void>) {
+    const c = this.live(accountId, chatId);
+    const now = new Date();
+    const seq = c.ownCount + 1;
+    await write({ chat: this.copy(c), seq, now });
+    c.ownCount = seq;
+    c.updatedAt = now;
+    this.activity.set(c.rootChatId, now);
+    return { chat: this.copy(c), seq, now };
+  }
+  async createBranch(branch: ChatRecord, o: { activate: boolean; writeFirst?: (slot: AppendSlot) => Promise<void> }) {
+    this.live(branch.accountId, branch.parentChatId as string);
+    const row: Row = { ...branch, active: false, deleted: false, ownCount: 0 };
+    if (o.writeFirst) {
+      await o.writeFirst({ chat: this.copy(row), seq: 1, now: branch.createdAt });
+      row.ownCount = 1;
+    }
+    this.chats.set(row.chatId, row);
+    if (o.activate) this.activate(row);
+    this.activity.set(row.rootChatId, branch.createdAt);
+    return this.copy(row);
+  }
+  private activate(target: Row) {
+    for (const c of this.chats.values()) if (c.rootChatId === target.rootChatId) c.active = c.chatId === target.chatId;
+  }
+  async setActive(accountId: string, chatId: string) {
+    const c = this.live(accountId, chatId);
+    this.activate(c);
+    return { rootChatId: c.rootChatId, activeChatId: c.chatId };
+  }
+  async softDeleteSubtree(accountId: string, chatId: string) {
+    const c = this.live(accountId, chatId);
+    const doomed = [...this.chats.values()].filter(
+      (x) => !x.deleted && (x.chatId === chatId || x.ancestorIds.includes(chatId)),
+    );
+    const hadActive = doomed.some((x) => x.active);
+    for (const x of doomed) {
+      x.deleted = true;
+      x.active = false;
+    }
+    if (hadActive && c.parentChatId) (this.chats.get(c.parentChatId) as Row).active = true;
+    return doomed.map((x) => x.chatId);
+  }
+  async rename(accountId: string, chatId: string, name: string, now: Date, check: (c: ChatRecord) => void) {
+    const c = this.live(accountId, chatId);
+    check(this.copy(c));
+    c.name = name;
+    c.updatedAt = now.getTime() > c.updatedAt.getTime() ? now : new Date(c.updatedAt.getTime() + 1);
+    return this.copy(c);
+  }
+  async branchesAfter(accountId: string, responseIds: string[]) {
+    const out = new Map<string, string[]>();
+    for (const c of this.chats.values()) {
+      if (c.deleted || c.accountId !== accountId || !c.forkResponseId || !responseIds.includes(c.forkResponseId)) continue;
+      out.set(c.forkResponseId, [...(out.get(c.forkResponseId) ?? []), c.chatId]);
+    }
+    return out;
+  }
+  async ping() {}
+}
+
+export class MemoryContentStore implements ContentStore {
+  readonly name = 'memory';
+  readonly pairs = new Map<string, PairRecord>();
+  reads: SeqRange[][] = [];
+
+  async append(p: PairRecord) {
+    for (const [id, q] of this.pairs) if (q.chatId === p.chatId && q.seq === p.seq) this.pairs.delete(id);
+    this.pairs.set(p.responseId, { ...p });
+  }
+  async readRanges(accountId: string, ranges: SeqRange[]) {
+    this.reads.push(ranges);
+    const out: PairRecord[] = [];
+    for (const r of ranges) {
+      const inRange = [...this.pairs.values()].filter(
+        (p) => p.accountId === accountId && p.chatId === r.chatId && p.seq >= r.fromSeq && p.seq <= r.toSeq,
+      );
+      out.push(...inRange.sort((a, b) => a.seq - b.seq));
+    }
+    return out;
+  }
+  async locate(accountId: string, responseId: string): Promise<PairLocation | null> {
+    const p = this.pairs.get(responseId);
+    return p && p.accountId === accountId ? { chatId: p.chatId, seq: p.seq } : null;
+  }
+  async ping() {}
+  async close() {}
+}
