@@ -1,10 +1,11 @@
 # syntax=docker/dockerfile:1
 # Multi-stage: install production dependencies with Bun, run as a non-root user.
-FROM oven/bun:1.4.5-slim AS deps
+FROM node:22-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Production dependencies only; the runtime image already has Bun, so the `bun` npm package is not needed.
-RUN bun install --production --frozen-lockfile --ignore-scripts
+# Production dependencies from the lockfile. Omitted: dev tools (including the `bun` npm package: the
+# runtime image has Bun) and optional platform binaries (embedded PostgreSQL: compose sets DATABASE_URL).
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund
 
 FROM oven/bun:1.4.5-slim AS runtime
 ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0

@@ -14,7 +14,6 @@ import type { Logger } from './logger.js';
 import { LocalResponder } from './responders/local.responder.js';
 import { MongoContentStore } from './stores/content/mongo-content.store.js';
 import { PostgresContentStore } from './stores/content/postgres-content.store.js';
-import { type EmbeddedDatabase, startEmbeddedPostgres } from './stores/embedded-postgres.js';
 import { PostgresMetadataStore } from './stores/metadata/postgres-metadata.store.js';
 import { migrate, openPostgres } from './stores/postgres.js';
 
@@ -37,7 +36,9 @@ export async function openServices(config: Config, log: Logger): Promise<Service
 
     let url = config.DATABASE_URL;
     if (!url) {
-      const embedded: EmbeddedDatabase = await startEmbeddedPostgres({
+      // Loaded only when needed: deployments with DATABASE_URL do not ship the PostgreSQL binaries.
+      const { startEmbeddedPostgres } = await import('./stores/embedded-postgres.js');
+      const embedded = await startEmbeddedPostgres({
         dataDir: config.DATA_DIR,
         port: config.EMBEDDED_PG_PORT,
         log,

@@ -21,21 +21,34 @@ export const RESPONSE_MAX = 100_000;
 export const storableText = (s: string) => !s.includes('\u0000') && !/\p{Cs}/u.test(s);
 const STORABLE = { message: 'must not contain U+0000 or unpaired surrogates' };
 
+/**
+ * API.md counts text limits in UTF-16 code units (String.length); zod's .max() counts code points, which
+ * lets up to twice as many units through. This check enforces the unit count (.max() stays for the docs).
+ */
+export const maxUnits = (max: number) =>
+  [
+    (s: string) => s.length <= max,
+    { message: `Too big: expected at most ${max} characters (UTF-16 code units)` },
+  ] as const;
+
 export const ChatName = z
   .string()
   .min(1)
   .max(NAME_MAX)
+  .refine(...maxUnits(NAME_MAX))
   .refine(storableText, STORABLE)
   .openapi({ example: 'Trip ideas' });
 export const Question = z
   .string()
   .min(1)
   .max(QUESTION_MAX)
+  .refine(...maxUnits(QUESTION_MAX))
   .refine(storableText, STORABLE)
   .openapi({ example: 'Where should we go in March?' });
 export const Response = z
   .string()
   .max(RESPONSE_MAX)
+  .refine(...maxUnits(RESPONSE_MAX))
   .refine(storableText, STORABLE)
   .openapi({ description: 'Absent: the responder answers. Empty string: stored as an empty answer.' });
 

@@ -25,7 +25,13 @@ function start() {
     EMBEDDED_PG_PORT: String(pgPort),
     LOG_LEVEL: 'info',
   };
-  const proc = Bun.spawn(['npm', 'start', '--silent'], { cwd: root, env, stdout: 'pipe', stderr: 'pipe', detached: true });
+  const proc = Bun.spawn(['npm', 'start', '--silent'], {
+    cwd: root,
+    env,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    detached: true,
+  });
   const out: string[] = [];
   const drain = async (s: ReadableStream<Uint8Array>) => {
     for await (const chunk of s) out.push(new TextDecoder().decode(chunk));
@@ -61,7 +67,11 @@ async function call(method: string, path: string, body?: unknown, token?: string
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (token) headers.Authorization = `Bearer ${token}`;
-  const r = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const r = await fetch(`${base}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: r.status, headers: r.headers, body: (await r.json().catch(() => null)) as any };
 }
 
@@ -85,7 +95,12 @@ describe('the server process', () => {
       chatId = chat.body.chat_id;
       const m = await call('POST', '/api/v1/messages/add-message', { chat_id: chatId, question: 'hi' }, token);
       expect(m.status).toBe(201);
-      const b = await call('POST', '/api/v1/branches/create-branch', { chat_id: chatId, response_id: m.body.response_id, question: 'fork' }, token);
+      const b = await call(
+        'POST',
+        '/api/v1/branches/create-branch',
+        { chat_id: chatId, response_id: m.body.response_id, question: 'fork' },
+        token,
+      );
       expect(b.status).toBe(201);
       const page = await call('GET', `/api/v1/chats/get-chat?chat_id=${b.body.chat.chat_id}`, undefined, token);
       expect(page.body.qa_pairs.map((p: { question: string }) => p.question)).toEqual(['hi', 'fork']);

@@ -160,7 +160,9 @@ describe('concurrent create-branch', () => {
     for (let i = 0; i < 6; i++) {
       calls.push(a.setActive(existing[i] as string));
       calls.push(a.createBranch({ chat_id: root, response_id: ids[1] as string, activate: true }));
-      calls.push(a.createBranch({ chat_id: existing[i] as string, response_id: ids[0] as string, activate: i % 2 === 0 }));
+      calls.push(
+        a.createBranch({ chat_id: existing[i] as string, response_id: ids[0] as string, activate: i % 2 === 0 }),
+      );
     }
     calls.push(a.setActive(root));
     const results = await Promise.all(calls);
@@ -180,53 +182,56 @@ describe('concurrent create-branch', () => {
 
 describe('concurrent delete-chat', () => {
   // The delete starts 0, 5 or 15 ms after the others, so some of them land before it and some after.
-  test.each([0, 5, 15])('delete racing add-message, create-branch and set-active on the same branch (+%i ms)', async (delay) => {
-    const a = await newAccount(app);
-    const { chatId: root, ids } = await a.chatWith(2);
-    const victim = await a.branch(root, ids[0] as string, { question: 'v1', response: 'r1', activate: true });
-    const victimPair = (await a.getChat(victim, { before: 'end', limit: 1 })).body.qa_pairs[0].response_id as string;
-    const sibling = await a.branch(root, ids[1] as string, { activate: false });
+  test.each([0, 5, 15])(
+    'delete racing add-message, create-branch and set-active on the same branch (+%i ms)',
+    async (delay) => {
+      const a = await newAccount(app);
+      const { chatId: root, ids } = await a.chatWith(2);
+      const victim = await a.branch(root, ids[0] as string, { question: 'v1', response: 'r1', activate: true });
+      const victimPair = (await a.getChat(victim, { before: 'end', limit: 1 })).body.qa_pairs[0].response_id as string;
+      const sibling = await a.branch(root, ids[1] as string, { activate: false });
 
-    const adds = Array.from({ length: 6 }, (_, i) => a.addMessage(victim, `late-${i}`, 'x'));
-    const forks = Array.from({ length: 4 }, (_, i) =>
-      a.createBranch({ chat_id: victim, response_id: victimPair, activate: i % 2 === 0 }),
-    );
-    const activations = Array.from({ length: 2 }, () => a.setActive(victim));
-    const deletion = Bun.sleep(delay).then(() => a.deleteChat(victim));
-    const [del, addResults, forkResults, activeResults] = await Promise.all([
-      deletion,
-      Promise.all(adds),
-      Promise.all(forks),
-      Promise.all(activations),
-    ]);
+      const adds = Array.from({ length: 6 }, (_, i) => a.addMessage(victim, `late-${i}`, 'x'));
+      const forks = Array.from({ length: 4 }, (_, i) =>
+        a.createBranch({ chat_id: victim, response_id: victimPair, activate: i % 2 === 0 }),
+      );
+      const activations = Array.from({ length: 2 }, () => a.setActive(victim));
+      const deletion = Bun.sleep(delay).then(() => a.deleteChat(victim));
+      const [del, addResults, forkResults, activeResults] = await Promise.all([
+        deletion,
+        Promise.all(adds),
+        Promise.all(forks),
+        Promise.all(activations),
+      ]);
 
-    expect(del.status).toBe(200);
-    for (const r of addResults) expect([201, 404]).toContain(r.status);
-    for (const r of forkResults) expect([201, 404]).toContain(r.status);
-    for (const r of activeResults) expect([200, 404]).toContain(r.status);
-    for (const r of [...addResults, ...forkResults, ...activeResults]) {
-      if (r.status === 404) expect(r.headers.get('Content-Type')).toContain('application/problem+json');
-    }
+      expect(del.status).toBe(200);
+      for (const r of addResults) expect([201, 404]).toContain(r.status);
+      for (const r of forkResults) expect([201, 404]).toContain(r.status);
+      for (const r of activeResults) expect([200, 404]).toContain(r.status);
+      for (const r of [...addResults, ...forkResults, ...activeResults]) {
+        if (r.status === 404) expect(r.headers.get('Content-Type')).toContain('application/problem+json');
+      }
 
-    // A branch of the victim that was created committed before the delete, so the delete took it along.
-    const forked = forkResults.filter((r) => r.status === 201).map((r) => r.body.chat.chat_id as string);
-    expect(del.body.deleted_chat_ids[0]).toBe(victim);
-    expect(new Set(del.body.deleted_chat_ids)).toEqual(new Set([victim, ...forked]));
+      // A branch of the victim that was created committed before the delete, so the delete took it along.
+      const forked = forkResults.filter((r) => r.status === 201).map((r) => r.body.chat.chat_id as string);
+      expect(del.body.deleted_chat_ids[0]).toBe(victim);
+      expect(new Set(del.body.deleted_chat_ids)).toEqual(new Set([victim, ...forked]));
 
-    const state = await treeState(a, root);
-    expect(new Set(state.ids)).toEqual(new Set([root, sibling]));
-    // The victim's subtree was active (it was activated last or one of its forks was): its parent took over.
-    expect(state.active).toBe(root);
-    expect(await listedActive(a, root)).toBe(root);
-    for (const id of [victim, ...forked]) {
-      expect((await a.getChat(id)).status).toBe(404);
-      expect((await a.addMessage(id, 'after')).status).toBe(404);
-    }
-    const page = await a.getChat(root);
-    expect(page.body.qa_pairs.map((p: { branches: string[] }) => p.branches)).toEqual([[], [sibling]]);
-    expect(await a.questions(root)).toEqual(['q1', 'q2']);
-    expect(await a.questions(sibling)).toEqual(['q1', 'q2']);
-  });
+      const state = await treeState(a, root);
+      expect(new Set(state.ids)).toEqual(new Set([root, sibling]));
+      // The victim's subtree was active (it was activated last or one of its forks was): its parent took over.
+      expect(state.active).toBe(root);
+      expect(await listedActive(a, root)).toBe(root);
+      for (const id of [victim, ...forked]) {
+        expect((await a.getChat(id)).status).toBe(404);
+        expect((await a.addMessage(id, 'after')).status).toBe(404);
+      }
+      const page = await a.getChat(root);
+      expect(page.body.qa_pairs.map((p: { branches: string[] }) => p.branches)).toEqual([[], [sibling]]);
+      expect(await a.questions(root)).toEqual(['q1', 'q2']);
+      expect(await a.questions(sibling)).toEqual(['q1', 'q2']);
+    },
+  );
 
   test('parallel deletes of one chat: exactly one 200, the others 404', async () => {
     const a = await newAccount(app);

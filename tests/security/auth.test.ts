@@ -90,9 +90,10 @@ describe('register', () => {
 
   test('password length: 7 and 129 → 422 with errors and no account; 8 and 128 → 201', async () => {
     const anon = new Client(app);
-    for (const len of [7, 129]) {
+    // 65 emoji are 130 UTF-16 code units (the unit API.md counts in), though only 65 code points.
+    for (const password of ['x'.repeat(7), 'x'.repeat(129), '😀'.repeat(65)]) {
       const email = freshEmail('len');
-      const r = await anon.call('POST', REGISTER, { body: { email, password: 'x'.repeat(len) } });
+      const r = await anon.call('POST', REGISTER, { body: { email, password } });
       expectProblem(r, 422);
       expect(r.body.errors.map((e: { path: string }) => e.path)).toContain('password');
       // Nothing was stored: the email is still free.
@@ -134,7 +135,9 @@ describe('login', () => {
     const a = await newAccount(app);
     const anon = new Client(app);
     const wrongPassword = await anon.call('POST', LOGIN, { body: { email: a.email, password: 'wrong password!' } });
-    const unknownEmail = await anon.call('POST', LOGIN, { body: { email: freshEmail('nobody'), password: a.password } });
+    const unknownEmail = await anon.call('POST', LOGIN, {
+      body: { email: freshEmail('nobody'), password: a.password },
+    });
     for (const r of [wrongPassword, unknownEmail]) expect401(r);
     const strip = (b: Record<string, unknown>) => ({ ...b, instance: undefined });
     expect(strip(wrongPassword.body)).toEqual(strip(unknownEmail.body));
@@ -216,22 +219,40 @@ describe('authentication comes before anything else', () => {
     const a = await newAccount(app);
     const { chatId } = await a.chatWith(1);
     const c = anon();
-    expect401(await c.call('POST', '/api/v1/chats/create-chat', { rawBody: '{"name":', headers: { 'Content-Type': 'application/json' } }));
+    expect401(
+      await c.call('POST', '/api/v1/chats/create-chat', {
+        rawBody: '{"name":',
+        headers: { 'Content-Type': 'application/json' },
+      }),
+    );
     expect401(await c.call('POST', '/api/v1/chats/create-chat', { body: { name: 'x', account_id: a.accountId } }));
-    expect401(await c.call('POST', '/api/v1/chats/create-chat', { rawBody: 'name=x', headers: { 'Content-Type': 'text/plain' } }));
-    expect401(await c.call('POST', '/api/v1/messages/add-message', { body: { chat_id: chatId, question: 'q', nope: 1 } }));
+    expect401(
+      await c.call('POST', '/api/v1/chats/create-chat', {
+        rawBody: 'name=x',
+        headers: { 'Content-Type': 'text/plain' },
+      }),
+    );
+    expect401(
+      await c.call('POST', '/api/v1/messages/add-message', { body: { chat_id: chatId, question: 'q', nope: 1 } }),
+    );
     expect401(await c.call('POST', '/api/v1/messages/add-message', { body: { chat_id: chatId, question: 'sneaky' } }));
-    expect401(await c.call('PUT', '/api/v1/branches/set-active-branch', { rawBody: '[', headers: { 'Content-Type': 'application/json' } }));
+    expect401(
+      await c.call('PUT', '/api/v1/branches/set-active-branch', {
+        rawBody: '[',
+        headers: { 'Content-Type': 'application/json' },
+      }),
+    );
     expect401(await c.call('GET', '/api/v1/chats/get-chat', { query: { chat_id: 'not-a-uuid', limit: 0 } }));
     expect401(await c.call('GET', '/api/v1/chats/get-chat', { query: { chat_id: chatId } }));
     expect401(await c.call('DELETE', '/api/v1/chats/delete-chat', { query: { chat_id: chatId } }));
     expect401(await c.call('GET', '/api/v1/branches/get-branches', { query: { 'chat_id[$ne]': 'x' } }));
     // Oversized body without a token: still 401, not 413.
-    expect401(
-      await c.call('POST', '/api/v1/chats/create-chat', { body: { name: 'n'.repeat(2 * 1024 * 1024) } }),
-    );
+    expect401(await c.call('POST', '/api/v1/chats/create-chat', { body: { name: 'n'.repeat(2 * 1024 * 1024) } }));
     // A valid token with the same malformed body gets the body error instead.
-    const bad = await a.call('POST', '/api/v1/chats/create-chat', { rawBody: '{"name":', headers: { 'Content-Type': 'application/json' } });
+    const bad = await a.call('POST', '/api/v1/chats/create-chat', {
+      rawBody: '{"name":',
+      headers: { 'Content-Type': 'application/json' },
+    });
     expectProblem(bad, 400);
 
     const list = await a.listChats();

@@ -45,7 +45,11 @@ async function fixture(a: Client) {
 
 /** Everything observable about an account's data. */
 async function state(a: Client, chatId: string) {
-  const [list, page, tree] = await Promise.all([a.listChats(), a.getChat(chatId, { limit: 1000 }), a.getBranches(chatId)]);
+  const [list, page, tree] = await Promise.all([
+    a.listChats(),
+    a.getChat(chatId, { limit: 1000 }),
+    a.getBranches(chatId),
+  ]);
   for (const r of [list, page, tree]) expect(r.status).toBe(200);
   return { list: list.body, page: page.body, etag: page.headers.get('ETag'), tree: tree.body };
 }
@@ -148,7 +152,7 @@ describe('text limits (UTF-16 code units)', () => {
   test('name: 0 and 201 → 422 on create, update and create-branch; 1 and 200 accepted', async () => {
     const a = await newAccount(app);
     const f = await fixture(a);
-    for (const name of ['', 'n'.repeat(201), '😀'.repeat(100) + 'x']) {
+    for (const name of ['', 'n'.repeat(201), `${'😀'.repeat(100)}x`]) {
       expectProblem(await a.createChat(name), 422);
       expectProblem(await a.updateChat(f.chatId, name), 422);
       expectProblem(await a.createBranch({ chat_id: f.chatId, response_id: f.pair, name }), 422);
@@ -171,10 +175,10 @@ describe('text limits (UTF-16 code units)', () => {
     const f = await fixture(a);
     const tooLong: [string, string | undefined][] = [
       ['q'.repeat(32001), 'r'],
-      ['😀'.repeat(16000) + 'q', 'r'],
+      [`${'😀'.repeat(16000)}q`, 'r'],
       ['', 'r'],
       ['q', 'r'.repeat(100001)],
-      ['q', '😀'.repeat(50000) + 'r'],
+      ['q', `${'😀'.repeat(50000)}r`],
     ];
     for (const [question, response] of tooLong) {
       expectProblem(await a.addMessage(f.chatId, question, response), 422);
@@ -244,7 +248,13 @@ describe('verbatim storage', () => {
       const added = await a.addMessage(chatId, text, text);
       expect(added.status).toBe(201);
       expect(added.body).toMatchObject({ question: text, response: text });
-      const br = await a.createBranch({ chat_id: chatId, response_id: added.body.response_id, name: text, question: text, response: text });
+      const br = await a.createBranch({
+        chat_id: chatId,
+        response_id: added.body.response_id,
+        name: text,
+        question: text,
+        response: text,
+      });
       expect(br.status).toBe(201);
       expect(br.body.chat.name).toBe(text);
       const renamed = await a.updateChat(chatId, `${text}!`);
@@ -282,7 +292,10 @@ describe('body transport rules', () => {
     expect(sized(MiB).length).toBe(MiB);
     const big = sized(MiB + 1);
     expectProblem(
-      await a.call('POST', paths.create, { rawBody: big, headers: { ...JSON_HEADERS, 'Content-Length': String(big.length) } }),
+      await a.call('POST', paths.create, {
+        rawBody: big,
+        headers: { ...JSON_HEADERS, 'Content-Length': String(big.length) },
+      }),
       413,
     );
     expectProblem(await a.call('POST', paths.create, { rawBody: sized(2 * MiB) }), 413);
@@ -345,9 +358,25 @@ describe('body transport rules', () => {
         415,
       );
     }
-    expect((await a.call('POST', paths.create, { rawBody: json, headers: { 'Content-Type': 'application/json; charset=utf-8' } })).status).toBe(201);
+    expect(
+      (
+        await a.call('POST', paths.create, {
+          rawBody: json,
+          headers: { 'Content-Type': 'application/json; charset=utf-8' },
+        })
+      ).status,
+    ).toBe(201);
 
-    for (const raw of ['{"name":', '{name: "x"}', "{'name':'x'}", '{"name":"x"} trailing', '{"name":"x",}', '', 'undefined', '\u0000']) {
+    for (const raw of [
+      '{"name":',
+      '{name: "x"}',
+      "{'name':'x'}",
+      '{"name":"x"} trailing',
+      '{"name":"x",}',
+      '',
+      'undefined',
+      '\u0000',
+    ]) {
       expectProblem(await a.call('POST', paths.create, { rawBody: raw, headers: JSON_HEADERS }), 400);
       expectProblem(await a.call('PUT', paths.update, { rawBody: raw, headers: JSON_HEADERS }), 400);
       expectProblem(await a.call('POST', paths.add, { rawBody: raw, headers: JSON_HEADERS }), 400);
@@ -402,7 +431,11 @@ describe('query parameters', () => {
     expect((await a.listChats({ limit: 1 })).status).toBe(200);
     // Both cursors at once, or a forged list cursor.
     expectProblem(await a.getChat(f.chatId, { after: f.pair, before: 'end' }), 422);
-    for (const cursor of ['garbage', Buffer.from('[1,2]').toString('base64url'), Buffer.from('{"$gt":0}').toString('base64url')]) {
+    for (const cursor of [
+      'garbage',
+      Buffer.from('[1,2]').toString('base64url'),
+      Buffer.from('{"$gt":0}').toString('base64url'),
+    ]) {
       expectProblem(await a.listChats({ cursor }), 422);
     }
   });
@@ -415,7 +448,10 @@ describe('headers on every response', () => {
     const ok = await a.call('GET', '/api/v1/chats/list-chats', { headers: { 'X-Request-Id': sane } });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('X-Request-Id')).toBe(sane);
-    const err = await a.call('GET', '/api/v1/chats/get-chat', { query: { chat_id: 'bad' }, headers: { 'X-Request-Id': sane } });
+    const err = await a.call('GET', '/api/v1/chats/get-chat', {
+      query: { chat_id: 'bad' },
+      headers: { 'X-Request-Id': sane },
+    });
     expectProblem(err, 422);
     expect(err.body.instance).toBe(sane);
     const unauth = await a.call('GET', '/api/v1/chats/list-chats', { token: null, headers: { 'X-Request-Id': sane } });
@@ -423,7 +459,10 @@ describe('headers on every response', () => {
     expect(unauth.body.instance).toBe(sane);
 
     for (const insane of ['x'.repeat(300), 'has spaces in it', '<script>', 'a;b=c', '../..', '']) {
-      const r = await a.call('GET', '/api/v1/chats/get-chat', { query: { chat_id: 'bad' }, headers: { 'X-Request-Id': insane } });
+      const r = await a.call('GET', '/api/v1/chats/get-chat', {
+        query: { chat_id: 'bad' },
+        headers: { 'X-Request-Id': insane },
+      });
       expectProblem(r, 422);
       const id = r.headers.get('X-Request-Id') as string;
       expect(id).not.toBe(insane);
@@ -448,12 +487,22 @@ describe('headers on every response', () => {
       await a.call('POST', paths.create, { rawBody: '{', headers: { ...JSON_HEADERS, ...origin } }),
       await a.call('POST', paths.create, { rawBody: 'x', headers: { 'Content-Type': 'text/plain', ...origin } }),
       await a.call('POST', paths.create, { rawBody: sized(MiB + 1), headers: { ...JSON_HEADERS, ...origin } }),
-      await a.call('POST', '/api/v1/auth/login', { body: { email: a.email, password: 'wrong password' }, headers: origin }),
+      await a.call('POST', '/api/v1/auth/login', {
+        body: { email: a.email, password: 'wrong password' },
+        headers: origin,
+      }),
       await a.call('OPTIONS', paths.create, {
         token: null,
-        headers: { ...origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization' },
+        headers: {
+          ...origin,
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': 'authorization',
+        },
       }),
-      await a.call('OPTIONS', '/api/v1/auth/login', { token: null, headers: { ...origin, 'Access-Control-Request-Method': 'POST' } }),
+      await a.call('OPTIONS', '/api/v1/auth/login', {
+        token: null,
+        headers: { ...origin, 'Access-Control-Request-Method': 'POST' },
+      }),
       await a.call('GET', '/healthz', { headers: origin }),
       await a.call('GET', '/openapi.json', { headers: origin }),
       await a.call('GET', '/no/such/path', { headers: origin }),
@@ -469,7 +518,13 @@ describe('headers on every response', () => {
 
   test('unknown paths → 404 problem (with a token, without, under /api/v1 and outside)', async () => {
     const a = await newAccount(app);
-    for (const path of ['/nope', '/api/v1/nope', '/api/v1/auth/whoami', '/api/v2/chats/get-chat', '/api/v1/chats/get-chat/extra']) {
+    for (const path of [
+      '/nope',
+      '/api/v1/nope',
+      '/api/v1/auth/whoami',
+      '/api/v2/chats/get-chat',
+      '/api/v1/chats/get-chat/extra',
+    ]) {
       const r = await a.call('GET', path);
       expectProblem(r, 404);
       expect(JSON.stringify(r.body)).not.toContain(a.token as string);

@@ -30,7 +30,7 @@ export class Client {
       ? `?${new URLSearchParams(
           Object.entries(o.query)
             .filter(([, v]) => v !== undefined)
-            .map(([k, v]) => [k, String(v)]),
+            .map(([k, v]) => [k, String(v)] as [string, string]),
         ).toString()}`
       : '';
     const headers: Record<string, string> = { ...o.headers };

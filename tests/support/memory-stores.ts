@@ -4,7 +4,13 @@
  */
 import { NotFoundError } from '../../src/domain/errors.js';
 import type { SeqRange } from '../../src/domain/history.js';
-import type { AccountRecord, ChatRecord, ConversationSummary, PairLocation, PairRecord } from '../../src/domain/model.js';
+import type {
+  AccountRecord,
+  ChatRecord,
+  ConversationSummary,
+  PairLocation,
+  PairRecord,
+} from '../../src/domain/model.js';
 import type { AppendSlot, ContentStore, ListCursor, MetadataStore } from '../../src/domain/ports.js';
 
 interface Row extends ChatRecord {
@@ -63,7 +69,9 @@ export class MemoryMetadataStore implements MetadataStore {
           lastActivityAt: this.activity.get(root.chatId) as Date,
         };
       })
-      .sort((a, b) => b.lastActivityAt.getTime() - a.lastActivityAt.getTime() || b.root.chatId.localeCompare(a.root.chatId))
+      .sort(
+        (a, b) => b.lastActivityAt.getTime() - a.lastActivityAt.getTime() || b.root.chatId.localeCompare(a.root.chatId),
+      )
       .filter(
         (s) =>
           !cursor ||
@@ -125,7 +133,8 @@ export class MemoryMetadataStore implements MetadataStore {
   async branchesAfter(accountId: string, responseIds: string[]) {
     const out = new Map<string, string[]>();
     for (const c of this.chats.values()) {
-      if (c.deleted || c.accountId !== accountId || !c.forkResponseId || !responseIds.includes(c.forkResponseId)) continue;
+      if (c.deleted || c.accountId !== accountId || !c.forkResponseId || !responseIds.includes(c.forkResponseId))
+        continue;
       out.set(c.forkResponseId, [...(out.get(c.forkResponseId) ?? []), c.chatId]);
     }
     return out;

@@ -1,14 +1,7 @@
 /** History assembly and fork resolution, as pure functions. */
 import { describe, expect, test } from 'bun:test';
 import { buildTree } from '../../src/domain/branches/branches.service.js';
-import {
-  historyLength,
-  pageWindow,
-  positionOf,
-  rangesFor,
-  resolveFork,
-  segmentsOf,
-} from '../../src/domain/history.js';
+import { historyLength, pageWindow, positionOf, rangesFor, resolveFork, segmentsOf } from '../../src/domain/history.js';
 import type { ChatRecord } from '../../src/domain/model.js';
 
 // root R (5 own pairs) → B forks after R#3 and has 4 own → C forks after B#2 and has 2 own.
@@ -89,7 +82,11 @@ describe('resolveFork', () => {
   });
 
   test('forking from an inherited pair attaches to the ancestor that stores it', () => {
-    expect(resolveFork(C, { chatId: 'R', seq: 2 })).toEqual({ parentChatId: 'R', ancestorIds: ['R'], ancestorLimits: [2] });
+    expect(resolveFork(C, { chatId: 'R', seq: 2 })).toEqual({
+      parentChatId: 'R',
+      ancestorIds: ['R'],
+      ancestorLimits: [2],
+    });
     expect(resolveFork(C, { chatId: 'B', seq: 2 })).toEqual({
       parentChatId: 'B',
       ancestorIds: ['R', 'B'],

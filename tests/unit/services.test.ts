@@ -35,7 +35,8 @@ beforeEach(() => {
 async function chatWith(n: number) {
   const chat = await createChat(ctx, { name: 'c' });
   const ids: string[] = [];
-  for (let i = 1; i <= n; i++) ids.push((await addMessage(ctx, { chatId: chat.chatId, question: `q${i}`, response: `a${i}` })).responseId);
+  for (let i = 1; i <= n; i++)
+    ids.push((await addMessage(ctx, { chatId: chat.chatId, question: `q${i}`, response: `a${i}` })).responseId);
   return { chat, ids };
 }
 
@@ -108,7 +109,12 @@ describe('list cursors', () => {
   test('round-trip, and anything else is a validation error', () => {
     const c = { lastActivityAt: new Date(1_700_000_000_123), chatId: v7() };
     expect(decodeListCursor(encodeListCursor(c))).toEqual(c);
-    for (const bad of ['x', 'e30', Buffer.from('[1,"nope"]').toString('base64url'), Buffer.from('[1.5,"a"]').toString('base64url')]) {
+    for (const bad of [
+      'x',
+      'e30',
+      Buffer.from('[1,"nope"]').toString('base64url'),
+      Buffer.from('[1.5,"a"]').toString('base64url'),
+    ]) {
       expect(() => decodeListCursor(bad)).toThrow(ValidationError);
     }
   });

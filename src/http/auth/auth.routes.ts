@@ -1,13 +1,22 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errors } from '../errors.js';
-import { storableText } from '../schemas.js';
+import { maxUnits, storableText } from '../schemas.js';
 
 const tags = ['Auth'];
 
 const Credentials = z
   .strictObject({
-    email: z.email().max(254).openapi({ example: 'ada@example.com' }),
-    password: z.string().min(8).max(128).openapi({ example: 'correct horse battery staple' }),
+    email: z
+      .email()
+      .max(254)
+      .refine(...maxUnits(254))
+      .openapi({ example: 'ada@example.com' }),
+    password: z
+      .string()
+      .min(8)
+      .max(128)
+      .refine(...maxUnits(128))
+      .openapi({ example: 'correct horse battery staple' }),
   })
   .openapi('Credentials');
 
@@ -17,9 +26,14 @@ const LoginCredentials = z
       .string()
       .min(1)
       .max(254)
+      .refine(...maxUnits(254))
       .refine(storableText, { message: 'must not contain U+0000 or unpaired surrogates' })
       .openapi({ example: 'ada@example.com' }),
-    password: z.string().min(1).max(128),
+    password: z
+      .string()
+      .min(1)
+      .max(128)
+      .refine(...maxUnits(128)),
   })
   .openapi('LoginCredentials');
 
