@@ -8,6 +8,7 @@ import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { TokenService } from './auth/tokens.js';
+import type { ReadThroughCache } from './cache/cache.js';
 import { LoginThrottle } from './domain/accounts/login-throttle.js';
 import type { Deps } from './domain/context.js';
 import { type AppBindings, createRouter } from './http/app-types.js';
@@ -19,6 +20,7 @@ import { messagesRouter } from './http/messages/messages.index.js';
 import { requireAuth } from './http/middleware/auth.js';
 import { limitBody, requireJsonBody } from './http/middleware/json-body.js';
 import { requestLog } from './http/middleware/request-log.js';
+import { createMetrics } from './http/ops/metrics.js';
 import { docsPage, opsRouter } from './http/ops/ops.routes.js';
 import type { Logger } from './logger.js';
 import { translateStoreError } from './stores/errors.js';
@@ -29,6 +31,8 @@ export interface AppOptions {
   log: Logger;
   corsOrigins?: string[];
   login?: { maxFailures: number; windowSeconds: number };
+  /** The read-through cache, for readiness (degraded) and /metrics. */
+  cache?: ReadThroughCache;
 }
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._~:-]{1,128}$/;
@@ -74,6 +78,10 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
     c.set('deps', options.deps);
     c.set('tokens', options.tokens);
     c.set('throttle', throttle);
+    if (options.cache) {
+      const store = options.cache.store;
+      c.set('cacheHealth', () => store.health());
+    }
     await next();
   });
 
@@ -95,6 +103,11 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
   });
   app.doc31('/openapi.json', OPENAPI_INFO);
   app.get('/docs', docsPage());
+  if (options.cache) {
+    const cache = options.cache;
+    const registry = createMetrics(() => cache.counters);
+    app.get('/metrics', async (c) => c.text(await registry.metrics(), 200, { 'Content-Type': registry.contentType }));
+  }
 
   app.notFound((c) => problemResponse(c, 404, `No route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => errorToResponse(c, err, (e) => translateStoreError(e, 'database')));

@@ -7,6 +7,9 @@ import { v7 as uuidv7 } from 'uuid';
 import { BunPasswordHasher } from './auth/password.js';
 import { resolveJwtSecret } from './auth/secret.js';
 import { TokenService } from './auth/tokens.js';
+import { type CacheStore, ReadThroughCache } from './cache/cache.js';
+import { MemoryCacheStore } from './cache/memory.cache.js';
+import { RedisCacheStore } from './cache/redis.cache.js';
 import type { Config } from './config.js';
 import type { Deps } from './domain/context.js';
 import type { ContentStore } from './domain/ports.js';
@@ -21,6 +24,7 @@ export interface Services {
   deps: Deps;
   tokens: TokenService;
   orm: MikroORM;
+  cache: ReadThroughCache;
   close(): Promise<void>;
 }
 
@@ -69,16 +73,24 @@ export async function openServices(config: Config, log: Logger): Promise<Service
       'stores ready',
     );
 
+    const cacheStore: CacheStore = config.REDIS_URL
+      ? new RedisCacheStore({ url: config.REDIS_URL, log, keyPrefix: config.CACHE_KEY_PREFIX })
+      : new MemoryCacheStore();
+    closers.push(() => cacheStore.close());
+    const cache = new ReadThroughCache(cacheStore, log, config.CACHE_TTL_SECONDS);
+    log.info({ cache: cacheStore.kind }, 'cache ready');
+
     const clock = () => new Date();
     const deps: Deps = {
       meta: new PostgresMetadataStore(orm, clock),
       content,
       responder: new LocalResponder(),
+      cache,
       hasher: new BunPasswordHasher(),
       clock,
       newId: () => uuidv7(),
     };
-    return { deps, tokens: new TokenService(secret, config.JWT_TTL_SECONDS), orm, close };
+    return { deps, tokens: new TokenService(secret, config.JWT_TTL_SECONDS), orm, cache, close };
   } catch (e) {
     await close();
     throw e;

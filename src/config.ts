@@ -23,6 +23,9 @@ const ConfigSchema = z.object({
   MONGO_DB: z.string().default('branchat'),
   /** Redis for the shared cache. Unset → in-process cache. */
   REDIS_URL: optionalUrl,
+  CACHE_TTL_SECONDS: int(600, 1, 86_400),
+  /** Prefix of every Redis key (several deployments can share one Redis). */
+  CACHE_KEY_PREFIX: z.string().default('branchat:'),
   JWT_SECRET: optionalUrl,
   JWT_TTL_SECONDS: int(86_400, 60, 31_536_000),
   /** Where the embedded defaults keep their state (embedded PostgreSQL, the development JWT secret). */

@@ -21,6 +21,7 @@ try {
 const app = createApp({
   deps: services.deps,
   tokens: services.tokens,
+  cache: services.cache,
   log,
   corsOrigins: config.CORS_ORIGINS,
   login: { maxFailures: config.LOGIN_MAX_FAILURES, windowSeconds: config.LOGIN_WINDOW_SECONDS },

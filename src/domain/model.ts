@@ -22,6 +22,8 @@ export interface ChatRecord {
   ancestorLimits: number[];
   /** Number of this chat's own pairs. */
   ownCount: number;
+  /** The tree's version when this record was read; every write to the tree increments it (cache keys). */
+  treeVersion: number;
 }
 
 export interface PairRecord {

@@ -13,6 +13,7 @@ export interface AppBindings {
     deps: Deps;
     tokens: TokenService;
     throttle: LoginThrottle;
+    cacheHealth?: () => 'ok' | 'degraded';
     /** Set by the auth middleware on protected routes. */
     accountId: string;
   };

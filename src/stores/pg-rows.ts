@@ -25,6 +25,8 @@ export interface ChatRow {
   ancestor_ids: string[];
   ancestor_limits: number[];
   own_count: number;
+  /** Selected only where the caller needs the tree version (see getChat). */
+  tree_version?: number | string;
 }
 
 export function chatFromRow(r: ChatRow): ChatRecord {
@@ -42,6 +44,8 @@ export function chatFromRow(r: ChatRow): ChatRecord {
     ancestorIds: r.ancestor_ids,
     ancestorLimits: r.ancestor_limits.map(Number),
     ownCount: Number(r.own_count),
+    // -1: not read with this row; such a record must not be used to build cache keys.
+    treeVersion: r.tree_version === undefined ? -1 : Number(r.tree_version),
   };
 }
 

@@ -39,11 +39,30 @@ export async function closeTestServices(): Promise<void> {
 
 export async function testApp(options: { login?: { maxFailures: number; windowSeconds: number } } = {}) {
   const services = await testServices();
-  const app = createApp({
+  return { app: appFor(services, options), services };
+}
+
+/** Another set of services (own pools, own cache) on the same test database: a second "process". */
+export async function openExtraServices(env: Record<string, string | undefined> = {}): Promise<Services> {
+  const db = await testDatabase();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: db.url,
+    MONGO_URL: process.env.MONGO_URL,
+    MONGO_DB: `branchat_test_${process.pid}`,
+    JWT_SECRET: TEST_JWT_SECRET,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...env,
+  });
+  return openServices(config, createLogger(config.LOG_LEVEL));
+}
+
+export function appFor(services: Services, options: { login?: { maxFailures: number; windowSeconds: number } } = {}) {
+  return createApp({
     deps: services.deps,
     tokens: services.tokens,
+    cache: services.cache,
     log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     login: options.login ?? { maxFailures: 1000, windowSeconds: 60 },
   });
-  return { app, services };
 }

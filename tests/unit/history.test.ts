@@ -115,6 +115,7 @@ describe('buildTree', () => {
     ancestorIds: [],
     ancestorLimits: [],
     ownCount: 0,
+    treeVersion: 0,
   });
 
   test('nests children under parents in the given (oldest-first) order', () => {

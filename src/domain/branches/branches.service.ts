@@ -52,6 +52,7 @@ export async function createBranch(
     ancestorIds: fork.ancestorIds,
     ancestorLimits: fork.ancestorLimits,
     ownCount: 0,
+    treeVersion: source.treeVersion,
   };
 
   const activate = input.activate ?? true;
@@ -75,8 +76,21 @@ export async function getBranches(
   input: { chatId: string },
 ): Promise<{ rootChatId: string; activeChatId: string; count: number; tree: TreeNode }> {
   const chat = await requireChat(ctx, input.chatId);
-  const chats = await ctx.deps.meta.listTree(ctx.accountId, chat.rootChatId);
+  const key = `tree:${ctx.accountId}:${chat.rootChatId}:${chat.treeVersion}`;
+  const chats = await ctx.deps.cache.get(
+    key,
+    () => ctx.deps.meta.listTree(ctx.accountId, chat.rootChatId),
+    reviveChats,
+  );
   return { rootChatId: chat.rootChatId, ...buildTree(chats) };
+}
+
+function reviveChats(raw: unknown): ChatRecord[] {
+  return (raw as ChatRecord[]).map((c) => ({
+    ...c,
+    createdAt: new Date(c.createdAt as unknown as string),
+    updatedAt: new Date(c.updatedAt as unknown as string),
+  }));
 }
 
 /** Builds the tree from a tree's live chats (oldest first, so children come out oldest first). */

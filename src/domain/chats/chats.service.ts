@@ -47,6 +47,7 @@ export async function createChat(ctx: Ctx, input: { name: string }): Promise<Cha
     ancestorIds: [],
     ancestorLimits: [],
     ownCount: 0,
+    treeVersion: 0,
   });
 }
 
@@ -56,7 +57,33 @@ export async function getChat(
   ctx: Ctx,
   input: { chatId: string; limit: number; cursor: GetChatCursor },
 ): Promise<ChatPage> {
+  // Always fresh: existence, ownership and the tree version. The page itself is cached under that version.
   const chat = await requireChat(ctx, input.chatId);
+  const cursorKey = !input.cursor
+    ? '-'
+    : 'beforeEnd' in input.cursor
+      ? 'end'
+      : 'after' in input.cursor
+        ? `a${input.cursor.after}`
+        : `b${input.cursor.before}`;
+  const key = `chat:${ctx.accountId}:${chat.rootChatId}:${chat.treeVersion}:${chat.chatId}:${input.limit}:${cursorKey}`;
+  const page = await ctx.deps.cache.get(key, () => loadPage(ctx, chat, input), revivePage);
+  return { chat, ...page };
+}
+
+type PageBody = Omit<ChatPage, 'chat'>;
+
+function revivePage(raw: unknown): PageBody {
+  const p = raw as PageBody;
+  for (const pair of p.pairs) pair.timestamp = new Date(pair.timestamp as unknown as string);
+  return p;
+}
+
+async function loadPage(
+  ctx: Ctx,
+  chat: ChatRecord,
+  input: { limit: number; cursor: GetChatCursor },
+): Promise<PageBody> {
   const segments = segmentsOf(chat);
   const total = historyLength(segments);
 
@@ -74,7 +101,7 @@ export async function getChat(
   const pairs = from <= to ? await readWindow(ctx, segments, from, to) : [];
   const hasMoreBefore = from <= to ? from > 1 : cursor.kind === 'after' || cursor.kind === 'end' ? total > 0 : false;
   const hasMoreAfter = from <= to ? to < total : cursor.kind === 'before' ? total > 0 : false;
-  return { chat, pairs, hasMoreBefore, hasMoreAfter };
+  return { pairs, hasMoreBefore, hasMoreAfter };
 }
 
 async function readWindow(

@@ -54,7 +54,9 @@ export const opsRouter = createRouter()
   .openapi(readyz, async (c) => {
     const { meta, content } = c.var.deps;
     const [postgres, contentStore] = await Promise.all([check(() => meta.ping()), check(() => content.ping())]);
-    const checks = { postgres, [`content_${content.name}`]: contentStore };
+    const cache = c.var.cacheHealth?.() ?? 'ok';
+    // A cache outage degrades (requests are served from the databases); it never fails readiness.
+    const checks = { postgres, [`content_${content.name}`]: contentStore, cache };
     const ready = postgres === 'ok' && contentStore === 'ok';
     if (!ready) c.header('Retry-After', '5');
     return ready

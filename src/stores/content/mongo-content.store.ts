@@ -43,6 +43,9 @@ export class MongoContentStore implements ContentStore {
       clientUrl: options.url,
       dbName: options.dbName,
       entities: [QaPairDocument],
+      // Its own context name: under the default one, `em.fork()` called inside a PostgreSQL metadata
+      // transaction resolves that transaction's EntityManager and sends the write to the SQL driver.
+      contextName: 'content-mongodb',
       ensureIndexes: false,
       driverOptions: { serverSelectionTimeoutMS: 5000, maxPoolSize: options.poolMax ?? 10 },
       debug: false,

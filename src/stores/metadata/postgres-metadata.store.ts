@@ -16,6 +16,12 @@ import { isUniqueViolation, translateStoreError } from '../errors.js';
 import { CHAT_COLUMNS, type ChatRow, chatFromRow, toDate } from '../pg-rows.js';
 
 const cols = sql.raw(CHAT_COLUMNS);
+const prefixed = (alias: string) =>
+  sql.raw(
+    CHAT_COLUMNS.split(', ')
+      .map((c) => `${alias}.${c}`)
+      .join(', '),
+  );
 
 /** A strictly later timestamp than `prev`, so `updated_at` visibly changes on every write. */
 function later(now: Date, prev: Date): Date {
@@ -82,9 +88,13 @@ export class PostgresMetadataStore implements MetadataStore {
 
   getChat(accountId: string, chatId: string): Promise<ChatRecord | null> {
     return this.run(async () => {
+      // With the tree's version, read in the same statement: the cache keys of this chat's reads.
       const r = await sql<ChatRow>`
-        select ${cols} from chats
-        where chat_id = ${chatId} and account_id = ${accountId} and deleted_at is null`.execute(this.em().getKysely());
+        select ${prefixed('c')}, v.version as tree_version
+        from chats c join conversations v on v.chat_id = c.root_chat_id
+        where c.chat_id = ${chatId} and c.account_id = ${accountId} and c.deleted_at is null`.execute(
+        this.em().getKysely(),
+      );
       const row = r.rows[0];
       return row ? chatFromRow(row) : null;
     });

@@ -1,0 +1,195 @@
+/**
+ * The content-store contract: one set of tests, written once against the ContentStore port, run against
+ * every adapter (see the *.contract.test.ts runners). What the port promises:
+ * - append stores a pair at (chat_id, seq); a second append at the same slot replaces the first (this is
+ *   how a write whose metadata never committed is overwritten); response ids are unique;
+ * - readRanges returns exactly the pairs of the ranges, in range order and ascending seq, scoped to the account;
+ * - locate finds where a response id is stored, scoped to the account;
+ * - text comes back verbatim: no operator or path interpretation of `$` and `.`, full unicode.
+ * `branches` lists and soft delete are tree facts kept in the metadata store; they are exercised per content
+ * store by running the whole API suite on each (see README, "Testing the MongoDB adapter").
+ */
+import { describe, expect, test } from 'bun:test';
+import { v7 } from 'uuid';
+import type { PairRecord } from '../../src/domain/model.js';
+import type { ContentStore } from '../../src/domain/ports.js';
+
+export function pair(over: Partial<PairRecord> & Pick<PairRecord, 'chatId' | 'seq' | 'accountId'>): PairRecord {
+  return {
+    responseId: v7(),
+    question: `q${over.seq}`,
+    response: `a${over.seq}`,
+    type: 'text',
+    timestamp: new Date(Date.UTC(2026, 10, 25, 12, 0, 0, over.seq)),
+    ...over,
+  };
+}
+
+export function contentStoreContract(name: string, open: () => Promise<ContentStore>) {
+  describe(`content store contract: ${name}`, () => {
+    const ctx = () => ({ accountId: v7(), chatA: v7(), chatB: v7() });
+
+    async function fill(store: ContentStore, accountId: string, chatId: string, n: number) {
+      const pairs = Array.from({ length: n }, (_, i) => pair({ accountId, chatId, seq: i + 1 }));
+      // Out of order on purpose: order must come from seq, not from insertion.
+      for (const p of [...pairs].reverse()) await store.append(p);
+      return pairs;
+    }
+
+    test('append then read a range: every field back, ascending seq', async () => {
+      const store = await open();
+      const { accountId, chatA } = ctx();
+      const pairs = await fill(store, accountId, chatA, 5);
+      const got = await store.readRanges(accountId, [{ chatId: chatA, fromSeq: 1, toSeq: 5 }]);
+      expect(got).toEqual(pairs);
+    });
+
+    test('ranges come back in range order (not chat id order), each ascending', async () => {
+      const store = await open();
+      const { accountId } = ctx();
+      const [first, second] = [v7(), v7()].sort() as [string, string]; // first < second
+      await fill(store, accountId, first, 3);
+      await fill(store, accountId, second, 3);
+      const got = await store.readRanges(accountId, [
+        { chatId: second, fromSeq: 2, toSeq: 3 },
+        { chatId: first, fromSeq: 1, toSeq: 2 },
+      ]);
+      expect(got.map((p) => [p.chatId, p.seq])).toEqual([
+        [second, 2],
+        [second, 3],
+        [first, 1],
+        [first, 2],
+      ]);
+    });
+
+    test('paging forwards and backwards over ranges covers the history exactly once', async () => {
+      const store = await open();
+      const { accountId, chatA } = ctx();
+      await fill(store, accountId, chatA, 10);
+      const forward: number[] = [];
+      for (let from = 1; from <= 10; from += 3) {
+        const page = await store.readRanges(accountId, [
+          { chatId: chatA, fromSeq: from, toSeq: Math.min(10, from + 2) },
+        ]);
+        forward.push(...page.map((p) => p.seq));
+      }
+      const backward: number[] = [];
+      for (let to = 10; to >= 1; to -= 4) {
+        const page = await store.readRanges(accountId, [{ chatId: chatA, fromSeq: Math.max(1, to - 3), toSeq: to }]);
+        backward.unshift(...page.map((p) => p.seq));
+      }
+      const all = Array.from({ length: 10 }, (_, i) => i + 1);
+      expect(forward).toEqual(all);
+      expect(backward).toEqual(all);
+    });
+
+    test('fork-point reads: a range ending at the fork seq excludes the parent’s later pairs', async () => {
+      const store = await open();
+      const { accountId, chatA, chatB } = ctx();
+      await fill(store, accountId, chatA, 6); // parent: 6 pairs, the branch forked after #3
+      await fill(store, accountId, chatB, 2); // branch's own pairs
+      const history = await store.readRanges(accountId, [
+        { chatId: chatA, fromSeq: 1, toSeq: 3 },
+        { chatId: chatB, fromSeq: 1, toSeq: 2 },
+      ]);
+      expect(history.map((p) => `${p.chatId === chatA ? 'A' : 'B'}${p.seq}`)).toEqual(['A1', 'A2', 'A3', 'B1', 'B2']);
+    });
+
+    test('empty and out-of-range reads return nothing', async () => {
+      const store = await open();
+      const { accountId, chatA } = ctx();
+      await fill(store, accountId, chatA, 2);
+      expect(await store.readRanges(accountId, [])).toEqual([]);
+      expect(await store.readRanges(accountId, [{ chatId: chatA, fromSeq: 3, toSeq: 9 }])).toEqual([]);
+      expect(await store.readRanges(accountId, [{ chatId: v7(), fromSeq: 1, toSeq: 9 }])).toEqual([]);
+    });
+
+    test('locate finds the storing chat and seq; unknown ids and other accounts get null', async () => {
+      const store = await open();
+      const { accountId, chatA } = ctx();
+      const pairs = await fill(store, accountId, chatA, 3);
+      const target = pairs[1] as PairRecord;
+      expect(await store.locate(accountId, target.responseId)).toEqual({ chatId: chatA, seq: 2 });
+      expect(await store.locate(accountId, v7())).toBeNull();
+      expect(await store.locate(v7(), target.responseId)).toBeNull();
+    });
+
+    test('reads are scoped to the account', async () => {
+      const store = await open();
+      const { accountId, chatA } = ctx();
+      await fill(store, accountId, chatA, 2);
+      expect(await store.readRanges(v7(), [{ chatId: chatA, fromSeq: 1, toSeq: 2 }])).toEqual([]);
+    });
+
+    test('a second append at the same slot replaces the first (the old response id is gone)', async () => {
+      const store = await open();
+      const { accountId, chatA } = ctx();
+      const orphan = pair({ accountId, chatId: chatA, seq: 1, question: 'never committed' });
+      await store.append(orphan);
+      const real = pair({ accountId, chatId: chatA, seq: 1, question: 'committed' });
+      await store.append(real);
+      expect(await store.readRanges(accountId, [{ chatId: chatA, fromSeq: 1, toSeq: 1 }])).toEqual([real]);
+      expect(await store.locate(accountId, orphan.responseId)).toBeNull();
+      // Replaying the same write is harmless.
+      await store.append(real);
+      expect(await store.readRanges(accountId, [{ chatId: chatA, fromSeq: 1, toSeq: 5 }])).toEqual([real]);
+    });
+
+    test('a response id is unique: reusing it at another slot is refused', async () => {
+      const store = await open();
+      const { accountId, chatA } = ctx();
+      const p = pair({ accountId, chatId: chatA, seq: 1 });
+      await store.append(p);
+      await expect(store.append({ ...p, seq: 2 })).rejects.toThrow();
+      expect((await store.readRanges(accountId, [{ chatId: chatA, fromSeq: 1, toSeq: 9 }])).map((x) => x.seq)).toEqual([
+        1,
+      ]);
+    });
+
+    test('concurrent appends to one chat: none lost or duplicated, positions unique', async () => {
+      const store = await open();
+      const { accountId, chatA } = ctx();
+      const pairs = Array.from({ length: 40 }, (_, i) => pair({ accountId, chatId: chatA, seq: i + 1 }));
+      await Promise.all(pairs.map((p) => store.append(p)));
+      const got = await store.readRanges(accountId, [{ chatId: chatA, fromSeq: 1, toSeq: 40 }]);
+      expect(got.map((p) => p.seq)).toEqual(pairs.map((p) => p.seq));
+      expect(new Set(got.map((p) => p.responseId)).size).toBe(40);
+    });
+
+    test('documents at the limits of API.md round-trip exactly', async () => {
+      const store = await open();
+      const { accountId, chatA } = ctx();
+      const question = '🌍'.repeat(16_000); // 32,000 UTF-16 code units
+      const response = `${'x'.repeat(99_998)}é!`; // 100,000
+      const big = pair({ accountId, chatId: chatA, seq: 1, question, response });
+      await store.append(big);
+      const [got] = await store.readRanges(accountId, [{ chatId: chatA, fromSeq: 1, toSeq: 1 }]);
+      expect(got?.question).toBe(question);
+      expect(got?.response).toBe(response);
+    });
+
+    test('user text is stored verbatim: `$` and `.` are never operators or paths', async () => {
+      const store = await open();
+      const { accountId, chatA } = ctx();
+      const texts = [
+        '{"$gt": ""}',
+        '$where: function() { return true }',
+        '$set',
+        'a.b.c',
+        '$.x.$[0]',
+        'נשאל בעברית · 中文 · 👩🏽‍💻',
+        'line\u2028separator\ttab\n',
+      ];
+      const pairs = texts.map((t, i) =>
+        pair({ accountId, chatId: chatA, seq: i + 1, question: t, response: Array.from(t).reverse().join('') }),
+      );
+      for (const p of pairs) await store.append(p);
+      expect(await store.readRanges(accountId, [{ chatId: chatA, fromSeq: 1, toSeq: texts.length }])).toEqual(pairs);
+    });
+
+    test('ping answers', async () => {
+      const store = await open();
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}

@@ -1,0 +1,663 @@
+/**
+ * The command engine of the MongoDB test double: in-memory databases and collections, one handler per
+ * supported command, query/update/aggregation evaluation by mingo.
+ *
+ * Every command, option or operator it does not implement is answered with ok:0 and an errmsg starting
+ * "mongo-double: unsupported", and recorded in `unsupported`: the double must never silently agree to
+ * something it does not do. Commands run synchronously, one at a time, so every command is atomic.
+ */
+import { calculateObjectSize, type Document, deserialize, EJSON, Long, ObjectId, serialize, UUID } from 'bson';
+import { Aggregator, Query } from 'mingo';
+import { update as applyModifier } from 'mingo/updater';
+
+export const WIRE_VERSION = 21; // MongoDB 7.0
+const MAX_BSON = 16 * 1024 * 1024;
+const DEFAULT_FIRST_BATCH = 101;
+
+export class CommandError extends Error {
+  constructor(
+    readonly code: number,
+    readonly codeName: string,
+    message: string,
+    readonly extra: Document = {},
+  ) {
+    super(message);
+  }
+}
+
+class Unsupported extends CommandError {}
+const unsupported = (what: string, code = 2, codeName = 'BadValue') =>
+  new Unsupported(code, codeName, `mongo-double: unsupported ${what}`);
+
+interface Index {
+  name: string;
+  key: Document;
+  unique: boolean;
+  /** Sparse: documents with none of the key's fields are left out of the index. */
+  sparse: boolean;
+  /** For unique indexes: key tuple (canonical EJSON) -> the document holding it. */
+  entries: Map<string, Document>;
+}
+interface Collection {
+  uuid: UUID;
+  docs: Document[];
+  indexes: Index[];
+}
+interface Cursor {
+  ns: string;
+  docs: Document[];
+}
+interface Ctx {
+  db: string;
+  connectionId: number;
+}
+type Handler = { options: string[]; run: (cmd: Document, ctx: Ctx) => Document };
+
+/** Fields the driver adds to (nearly) every command; accepted and ignored, values checked where it matters. */
+const ENVELOPE = ['$db', 'lsid', '$clusterTime', '$readPreference', 'readConcern', 'writeConcern'];
+/** The handshake fields driver 7.6 sends (`backpressure` announces it handles overload errors). */
+const HELLO_OPTIONS = ['helloOk', 'client', 'compression', 'backpressure'];
+const TRANSACTION_FIELDS = ['txnNumber', 'startTransaction', 'autocommit'];
+
+const clone = (doc: Document): Document => deserialize(serialize(doc));
+const keyString = (values: unknown[]) => EJSON.stringify(values, { relaxed: false });
+const getPath = (doc: Document, path: string): unknown =>
+  path.split('.').reduce<any>((v, k) => (v && typeof v === 'object' ? v[k] : undefined), doc);
+const isOperatorDoc = (u: Document) => Object.keys(u).some((k) => k.startsWith('$'));
+
+/** How the server prints a key value in an E11000 message: { chat_id: "c1", seq: 3 }. */
+function shellValue(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v instanceof ObjectId) return `ObjectId('${v.toHexString()}')`;
+  if (v instanceof Date) return `new Date(${v.getTime()})`;
+  return typeof v === 'object' ? EJSON.stringify(v) : String(v);
+}
+
+/** Runs mingo, turning its errors (unknown operators, bad arguments) into ok:0 answers that name the problem. */
+function evaluate<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof CommandError) throw e;
+    throw unsupported(`${what}: ${(e as Error).message}`);
+  }
+}
+
+function checkSort(sort: Document | undefined): Document | undefined {
+  for (const [k, v] of Object.entries(sort ?? {}))
+    if (v !== 1 && v !== -1) throw unsupported(`sort specification { ${k}: ${EJSON.stringify(v)} }`);
+  return sort && Object.keys(sort).length ? sort : undefined;
+}
+
+function checkKeys(doc: Document, allowed: string[], where: string): void {
+  for (const k of Object.keys(doc)) if (!allowed.includes(k)) throw unsupported(`option '${k}' in ${where}`);
+}
+
+export class MongoEngine {
+  readonly commands: string[] = [];
+  readonly unsupported: string[] = [];
+  private readonly dbs = new Map<string, Map<string, Collection>>();
+  private readonly cursors = new Map<number, Cursor>();
+  private nextCursorId = 1;
+
+  constructor(private readonly trace = false) {}
+
+  /** Runs one command document and returns the reply document (ok:1 or ok:0, never throws). */
+  run(cmd: Document, ctx: Ctx): Document {
+    const name = Object.keys(cmd)[0] ?? '';
+    this.commands.push(name);
+    if (this.trace) console.error(`[mongo-double] ${name} ${describe(cmd, ctx.db)}`);
+    try {
+      const handler = Object.hasOwn(this.handlers, name) ? this.handlers[name] : undefined;
+      if (!handler) throw unsupported(`command '${name}'`, 59, 'CommandNotFound');
+      for (const k of Object.keys(cmd).slice(1)) {
+        if (TRANSACTION_FIELDS.includes(k))
+          throw unsupported(`option '${k}' in '${name}' (transactions and retryable writes are not supported)`);
+        if (!ENVELOPE.includes(k) && !handler.options.includes(k)) throw unsupported(`option '${k}' in '${name}'`);
+      }
+      checkEnvelope(cmd, name);
+      return handler.run(cmd, ctx);
+    } catch (e) {
+      const err =
+        e instanceof CommandError ? e : new CommandError(1, 'InternalError', `mongo-double: ${(e as Error).message}`);
+      if (err instanceof Unsupported || err.code === 1) {
+        this.unsupported.push(err.message);
+        console.error(`[mongo-double] ${err.message}`);
+      }
+      return { ok: 0, errmsg: err.message, code: err.code, codeName: err.codeName, ...err.extra };
+    }
+  }
+
+  // ---- storage -------------------------------------------------------------------------------------
+
+  private database(db: string): Map<string, Collection> {
+    let d = this.dbs.get(db);
+    if (!d) this.dbs.set(db, (d = new Map()));
+    return d;
+  }
+
+  private collection(db: string, name: string, create = true): Collection | undefined {
+    const d = this.database(db);
+    let c = d.get(name);
+    if (!c && create) {
+      c = { uuid: new UUID(), docs: [], indexes: [] };
+      this.addIndex(db, name, c, { name: '_id_', key: { _id: 1 }, unique: true, sparse: false, entries: new Map() });
+      d.set(name, c);
+    }
+    return c;
+  }
+
+  private requireCollection(db: string, name: string): Collection {
+    const c = this.collection(db, name, false);
+    if (!c) throw new CommandError(26, 'NamespaceNotFound', `ns does not exist: ${db}.${name}`);
+    return c;
+  }
+
+  /** The index entry of `doc` (missing fields count as null), or null when a sparse index leaves it out. */
+  private indexKey(index: Index, doc: Document): string | null {
+    const values = Object.keys(index.key).map((k) => getPath(doc, k));
+    if (index.sparse && values.every((v) => v === undefined)) return null;
+    return keyString(values.map((v) => v ?? null));
+  }
+
+  /** The E11000 error for `doc` if it collides, on a unique index, with a document other than `self`. */
+  private duplicate(db: string, coll: string, c: Collection, doc: Document, self?: Document): CommandError | null {
+    for (const index of c.indexes) {
+      if (!index.unique) continue;
+      const key = this.indexKey(index, doc);
+      const holder = key === null ? undefined : index.entries.get(key);
+      if (holder && holder !== self) {
+        const keyValue = Object.fromEntries(Object.keys(index.key).map((k) => [k, getPath(doc, k) ?? null]));
+        const shown = Object.entries(keyValue)
+          .map(([k, v]) => `${k}: ${shellValue(v)}`)
+          .join(', ');
+        return new CommandError(
+          11000,
+          'DuplicateKey',
+          `E11000 duplicate key error collection: ${db}.${coll} index: ${index.name} dup key: { ${shown} }`,
+          { keyPattern: index.key, keyValue },
+        );
+      }
+    }
+    return null;
+  }
+
+  private addIndex(db: string, coll: string, c: Collection, index: Index): void {
+    if (index.unique) {
+      for (const doc of c.docs) {
+        const dup = this.duplicate(db, coll, { ...c, indexes: [index] }, doc);
+        if (dup) throw dup;
+        const key = this.indexKey(index, doc);
+        if (key !== null) index.entries.set(key, doc);
+      }
+    }
+    c.indexes.push(index);
+  }
+
+  private indexDoc(c: Collection, doc: Document): void {
+    for (const index of c.indexes) {
+      const key = index.unique ? this.indexKey(index, doc) : null;
+      if (key !== null) index.entries.set(key, doc);
+    }
+  }
+
+  private unindexDoc(c: Collection, doc: Document): void {
+    for (const index of c.indexes) {
+      const key = index.unique ? this.indexKey(index, doc) : null;
+      if (key !== null) index.entries.delete(key);
+    }
+  }
+
+  private insertDoc(db: string, coll: string, c: Collection, doc: Document): void {
+    const dup = this.duplicate(db, coll, c, doc);
+    if (dup) throw dup;
+    this.indexDoc(c, doc);
+    c.docs.push(doc);
+  }
+
+  private replaceDoc(db: string, coll: string, c: Collection, old: Document, next: Document): void {
+    if (!keyEquals(old._id, next._id))
+      throw new CommandError(
+        66,
+        'ImmutableField',
+        `Performing an update on the path '_id' would modify the immutable field '_id'`,
+      );
+    const dup = this.duplicate(db, coll, c, next, old);
+    if (dup) throw dup;
+    this.unindexDoc(c, old);
+    this.indexDoc(c, next);
+    c.docs[c.docs.indexOf(old)] = next;
+  }
+
+  private removeDoc(c: Collection, doc: Document): void {
+    this.unindexDoc(c, doc);
+    c.docs.splice(c.docs.indexOf(doc), 1);
+  }
+
+  private query(c: Collection | undefined, filter: Document = {}, sort?: Document, projection?: Document) {
+    return evaluate('query', () => {
+      let cursor = new Query(filter).find<Document>(c?.docs ?? [], projection ?? {});
+      const s = checkSort(sort);
+      if (s) cursor = cursor.sort(s);
+      return cursor;
+    });
+  }
+
+  // ---- cursors -------------------------------------------------------------------------------------
+
+  /**
+   * A cursor reply: the first `limit` documents (but at most ~16 MiB, like the server), the rest kept for
+   * getMore under `id` (a new id, or the getMore's own).
+   */
+  private batch(ns: string, docs: Document[], limit: number, field: 'firstBatch' | 'nextBatch', keep = true, id = 0) {
+    let bytes = 0;
+    let n = 0;
+    for (; n < Math.min(limit, docs.length); n++) {
+      bytes += calculateObjectSize(docs[n]!);
+      if (n > 0 && bytes > MAX_BSON) break;
+    }
+    if (n < docs.length && keep) this.cursors.set((id ||= this.nextCursorId++), { ns, docs: docs.slice(n) });
+    else id = 0;
+    return { cursor: { [field]: docs.slice(0, n), id: Long.fromNumber(id), ns }, ok: 1 };
+  }
+
+  /** A first batch: batchSize documents (0 allowed), 101 by default. */
+  private firstBatch(ns: string, docs: Document[], batchSize: number | undefined, keep = true) {
+    return this.batch(ns, docs, batchSize ?? DEFAULT_FIRST_BATCH, 'firstBatch', keep);
+  }
+
+  // ---- writes --------------------------------------------------------------------------------------
+
+  /** Applies an update (operators or replacement) to a copy of `doc`; `inserting` enables $setOnInsert. */
+  private applyUpdate(doc: Document, u: Document | Document[], inserting: boolean): Document {
+    if (Array.isArray(u)) throw unsupported('pipeline-style update');
+    if (!isOperatorDoc(u)) {
+      const { _id, ...rest } = u; // a replacement keeps the _id (changing it fails in replaceDoc)
+      return { _id: _id ?? doc._id, ...rest };
+    }
+    const next = clone(doc);
+    const { $setOnInsert, ...modifier } = u;
+    if (inserting && $setOnInsert) modifier.$set = { ...$setOnInsert, ...modifier.$set };
+    if (Object.keys(modifier).length)
+      evaluate('update', () => applyModifier(next, modifier, undefined, undefined, { cloneMode: 'deep' }));
+    return next;
+  }
+
+  /** The document an upsert starts from: the equality conditions of the filter. */
+  private upsertSeed(q: Document): Document {
+    const seed: Document = {};
+    const collect = (f: Document) => {
+      for (const [k, v] of Object.entries(f)) {
+        if (k === '$and') for (const part of v as Document[]) collect(part);
+        else if (k.startsWith('$')) continue;
+        else if (v && typeof v === 'object' && !(v instanceof Date) && isOperatorDoc(v)) {
+          if ('$eq' in v) seed[k] = v.$eq;
+        } else seed[k] = v;
+      }
+    };
+    collect(q);
+    const doc: Document = {};
+    if (Object.keys(seed).length) evaluate('update', () => applyModifier(doc, { $set: seed }));
+    return doc;
+  }
+
+  /** Inserts a new document built from an upsert; returns it. */
+  private upsert(db: string, coll: string, c: Collection, q: Document, u: Document): Document {
+    const seed = this.upsertSeed(q);
+    const built = this.applyUpdate(seed, u, true);
+    const { _id, ...rest } = built;
+    const doc = { _id: _id ?? new ObjectId(), ...rest };
+    this.insertDoc(db, coll, c, doc);
+    return doc;
+  }
+
+  /** Runs write statements in order; collects write errors (stopping at the first one when ordered). */
+  private writeLoop<T>(items: T[], ordered: boolean | undefined, each: (item: T, i: number) => void): Document {
+    const writeErrors: Document[] = [];
+    for (const [i, item] of items.entries()) {
+      try {
+        each(item, i);
+      } catch (e) {
+        if (!(e instanceof CommandError) || e instanceof Unsupported) throw e;
+        writeErrors.push({ index: i, code: e.code, errmsg: e.message, ...e.extra });
+        if (ordered !== false) break;
+      }
+    }
+    return writeErrors.length ? { writeErrors } : {};
+  }
+
+  // ---- command handlers ----------------------------------------------------------------------------
+
+  private hello(legacy: boolean, connectionId: number): Document {
+    return {
+      ...(legacy ? { ismaster: true } : { isWritablePrimary: true }),
+      helloOk: true,
+      maxBsonObjectSize: MAX_BSON,
+      maxMessageSizeBytes: 48_000_000,
+      maxWriteBatchSize: 100_000,
+      localTime: new Date(),
+      logicalSessionTimeoutMinutes: 30,
+      connectionId,
+      minWireVersion: 0,
+      maxWireVersion: WIRE_VERSION,
+      readOnly: false,
+      ok: 1,
+    };
+  }
+
+  private readonly handlers: Record<string, Handler> = {
+    hello: { options: HELLO_OPTIONS, run: (_, ctx) => this.hello(false, ctx.connectionId) },
+    isMaster: { options: HELLO_OPTIONS, run: (_, ctx) => this.hello(true, ctx.connectionId) },
+    ismaster: { options: HELLO_OPTIONS, run: (_, ctx) => this.hello(true, ctx.connectionId) },
+    ping: { options: [], run: () => ({ ok: 1 }) },
+    buildInfo: {
+      options: [],
+      run: () => ({ version: '7.0.0', versionArray: [7, 0, 0, 0], bits: 64, maxBsonObjectSize: MAX_BSON, ok: 1 }),
+    },
+    endSessions: { options: [], run: () => ({ ok: 1 }) },
+
+    listCollections: {
+      options: ['filter', 'nameOnly', 'authorizedCollections', 'cursor'],
+      run: (cmd, { db }) => {
+        const all = [...this.database(db).entries()].map(([name, c]) =>
+          cmd.nameOnly
+            ? { name, type: 'collection' }
+            : {
+                name,
+                type: 'collection',
+                options: {},
+                info: { readOnly: false, uuid: c.uuid },
+                idIndex: { v: 2, key: { _id: 1 }, name: '_id_' },
+              },
+        );
+        const found = evaluate('query', () => new Query(cmd.filter ?? {}).find<Document>(all).all());
+        return this.firstBatch(`${db}.$cmd.listCollections`, found, cmd.cursor?.batchSize);
+      },
+    },
+    create: {
+      options: [],
+      run: (cmd, { db }) => {
+        if (this.collection(db, cmd.create, false))
+          throw new CommandError(48, 'NamespaceExists', `Collection ${db}.${cmd.create} already exists.`);
+        this.collection(db, cmd.create);
+        return { ok: 1 };
+      },
+    },
+    drop: {
+      options: [],
+      run: (cmd, { db }) => {
+        const c = this.collection(db, cmd.drop, false);
+        this.database(db).delete(cmd.drop);
+        return { ns: `${db}.${cmd.drop}`, nIndexesWas: c?.indexes.length ?? 0, ok: 1 };
+      },
+    },
+    dropDatabase: {
+      options: [],
+      run: (_, { db }) => {
+        this.dbs.delete(db);
+        return { dropped: db, ok: 1 };
+      },
+    },
+
+    createIndexes: {
+      options: ['indexes'],
+      run: (cmd, { db }) => {
+        const created = !this.collection(db, cmd.createIndexes, false);
+        const c = this.collection(db, cmd.createIndexes)!;
+        const before = c.indexes.length;
+        for (const spec of cmd.indexes as Document[]) {
+          checkKeys(spec, ['key', 'name', 'unique', 'sparse', 'background', 'v'], 'createIndexes.indexes');
+          for (const [k, v] of Object.entries(spec.key))
+            if (v !== 1 && v !== -1) throw unsupported(`index type { ${k}: ${EJSON.stringify(v)} }`);
+          const same = c.indexes.find((i) => i.name === spec.name);
+          const sameKey = c.indexes.find((i) => keyEquals(i.key, spec.key));
+          const unique = spec.unique === true;
+          const sparse = spec.sparse === true;
+          if (same && keyEquals(same.key, spec.key) && same.unique === unique && same.sparse === sparse) continue;
+          if (same)
+            throw new CommandError(
+              86,
+              'IndexKeySpecsConflict',
+              `An existing index has the same name as the requested index. Requested index: ${EJSON.stringify(spec)}, existing index: ${EJSON.stringify({ key: same.key, name: same.name, unique: same.unique, sparse: same.sparse })}`,
+            );
+          if (sameKey)
+            throw new CommandError(
+              85,
+              'IndexOptionsConflict',
+              `Index already exists with a different name: ${sameKey.name}`,
+            );
+          this.addIndex(db, cmd.createIndexes, c, {
+            name: spec.name,
+            key: spec.key,
+            unique,
+            sparse,
+            entries: new Map(),
+          });
+        }
+        return {
+          numIndexesBefore: before,
+          numIndexesAfter: c.indexes.length,
+          ...(before === c.indexes.length ? { note: 'all indexes already exist' } : {}),
+          createdCollectionAutomatically: created,
+          ok: 1,
+        };
+      },
+    },
+    listIndexes: {
+      options: ['cursor'],
+      run: (cmd, { db }) => {
+        const c = this.requireCollection(db, cmd.listIndexes);
+        const specs = c.indexes.map((i) => ({
+          v: 2,
+          key: i.key,
+          name: i.name,
+          ...(i.unique && i.name !== '_id_' ? { unique: true } : {}),
+          ...(i.sparse ? { sparse: true } : {}),
+        }));
+        return this.firstBatch(`${db}.${cmd.listIndexes}`, specs, cmd.cursor?.batchSize);
+      },
+    },
+    dropIndexes: {
+      options: ['index'],
+      run: (cmd, { db }) => {
+        const c = this.requireCollection(db, cmd.dropIndexes);
+        const was = c.indexes.length;
+        const names: string[] =
+          cmd.index === '*'
+            ? c.indexes.filter((i) => i.name !== '_id_').map((i) => i.name)
+            : Array.isArray(cmd.index)
+              ? cmd.index
+              : typeof cmd.index === 'string'
+                ? [cmd.index]
+                : c.indexes.filter((i) => keyEquals(i.key, cmd.index)).map((i) => i.name);
+        if (names.length === 0)
+          throw new CommandError(27, 'IndexNotFound', `can't find index with key: ${EJSON.stringify(cmd.index)}`);
+        for (const name of names) {
+          if (name === '_id_') throw new CommandError(72, 'InvalidOptions', 'cannot drop _id index');
+          if (!c.indexes.some((i) => i.name === name))
+            throw new CommandError(27, 'IndexNotFound', `index not found with name [${name}]`);
+        }
+        c.indexes = c.indexes.filter((i) => !names.includes(i.name));
+        return { nIndexesWas: was, ok: 1 };
+      },
+    },
+
+    insert: {
+      options: ['documents', 'ordered'],
+      run: (cmd, { db }) => {
+        const c = this.collection(db, cmd.insert)!;
+        let n = 0;
+        const errors = this.writeLoop(cmd.documents as Document[], cmd.ordered, (doc) => {
+          const { _id, ...rest } = doc;
+          this.insertDoc(db, cmd.insert, c, { _id: _id ?? new ObjectId(), ...rest });
+          n++;
+        });
+        return { n, ...errors, ok: 1 };
+      },
+    },
+    find: {
+      options: ['filter', 'sort', 'projection', 'skip', 'limit', 'batchSize', 'singleBatch'],
+      run: (cmd, { db }) => {
+        const c = this.collection(db, cmd.find, false);
+        const cursor = this.query(c, cmd.filter, cmd.sort, cmd.projection);
+        if (cmd.skip) cursor.skip(cmd.skip);
+        if (cmd.limit) cursor.limit(Math.abs(cmd.limit));
+        const docs = evaluate('query', () => cursor.all());
+        const single = cmd.singleBatch === true || cmd.limit < 0;
+        return this.firstBatch(`${db}.${cmd.find}`, docs, cmd.batchSize, !single);
+      },
+    },
+    getMore: {
+      options: ['collection', 'batchSize'],
+      run: (cmd, { db }) => {
+        const id = Number(cmd.getMore);
+        const cursor = this.cursors.get(id);
+        if (!cursor || cursor.ns !== `${db}.${cmd.collection}`)
+          throw new CommandError(43, 'CursorNotFound', `cursor id ${id} not found`);
+        this.cursors.delete(id);
+        return this.batch(cursor.ns, cursor.docs, cmd.batchSize || cursor.docs.length, 'nextBatch', true, id);
+      },
+    },
+    killCursors: {
+      options: ['cursors'],
+      run: (cmd) => {
+        const killed: Long[] = [];
+        const notFound: Long[] = [];
+        for (const raw of cmd.cursors) {
+          const id = Number(raw);
+          (this.cursors.delete(id) ? killed : notFound).push(Long.fromNumber(id));
+        }
+        return { cursorsKilled: killed, cursorsNotFound: notFound, cursorsAlive: [], cursorsUnknown: [], ok: 1 };
+      },
+    },
+
+    update: {
+      options: ['updates', 'ordered'],
+      run: (cmd, { db }) => {
+        const coll: string = cmd.update;
+        const c = this.collection(db, coll)!;
+        let n = 0;
+        let nModified = 0;
+        const upserted: Document[] = [];
+        const errors = this.writeLoop(cmd.updates as Document[], cmd.ordered, (stmt, index) => {
+          checkKeys(stmt, ['q', 'u', 'upsert', 'multi'], 'update.updates');
+          const matches = this.query(c, stmt.q).all();
+          const targets = stmt.multi ? matches : matches.slice(0, 1);
+          if (targets.length === 0 && stmt.upsert) {
+            const doc = this.upsert(db, coll, c, stmt.q, stmt.u);
+            upserted.push({ index, _id: doc._id });
+            n++;
+            return;
+          }
+          if (stmt.multi && !isOperatorDoc(stmt.u))
+            throw new CommandError(9, 'FailedToParse', 'multi update is not supported for replacement-style update');
+          for (const old of targets) {
+            const next = this.applyUpdate(old, stmt.u, false);
+            n++;
+            if (serialize(next).equals(serialize(old))) continue;
+            this.replaceDoc(db, coll, c, old, next);
+            nModified++;
+          }
+        });
+        return { n, nModified, ...(upserted.length ? { upserted } : {}), ...errors, ok: 1 };
+      },
+    },
+    delete: {
+      options: ['deletes', 'ordered'],
+      run: (cmd, { db }) => {
+        const c = this.collection(db, cmd.delete, false);
+        let n = 0;
+        const errors = this.writeLoop(cmd.deletes as Document[], cmd.ordered, (stmt) => {
+          checkKeys(stmt, ['q', 'limit'], 'delete.deletes');
+          if (!c) return;
+          const matches = this.query(c, stmt.q).all();
+          for (const doc of stmt.limit === 1 ? matches.slice(0, 1) : matches) {
+            this.removeDoc(c, doc);
+            n++;
+          }
+        });
+        return { n, ...errors, ok: 1 };
+      },
+    },
+    findAndModify: {
+      options: ['query', 'sort', 'remove', 'update', 'new', 'fields', 'upsert'],
+      run: (cmd, { db }) => {
+        const coll: string = cmd.findAndModify;
+        const c = this.collection(db, coll)!;
+        const [old] = this.query(c, cmd.query, cmd.sort).limit(1).all();
+        const project = (doc: Document | undefined) =>
+          doc && cmd.fields ? evaluate('projection', () => new Query({}).find([doc], cmd.fields).all()[0]) : doc;
+        if (cmd.remove) {
+          if (cmd.update || cmd.upsert || cmd.new) throw unsupported("combination of 'remove' with update/upsert/new");
+          if (old) this.removeDoc(c, old);
+          return { lastErrorObject: { n: old ? 1 : 0 }, value: project(old) ?? null, ok: 1 };
+        }
+        if (!cmd.update)
+          throw new CommandError(9, 'FailedToParse', 'Either an update or remove=true must be specified');
+        if (!old) {
+          if (!cmd.upsert) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null, ok: 1 };
+          const doc = this.upsert(db, coll, c, cmd.query ?? {}, cmd.update);
+          return {
+            lastErrorObject: { n: 1, updatedExisting: false, upserted: doc._id },
+            value: cmd.new ? project(doc) : null,
+            ok: 1,
+          };
+        }
+        const next = this.applyUpdate(old, cmd.update, false);
+        this.replaceDoc(db, coll, c, old, next);
+        return { lastErrorObject: { n: 1, updatedExisting: true }, value: project(cmd.new ? next : old), ok: 1 };
+      },
+    },
+    count: {
+      options: ['query', 'limit', 'skip'],
+      run: (cmd, { db }) => {
+        const cursor = this.query(this.collection(db, cmd.count, false), cmd.query);
+        if (cmd.skip) cursor.skip(cmd.skip);
+        if (cmd.limit) cursor.limit(Math.abs(cmd.limit));
+        return { n: cursor.all().length, ok: 1 };
+      },
+    },
+    aggregate: {
+      options: ['pipeline', 'cursor', 'allowDiskUse'],
+      run: (cmd, { db }) => {
+        if (typeof cmd.aggregate !== 'string') throw unsupported('database-level aggregate (aggregate: 1)');
+        for (const stage of cmd.pipeline as Document[]) {
+          const op = Object.keys(stage)[0] ?? '';
+          if (['$out', '$merge', '$changeStream', '$currentOp', '$listSessions', '$indexStats'].includes(op))
+            throw unsupported(`aggregation stage '${op}'`);
+        }
+        const docs = this.collection(db, cmd.aggregate, false)?.docs ?? [];
+        const result = evaluate('aggregation', () =>
+          new Aggregator(cmd.pipeline, {
+            collectionResolver: (name: string) => this.collection(db, name, false)?.docs ?? [],
+          }).run(docs),
+        );
+        return this.firstBatch(`${db}.${cmd.aggregate}`, result as Document[], cmd.cursor?.batchSize);
+      },
+    },
+  };
+}
+
+function keyEquals(a: unknown, b: unknown): boolean {
+  return keyString([a]) === keyString([b]);
+}
+
+function checkEnvelope(cmd: Document, name: string): void {
+  const level = cmd.readConcern?.level;
+  if (
+    cmd.readConcern &&
+    (Object.keys(cmd.readConcern).some((k) => k !== 'level') ||
+      !['local', 'majority', 'available', undefined].includes(level))
+  )
+    throw unsupported(`readConcern ${EJSON.stringify(cmd.readConcern)} in '${name}'`);
+  if (cmd.writeConcern) checkKeys(cmd.writeConcern, ['w', 'j', 'wtimeout'], `writeConcern of '${name}'`);
+}
+
+/** A one-line trace of a command: its fields, with documents and long arrays abbreviated. */
+function describe(cmd: Document, db: string): string {
+  const short = (v: unknown): unknown => (Array.isArray(v) ? (v.length > 3 ? `[${v.length} items]` : v.map(short)) : v);
+  const { $db, lsid, $clusterTime, ...rest } = cmd;
+  const fields = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, short(v)]));
+  return `db=${db} ${EJSON.stringify(fields, { relaxed: true })}${lsid ? ' +lsid' : ''}${$clusterTime ? ' +$clusterTime' : ''}`;
+}

@@ -1,0 +1,86 @@
+/**
+ * A MongoDB wire-protocol TEST DOUBLE, so the MongoDB content adapter runs in CI where no mongod exists.
+ *
+ * What it is: a node:net TCP server (works under Bun) speaking OP_MSG (plus the OP_QUERY handshake),
+ * keeping databases in memory and evaluating filters, updates, sorts, projections and pipelines with
+ * mingo. It implements the commands the pinned driver (mongodb 7.6 via @mikro-orm/mongodb 7.2) sends for
+ * this project's operations, found by tracing them (see tests/support/README.md), with unique indexes
+ * enforced (E11000) and real cursor batching.
+ * What it is not: a database. One node, no auth, no TLS, no compression, no transactions or retryable
+ * writes, no query planner (every query is a scan), no change streams. Anything it does not implement
+ * is answered with ok:0 "mongo-double: unsupported ..." and recorded in `unsupported`, never ignored.
+ *
+ * Test-only: src/ never imports it. Set MONGO_DOUBLE_TRACE=1 to log every command with its fields.
+ */
+import { createServer, type Socket } from 'node:net';
+import { MongoEngine } from './engine.js';
+import { encodeMsg, encodeReply, OP_MSG, ProtocolError, parseMessage, takeMessages } from './wire.js';
+
+export interface MongoDouble {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+  /** Names of the commands received, in order. */
+  commands: string[];
+  /** Every "unsupported" answer given (command, option or operator named). */
+  unsupported: string[];
+}
+
+export async function startMongoDouble(options: { port?: number } = {}): Promise<MongoDouble> {
+  const engine = new MongoEngine(Boolean(process.env.MONGO_DOUBLE_TRACE));
+  const sockets = new Set<Socket>();
+  let connections = 0;
+
+  const server = createServer((socket) => {
+    const connectionId = ++connections;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    let pending = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        const { messages, rest } = takeMessages(pending.length ? Buffer.concat([pending, chunk]) : chunk);
+        pending = Buffer.from(rest);
+        for (const message of messages) {
+          const request = parseMessage(message);
+          if (request.opCode === OP_MSG) {
+            const reply = engine.run(request.body, { db: String(request.body.$db ?? 'admin'), connectionId });
+            if (!request.moreToCome) socket.write(encodeMsg(request.requestId, reply));
+          } else {
+            // Legacy OP_QUERY: only the handshake may come this way (MongoDB >= 5.1 removed the rest).
+            const name = Object.keys(request.body)[0] ?? '';
+            const handshake = request.collection.endsWith('.$cmd') && ['isMaster', 'ismaster', 'hello'].includes(name);
+            const reply = handshake
+              ? engine.run(request.body, { db: request.collection.split('.')[0]!, connectionId })
+              : engine.run({ [`OP_QUERY ${name}`]: 1 }, { db: 'admin', connectionId });
+            socket.write(encodeReply(request.requestId, reply));
+          }
+        }
+      } catch (e) {
+        const message = `mongo-double: ${e instanceof ProtocolError ? 'protocol error' : 'error'}: ${(e as Error).message}`;
+        engine.unsupported.push(message);
+        console.error(`[mongo-double] ${message}; closing the connection`);
+        socket.destroy();
+      }
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
+
+  return {
+    url: `mongodb://127.0.0.1:${port}`,
+    port,
+    commands: engine.commands,
+    unsupported: engine.unsupported,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
