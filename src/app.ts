@@ -8,7 +8,7 @@ import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { TokenService } from './auth/tokens.js';
-import type { ReadThroughCache } from './cache/cache.js';
+import { noCache, type ReadThroughCache } from './cache/cache.js';
 import { LoginThrottle } from './domain/accounts/login-throttle.js';
 import type { Deps } from './domain/context.js';
 import { type AppBindings, createRouter } from './http/app-types.js';
@@ -31,8 +31,10 @@ export interface AppOptions {
   log: Logger;
   corsOrigins?: string[];
   login?: { maxFailures: number; windowSeconds: number };
-  /** The read-through cache, for readiness (degraded) and /metrics. */
+  /** The read-through cache (also for readiness and /metrics); absent → no caching. */
   cache?: ReadThroughCache;
+  /** Serve reads uncached even though `cache` is given (the reference side of cache tests). */
+  bypassCache?: boolean;
 }
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._~:-]{1,128}$/;
@@ -78,6 +80,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
     c.set('deps', options.deps);
     c.set('tokens', options.tokens);
     c.set('throttle', throttle);
+    c.set('cache', options.cache && !options.bypassCache ? options.cache : noCache);
     if (options.cache) {
       const store = options.cache.store;
       c.set('cacheHealth', () => store.health());

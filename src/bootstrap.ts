@@ -8,7 +8,7 @@ import { BunPasswordHasher } from './auth/password.js';
 import { resolveJwtSecret } from './auth/secret.js';
 import { TokenService } from './auth/tokens.js';
 import { type CacheStore, ReadThroughCache } from './cache/cache.js';
-import { MemoryCacheStore } from './cache/memory.cache.js';
+import { MemoryCacheStore, TieredCacheStore } from './cache/memory.cache.js';
 import { RedisCacheStore } from './cache/redis.cache.js';
 import type { Config } from './config.js';
 import type { Deps } from './domain/context.js';
@@ -73,19 +73,24 @@ export async function openServices(config: Config, log: Logger): Promise<Service
       'stores ready',
     );
 
-    const cacheStore: CacheStore = config.REDIS_URL
-      ? new RedisCacheStore({ url: config.REDIS_URL, log, keyPrefix: config.CACHE_KEY_PREFIX })
-      : new MemoryCacheStore();
+    const cacheStore: CacheStore =
+      config.CACHE_MODE === 'off'
+        ? new MemoryCacheStore(0) // stores nothing: every read is a load
+        : config.REDIS_URL
+          ? new TieredCacheStore(
+              new MemoryCacheStore(10_000, config.CACHE_LOCAL_MAX_MB * 1024 * 1024),
+              new RedisCacheStore({ url: config.REDIS_URL, log, keyPrefix: config.CACHE_KEY_PREFIX }),
+            )
+          : new MemoryCacheStore(10_000, config.CACHE_LOCAL_MAX_MB * 1024 * 1024);
     closers.push(() => cacheStore.close());
     const cache = new ReadThroughCache(cacheStore, log, config.CACHE_TTL_SECONDS);
-    log.info({ cache: cacheStore.kind }, 'cache ready');
+    log.info({ cache: config.CACHE_MODE === 'off' ? 'off' : cacheStore.kind }, 'cache ready');
 
     const clock = () => new Date();
     const deps: Deps = {
       meta: new PostgresMetadataStore(orm, clock),
       content,
       responder: new LocalResponder(),
-      cache,
       hasher: new BunPasswordHasher(),
       clock,
       newId: () => uuidv7(),

@@ -23,7 +23,11 @@ const ConfigSchema = z.object({
   MONGO_DB: z.string().default('branchat'),
   /** Redis for the shared cache. Unset → in-process cache. */
   REDIS_URL: optionalUrl,
+  /** auto: Redis when REDIS_URL is set, else in-process. off: no cache (benchmarks, debugging). */
+  CACHE_MODE: z.enum(['auto', 'off']).default('auto'),
   CACHE_TTL_SECONDS: int(600, 1, 86_400),
+  /** Memory budget of the in-process cache tier (in front of Redis, or alone without it). */
+  CACHE_LOCAL_MAX_MB: int(64, 0, 4096),
   /** Prefix of every Redis key (several deployments can share one Redis). */
   CACHE_KEY_PREFIX: z.string().default('branchat:'),
   JWT_SECRET: optionalUrl,

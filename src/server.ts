@@ -27,7 +27,37 @@ const app = createApp({
   login: { maxFailures: config.LOGIN_MAX_FAILURES, windowSeconds: config.LOGIN_WINDOW_SECONDS },
 });
 
-const server = Bun.serve({ hostname: config.HOST, port: config.PORT, fetch: app.fetch });
+// In-flight accounting for graceful shutdown. Keep-alive connections can carry new requests after the
+// listener stops, so once draining they get 503 + Connection: close instead of reaching closed pools.
+let inflight = 0;
+let draining = false;
+const server = Bun.serve({
+  hostname: config.HOST,
+  port: config.PORT,
+  async fetch(req, srv) {
+    if (draining) {
+      return new Response(
+        JSON.stringify({
+          type: '/problems/unavailable',
+          title: 'Service Unavailable',
+          status: 503,
+          detail: 'The server is shutting down',
+          instance: '',
+        }),
+        {
+          status: 503,
+          headers: { 'Content-Type': 'application/problem+json', Connection: 'close', 'Retry-After': '1' },
+        },
+      );
+    }
+    inflight++;
+    try {
+      return await app.fetch(req, srv);
+    } finally {
+      inflight--;
+    }
+  },
+});
 log.info({ url: `http://${config.HOST}:${server.port}`, docs: '/docs' }, 'branchat listening');
 
 let stopping = false;
@@ -35,9 +65,12 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   log.info({ signal }, 'shutting down');
-  const grace = new Promise<void>((resolve) => setTimeout(resolve, config.SHUTDOWN_GRACE_MS).unref());
-  // stop(false): stop listening now, let in-flight requests finish.
-  await Promise.race([server.stop(false), grace]);
+  draining = true;
+  // Stop listening now; let in-flight requests finish, within the grace period.
+  void server.stop(false);
+  const deadline = Date.now() + config.SHUTDOWN_GRACE_MS;
+  while (inflight > 0 && Date.now() < deadline) await Bun.sleep(20);
+  if (inflight > 0) log.warn({ inflight }, 'grace period over; closing with requests in flight');
   await server.stop(true);
   await services.close();
   log.info('stopped');

@@ -7,7 +7,6 @@
  * Fail-open: a cache that errors or times out is treated as a miss (and not written); the request is
  * served from the databases. Single-flight: concurrent misses of one key in a process share one load.
  */
-import type { ReadCache } from '../domain/ports.js';
 import type { Logger } from '../logger.js';
 
 /** A byte-string key-value store with TTLs: Redis, or an in-process LRU. Never throws. */
@@ -30,6 +29,14 @@ export interface CacheCounters {
   load: number;
 }
 
+/** What readers use: the text under `key`, produced by `load` (once per process at a time) on a miss. */
+export interface ReadCache {
+  text(key: string, load: () => Promise<string>): Promise<string>;
+}
+
+/** No caching: every read loads (CACHE_MODE=off, and the "truth" side of cache tests). */
+export const noCache: ReadCache = { text: (_key, load) => load() };
+
 export class ReadThroughCache implements ReadCache {
   private readonly counts = { hit: 0, miss: 0, load: 0 };
   private readonly inflight = new Map<string, Promise<string>>();
@@ -47,15 +54,15 @@ export class ReadThroughCache implements ReadCache {
   }
 
   /**
-   * The value under `key`, loading (once per process for concurrent callers) and storing it on a miss.
-   * Values are JSON; `revive` restores what JSON cannot carry (dates).
+   * The text under `key`; on a miss, loads it (concurrent callers in this process share one load) and
+   * stores it. Values are stored as produced, e.g. a serialised response body, so a hit costs no parsing.
    */
-  async get<T>(key: string, load: () => Promise<T>, revive: (raw: unknown) => T): Promise<T> {
+  async text(key: string, load: () => Promise<string>): Promise<string> {
     const cached = await this.store.get(key);
     if (cached !== null) {
       this.counts.hit++;
       this.log.debug({ key, cache: 'hit' }, 'cache');
-      return revive(JSON.parse(cached));
+      return cached;
     }
     this.counts.miss++;
     let pending = this.inflight.get(key);
@@ -63,12 +70,12 @@ export class ReadThroughCache implements ReadCache {
       pending = (async () => {
         this.counts.load++;
         this.log.debug({ key, cache: 'miss' }, 'cache');
-        const json = JSON.stringify(await load());
-        if (json.length <= this.maxEntryBytes) await this.store.set(key, json, this.ttlSeconds);
-        return json;
+        const value = await load();
+        if (value.length <= this.maxEntryBytes) await this.store.set(key, value, this.ttlSeconds);
+        return value;
       })().finally(() => this.inflight.delete(key));
       this.inflight.set(key, pending);
     }
-    return revive(JSON.parse(await pending));
+    return pending;
   }
 }

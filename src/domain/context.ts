@@ -1,11 +1,10 @@
-import type { ContentStore, MetadataStore, PasswordHasher, ReadCache, Responder } from './ports.js';
+import type { ContentStore, MetadataStore, PasswordHasher, Responder } from './ports.js';
 
 /** Long-lived collaborators of the services, built once at boot. */
 export interface Deps {
   meta: MetadataStore;
   content: ContentStore;
   responder: Responder;
-  cache: ReadCache;
   hasher: PasswordHasher;
   clock: () => Date;
   newId: () => string;

@@ -90,11 +90,3 @@ export interface PasswordHasher {
   hash(password: string): Promise<string>;
   verify(password: string, hash: string): Promise<boolean>;
 }
-
-/**
- * Read-through cache for derived reads. Keys must carry everything the value depends on (account, tree
- * version, request); `revive` restores what JSON cannot carry.
- */
-export interface ReadCache {
-  get<T>(key: string, load: () => Promise<T>, revive: (raw: unknown) => T): Promise<T>;
-}

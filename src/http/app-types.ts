@@ -1,5 +1,6 @@
 import { OpenAPIHono, type RouteConfig, type RouteHandler } from '@hono/zod-openapi';
 import type { TokenService } from '../auth/tokens.js';
+import type { ReadCache } from '../cache/cache.js';
 import type { LoginThrottle } from '../domain/accounts/login-throttle.js';
 import type { Ctx, Deps } from '../domain/context.js';
 import type { Logger } from '../logger.js';
@@ -14,6 +15,8 @@ export interface AppBindings {
     tokens: TokenService;
     throttle: LoginThrottle;
     cacheHealth?: () => 'ok' | 'degraded';
+    /** Read-through cache of serialised read responses. */
+    cache: ReadCache;
     /** Set by the auth middleware on protected routes. */
     accountId: string;
   };

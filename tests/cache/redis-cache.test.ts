@@ -23,7 +23,7 @@ async function instance(env: Record<string, string>) {
 
 /** The same services with the cache bypassed: the truth every cached read must equal. */
 function uncachedApp(services: Services) {
-  return appFor({ ...services, deps: { ...services.deps, cache: { get: (_k, load) => load() } } });
+  return appFor(services, { bypassCache: true });
 }
 
 const as = (c: Client, app: ReturnType<typeof appFor>) => new Client(app, c.token, c.accountId);

@@ -57,11 +57,15 @@ export async function openExtraServices(env: Record<string, string | undefined> 
   return openServices(config, createLogger(config.LOG_LEVEL));
 }
 
-export function appFor(services: Services, options: { login?: { maxFailures: number; windowSeconds: number } } = {}) {
+export function appFor(
+  services: Services,
+  options: { login?: { maxFailures: number; windowSeconds: number }; bypassCache?: boolean } = {},
+) {
   return createApp({
     deps: services.deps,
     tokens: services.tokens,
     cache: services.cache,
+    bypassCache: options.bypassCache,
     log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     login: options.login ?? { maxFailures: 1000, windowSeconds: 60 },
   });

@@ -25,7 +25,6 @@ beforeEach(() => {
     meta: new MemoryMetadataStore(),
     content,
     responder: new LocalResponder(),
-    cache: { get: (_key, load) => load() }, // caching itself is tested in cache.test.ts
     hasher: { hash: async (p) => `h:${p}`, verify: async (p, h) => h === `h:${p}` },
     clock: () => new Date(),
     newId: () => v7(),

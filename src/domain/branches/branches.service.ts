@@ -75,22 +75,16 @@ export async function getBranches(
   ctx: Ctx,
   input: { chatId: string },
 ): Promise<{ rootChatId: string; activeChatId: string; count: number; tree: TreeNode }> {
-  const chat = await requireChat(ctx, input.chatId);
-  const key = `tree:${ctx.accountId}:${chat.rootChatId}:${chat.treeVersion}`;
-  const chats = await ctx.deps.cache.get(
-    key,
-    () => ctx.deps.meta.listTree(ctx.accountId, chat.rootChatId),
-    reviveChats,
-  );
-  return { rootChatId: chat.rootChatId, ...buildTree(chats) };
+  return readTree(ctx, await requireChat(ctx, input.chatId));
 }
 
-function reviveChats(raw: unknown): ChatRecord[] {
-  return (raw as ChatRecord[]).map((c) => ({
-    ...c,
-    createdAt: new Date(c.createdAt as unknown as string),
-    updatedAt: new Date(c.updatedAt as unknown as string),
-  }));
+/** The tree of a chat already read (and authorised) by requireChat. */
+export async function readTree(
+  ctx: Ctx,
+  chat: ChatRecord,
+): Promise<{ rootChatId: string; activeChatId: string; count: number; tree: TreeNode }> {
+  const chats = await ctx.deps.meta.listTree(ctx.accountId, chat.rootChatId);
+  return { rootChatId: chat.rootChatId, ...buildTree(chats) };
 }
 
 /** Builds the tree from a tree's live chats (oldest first, so children come out oldest first). */

@@ -57,26 +57,19 @@ export async function getChat(
   ctx: Ctx,
   input: { chatId: string; limit: number; cursor: GetChatCursor },
 ): Promise<ChatPage> {
-  // Always fresh: existence, ownership and the tree version. The page itself is cached under that version.
   const chat = await requireChat(ctx, input.chatId);
-  const cursorKey = !input.cursor
-    ? '-'
-    : 'beforeEnd' in input.cursor
-      ? 'end'
-      : 'after' in input.cursor
-        ? `a${input.cursor.after}`
-        : `b${input.cursor.before}`;
-  const key = `chat:${ctx.accountId}:${chat.rootChatId}:${chat.treeVersion}:${chat.chatId}:${input.limit}:${cursorKey}`;
-  const page = await ctx.deps.cache.get(key, () => loadPage(ctx, chat, input), revivePage);
-  return { chat, ...page };
+  return { chat, ...(await readPage(ctx, chat, input)) };
 }
 
-type PageBody = Omit<ChatPage, 'chat'>;
+export type PageBody = Omit<ChatPage, 'chat'>;
 
-function revivePage(raw: unknown): PageBody {
-  const p = raw as PageBody;
-  for (const pair of p.pairs) pair.timestamp = new Date(pair.timestamp as unknown as string);
-  return p;
+/** A page of a chat already read (and authorised) by requireChat. */
+export async function readPage(
+  ctx: Ctx,
+  chat: ChatRecord,
+  input: { limit: number; cursor: GetChatCursor },
+): Promise<PageBody> {
+  return loadPage(ctx, chat, input);
 }
 
 async function loadPage(

@@ -1,6 +1,8 @@
 import * as branches from '../../domain/branches/branches.service.js';
+import { requireChat } from '../../domain/chats/chats.service.js';
 import { messageCount } from '../../domain/model.js';
 import { type AppRouteHandler, ctxOf } from '../app-types.js';
+import { treeKey } from '../cache-keys.js';
 import { chatJson, pairJson } from '../schemas.js';
 import type { CreateBranchRoute, GetBranchesRoute, SetActiveBranchRoute } from './branches.routes.js';
 
@@ -47,11 +49,18 @@ function nodeJson(n: branches.TreeNode): NodeJson {
 
 export const getBranches: AppRouteHandler<GetBranchesRoute> = async (c) => {
   const { chat_id } = c.req.valid('query');
-  const t = await branches.getBranches(ctxOf(c), { chatId: chat_id });
-  return c.json(
-    { root_chat_id: t.rootChatId, active_chat_id: t.activeChatId, count: t.count, tree: nodeJson(t.tree) },
-    200,
-  );
+  const ctx = ctxOf(c);
+  const chat = await requireChat(ctx, chat_id);
+  const body = await c.var.cache.text(treeKey(ctx.accountId, chat), async () => {
+    const t = await branches.readTree(ctx, chat);
+    return JSON.stringify({
+      root_chat_id: t.rootChatId,
+      active_chat_id: t.activeChatId,
+      count: t.count,
+      tree: nodeJson(t.tree),
+    });
+  });
+  return c.body(body, 200, { 'Content-Type': 'application/json' }) as never;
 };
 
 export const setActiveBranch: AppRouteHandler<SetActiveBranchRoute> = async (c) => {

@@ -1,5 +1,6 @@
 import * as chats from '../../domain/chats/chats.service.js';
 import { type AppRouteHandler, ctxOf } from '../app-types.js';
+import { chatPageKey } from '../cache-keys.js';
 import { chatJson, pairJson } from '../schemas.js';
 import type {
   CreateChatRoute,
@@ -41,17 +42,19 @@ export const getChat: AppRouteHandler<GetChatRoute> = async (c) => {
         : q.before !== undefined
           ? { before: q.before }
           : null;
-  const page = await chats.getChat(ctxOf(c), { chatId: q.chat_id, limit: q.limit, cursor });
-  c.header('ETag', quoteEtag(chats.chatEtag(page.chat)));
-  return c.json(
-    {
-      chat: chatJson(page.chat),
+  const ctx = ctxOf(c);
+  // The chat row (existence, ownership, tree version) is always read fresh; the body is cached under it.
+  const chat = await chats.requireChat(ctx, q.chat_id);
+  const body = await c.var.cache.text(chatPageKey(ctx.accountId, chat, q.limit, cursor), async () => {
+    const page = await chats.readPage(ctx, chat, { limit: q.limit, cursor });
+    return JSON.stringify({
+      chat: chatJson(chat),
       qa_pairs: page.pairs.map(pairJson),
       has_more_before: page.hasMoreBefore,
       has_more_after: page.hasMoreAfter,
-    },
-    200,
-  );
+    });
+  });
+  return c.body(body, 200, { 'Content-Type': 'application/json', ETag: quoteEtag(chats.chatEtag(chat)) }) as never;
 };
 
 export const updateChat: AppRouteHandler<UpdateChatRoute> = async (c) => {

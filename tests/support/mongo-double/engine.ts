@@ -57,7 +57,7 @@ type Handler = { options: string[]; run: (cmd: Document, ctx: Ctx) => Document }
 const ENVELOPE = ['$db', 'lsid', '$clusterTime', '$readPreference', 'readConcern', 'writeConcern'];
 /** The handshake fields driver 7.6 sends (`backpressure` announces it handles overload errors). */
 const HELLO_OPTIONS = ['helloOk', 'client', 'compression', 'backpressure'];
-const TRANSACTION_FIELDS = ['txnNumber', 'startTransaction', 'autocommit'];
+const TRANSACTION_FIELDS = ['startTransaction', 'autocommit', 'txnNumber'];
 
 const clone = (doc: Document): Document => deserialize(serialize(doc));
 const keyString = (values: unknown[]) => EJSON.stringify(values, { relaxed: false });
@@ -80,7 +80,7 @@ function evaluate<T>(what: string, fn: () => T): T {
     return fn();
   } catch (e) {
     if (e instanceof CommandError) throw e;
-    throw unsupported(`${what}: ${(e as Error).message}`);
+    throw unsupported(`${what} (mingo: ${(e as Error).message})`);
   }
 }
 
@@ -111,11 +111,10 @@ export class MongoEngine {
     try {
       const handler = Object.hasOwn(this.handlers, name) ? this.handlers[name] : undefined;
       if (!handler) throw unsupported(`command '${name}'`, 59, 'CommandNotFound');
-      for (const k of Object.keys(cmd).slice(1)) {
-        if (TRANSACTION_FIELDS.includes(k))
-          throw unsupported(`option '${k}' in '${name}' (transactions and retryable writes are not supported)`);
+      const txn = TRANSACTION_FIELDS.find((k) => k in cmd);
+      if (txn) throw unsupported(`option '${txn}' in '${name}' (transactions and retryable writes are not supported)`);
+      for (const k of Object.keys(cmd).slice(1))
         if (!ENVELOPE.includes(k) && !handler.options.includes(k)) throw unsupported(`option '${k}' in '${name}'`);
-      }
       checkEnvelope(cmd, name);
       return handler.run(cmd, ctx);
     } catch (e) {
@@ -132,9 +131,8 @@ export class MongoEngine {
   // ---- storage -------------------------------------------------------------------------------------
 
   private database(db: string): Map<string, Collection> {
-    let d = this.dbs.get(db);
-    if (!d) this.dbs.set(db, (d = new Map()));
-    return d;
+    if (!this.dbs.has(db)) this.dbs.set(db, new Map());
+    return this.dbs.get(db)!;
   }
 
   private collection(db: string, name: string, create = true): Collection | undefined {
@@ -257,9 +255,10 @@ export class MongoEngine {
       bytes += calculateObjectSize(docs[n]!);
       if (n > 0 && bytes > MAX_BSON) break;
     }
-    if (n < docs.length && keep) this.cursors.set((id ||= this.nextCursorId++), { ns, docs: docs.slice(n) });
-    else id = 0;
-    return { cursor: { [field]: docs.slice(0, n), id: Long.fromNumber(id), ns }, ok: 1 };
+    const open = n < docs.length && keep;
+    const cursorId = open ? id || this.nextCursorId++ : 0;
+    if (open) this.cursors.set(cursorId, { ns, docs: docs.slice(n) });
+    return { cursor: { [field]: docs.slice(0, n), id: Long.fromNumber(cursorId), ns }, ok: 1 };
   }
 
   /** A first batch: batchSize documents (0 allowed), 101 by default. */
@@ -555,7 +554,7 @@ export class MongoEngine {
           for (const old of targets) {
             const next = this.applyUpdate(old, stmt.u, false);
             n++;
-            if (serialize(next).equals(serialize(old))) continue;
+            if (Buffer.from(serialize(next)).equals(serialize(old))) continue;
             this.replaceDoc(db, coll, c, old, next);
             nModified++;
           }

@@ -1,0 +1,98 @@
+/** Shared bench helpers: start the real server as a separate process, seed over HTTP, load with autocannon. */
+import autocannon from 'autocannon';
+
+export interface Server {
+  base: string;
+  proc: ReturnType<typeof Bun.spawn>;
+  peakRssMb(): number;
+  stop(): Promise<void>;
+}
+
+export async function startServer(env: Record<string, string>, port: number): Promise<Server> {
+  const proc = Bun.spawn([process.execPath, 'src/server.ts'], {
+    cwd: `${import.meta.dir}/..`,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/root',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdout: 'inherit',
+    stderr: 'inherit',
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${base}/readyz`)).ok) break;
+    } catch {}
+    await Bun.sleep(100);
+  }
+  let peak = 0;
+  const timer = setInterval(async () => {
+    try {
+      const status = await Bun.file(`/proc/${proc.pid}/status`).text();
+      const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      peak = Math.max(peak, kb / 1024);
+    } catch {}
+  }, 200);
+  return {
+    base,
+    proc,
+    peakRssMb: () => Math.round(peak),
+    async stop() {
+      clearInterval(timer);
+      proc.kill('SIGTERM');
+      await proc.exited;
+    },
+  };
+}
+
+export async function api(base: string, method: string, path: string, body?: unknown, token?: string) {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const r = await fetch(`${base}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await r.json()) as any;
+  if (!r.ok) throw new Error(`${method} ${path} → ${r.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+export interface LoadResult {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+export async function load(
+  name: string,
+  url: string,
+  headers: Record<string, string>,
+  options: { seconds?: number; connections?: number; warmupSeconds?: number } = {},
+): Promise<LoadResult> {
+  const connections = options.connections ?? 32;
+  // Warm-up, excluded from the numbers.
+  await autocannon({ url, headers, connections, duration: options.warmupSeconds ?? 2 });
+  const r = await autocannon({ url, headers, connections, duration: options.seconds ?? 10 });
+  return {
+    name,
+    rps: Math.round(r.requests.average),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+  };
+}
+
+export function table(rows: LoadResult[]): string {
+  const lines = ['| scenario | req/s | p50 ms | p99 ms | errors | non-2xx |', '|---|---|---|---|---|---|'];
+  for (const r of rows) lines.push(`| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} |`);
+  return lines.join('\n');
+}

@@ -1,0 +1,21 @@
+/**
+ * Cache keys of the cached reads. Every key carries the account and the tree's version (read fresh with the
+ * chat row in the same request), so any write to the tree makes every key of the tree new.
+ */
+import type { GetChatCursor } from '../domain/chats/chats.service.js';
+import type { ChatRecord } from '../domain/model.js';
+
+export function chatPageKey(accountId: string, chat: ChatRecord, limit: number, cursor: GetChatCursor): string {
+  const c = !cursor
+    ? '-'
+    : 'beforeEnd' in cursor
+      ? 'end'
+      : 'after' in cursor
+        ? `a${cursor.after}`
+        : `b${cursor.before}`;
+  return `chat:${accountId}:${chat.rootChatId}:${chat.treeVersion}:${chat.chatId}:${limit}:${c}`;
+}
+
+export function treeKey(accountId: string, chat: ChatRecord): string {
+  return `tree:${accountId}:${chat.rootChatId}:${chat.treeVersion}`;
+}
