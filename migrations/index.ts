@@ -3,5 +3,9 @@
  * under Bun and Node and from a compiled bundle. Add each new migration here.
  */
 import { Migration20261125000000_init } from './Migration20261125000000_init.js';
+import { Migration20261125010000_idempotency } from './Migration20261125010000_idempotency.js';
 
-export const migrationsList = [{ name: 'Migration20261125000000_init', class: Migration20261125000000_init }];
+export const migrationsList = [
+  { name: 'Migration20261125000000_init', class: Migration20261125000000_init },
+  { name: 'Migration20261125010000_idempotency', class: Migration20261125010000_idempotency },
+];

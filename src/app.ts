@@ -18,12 +18,14 @@ import { chatsRouter } from './http/chats/chats.index.js';
 import { errorToResponse, problemResponse } from './http/errors.js';
 import { messagesRouter } from './http/messages/messages.index.js';
 import { requireAuth } from './http/middleware/auth.js';
+import { idempotency } from './http/middleware/idempotency.js';
 import { limitBody, requireJsonBody } from './http/middleware/json-body.js';
 import { requestLog } from './http/middleware/request-log.js';
 import { createMetrics } from './http/ops/metrics.js';
 import { docsPage, opsRouter } from './http/ops/ops.routes.js';
 import type { Logger } from './logger.js';
 import { translateStoreError } from './stores/errors.js';
+import type { IdempotencyStore } from './stores/idempotency.store.js';
 
 export interface AppOptions {
   deps: Deps;
@@ -35,6 +37,8 @@ export interface AppOptions {
   cache?: ReadThroughCache;
   /** Serve reads uncached even though `cache` is given (the reference side of cache tests). */
   bypassCache?: boolean;
+  /** Idempotency-Key records; absent (document generation only) → the header is ignored. */
+  idempotency?: IdempotencyStore;
 }
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._~:-]{1,128}$/;
@@ -71,7 +75,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
       cors({
         origin: (origin) => (allowed.has(origin) ? origin : null),
         allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key', 'X-Request-Id'],
-        exposeHeaders: ['ETag', 'X-Request-Id', 'Retry-After'],
+        exposeHeaders: ['ETag', 'X-Request-Id', 'Retry-After', 'Idempotent-Replayed'],
         maxAge: 600,
       }),
     );
@@ -91,6 +95,10 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
   const auth = requireAuth();
   for (const prefix of ['/api/v1/chats/*', '/api/v1/messages/*', '/api/v1/branches/*']) app.use(prefix, auth);
   app.use('/api/v1/*', limitBody(), requireJsonBody());
+  if (options.idempotency) {
+    const keys = idempotency(options.idempotency);
+    for (const prefix of ['/api/v1/chats/*', '/api/v1/messages/*', '/api/v1/branches/*']) app.use(prefix, keys);
+  }
 
   app.route('/', opsRouter);
   app.route('/', authRouter);

@@ -17,6 +17,7 @@ import type { Logger } from './logger.js';
 import { LocalResponder } from './responders/local.responder.js';
 import { MongoContentStore } from './stores/content/mongo-content.store.js';
 import { PostgresContentStore } from './stores/content/postgres-content.store.js';
+import { IdempotencyStore } from './stores/idempotency.store.js';
 import { PostgresMetadataStore } from './stores/metadata/postgres-metadata.store.js';
 import { migrate, openPostgres } from './stores/postgres.js';
 
@@ -25,6 +26,7 @@ export interface Services {
   tokens: TokenService;
   orm: MikroORM;
   cache: ReadThroughCache;
+  idempotency: IdempotencyStore;
   close(): Promise<void>;
 }
 
@@ -95,7 +97,14 @@ export async function openServices(config: Config, log: Logger): Promise<Service
       clock,
       newId: () => uuidv7(),
     };
-    return { deps, tokens: new TokenService(secret, config.JWT_TTL_SECONDS), orm, cache, close };
+    return {
+      deps,
+      tokens: new TokenService(secret, config.JWT_TTL_SECONDS),
+      orm,
+      cache,
+      idempotency: new IdempotencyStore(orm),
+      close,
+    };
   } catch (e) {
     await close();
     throw e;

@@ -22,6 +22,7 @@ const app = createApp({
   deps: services.deps,
   tokens: services.tokens,
   cache: services.cache,
+  idempotency: services.idempotency,
   log,
   corsOrigins: config.CORS_ORIGINS,
   login: { maxFailures: config.LOGIN_MAX_FAILURES, windowSeconds: config.LOGIN_WINDOW_SECONDS },

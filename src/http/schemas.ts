@@ -112,3 +112,17 @@ export function pairJson(p: PairView): QAPairJson {
 }
 
 export const bearerSecurity = [{ Bearer: [] as string[] }];
+
+/** Request headers of every POST under /api/v1/ but auth (enforced by http/middleware/idempotency.ts). */
+export const IdempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .openapi({
+      description:
+        'Makes the POST safe to retry (kept 24 h, per account): the same key and body replay the first answer ' +
+        '(with `Idempotent-Replayed: true`) and store nothing new; another body → 422; while the first call runs → 409.',
+    }),
+});

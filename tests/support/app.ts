@@ -65,6 +65,7 @@ export function appFor(
     deps: services.deps,
     tokens: services.tokens,
     cache: services.cache,
+    idempotency: services.idempotency,
     bypassCache: options.bypassCache,
     log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     login: options.login ?? { maxFailures: 1000, windowSeconds: 60 },

@@ -1,6 +1,15 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errors } from '../errors.js';
-import { bearerSecurity, ChatName, ChatSchema, QAPairSchema, Question, Response, Uuid } from '../schemas.js';
+import {
+  bearerSecurity,
+  ChatName,
+  ChatSchema,
+  IdempotencyHeaders,
+  QAPairSchema,
+  Question,
+  Response,
+  Uuid,
+} from '../schemas.js';
 
 const tags = ['Branches'];
 
@@ -16,6 +25,7 @@ export const createBranch = createRoute({
     'branch’s first pair is added in the same call. `activate` (default true) makes the branch the active chat.',
   security: bearerSecurity,
   request: {
+    headers: IdempotencyHeaders,
     body: {
       required: true,
       content: {
@@ -47,7 +57,7 @@ export const createBranch = createRoute({
         },
       },
     },
-    ...errors(400, 401, 404, 413, 415, 422, 500, 503),
+    ...errors(400, 401, 404, 409, 413, 415, 422, 500, 503),
   },
 });
 

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errors } from '../errors.js';
-import { bearerSecurity, ChatName, ChatSchema, QAPairSchema, Uuid } from '../schemas.js';
+import { bearerSecurity, ChatName, ChatSchema, IdempotencyHeaders, QAPairSchema, Uuid } from '../schemas.js';
 
 const tags = ['Chats'];
 
@@ -12,6 +12,7 @@ export const createChat = createRoute({
   summary: 'Create a conversation (its root chat)',
   security: bearerSecurity,
   request: {
+    headers: IdempotencyHeaders,
     body: {
       required: true,
       content: { 'application/json': { schema: z.strictObject({ name: ChatName }).openapi('CreateChatBody') } },
@@ -22,7 +23,7 @@ export const createChat = createRoute({
       description: 'The new root chat (active, no messages)',
       content: { 'application/json': { schema: ChatSchema } },
     },
-    ...errors(400, 401, 413, 415, 422, 500, 503),
+    ...errors(400, 401, 409, 413, 415, 422, 500, 503),
   },
 });
 

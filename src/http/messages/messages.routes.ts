@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errors } from '../errors.js';
-import { bearerSecurity, QAPairSchema, Question, Response, Uuid } from '../schemas.js';
+import { bearerSecurity, IdempotencyHeaders, QAPairSchema, Question, Response, Uuid } from '../schemas.js';
 
 export const addMessage = createRoute({
   operationId: 'addMessage',
@@ -13,6 +13,7 @@ export const addMessage = createRoute({
     '(the default is local and deterministic). Concurrent calls on one chat all succeed, each in its own position.',
   security: bearerSecurity,
   request: {
+    headers: IdempotencyHeaders,
     body: {
       required: true,
       content: {
@@ -26,7 +27,7 @@ export const addMessage = createRoute({
   },
   responses: {
     201: { description: 'The stored pair', content: { 'application/json': { schema: QAPairSchema } } },
-    ...errors(400, 401, 404, 413, 415, 422, 500, 503),
+    ...errors(400, 401, 404, 409, 413, 415, 422, 500, 503),
   },
 });
 

@@ -1,0 +1,56 @@
+/**
+ * Idempotency-Key on POST routes (API.md "Safe retries", after the IETF draft): the same key and body
+ * answer the first answer again (same status and body, `Idempotent-Replayed: true`) and store nothing new;
+ * the same key with another body → 422; while the first call is still running → 409. Keys are scoped per
+ * account. A first call that ends in a 5xx releases its key, so a retry runs again.
+ */
+import { createHash } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import type { IdempotencyStore } from '../../stores/idempotency.store.js';
+import type { AppBindings } from '../app-types.js';
+import { HttpProblem, PROBLEM_CONTENT_TYPE } from '../errors.js';
+
+const KEY_RE = /^[\x20-\x7e]{1,255}$/;
+
+export function idempotency(store: IdempotencyStore): MiddlewareHandler<AppBindings> {
+  return async (c, next) => {
+    const key = c.req.header('Idempotency-Key');
+    if (c.req.method !== 'POST' || key === undefined) return next();
+    if (!KEY_RE.test(key)) {
+      throw new HttpProblem(422, 'Idempotency-Key must be 1..255 printable ASCII characters', {}, [
+        { path: 'Idempotency-Key', message: 'must be 1..255 printable ASCII characters' },
+      ]);
+    }
+    const accountId = c.var.accountId;
+    // Canonical JSON (whitespace-insensitive; the body was already checked to be JSON).
+    const canonical = JSON.stringify(await c.req.json());
+    const hash = createHash('sha256').update(`${c.req.method} ${c.req.path}\n${canonical}`).digest('hex');
+
+    const claim = await store.claim(accountId, key, hash);
+    if (claim.kind !== 'claimed') {
+      if (claim.requestHash !== hash) {
+        throw new HttpProblem(422, 'This Idempotency-Key was used with a different request', {}, [
+          { path: 'Idempotency-Key', message: 'already used with a different body or route' },
+        ]);
+      }
+      if (claim.kind === 'in_flight')
+        throw new HttpProblem(409, 'A request with this Idempotency-Key is still in progress');
+      return new Response(claim.body, {
+        status: claim.status,
+        headers: {
+          'Content-Type': claim.status >= 400 ? PROBLEM_CONTENT_TYPE : 'application/json',
+          'Idempotent-Replayed': 'true',
+        },
+      });
+    }
+
+    try {
+      await next();
+    } catch (e) {
+      await store.release(accountId, key).catch(() => {});
+      throw e;
+    }
+    if (c.res.status >= 500) await store.release(accountId, key).catch(() => {});
+    else await store.complete(accountId, key, c.res.status, await c.res.clone().text());
+  };
+}

@@ -1,0 +1,125 @@
+/** Idempotency-Key on POST routes (API.md "Safe retries"), against a real PostgreSQL. */
+import { beforeAll, describe, expect, test } from 'bun:test';
+import { appFor, testApp } from '../support/app.js';
+import { Client, newAccount } from '../support/client.js';
+
+let app: Awaited<ReturnType<typeof testApp>>['app'];
+let services: Awaited<ReturnType<typeof testApp>>['services'];
+beforeAll(async () => {
+  ({ app, services } = await testApp());
+});
+
+const post = (c: Client, path: string, body: unknown, key: string) =>
+  c.call('POST', path, { body, headers: { 'Idempotency-Key': key } });
+
+describe('Idempotency-Key', () => {
+  test('same key and body: the first answer again, nothing new stored (every POST route)', async () => {
+    const a = await newAccount(app);
+    const key = `k-${crypto.randomUUID()}`;
+    const first = await post(a, '/api/v1/chats/create-chat', { name: 'once' }, key);
+    const again = await post(a, '/api/v1/chats/create-chat', { name: 'once' }, key);
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect((await a.listChats()).body.chats).toHaveLength(1);
+
+    const chatId = first.body.chat_id;
+    const m1 = await post(a, '/api/v1/messages/add-message', { chat_id: chatId, question: 'q' }, 'm');
+    const m2 = await post(a, '/api/v1/messages/add-message', { chat_id: chatId, question: 'q' }, 'm');
+    expect(m2.body).toEqual(m1.body);
+    expect((await a.getChat(chatId)).body.qa_pairs).toHaveLength(1);
+
+    const b1 = await post(
+      a,
+      '/api/v1/branches/create-branch',
+      { chat_id: chatId, response_id: m1.body.response_id },
+      'b',
+    );
+    const b2 = await post(
+      a,
+      '/api/v1/branches/create-branch',
+      { chat_id: chatId, response_id: m1.body.response_id },
+      'b',
+    );
+    expect(b2.status).toBe(201);
+    expect(b2.body).toEqual(b1.body);
+    expect((await a.getBranches(chatId)).body.count).toBe(2);
+  });
+
+  test('whitespace and formatting of the same JSON body do not matter', async () => {
+    const a = await newAccount(app);
+    const { chatId } = await a.chatWith(0);
+    const headers = { 'Idempotency-Key': 'fmt', 'Content-Type': 'application/json' };
+    const r1 = await a.call('POST', '/api/v1/messages/add-message', {
+      rawBody: `{"chat_id":"${chatId}","question":"q"}`,
+      headers,
+    });
+    const r2 = await a.call('POST', '/api/v1/messages/add-message', {
+      rawBody: `{ "chat_id": "${chatId}",\n  "question": "q" }`,
+      headers,
+    });
+    expect(r2.status).toBe(201);
+    expect(r2.body).toEqual(r1.body);
+  });
+
+  test('same key with another body (or another route) → 422, nothing stored', async () => {
+    const a = await newAccount(app);
+    const { chatId } = await a.chatWith(0);
+    await post(a, '/api/v1/messages/add-message', { chat_id: chatId, question: 'one' }, 'dup');
+    const other = await post(a, '/api/v1/messages/add-message', { chat_id: chatId, question: 'two' }, 'dup');
+    expect(other.status).toBe(422);
+    expect(other.headers.get('content-type')).toContain('application/problem+json');
+    const otherRoute = await post(a, '/api/v1/chats/create-chat', { name: 'x' }, 'dup');
+    expect(otherRoute.status).toBe(422);
+    expect(await a.questions(chatId)).toEqual(['one']);
+    expect((await a.listChats()).body.chats).toHaveLength(1);
+  });
+
+  test('a retry while the first call is still running → 409; afterwards the replay', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const slow = appFor({
+      ...services,
+      deps: { ...services.deps, responder: { respond: async () => (await gate, 'slow answer') } },
+    });
+    const a0 = await newAccount(app);
+    const a = new Client(slow, a0.token, a0.accountId);
+    const { chatId } = await a.chatWith(0);
+    const first = post(a, '/api/v1/messages/add-message', { chat_id: chatId, question: 'q' }, 'slow');
+    await Bun.sleep(50);
+    const during = await post(a, '/api/v1/messages/add-message', { chat_id: chatId, question: 'q' }, 'slow');
+    expect(during.status).toBe(409);
+    release();
+    const done = await first;
+    expect(done.status).toBe(201);
+    const after = await post(a, '/api/v1/messages/add-message', { chat_id: chatId, question: 'q' }, 'slow');
+    expect(after.body).toEqual(done.body);
+    expect(await a.questions(chatId)).toEqual(['q']);
+  });
+
+  test('keys are scoped per account', async () => {
+    const a = await newAccount(app);
+    const b = await newAccount(app);
+    const ra = await post(a, '/api/v1/chats/create-chat', { name: 'same' }, 'shared-key');
+    const rb = await post(b, '/api/v1/chats/create-chat', { name: 'same' }, 'shared-key');
+    expect(rb.status).toBe(201);
+    expect(rb.body.chat_id).not.toBe(ra.body.chat_id);
+    expect(rb.body.account_id).toBe(b.accountId);
+  });
+
+  test('an error answer is replayed too; a malformed key → 422', async () => {
+    const a = await newAccount(app);
+    const missing = { chat_id: crypto.randomUUID(), question: 'q' };
+    const r1 = await post(a, '/api/v1/messages/add-message', missing, 'e');
+    const r2 = await post(a, '/api/v1/messages/add-message', missing, 'e');
+    expect(r1.status).toBe(404);
+    expect(r2.status).toBe(404);
+    expect(r2.body).toEqual(r1.body);
+    const long = await post(a, '/api/v1/chats/create-chat', { name: 'x' }, 'k'.repeat(256));
+    expect(long.status).toBe(422);
+    expect((await a.listChats()).body.chats).toHaveLength(0);
+  });
+});
