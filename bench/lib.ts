@@ -21,6 +21,8 @@ export async function startServer(env: Record<string, string>, port: number): Pr
     stdout: 'inherit',
     stderr: 'inherit',
   });
+  // Never leave a server behind if the harness dies.
+  process.once('exit', () => proc.kill('SIGKILL'));
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
     try {

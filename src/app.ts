@@ -37,6 +37,8 @@ export interface AppOptions {
   cache?: ReadThroughCache;
   /** Serve reads uncached even though `cache` is given (the reference side of cache tests). */
   bypassCache?: boolean;
+  /** Mount the bench-only ceiling route (never in production). */
+  benchRoutes?: boolean;
   /** Idempotency-Key records; absent (document generation only) → the header is ignored. */
   idempotency?: IdempotencyStore;
 }
@@ -118,6 +120,20 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
     const cache = options.cache;
     const registry = createMetrics(() => cache.counters);
     app.get('/metrics', async (c) => c.text(await registry.metrics(), 200, { 'Content-Type': registry.contentType }));
+  }
+
+  if (options.benchRoutes) {
+    // Pre-serialised JSON of the requested size: what the framework can serve with no work at all.
+    const bodies = new Map<number, string>();
+    app.get('/bench/ceiling', (c) => {
+      const bytes = Math.min(Math.max(Number(c.req.query('bytes')) || 1024, 16), 8 * 1024 * 1024);
+      let body = bodies.get(bytes);
+      if (!body) {
+        body = JSON.stringify({ pad: 'x'.repeat(bytes - 10) });
+        bodies.set(bytes, body);
+      }
+      return c.body(body, 200, { 'Content-Type': 'application/json' });
+    });
   }
 
   app.notFound((c) => problemResponse(c, 404, `No route for ${c.req.method} ${c.req.path}`));

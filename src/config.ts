@@ -50,6 +50,8 @@ const ConfigSchema = z.object({
   LOGIN_MAX_FAILURES: int(10, 1, 10_000),
   LOGIN_WINDOW_SECONDS: int(900, 1, 86_400),
   SHUTDOWN_GRACE_MS: int(10_000, 0, 600_000),
+  /** Mounts GET /bench/ceiling (bench/ only): the framework's limit for a body of a given size. */
+  BENCH_ROUTES: z.enum(['0', '1']).default('0'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -23,6 +23,7 @@ const app = createApp({
   tokens: services.tokens,
   cache: services.cache,
   idempotency: services.idempotency,
+  benchRoutes: config.BENCH_ROUTES === '1',
   log,
   corsOrigins: config.CORS_ORIGINS,
   login: { maxFailures: config.LOGIN_MAX_FAILURES, windowSeconds: config.LOGIN_WINDOW_SECONDS },

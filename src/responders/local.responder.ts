@@ -7,7 +7,9 @@ import type { Responder } from '../domain/ports.js';
 export class LocalResponder implements Responder {
   async respond(input: { question: string }): Promise<string> {
     const q = input.question.trim();
-    const quoted = q.length > 200 ? `${q.slice(0, 200)}…` : q;
+    // Cut on whole code points: half a surrogate pair would not survive storage.
+    const points = Array.from(q);
+    const quoted = points.length > 200 ? `${points.slice(0, 200).join('')}…` : q;
     return `You asked: "${quoted}". This is branchat's local responder; plug in a model to get real answers.`;
   }
 }

@@ -63,6 +63,24 @@ describe('Idempotency-Key', () => {
     expect(r2.body).toEqual(r1.body);
   });
 
+  test('key order does not matter either; a replay carries its own X-Request-Id', async () => {
+    const a = await newAccount(app);
+    const { chatId } = await a.chatWith(0);
+    const headers = { 'Idempotency-Key': 'order', 'Content-Type': 'application/json' };
+    const r1 = await a.call('POST', '/api/v1/messages/add-message', {
+      rawBody: `{"chat_id":"${chatId}","question":"q","response":"r"}`,
+      headers,
+    });
+    const r2 = await a.call('POST', '/api/v1/messages/add-message', {
+      rawBody: `{"response":"r","question":"q","chat_id":"${chatId}"}`,
+      headers,
+    });
+    expect(r2.status).toBe(201);
+    expect(r2.body).toEqual(r1.body);
+    expect(r2.headers.get('x-request-id')).toBeTruthy();
+    expect(r2.headers.get('x-request-id')).not.toBe(r1.headers.get('x-request-id'));
+  });
+
   test('same key with another body (or another route) → 422, nothing stored', async () => {
     const a = await newAccount(app);
     const { chatId } = await a.chatWith(0);

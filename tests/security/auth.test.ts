@@ -289,4 +289,17 @@ describe('login brute force', () => {
     expect((await a.createChat('still here')).status).toBe(201);
     expect((await issued.listChats()).body.chats.length).toBe(1);
   });
+
+  test('parallel guesses are counted before the password is checked: at most the limit get through', async () => {
+    const { app: limited } = await testApp({ login: { maxFailures: 5, windowSeconds: 60 } });
+    const a = await newAccount(limited);
+    const anon = new Client(limited);
+    const attempts = Array.from({ length: 40 }, (_, i) =>
+      anon.call('POST', LOGIN, { body: { email: a.email, password: i === 39 ? a.password : `guess ${i}` } }),
+    );
+    const statuses = (await Promise.all(attempts)).map((r) => r.status);
+    expect(statuses.filter((s) => s === 401 || s === 200).length).toBeLessThanOrEqual(5);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(35);
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(1);
+  });
 });

@@ -109,6 +109,9 @@ describe('list cursors', () => {
   test('round-trip, and anything else is a validation error', () => {
     const c = { lastActivityAt: new Date(1_700_000_000_123), chatId: v7() };
     expect(decodeListCursor(encodeListCursor(c))).toEqual(c);
+    const over = (ms: number) => Buffer.from(JSON.stringify([ms, v7()])).toString('base64url');
+    expect(() => decodeListCursor(over(9e15))).toThrow(ValidationError); // past the largest Date
+    expect(() => decodeListCursor(over(-1))).toThrow(ValidationError);
     for (const bad of [
       'x',
       'e30',
@@ -117,5 +120,13 @@ describe('list cursors', () => {
     ]) {
       expect(() => decodeListCursor(bad)).toThrow(ValidationError);
     }
+  });
+});
+
+describe('LocalResponder', () => {
+  test('never cuts a surrogate pair when it quotes a long question', async () => {
+    const answer = await new LocalResponder().respond({ question: `${'a'.repeat(199)}😀${'b'.repeat(50)}` });
+    expect(/\p{Cs}/u.test(answer)).toBe(false);
+    expect(answer).toContain('😀');
   });
 });

@@ -30,15 +30,12 @@ export async function login(
   input: { email: string; password: string; client: string },
 ): Promise<AccountRecord> {
   const email = normalizeEmail(input.email);
-  await throttle.assertAllowed(email, input.client);
+  await throttle.attempt(email, input.client);
   const account = await deps.meta.findAccountByEmail(email);
   // Verify against a dummy hash for unknown emails so both failures take the same time.
   dummyHash ??= deps.hasher.hash('branchat-timing-equaliser');
   const ok = await deps.hasher.verify(input.password, account?.passwordHash ?? (await dummyHash));
-  if (!account || !ok) {
-    await throttle.recordFailure(email, input.client);
-    throw new UnauthenticatedError('Wrong email or password');
-  }
-  await throttle.recordSuccess(email);
+  if (!account || !ok) throw new UnauthenticatedError('Wrong email or password');
+  await throttle.succeeded(email, input.client);
   return account;
 }

@@ -1,18 +1,16 @@
 /**
- * Login brute-force protection: failures are counted per email and per client address in a fixed
- * window; past the limit, logins are refused with a retry delay (even with the right password), and a
- * successful login clears the email's counter. Tokens already issued are unaffected.
+ * Login brute-force protection: attempts are counted per email and per client address in a fixed window
+ * *before* the password is checked (so parallel guesses cannot all slip through), and a successful login
+ * gives its attempt back and clears the email's counter. Past the limit, logins are refused with a retry
+ * delay, even with the right password. Tokens already issued are unaffected.
  */
-import { RateLimiterMemory, type RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { RateLimitedError } from '../errors.js';
 
 export class LoginThrottle {
   private readonly limiter: RateLimiterMemory;
 
-  constructor(
-    private readonly maxFailures: number,
-    windowSeconds: number,
-  ) {
+  constructor(maxFailures: number, windowSeconds: number) {
     this.limiter = new RateLimiterMemory({ points: maxFailures, duration: windowSeconds, keyPrefix: 'login' });
   }
 
@@ -20,25 +18,23 @@ export class LoginThrottle {
     return [`email:${email}`, `client:${client}`];
   }
 
-  async assertAllowed(email: string, client: string): Promise<void> {
+  /** Counts an attempt; throws RateLimitedError when the email or the client is over the limit. */
+  async attempt(email: string, client: string): Promise<void> {
+    let wait = 0;
     for (const key of this.keys(email, client)) {
-      const res = await this.limiter.get(key);
-      if (res && res.consumedPoints >= this.maxFailures) {
-        throw new RateLimitedError(
-          'Too many failed logins; try again later',
-          Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
-        );
+      try {
+        await this.limiter.consume(key, 1);
+      } catch (e) {
+        if (!(e instanceof RateLimiterRes)) throw e;
+        wait = Math.max(wait, e.msBeforeNext);
       }
     }
+    if (wait > 0)
+      throw new RateLimitedError('Too many failed logins; try again later', Math.max(1, Math.ceil(wait / 1000)));
   }
 
-  async recordFailure(email: string, client: string): Promise<void> {
-    for (const key of this.keys(email, client)) {
-      await this.limiter.consume(key, 1).catch((r: RateLimiterRes) => r);
-    }
-  }
-
-  async recordSuccess(email: string): Promise<void> {
+  async succeeded(email: string, client: string): Promise<void> {
     await this.limiter.delete(`email:${email}`);
+    await this.limiter.reward(`client:${client}`, 1);
   }
 }

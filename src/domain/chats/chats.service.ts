@@ -154,6 +154,8 @@ export function decodeListCursor(raw: string): ListCursor {
     parsed.length !== 2 ||
     typeof parsed[0] !== 'number' ||
     !Number.isSafeInteger(parsed[0]) ||
+    parsed[0] < 0 ||
+    parsed[0] > 8.64e15 || // the largest valid Date
     typeof parsed[1] !== 'string' ||
     !UUID_RE.test(parsed[1])
   ) {

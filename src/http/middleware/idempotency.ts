@@ -12,6 +12,18 @@ import { HttpProblem, PROBLEM_CONTENT_TYPE } from '../errors.js';
 
 const KEY_RE = /^[\x20-\x7e]{1,255}$/;
 
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+    );
+  }
+  return v;
+}
+
 export function idempotency(store: IdempotencyStore): MiddlewareHandler<AppBindings> {
   return async (c, next) => {
     const key = c.req.header('Idempotency-Key');
@@ -22,8 +34,8 @@ export function idempotency(store: IdempotencyStore): MiddlewareHandler<AppBindi
       ]);
     }
     const accountId = c.var.accountId;
-    // Canonical JSON (whitespace-insensitive; the body was already checked to be JSON).
-    const canonical = JSON.stringify(await c.req.json());
+    // Canonical JSON: whitespace and key order do not matter (the body was already checked to be JSON).
+    const canonical = JSON.stringify(sortKeys(await c.req.json()));
     const hash = createHash('sha256').update(`${c.req.method} ${c.req.path}\n${canonical}`).digest('hex');
 
     const claim = await store.claim(accountId, key, hash);
@@ -40,6 +52,7 @@ export function idempotency(store: IdempotencyStore): MiddlewareHandler<AppBindi
         headers: {
           'Content-Type': claim.status >= 400 ? PROBLEM_CONTENT_TYPE : 'application/json',
           'Idempotent-Replayed': 'true',
+          'X-Request-Id': c.var.requestId,
         },
       });
     }

@@ -1,0 +1,242 @@
+/**
+ * Deterministic benchmark dataset, bulk-loaded into the real PostgreSQL schema (migrations applied first):
+ * - 1,000 conversations × 100 pairs (100,000 pairs) across 100 accounts;
+ * - one tree with 1,000 branches (5 own pairs each), forks spread over its pairs, depth up to 50;
+ * - one tree with 10 branches; one chat with 10,000 pairs; one with 100.
+ * `--quick` builds a tenth of it. Rows are written with multi-row INSERTs through MikroORM's Kysely
+ * (the same tables and invariants the service maintains), not through the HTTP API: seeding 100k pairs
+ * one request at a time would take longer than the benchmark.
+ *
+ * Usage: bun bench/dataset.ts [--quick]   (BENCH_DATABASE_URL: the server to create the database on)
+ */
+import { writeFileSync } from 'node:fs';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { v7 } from 'uuid';
+import { migrate, openPostgres } from '../src/stores/postgres.js';
+
+export interface Manifest {
+  databaseUrl: string;
+  quick: boolean;
+  accounts: string[];
+  big: { accountId: string; chatId: string; pairs: number };
+  small: { accountId: string; chatId: string; pairs: number };
+  deep: { accountId: string; chatId: string; depth: number };
+  shallow: { accountId: string; chatId: string; depth: number };
+  tree1000: { accountId: string; rootChatId: string; count: number };
+  tree10: { accountId: string; rootChatId: string; count: number };
+  /** Chats for write scenarios, one per account. */
+  writeTargets: { accountId: string; chatId: string; responseId: string }[];
+  totals: { chats: number; pairs: number; seconds: number };
+}
+
+const quick = process.argv.includes('--quick');
+const scale = quick ? 10 : 1;
+let seed = 424242;
+const rnd = (n: number) => {
+  seed = (seed * 1103515245 + 12345) % 2 ** 31;
+  return seed % n;
+};
+
+interface ChatRow {
+  chat_id: string;
+  account_id: string;
+  root_chat_id: string;
+  parent_chat_id: string | null;
+  fork_response_id: string | null;
+  chat_type: 'main' | 'branch';
+  name: string;
+  ancestor_ids: string[];
+  ancestor_limits: number[];
+  own_count: number;
+  active: boolean;
+  responseIds: string[];
+}
+
+const chats: ChatRow[] = [];
+const pairs: {
+  response_id: string;
+  chat_id: string;
+  account_id: string;
+  seq: number;
+  question: string;
+  response: string;
+}[] = [];
+const now = new Date('2026-11-25T12:00:00.000Z');
+
+function text(n: number, words: number): string {
+  const vocab = ['branch', 'fork', 'message', 'answer', 'tree', 'chat', 'model', 'context', 'history', 'page'];
+  return Array.from({ length: words }, (_, i) => vocab[(n + i * 7) % vocab.length]).join(' ');
+}
+
+function addPairs(chat: ChatRow, n: number) {
+  for (let i = 0; i < n; i++) {
+    const seq = chat.own_count + 1;
+    const id = v7();
+    pairs.push({
+      response_id: id,
+      chat_id: chat.chat_id,
+      account_id: chat.account_id,
+      seq,
+      question: `${text(seq, 12)}?`,
+      response: `${text(seq + 3, 60)}.`,
+    });
+    chat.own_count = seq;
+    chat.responseIds.push(id);
+  }
+}
+
+function root(accountId: string, name: string, n: number): ChatRow {
+  const id = v7();
+  const c: ChatRow = {
+    chat_id: id,
+    account_id: accountId,
+    root_chat_id: id,
+    parent_chat_id: null,
+    fork_response_id: null,
+    chat_type: 'main',
+    name,
+    ancestor_ids: [],
+    ancestor_limits: [],
+    own_count: 0,
+    active: true,
+    responseIds: [],
+  };
+  chats.push(c);
+  addPairs(c, n);
+  return c;
+}
+
+function branch(parent: ChatRow, forkSeq: number, n: number): ChatRow {
+  const id = v7();
+  const c: ChatRow = {
+    chat_id: id,
+    account_id: parent.account_id,
+    root_chat_id: parent.root_chat_id,
+    parent_chat_id: parent.chat_id,
+    fork_response_id: parent.responseIds[forkSeq - 1] as string,
+    chat_type: 'branch',
+    name: `branch after ${forkSeq}, depth ${parent.ancestor_ids.length + 1}`,
+    ancestor_ids: [...parent.ancestor_ids, parent.chat_id],
+    ancestor_limits: [...parent.ancestor_limits, forkSeq],
+    own_count: 0,
+    active: false,
+    responseIds: [],
+  };
+  chats.push(c);
+  addPairs(c, n);
+  return c;
+}
+
+const started = performance.now();
+const accounts = Array.from({ length: 100 }, () => v7());
+for (let i = 0; i < 1000 / scale; i++) root(accounts[i % accounts.length] as string, `conversation ${i}`, 100);
+
+const owner = accounts[0] as string;
+const big = root(owner, 'ten thousand pairs', 10_000 / scale);
+const small = root(owner, 'one hundred pairs', 100);
+
+// The 1,000-branch tree: a chain to depth 50 first, then branches off random chats at random fork points.
+const tree = root(owner, 'a thousand branches', 100);
+const treeChats = [tree];
+let tip = tree;
+for (let d = 1; d <= 50; d++) {
+  tip = branch(tip, 1 + rnd(tip.own_count), 5);
+  treeChats.push(tip);
+}
+const deep = tip;
+const shallow = treeChats[1] as ChatRow;
+while (treeChats.length < 1 + 1000 / scale) {
+  const parent = treeChats[rnd(treeChats.length)] as ChatRow;
+  if (parent.ancestor_ids.length >= 49) continue; // keep depth ≤ 50
+  treeChats.push(branch(parent, 1 + rnd(parent.own_count), 5));
+}
+const tree10 = root(owner, 'ten branches', 100);
+for (let i = 0; i < 10; i++) branch(tree10, 1 + rnd(100), 5);
+
+// Exactly one active chat per tree: the root (already), except the deep tree where the deepest is active.
+tree.active = false;
+deep.active = true;
+
+// ---- load ----------------------------------------------------------------------------------------
+const admin = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const dbName = quick ? 'branchat_bench_quick' : 'branchat_bench';
+const adminClient = new pg.Client({ connectionString: admin });
+await adminClient.connect();
+await adminClient.query(`drop database if exists ${dbName} with (force)`);
+await adminClient.query(`create database ${dbName}`);
+await adminClient.end();
+const url = new URL(admin);
+url.pathname = `/${dbName}`;
+const databaseUrl = url.toString();
+
+const orm = await openPostgres({ url: databaseUrl, poolMax: 4 });
+await migrate(orm);
+const db = orm.em.fork().getKysely();
+const passwordHash = await Bun.password.hash('bench-password', { algorithm: 'argon2id' });
+
+async function insertBatches<T>(rows: T[], size: number, insert: (batch: T[]) => Promise<unknown>) {
+  for (let i = 0; i < rows.length; i += size) await insert(rows.slice(i, i + size));
+}
+
+await insertBatches(accounts, 1000, (batch) =>
+  sql`insert into accounts (account_id, email, password_hash, created_at) values ${sql.join(
+    batch.map((id, i) => sql`(${id}, ${`bench${i}-${id.slice(-6)}@example.com`}, ${passwordHash}, ${now})`),
+  )}`.execute(db),
+);
+// Parents before children: chats were generated in that order.
+await insertBatches(chats, 500, (batch) =>
+  sql`insert into chats (chat_id, account_id, root_chat_id, parent_chat_id, fork_response_id, chat_type, name,
+        created_at, updated_at, active, ancestor_ids, ancestor_limits, own_count) values ${sql.join(
+          batch.map(
+            (c) =>
+              sql`(${c.chat_id}, ${c.account_id}, ${c.root_chat_id}, ${c.parent_chat_id}, ${c.fork_response_id}, ${c.chat_type},
+                ${c.name}, ${now}, ${now}, ${c.active}, ${c.ancestor_ids}::uuid[], ${c.ancestor_limits}::int[], ${c.own_count})`,
+          ),
+        )}`.execute(db),
+);
+const roots = chats.filter((c) => c.parent_chat_id === null);
+const branchCounts = new Map<string, number>();
+for (const c of chats)
+  if (c.parent_chat_id) branchCounts.set(c.root_chat_id, (branchCounts.get(c.root_chat_id) ?? 0) + 1);
+await insertBatches(roots, 1000, (batch) =>
+  sql`insert into conversations (chat_id, account_id, name, deleted, created_at, last_activity_at, branch_count, version) values ${sql.join(
+    batch.map(
+      (c) =>
+        sql`(${c.chat_id}, ${c.account_id}, ${c.name}, false, ${now}, ${now}, ${branchCounts.get(c.chat_id) ?? 0}, 0)`,
+    ),
+  )}`.execute(db),
+);
+await insertBatches(pairs, 2000, (batch) =>
+  sql`insert into qa_pairs (response_id, chat_id, account_id, seq, question, response, type, timestamp) values ${sql.join(
+    batch.map(
+      (p) =>
+        sql`(${p.response_id}, ${p.chat_id}, ${p.account_id}, ${p.seq}, ${p.question}, ${p.response}, 'text', ${now})`,
+    ),
+  )}`.execute(db),
+);
+await sql`analyze`.execute(db);
+await orm.close();
+
+const writeTargets = accounts.map((accountId) => {
+  const c = roots.find((r) => r.account_id === accountId && r.own_count === 100) as ChatRow;
+  return { accountId, chatId: c.chat_id, responseId: c.responseIds[49] as string };
+});
+const manifest: Manifest = {
+  databaseUrl,
+  quick,
+  accounts,
+  big: { accountId: owner, chatId: big.chat_id, pairs: big.own_count },
+  small: { accountId: owner, chatId: small.chat_id, pairs: small.own_count },
+  deep: { accountId: owner, chatId: deep.chat_id, depth: deep.ancestor_ids.length },
+  shallow: { accountId: owner, chatId: shallow.chat_id, depth: shallow.ancestor_ids.length },
+  tree1000: { accountId: owner, rootChatId: tree.chat_id, count: treeChats.length },
+  tree10: { accountId: owner, rootChatId: tree10.chat_id, count: 11 },
+  writeTargets,
+  totals: { chats: chats.length, pairs: pairs.length, seconds: Math.round((performance.now() - started) / 100) / 10 },
+};
+const out = `${import.meta.dir}/results/dataset${quick ? '-quick' : ''}.json`;
+writeFileSync(out, `${JSON.stringify(manifest, null, 2)}\n`);
+console.log(
+  `dataset: ${manifest.totals.chats} chats, ${manifest.totals.pairs} pairs in ${manifest.totals.seconds} s → ${databaseUrl} (manifest ${out})`,
+);
