@@ -136,16 +136,22 @@ const owner = accounts[0] as string;
 const big = root(owner, 'ten thousand pairs', 10_000 / scale);
 const small = root(owner, 'one hundred pairs', 100);
 
-// The 1,000-branch tree: a chain to depth 50 first, then branches off random chats at random fork points.
+// The 1,000-branch tree. First a chain to depth 50 whose history crosses every level early: the first
+// link forks after pair 10 of the root, each next link after the first own pair of its parent, so the
+// first 50 pairs of the deepest branch come from ~40 different chats. A depth-1 branch forked after pair
+// 60 is the comparison (its first 50 pairs come from one chat). Then branches off random chats at random
+// fork points until the tree has 1,000 branches.
 const tree = root(owner, 'a thousand branches', 100);
 const treeChats = [tree];
-let tip = tree;
-for (let d = 1; d <= 50; d++) {
-  tip = branch(tip, 1 + rnd(tip.own_count), 5);
+let tip = branch(tree, 10, 5);
+treeChats.push(tip);
+for (let d = 2; d <= 50; d++) {
+  tip = branch(tip, 1, 5);
   treeChats.push(tip);
 }
 const deep = tip;
-const shallow = treeChats[1] as ChatRow;
+const shallow = branch(tree, 60, 5);
+treeChats.push(shallow);
 while (treeChats.length < 1 + 1000 / scale) {
   const parent = treeChats[rnd(treeChats.length)] as ChatRow;
   if (parent.ancestor_ids.length >= 49) continue; // keep depth ≤ 50

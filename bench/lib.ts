@@ -1,4 +1,5 @@
 /** Shared bench helpers: start the real server as a separate process, seed over HTTP, load with autocannon. */
+import { createServer } from 'node:net';
 import autocannon from 'autocannon';
 
 export interface Server {
@@ -97,4 +98,15 @@ export function table(rows: LoadResult[]): string {
   const lines = ['| scenario | req/s | p50 ms | p99 ms | errors | non-2xx |', '|---|---|---|---|---|---|'];
   for (const r of rows) lines.push(`| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} |`);
   return lines.join('\n');
+}
+
+/** A port nobody listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
 }

@@ -6,10 +6,18 @@ import { sign, verify } from 'hono/jwt';
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export class TokenService {
+  /**
+   * Tokens whose signature was already verified (token string → sub, exp). HMAC verification is the largest
+   * fixed cost of an authenticated request; a verified string stays valid until its own `exp`, which is
+   * still checked on every use. Bounded; cleared when full.
+   */
+  private readonly verified = new Map<string, { sub: string; exp: number }>();
+
   constructor(
     private readonly secret: string,
     readonly ttlSeconds: number,
     private readonly now: () => number = () => Date.now(),
+    private readonly maxVerified = 50_000,
   ) {}
 
   async issue(accountId: string): Promise<string> {
@@ -19,12 +27,16 @@ export class TokenService {
 
   /** The account id of a valid token, or null. Any `alg` but HS256 (including `none`) is rejected. */
   async verify(token: string): Promise<string | null> {
+    const known = this.verified.get(token);
+    if (known) return known.exp * 1000 > this.now() ? known.sub : null;
     try {
       const payload = await verify(token, this.secret, 'HS256');
       // hono checks exp only when present: require it, numeric.
       if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) return null;
       if (payload.exp * 1000 <= this.now()) return null;
       if (typeof payload.sub !== 'string' || !UUID_RE.test(payload.sub)) return null;
+      if (this.verified.size >= this.maxVerified) this.verified.clear();
+      this.verified.set(token, { sub: payload.sub, exp: payload.exp });
       return payload.sub;
     } catch {
       return null;

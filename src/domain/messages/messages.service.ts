@@ -43,8 +43,8 @@ export async function resolveResponse(ctx: Ctx, chatId: string, input: NewPairIn
 }
 
 export async function addMessage(ctx: Ctx, input: NewPairInput & { chatId: string }): Promise<PairView> {
-  // Fail fast before asking the responder; appendPair re-checks under the lock.
-  await requireChat(ctx, input.chatId);
+  // Before asking the responder, make sure the chat is there (appendPair checks again under the lock).
+  if (input.response === undefined) await requireChat(ctx, input.chatId);
   const response = await resolveResponse(ctx, input.chatId, input);
   const writer = pairWriter(ctx, { question: input.question, response, responseId: ctx.deps.newId() });
   await ctx.deps.meta.appendPair(ctx.accountId, input.chatId, writer.write);

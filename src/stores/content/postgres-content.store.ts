@@ -31,6 +31,14 @@ export class PostgresContentStore implements ContentStore {
     return this.orm.em.fork();
   }
 
+  /**
+   * Kysely for raw statements: the global EntityManager's (no fork per call: raw statements never touch an
+   * identity map). Inside a transaction it resolves to the transaction's connection.
+   */
+  private db() {
+    return this.orm.em.getKysely();
+  }
+
   private async run<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
@@ -65,7 +73,7 @@ export class PostgresContentStore implements ContentStore {
       );
       const r = await sql<PairRow>`
         select response_id, chat_id, account_id, seq, question, response, type, timestamp
-        from qa_pairs where account_id = ${accountId} and (${conditions})`.execute(this.em().getKysely());
+        from qa_pairs where account_id = ${accountId} and (${conditions})`.execute(this.db());
       return orderByRanges(
         ranges,
         r.rows.map((row) => ({
@@ -86,7 +94,7 @@ export class PostgresContentStore implements ContentStore {
     return this.run(async () => {
       const r = await sql<{ chat_id: string; seq: number }>`
         select chat_id, seq from qa_pairs where response_id = ${responseId} and account_id = ${accountId}`.execute(
-        this.em().getKysely(),
+        this.db(),
       );
       const row = r.rows[0];
       return row ? { chatId: row.chat_id, seq: Number(row.seq) } : null;
@@ -95,7 +103,7 @@ export class PostgresContentStore implements ContentStore {
 
   ping(): Promise<void> {
     return this.run(async () => {
-      await sql`select 1 from qa_pairs limit 0`.execute(this.em().getKysely());
+      await sql`select 1 from qa_pairs limit 0`.execute(this.db());
     });
   }
 

@@ -38,6 +38,14 @@ export class PostgresMetadataStore implements MetadataStore {
     return this.orm.em.fork();
   }
 
+  /**
+   * Kysely for raw statements: the global EntityManager's (no fork per call: raw statements never touch an
+   * identity map). Inside a transaction it resolves to the transaction's connection.
+   */
+  private db() {
+    return this.orm.em.getKysely();
+  }
+
   private async run<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
@@ -79,7 +87,7 @@ export class PostgresMetadataStore implements MetadataStore {
 
   accountExists(accountId: string): Promise<boolean> {
     return this.run(async () => {
-      const r = await sql`select 1 from accounts where account_id = ${accountId}`.execute(this.em().getKysely());
+      const r = await sql`select 1 from accounts where account_id = ${accountId}`.execute(this.db());
       return r.rows.length > 0;
     });
   }
@@ -92,9 +100,7 @@ export class PostgresMetadataStore implements MetadataStore {
       const r = await sql<ChatRow>`
         select ${prefixed('c')}, v.version as tree_version
         from chats c join conversations v on v.chat_id = c.root_chat_id
-        where c.chat_id = ${chatId} and c.account_id = ${accountId} and c.deleted_at is null`.execute(
-        this.em().getKysely(),
-      );
+        where c.chat_id = ${chatId} and c.account_id = ${accountId} and c.deleted_at is null`.execute(this.db());
       const row = r.rows[0];
       return row ? chatFromRow(row) : null;
     });
@@ -105,7 +111,7 @@ export class PostgresMetadataStore implements MetadataStore {
       const r = await sql<ChatRow>`
         select ${cols} from chats
         where root_chat_id = ${rootChatId} and account_id = ${accountId} and deleted_at is null
-        order by created_at, chat_id`.execute(this.em().getKysely());
+        order by created_at, chat_id`.execute(this.db());
       return r.rows.map(chatFromRow);
     });
   }
@@ -126,7 +132,7 @@ export class PostgresMetadataStore implements MetadataStore {
         from conversations v join chats c on c.chat_id = v.chat_id
         where v.account_id = ${accountId} and not v.deleted ${after}
         order by v.last_activity_at desc, v.chat_id desc
-        limit ${limit}`.execute(this.em().getKysely());
+        limit ${limit}`.execute(this.db());
       return r.rows.map((row) => ({
         root: chatFromRow(row),
         activeChatId: row.active_chat_id,
@@ -143,7 +149,7 @@ export class PostgresMetadataStore implements MetadataStore {
       const r = await sql<{ fork_response_id: string; chat_id: string }>`
         select fork_response_id, chat_id from chats
         where fork_response_id = any(${responseIds}::uuid[]) and account_id = ${accountId} and deleted_at is null
-        order by created_at, chat_id`.execute(this.em().getKysely());
+        order by created_at, chat_id`.execute(this.db());
       for (const row of r.rows) {
         const list = out.get(row.fork_response_id);
         if (list) list.push(row.chat_id);
@@ -155,7 +161,7 @@ export class PostgresMetadataStore implements MetadataStore {
 
   ping(): Promise<void> {
     return this.run(async () => {
-      await sql`select 1`.execute(this.em().getKysely());
+      await sql`select 1`.execute(this.db());
     });
   }
 
@@ -178,19 +184,21 @@ export class PostgresMetadataStore implements MetadataStore {
     });
   }
 
-  /** Finds the tree of a live chat and locks it; returns the locked chat row. */
+  /** Finds the tree of a live chat and locks it (conversation row, then the chat row); returns the chat. */
   private async lockTreeOf(em: EntityManager, accountId: string, chatId: string): Promise<ChatRecord> {
     const db = em.getKysely();
-    const found = await sql<{ root_chat_id: string }>`
-      select root_chat_id from chats where chat_id = ${chatId} and account_id = ${accountId} and deleted_at is null`.execute(
-      db,
-    );
-    const root = found.rows[0]?.root_chat_id;
-    if (!root) throw new NotFoundError(`Chat ${chatId} not found`);
-    await this.lockConversation(em, accountId, root);
-    // Re-read under the lock: a concurrent delete may have won.
+    // One round trip: resolve the tree of the chat and lock its conversation row.
+    const tree = await sql`
+      select 1 from conversations
+      where chat_id = (select root_chat_id from chats
+                       where chat_id = ${chatId} and account_id = ${accountId} and deleted_at is null)
+        and account_id = ${accountId} and not deleted
+      for update`.execute(db);
+    if (tree.rows.length === 0) throw new NotFoundError(`Chat ${chatId} not found`);
+    // Re-read under the lock (a concurrent delete may have won). Every writer of a chat row holds the
+    // tree lock first, so this row lock never waits; it makes the read see the latest committed row.
     const r = await sql<ChatRow>`
-      select ${cols} from chats where chat_id = ${chatId} and deleted_at is null for update`.execute(db);
+      select ${cols} from chats where chat_id = ${chatId} and deleted_at is null for no key update`.execute(db);
     const row = r.rows[0];
     if (!row) throw new NotFoundError(`Chat ${chatId} not found`);
     return chatFromRow(row);
@@ -217,10 +225,12 @@ export class PostgresMetadataStore implements MetadataStore {
       const now = later(this.clock(), chat.updatedAt);
       const seq = chat.ownCount + 1;
       await write({ chat, seq, now });
-      await sql`update chats set own_count = ${seq}, updated_at = ${now} where chat_id = ${chatId}`.execute(
-        em.getKysely(),
-      );
-      await this.touchTree(em, chat.rootChatId, now);
+      // The chat's counters and the tree's activity/version in one statement.
+      await sql`
+        with c as (update chats set own_count = ${seq}, updated_at = ${now} where chat_id = ${chatId} returning root_chat_id)
+        update conversations
+        set last_activity_at = greatest(last_activity_at, ${now}), version = version + 1
+        where chat_id = (select root_chat_id from c)`.execute(em.getKysely());
       return { chat: { ...chat, ownCount: seq, updatedAt: now }, seq, now };
     });
   }
