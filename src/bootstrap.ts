@@ -4,7 +4,7 @@
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { v7 as uuidv7 } from 'uuid';
-import { BunPasswordHasher } from './auth/password.js';
+import { createPasswordHasher } from './auth/password.js';
 import { resolveJwtSecret } from './auth/secret.js';
 import { TokenService } from './auth/tokens.js';
 import { type CacheStore, ReadThroughCache } from './cache/cache.js';
@@ -93,7 +93,7 @@ export async function openServices(config: Config, log: Logger): Promise<Service
       meta: new PostgresMetadataStore(orm, clock),
       content,
       responder: new LocalResponder(),
-      hasher: new BunPasswordHasher(),
+      hasher: createPasswordHasher(),
       clock,
       newId: () => uuidv7(),
     };

@@ -6,6 +6,7 @@ import { createApp } from './app.js';
 import { openServices } from './bootstrap.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { isBun, listen, sleep } from './runtime.js';
 
 const config = loadConfig();
 const log = createLogger(config.LOG_LEVEL);
@@ -33,10 +34,8 @@ const app = createApp({
 // listener stops, so once draining they get 503 + Connection: close instead of reaching closed pools.
 let inflight = 0;
 let draining = false;
-const server = Bun.serve({
-  hostname: config.HOST,
-  port: config.PORT,
-  async fetch(req, srv) {
+const server = await listen(
+  async (req, srv) => {
     if (draining) {
       return new Response(
         JSON.stringify({
@@ -59,8 +58,16 @@ const server = Bun.serve({
       inflight--;
     }
   },
-});
-log.info({ url: `http://${config.HOST}:${server.port}`, docs: '/docs' }, 'branchat listening');
+  { hostname: config.HOST, port: config.PORT },
+);
+log.info(
+  {
+    url: `http://${config.HOST}:${server.port}`,
+    docs: '/docs',
+    runtime: isBun ? `bun ${Bun.version}` : `node ${process.version}`,
+  },
+  'branchat listening',
+);
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -71,7 +78,7 @@ async function shutdown(signal: string) {
   // Stop listening now; let in-flight requests finish, within the grace period.
   void server.stop(false);
   const deadline = Date.now() + config.SHUTDOWN_GRACE_MS;
-  while (inflight > 0 && Date.now() < deadline) await Bun.sleep(20);
+  while (inflight > 0 && Date.now() < deadline) await sleep(20);
   if (inflight > 0) log.warn({ inflight }, 'grace period over; closing with requests in flight');
   await server.stop(true);
   await services.close();

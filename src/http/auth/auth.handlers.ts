@@ -1,16 +1,8 @@
 import type { Context } from 'hono';
-import { getConnInfo } from 'hono/bun';
 import * as accounts from '../../domain/accounts/accounts.service.js';
+import { clientAddress } from '../../runtime.js';
 import type { AppBindings, AppRouteHandler } from '../app-types.js';
 import type { LoginRoute, RegisterRoute } from './auth.routes.js';
-
-function clientAddress(c: Context<AppBindings>): string {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown'; // in-process requests (tests) have no socket
-  }
-}
 
 async function tokenBody(c: Context<AppBindings>, accountId: string) {
   const tokens = c.var.tokens;
@@ -30,6 +22,6 @@ export const register: AppRouteHandler<RegisterRoute> = async (c) => {
 
 export const login: AppRouteHandler<LoginRoute> = async (c) => {
   const body = c.req.valid('json');
-  const account = await accounts.login(c.var.deps, c.var.throttle, { ...body, client: clientAddress(c) });
+  const account = await accounts.login(c.var.deps, c.var.throttle, { ...body, client: await clientAddress(c) });
   return c.json(await tokenBody(c, account.accountId), 200);
 };
