@@ -101,7 +101,15 @@ describe('Idempotency-Key', () => {
     });
     const slow = appFor({
       ...services,
-      deps: { ...services.deps, responder: { respond: async () => (await gate, 'slow answer') } },
+      deps: {
+        ...services.deps,
+        responder: {
+          respond: async () => {
+            await gate;
+            return 'slow answer';
+          },
+        },
+      },
     });
     const a0 = await newAccount(app);
     const a = new Client(slow, a0.token, a0.accountId);
