@@ -14,18 +14,7 @@ let shared: Promise<Services> | undefined;
 
 export async function testServices(): Promise<Services> {
   if (!shared) {
-    shared = (async () => {
-      const db = await testDatabase();
-      const config = loadConfig({
-        NODE_ENV: 'test',
-        DATABASE_URL: db.url,
-        MONGO_URL: process.env.MONGO_URL,
-        MONGO_DB: `branchat_test_${process.pid}`,
-        JWT_SECRET: TEST_JWT_SECRET,
-        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-      });
-      return openServices(config, createLogger(config.LOG_LEVEL));
-    })();
+    shared = openExtraServices();
   }
   return shared;
 }
@@ -42,7 +31,10 @@ export async function testApp(options: { login?: { maxFailures: number; windowSe
   return { app: appFor(services, options), services };
 }
 
-/** Another set of services (own pools, own cache) on the same test database: a second "process". */
+/**
+ * A set of services (own pools, own cache) on the test database; `env` overrides the configuration. The
+ * shared one is testServices(); each further one acts as a second "process".
+ */
 export async function openExtraServices(env: Record<string, string | undefined> = {}): Promise<Services> {
   const db = await testDatabase();
   const config = loadConfig({

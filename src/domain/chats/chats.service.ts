@@ -69,14 +69,6 @@ export async function readPage(
   chat: ChatRecord,
   input: { limit: number; cursor: GetChatCursor },
 ): Promise<PageBody> {
-  return loadPage(ctx, chat, input);
-}
-
-async function loadPage(
-  ctx: Ctx,
-  chat: ChatRecord,
-  input: { limit: number; cursor: GetChatCursor },
-): Promise<PageBody> {
   const segments = segmentsOf(chat);
   const total = historyLength(segments);
 

@@ -4,7 +4,7 @@ import { messageCount } from '../../domain/model.js';
 import { type AppRouteHandler, ctxOf } from '../app-types.js';
 import { treeKey } from '../cache-keys.js';
 import { chatJson, pairJson } from '../schemas.js';
-import type { CreateBranchRoute, GetBranchesRoute, SetActiveBranchRoute } from './branches.routes.js';
+import type { CreateBranchRoute, GetBranchesRoute, SetActiveBranchRoute, TreeNodeShape } from './branches.routes.js';
 
 export const createBranch: AppRouteHandler<CreateBranchRoute> = async (c) => {
   const b = c.req.valid('json');
@@ -19,18 +19,7 @@ export const createBranch: AppRouteHandler<CreateBranchRoute> = async (c) => {
   return c.json({ chat: chatJson(result.chat), qa_pair: result.pair ? pairJson(result.pair) : null }, 201);
 };
 
-type NodeJson = {
-  chat_id: string;
-  name: string;
-  chat_type: 'main' | 'branch';
-  parent_chat_id: string | null;
-  fork_response_id: string | null;
-  active: boolean;
-  message_count: number;
-  created_at: string;
-  updated_at: string;
-  children: NodeJson[];
-};
+type NodeJson = TreeNodeShape;
 
 function nodeJson(n: branches.TreeNode): NodeJson {
   return {

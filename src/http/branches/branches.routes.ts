@@ -61,7 +61,7 @@ export const createBranch = createRoute({
   },
 });
 
-type TreeNodeShape = {
+export type TreeNodeShape = {
   chat_id: string;
   name: string;
   chat_type: 'main' | 'branch';

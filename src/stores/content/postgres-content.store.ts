@@ -2,7 +2,7 @@
  * ContentStore over a PostgreSQL table (qa_pairs), through MikroORM. Used by the embedded default and
  * whenever MONGO_URL is unset. Same document shape as the MongoDB adapter: one row per pair.
  */
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import type { SeqRange } from '../../domain/history.js';
 import type { PairLocation, PairRecord } from '../../domain/model.js';
@@ -26,10 +26,6 @@ export class PostgresContentStore implements ContentStore {
   readonly name = 'postgresql';
 
   constructor(private readonly orm: MikroORM) {}
-
-  private em(): EntityManager {
-    return this.orm.em.fork();
-  }
 
   /**
    * Kysely for raw statements: the global EntityManager's (no fork per call: raw statements never touch an
@@ -56,10 +52,10 @@ export class PostgresContentStore implements ContentStore {
         on conflict (chat_id, seq) do update set
           response_id = excluded.response_id, account_id = excluded.account_id, question = excluded.question,
           response = excluded.response, type = excluded.type, timestamp = excluded.timestamp`.execute(
-        // Not a fork: called inside the metadata store's transaction (appendPair/createBranch), this joins it
-        // on the connection that transaction already holds. A second pool connection per locked transaction
-        // deadlocks the pool once DB_POOL_MAX writes run at once.
-        this.orm.em.getKysely(),
+        // Called inside the metadata store's transaction (appendPair/createBranch): db() joins it on the
+        // connection that transaction already holds. A second pool connection per locked transaction would
+        // deadlock the pool once DB_POOL_MAX writes run at once.
+        this.db(),
       );
     });
   }
