@@ -1,7 +1,9 @@
 /** get-chat paging (API.md "Chats"): limit, after/before cursors, has_more flags, deep branches, ETag. */
+
 import { beforeAll, describe, expect, test } from 'bun:test';
 import { testApp } from '../support/app.js';
-import { type Client, newAccount } from '../support/client.js';
+import { type Client, newAccount, type Res } from '../support/client.js';
+import { expectProblem as expectProblemResponse } from '../support/problem.js';
 
 let app: Awaited<ReturnType<typeof testApp>>['app'];
 beforeAll(async () => {
@@ -20,11 +22,9 @@ const flags = (r: { body: { has_more_before: boolean; has_more_after: boolean } 
   r.body.has_more_after,
 ];
 
-async function expectProblem(res: Promise<{ status: number; headers: Headers; body: any }>, status: number) {
+async function expectProblem(res: Promise<Res>, status: number) {
   const r = await res;
-  expect(r.status).toBe(status);
-  expect(r.headers.get('content-type')).toContain('application/problem+json');
-  expect(r.body.status).toBe(status);
+  expectProblemResponse(r, status);
   return r;
 }
 

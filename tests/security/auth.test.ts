@@ -3,10 +3,12 @@
  * must be an account), auth before anything else, and login brute-force throttling.
  * Forged tokens are built by hand so that each one differs from a valid token in exactly one respect.
  */
+
 import { beforeAll, describe, expect, test } from 'bun:test';
 import { createHmac } from 'node:crypto';
 import { TEST_JWT_SECRET, testApp } from '../support/app.js';
 import { Client, newAccount, type Res } from '../support/client.js';
+import { expectProblem } from '../support/problem.js';
 
 type App = Awaited<ReturnType<typeof testApp>>['app'];
 let app: App;
@@ -34,15 +36,6 @@ const HS256 = { alg: 'HS256', typ: 'JWT' };
 
 function decodePart(token: string, i: 0 | 1): any {
   return JSON.parse(Buffer.from(token.split('.')[i] as string, 'base64url').toString('utf8'));
-}
-
-function expectProblem(r: Res, status: number) {
-  expect(r.status).toBe(status);
-  expect(r.headers.get('Content-Type')).toStartWith('application/problem+json');
-  expect(r.body.status).toBe(status);
-  for (const k of ['type', 'title', 'detail', 'instance']) expect(typeof r.body[k]).toBe('string');
-  expect(r.body.title.length).toBeGreaterThan(0);
-  expect(r.body.instance).toBe(r.headers.get('X-Request-Id'));
 }
 
 function expect401(r: Res) {

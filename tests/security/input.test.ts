@@ -2,9 +2,11 @@
  * Hostile and malformed input: RFC 9457 problem details with the right status, and nothing stored.
  * Also the headers every response carries (X-Request-Id, nosniff, no CORS by default).
  */
+
 import { beforeAll, describe, expect, test } from 'bun:test';
 import { testApp } from '../support/app.js';
 import { type Client, newAccount, type Res } from '../support/client.js';
+import { expectProblem } from '../support/problem.js';
 
 type App = Awaited<ReturnType<typeof testApp>>['app'];
 let app: App;
@@ -14,27 +16,6 @@ beforeAll(async () => {
 
 const MiB = 1024 * 1024;
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
-
-function expectProblem(r: Res, status: number) {
-  expect(r.status).toBe(status);
-  expect(r.headers.get('Content-Type')).toStartWith('application/problem+json');
-  expect(r.body.status).toBe(status);
-  for (const k of ['type', 'title', 'detail', 'instance']) expect(typeof r.body[k]).toBe('string');
-  expect(r.body.title.length).toBeGreaterThan(0);
-  expect(r.body.instance.length).toBeGreaterThan(0);
-  expect(r.body.instance).toBe(r.headers.get('X-Request-Id'));
-  expect(r.headers.get('X-Content-Type-Options')).toBe('nosniff');
-  if (status === 422) {
-    expect(Array.isArray(r.body.errors)).toBe(true);
-    expect(r.body.errors.length).toBeGreaterThan(0);
-    for (const e of r.body.errors) {
-      expect(typeof e.path).toBe('string');
-      expect(typeof e.message).toBe('string');
-    }
-  }
-  // Never a stack trace or driver text.
-  expect(JSON.stringify(r.body)).not.toMatch(/at .+\.ts:\d+|node_modules|postgres|syntax error at/i);
-}
 
 /** A chat with one pair and one branch: the fixture every "nothing changed" check compares against. */
 async function fixture(a: Client) {
