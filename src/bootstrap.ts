@@ -64,6 +64,7 @@ export async function openServices(config: Config, log: Logger): Promise<Service
         url: config.MONGO_URL,
         dbName: config.MONGO_DB,
         poolMax: config.DB_POOL_MAX,
+        serverSelectionTimeoutMs: config.MONGO_TIMEOUT_MS,
       });
       closers.push(() => mongo.close());
       content = mongo;

@@ -21,6 +21,8 @@ const ConfigSchema = z.object({
   /** MongoDB for message content. Unset → content lives in PostgreSQL. */
   MONGO_URL: optionalUrl,
   MONGO_DB: z.string().default('branchat'),
+  /** How long a MongoDB operation waits for a reachable server before the request fails with 503. */
+  MONGO_TIMEOUT_MS: int(5_000, 100, 120_000),
   /** Redis for the shared cache. Unset → in-process cache. */
   REDIS_URL: optionalUrl,
   /** auto: Redis when REDIS_URL is set, else in-process. off: no cache (benchmarks, debugging). */
@@ -50,6 +52,21 @@ const ConfigSchema = z.object({
   LOGIN_MAX_FAILURES: int(10, 1, 10_000),
   LOGIN_WINDOW_SECONDS: int(900, 1, 86_400),
   SHUTDOWN_GRACE_MS: int(10_000, 0, 600_000),
+  /**
+   * Writes (POST, PATCH, DELETE under /api/v1) allowed per account per WRITE_RATE_WINDOW_SECONDS; past it,
+   * 429 with Retry-After. 0 turns the limit off. Counted in Redis when REDIS_URL is set (shared by all
+   * instances), else per process.
+   */
+  WRITE_RATE_LIMIT: int(600, 0, 1_000_000),
+  WRITE_RATE_WINDOW_SECONDS: int(60, 1, 86_400),
+  /**
+   * The content reconciler (MongoDB content only): every RECONCILE_INTERVAL_SECONDS (0 = never) it removes
+   * content whose metadata never committed, once it is older than RECONCILE_GRACE_SECONDS (longer than any
+   * write transaction can stay open). At start it looks back RECONCILE_LOOKBACK_HOURS.
+   */
+  RECONCILE_INTERVAL_SECONDS: int(300, 0, 86_400),
+  RECONCILE_GRACE_SECONDS: int(600, 1, 86_400),
+  RECONCILE_LOOKBACK_HOURS: int(24, 1, 24 * 365),
   /** Mounts GET /bench/ceiling (bench/ only): the framework's limit for a body of a given size. */
   BENCH_ROUTES: z.enum(['0', '1']).default('0'),
 });

@@ -5,6 +5,7 @@
 import { createApp } from './app.js';
 import { openServices } from './bootstrap.js';
 import { loadConfig } from './config.js';
+import { startReconciler } from './jobs/reconciler.job.js';
 import { createLogger } from './logger.js';
 import { isBun, listen, sleep } from './runtime.js';
 
@@ -60,6 +61,7 @@ const server = await listen(
   },
   { hostname: config.HOST, port: config.PORT },
 );
+const reconciler = startReconciler(services.deps, config, log);
 log.info(
   {
     url: `http://${config.HOST}:${server.port}`,
@@ -81,6 +83,7 @@ async function shutdown(signal: string) {
   while (inflight > 0 && Date.now() < deadline) await sleep(20);
   if (inflight > 0) log.warn({ inflight }, 'grace period over; closing with requests in flight');
   await server.stop(true);
+  await reconciler.stop();
   await services.close();
   log.info('stopped');
   process.exit(0);

@@ -61,3 +61,13 @@ export class UnavailableError extends DomainError {
     super(message, options);
   }
 }
+
+/**
+ * A content write lost its slot to a later writer (a higher fencing token). Only a write whose own
+ * transaction already failed can see this; the caller may retry.
+ */
+export class StaleWriteError extends UnavailableError {
+  constructor(chatId: string, seq: number) {
+    super(`A later write holds slot ${seq} of chat ${chatId}`, 1);
+  }
+}

@@ -10,6 +10,20 @@ export interface AppendSlot {
   chat: ChatRecord;
   seq: number;
   now: Date;
+  /**
+   * The write's fencing token: taken from a PostgreSQL sequence while the tree lock is held, so a later
+   * holder of the lock always carries a higher one. The content store keeps it with the pair.
+   */
+  fence: number;
+}
+
+/** A stored pair's slot as the reconciler sees it. */
+export interface ContentSlot {
+  chatId: string;
+  seq: number;
+  fence: number;
+  responseId: string;
+  timestamp: Date;
 }
 
 export interface ListCursor {
@@ -63,6 +77,12 @@ export interface MetadataStore {
   /** Live branches forking right after each of these pairs, oldest first. */
   branchesAfter(accountId: string, responseIds: string[]): Promise<Map<string, string[]>>;
 
+  /**
+   * own_count of each of these chats that has a row (live or soft-deleted); chats with no row are absent.
+   * For the reconciler: content at a slot past its chat's own_count never committed.
+   */
+  ownCounts(chatIds: string[]): Promise<Map<string, number>>;
+
   ping(): Promise<void>;
 }
 
@@ -70,10 +90,28 @@ export interface MetadataStore {
 export interface ContentStore {
   readonly name: string;
   /**
-   * Stores a pair at (chat_id, seq). Idempotent per (chat_id, seq): an earlier write at the same slot
-   * whose metadata never committed is replaced.
+   * True when content lives in the metadata database and its writes join the metadata transaction (so a
+   * failure between the two cannot happen and there is nothing to reconcile).
    */
-  append(pair: PairRecord): Promise<void>;
+  readonly atomicWithMetadata: boolean;
+  /**
+   * Stores a pair at (chat_id, seq) with its fencing token. An earlier write at the same slot whose
+   * metadata never committed is replaced, but only by a higher fence: a write carrying a lower or equal
+   * fence than the one stored is refused with StaleWriteError and changes nothing.
+   */
+  append(pair: PairRecord, fence: number): Promise<void>;
+  /** Removes the pair at (chat_id, seq) if it still carries `fence`; true if removed. */
+  removeSlot(chatId: string, seq: number, fence: number): Promise<boolean>;
+  /**
+   * Slots written in [from, to), ordered by (timestamp, response_id), after `after` (exclusive), at most
+   * `limit`. Used by the reconciler to find content whose metadata never committed.
+   */
+  scanSlots(options: {
+    from: Date;
+    to: Date;
+    after: { timestamp: Date; responseId: string } | null;
+    limit: number;
+  }): Promise<ContentSlot[]>;
   /** Pairs of the given ranges, in the order of the ranges and ascending seq within each. */
   readRanges(accountId: string, ranges: SeqRange[]): Promise<PairRecord[]>;
   /** Where a pair is stored, or null. */

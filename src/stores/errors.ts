@@ -32,7 +32,7 @@ export function isConnectionFailure(e: unknown): boolean {
   const code = codeOf(e);
   if (code && CONNECTION_CODES.has(code)) return true;
   const msg = e instanceof Error ? e.message : '';
-  return /Connection terminated|connection timeout|driver has already been destroyed|pool is (?:closed|destroyed)|Client has encountered a connection error|server selection|MongoNetworkError|MongoServerSelectionError|Topology is closed/i.test(
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|driver has already been destroyed|pool is (?:closed|destroyed)|Client has encountered a connection error|server selection|MongoNetworkError|MongoServerSelectionError|Topology is closed/i.test(
     msg,
   );
 }

@@ -11,8 +11,9 @@
  */
 import { describe, expect, test } from 'bun:test';
 import { v7 } from 'uuid';
+import { StaleWriteError } from '../../src/domain/errors.js';
 import type { PairRecord } from '../../src/domain/model.js';
-import type { ContentStore } from '../../src/domain/ports.js';
+import type { ContentSlot, ContentStore } from '../../src/domain/ports.js';
 
 export function pair(over: Partial<PairRecord> & Pick<PairRecord, 'chatId' | 'seq' | 'accountId'>): PairRecord {
   return {
@@ -25,6 +26,10 @@ export function pair(over: Partial<PairRecord> & Pick<PairRecord, 'chatId' | 'se
   };
 }
 
+/** Fencing tokens as the metadata store hands them out: increasing across the whole run. */
+let fenceCounter = 0;
+const nextFence = () => ++fenceCounter;
+
 export function contentStoreContract(name: string, open: () => Promise<ContentStore>) {
   describe(`content store contract: ${name}`, () => {
     const ctx = () => ({ accountId: v7(), chatA: v7(), chatB: v7() });
@@ -32,7 +37,7 @@ export function contentStoreContract(name: string, open: () => Promise<ContentSt
     async function fill(store: ContentStore, accountId: string, chatId: string, n: number) {
       const pairs = Array.from({ length: n }, (_, i) => pair({ accountId, chatId, seq: i + 1 }));
       // Out of order on purpose: order must come from seq, not from insertion.
-      for (const p of [...pairs].reverse()) await store.append(p);
+      for (const p of [...pairs].reverse()) await store.append(p, nextFence());
       return pairs;
     }
 
@@ -121,26 +126,96 @@ export function contentStoreContract(name: string, open: () => Promise<ContentSt
       expect(await store.readRanges(v7(), [{ chatId: chatA, fromSeq: 1, toSeq: 2 }])).toEqual([]);
     });
 
-    test('a second append at the same slot replaces the first (the old response id is gone)', async () => {
+    test('a second append at the same slot with a higher fence replaces the first (the old response id is gone)', async () => {
       const store = await open();
       const { accountId, chatA } = ctx();
       const orphan = pair({ accountId, chatId: chatA, seq: 1, question: 'never committed' });
-      await store.append(orphan);
+      await store.append(orphan, nextFence());
       const real = pair({ accountId, chatId: chatA, seq: 1, question: 'committed' });
-      await store.append(real);
+      const fence = nextFence();
+      await store.append(real, fence);
       expect(await store.readRanges(accountId, [{ chatId: chatA, fromSeq: 1, toSeq: 1 }])).toEqual([real]);
       expect(await store.locate(accountId, orphan.responseId)).toBeNull();
-      // Replaying the same write is harmless.
-      await store.append(real);
+      // Replaying the same write (same fence) is refused and changes nothing.
+      await expect(store.append(real, fence)).rejects.toBeInstanceOf(StaleWriteError);
       expect(await store.readRanges(accountId, [{ chatId: chatA, fromSeq: 1, toSeq: 5 }])).toEqual([real]);
+    });
+
+    test('fencing: a late write with a lower fence never replaces a later one', async () => {
+      const store = await open();
+      const { accountId, chatA } = ctx();
+      const zombieFence = nextFence(); // taken first, by a writer whose transaction then failed
+      const committed = pair({ accountId, chatId: chatA, seq: 1, question: 'committed later' });
+      await store.append(committed, nextFence());
+      const zombie = pair({ accountId, chatId: chatA, seq: 1, question: 'late write' });
+      await expect(store.append(zombie, zombieFence)).rejects.toBeInstanceOf(StaleWriteError);
+      expect(await store.readRanges(accountId, [{ chatId: chatA, fromSeq: 1, toSeq: 1 }])).toEqual([committed]);
+      expect(await store.locate(accountId, zombie.responseId)).toBeNull();
+    });
+
+    test('removeSlot removes only the write that carries the given fence', async () => {
+      const store = await open();
+      const { accountId, chatA } = ctx();
+      const first = nextFence();
+      await store.append(pair({ accountId, chatId: chatA, seq: 1 }), first);
+      const second = nextFence();
+      const kept = pair({ accountId, chatId: chatA, seq: 1, question: 'kept' });
+      await store.append(kept, second);
+      expect(await store.removeSlot(chatA, 1, first)).toBe(false);
+      expect(await store.readRanges(accountId, [{ chatId: chatA, fromSeq: 1, toSeq: 1 }])).toEqual([kept]);
+      expect(await store.removeSlot(chatA, 1, second)).toBe(true);
+      expect(await store.readRanges(accountId, [{ chatId: chatA, fromSeq: 1, toSeq: 1 }])).toEqual([]);
+      expect(await store.removeSlot(chatA, 1, second)).toBe(false);
+    });
+
+    test('scanSlots pages through a time window in (timestamp, response id) order', async () => {
+      const store = await open();
+      const { accountId, chatA, chatB } = ctx();
+      // A window of its own, far from other tests' timestamps.
+      const base = Date.UTC(2001, 0, 1) + Math.floor(Math.random() * 1e9);
+      const at = (ms: number) => new Date(base + ms);
+      const written = [
+        { ...pair({ accountId, chatId: chatA, seq: 1 }), timestamp: at(10) },
+        { ...pair({ accountId, chatId: chatB, seq: 1 }), timestamp: at(10) },
+        { ...pair({ accountId, chatId: chatA, seq: 2 }), timestamp: at(20) },
+        { ...pair({ accountId, chatId: chatB, seq: 2 }), timestamp: at(30) },
+        { ...pair({ accountId, chatId: chatA, seq: 3 }), timestamp: at(40) }, // outside [0, 40)
+      ];
+      const fences = new Map<string, number>();
+      for (const p of written) {
+        const f = nextFence();
+        fences.set(p.responseId, f);
+        await store.append(p, f);
+      }
+      const expected = written
+        .slice(0, 4)
+        .sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime() || a.responseId.localeCompare(b.responseId));
+      const seen: ContentSlot[] = [];
+      let after: { timestamp: Date; responseId: string } | null = null;
+      for (;;) {
+        const page = await store.scanSlots({ from: at(0), to: at(40), after, limit: 3 });
+        seen.push(...page);
+        if (page.length < 3) break;
+        const last = page[page.length - 1] as ContentSlot;
+        after = { timestamp: last.timestamp, responseId: last.responseId };
+      }
+      expect(seen).toEqual(
+        expected.map((p) => ({
+          chatId: p.chatId,
+          seq: p.seq,
+          fence: fences.get(p.responseId) as number,
+          responseId: p.responseId,
+          timestamp: p.timestamp,
+        })),
+      );
     });
 
     test('a response id is unique: reusing it at another slot is refused', async () => {
       const store = await open();
       const { accountId, chatA } = ctx();
       const p = pair({ accountId, chatId: chatA, seq: 1 });
-      await store.append(p);
-      await expect(store.append({ ...p, seq: 2 })).rejects.toThrow();
+      await store.append(p, nextFence());
+      await expect(store.append({ ...p, seq: 2 }, nextFence())).rejects.toThrow();
       expect((await store.readRanges(accountId, [{ chatId: chatA, fromSeq: 1, toSeq: 9 }])).map((x) => x.seq)).toEqual([
         1,
       ]);
@@ -150,7 +225,7 @@ export function contentStoreContract(name: string, open: () => Promise<ContentSt
       const store = await open();
       const { accountId, chatA } = ctx();
       const pairs = Array.from({ length: 40 }, (_, i) => pair({ accountId, chatId: chatA, seq: i + 1 }));
-      await Promise.all(pairs.map((p) => store.append(p)));
+      await Promise.all(pairs.map((p) => store.append(p, nextFence())));
       const got = await store.readRanges(accountId, [{ chatId: chatA, fromSeq: 1, toSeq: 40 }]);
       expect(got.map((p) => p.seq)).toEqual(pairs.map((p) => p.seq));
       expect(new Set(got.map((p) => p.responseId)).size).toBe(40);
@@ -162,7 +237,7 @@ export function contentStoreContract(name: string, open: () => Promise<ContentSt
       const question = '🌍'.repeat(16_000); // 32,000 UTF-16 code units
       const response = `${'x'.repeat(99_998)}é!`; // 100,000
       const big = pair({ accountId, chatId: chatA, seq: 1, question, response });
-      await store.append(big);
+      await store.append(big, nextFence());
       const [got] = await store.readRanges(accountId, [{ chatId: chatA, fromSeq: 1, toSeq: 1 }]);
       expect(got?.question).toBe(question);
       expect(got?.response).toBe(response);
@@ -183,7 +258,7 @@ export function contentStoreContract(name: string, open: () => Promise<ContentSt
       const pairs = texts.map((t, i) =>
         pair({ accountId, chatId: chatA, seq: i + 1, question: t, response: Array.from(t).reverse().join('') }),
       );
-      for (const p of pairs) await store.append(p);
+      for (const p of pairs) await store.append(p, nextFence());
       expect(await store.readRanges(accountId, [{ chatId: chatA, fromSeq: 1, toSeq: texts.length }])).toEqual(pairs);
     });
 

@@ -2,7 +2,7 @@
  * In-memory MetadataStore and ContentStore, for unit tests of the domain services only (never used
  * by src/). They keep the same rules as the PostgreSQL adapters in the simplest possible way.
  */
-import { NotFoundError } from '../../src/domain/errors.js';
+import { NotFoundError, StaleWriteError } from '../../src/domain/errors.js';
 import type { SeqRange } from '../../src/domain/history.js';
 import type {
   AccountRecord,
@@ -18,6 +18,7 @@ interface Row extends ChatRecord {
 }
 
 export class MemoryMetadataStore implements MetadataStore {
+  private fence = 0;
   readonly accounts = new Map<string, AccountRecord>();
   readonly chats = new Map<string, Row>();
   readonly activity = new Map<string, Date>();
@@ -84,17 +85,18 @@ export class MemoryMetadataStore implements MetadataStore {
     const c = this.live(accountId, chatId);
     const now = new Date();
     const seq = c.ownCount + 1;
-    await write({ chat: this.copy(c), seq, now });
+    const fence = ++this.fence;
+    await write({ chat: this.copy(c), seq, now, fence });
     c.ownCount = seq;
     c.updatedAt = now;
     this.activity.set(c.rootChatId, now);
-    return { chat: this.copy(c), seq, now };
+    return { chat: this.copy(c), seq, now, fence };
   }
   async createBranch(branch: ChatRecord, o: { activate: boolean; writeFirst?: (slot: AppendSlot) => Promise<void> }) {
     this.live(branch.accountId, branch.parentChatId as string);
     const row: Row = { ...branch, active: false, deleted: false, ownCount: 0 };
     if (o.writeFirst) {
-      await o.writeFirst({ chat: this.copy(row), seq: 1, now: branch.createdAt });
+      await o.writeFirst({ chat: this.copy(row), seq: 1, now: branch.createdAt, fence: ++this.fence });
       row.ownCount = 1;
     }
     this.chats.set(row.chatId, row);
@@ -139,17 +141,46 @@ export class MemoryMetadataStore implements MetadataStore {
     }
     return out;
   }
+  async ownCounts(chatIds: string[]) {
+    const out = new Map<string, number>();
+    for (const id of chatIds) {
+      const c = this.chats.get(id);
+      if (c) out.set(id, c.ownCount);
+    }
+    return out;
+  }
   async ping() {}
 }
 
 export class MemoryContentStore implements ContentStore {
   readonly name = 'memory';
-  readonly pairs = new Map<string, PairRecord>();
+  readonly atomicWithMetadata = false;
+  readonly pairs = new Map<string, PairRecord & { fence: number }>();
   reads: SeqRange[][] = [];
 
-  async append(p: PairRecord) {
-    for (const [id, q] of this.pairs) if (q.chatId === p.chatId && q.seq === p.seq) this.pairs.delete(id);
-    this.pairs.set(p.responseId, { ...p });
+  private at(chatId: string, seq: number) {
+    for (const q of this.pairs.values()) if (q.chatId === chatId && q.seq === seq) return q;
+    return undefined;
+  }
+  async append(p: PairRecord, fence: number) {
+    const old = this.at(p.chatId, p.seq);
+    if (old && old.fence >= fence) throw new StaleWriteError(p.chatId, p.seq);
+    if (old) this.pairs.delete(old.responseId);
+    this.pairs.set(p.responseId, { ...p, fence });
+  }
+  async removeSlot(chatId: string, seq: number, fence: number) {
+    const old = this.at(chatId, seq);
+    if (!old || old.fence !== fence) return false;
+    return this.pairs.delete(old.responseId);
+  }
+  async scanSlots(o: { from: Date; to: Date; after: { timestamp: Date; responseId: string } | null; limit: number }) {
+    const key = (t: Date, id: string) => `${t.toISOString()}|${id}`;
+    const after = o.after ? key(o.after.timestamp, o.after.responseId) : '';
+    return [...this.pairs.values()]
+      .filter((p) => p.timestamp >= o.from && p.timestamp < o.to && key(p.timestamp, p.responseId) > after)
+      .sort((a, b) => (key(a.timestamp, a.responseId) < key(b.timestamp, b.responseId) ? -1 : 1))
+      .slice(0, o.limit)
+      .map((p) => ({ chatId: p.chatId, seq: p.seq, fence: p.fence, responseId: p.responseId, timestamp: p.timestamp }));
   }
   async readRanges(accountId: string, ranges: SeqRange[]) {
     this.reads.push(ranges);

@@ -62,7 +62,7 @@ export async function createBranch(
   }
   const response = await resolveResponse(ctx, branch.chatId, { question: input.question, response: input.response });
   const writer = pairWriter(ctx, { question: input.question, response, responseId: ctx.deps.newId() });
-  const chat = await ctx.deps.meta.createBranch(branch, { activate, writeFirst: writer.write });
+  const chat = await writer.commit((write) => ctx.deps.meta.createBranch(branch, { activate, writeFirst: write }));
   return { chat, pair: writer.result() };
 }
 

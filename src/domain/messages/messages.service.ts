@@ -11,9 +11,14 @@ export interface NewPairInput {
   response?: string;
 }
 
-/** Builds the content write for a slot: the pair is stored before its metadata commits. */
+/**
+ * Builds the content write for a slot. Order of the dual write: content first (under the tree lock, with
+ * the slot's fencing token), then the metadata commit that makes it visible. If anything fails after the
+ * content write, `abandon()` removes the now-orphaned content (best effort: what it misses is invisible,
+ * replaced by the next write at that slot, and swept by the reconciler).
+ */
 export function pairWriter(ctx: Ctx, input: { question: string; response: string; responseId: string }) {
-  let written: PairView | null = null;
+  let written: { view: PairView; fence: number } | null = null;
   const write = async (slot: AppendSlot) => {
     const pair = {
       responseId: input.responseId,
@@ -25,14 +30,26 @@ export function pairWriter(ctx: Ctx, input: { question: string; response: string
       type: 'text' as const,
       timestamp: slot.now,
     };
-    await ctx.deps.content.append(pair);
-    written = { ...pair, branches: [] };
+    await ctx.deps.content.append(pair, slot.fence);
+    written = { view: { ...pair, branches: [] }, fence: slot.fence };
   };
   return {
     write,
+    /** Runs the metadata commit that makes the pair visible; on failure, removes what was written. */
+    async commit<T>(run: (write: (slot: AppendSlot) => Promise<void>) => Promise<T>): Promise<T> {
+      try {
+        return await run(write);
+      } catch (e) {
+        const w = written as { view: PairView; fence: number } | null;
+        if (w && !ctx.deps.content.atomicWithMetadata) {
+          await ctx.deps.content.removeSlot(w.view.chatId, w.view.seq, w.fence).catch(() => {});
+        }
+        throw e;
+      }
+    },
     result(): PairView {
       if (!written) throw new Error('pair was not written');
-      return written;
+      return written.view;
     },
   };
 }
@@ -47,6 +64,6 @@ export async function addMessage(ctx: Ctx, input: NewPairInput & { chatId: strin
   if (input.response === undefined) await requireChat(ctx, input.chatId);
   const response = await resolveResponse(ctx, input.chatId, input);
   const writer = pairWriter(ctx, { question: input.question, response, responseId: ctx.deps.newId() });
-  await ctx.deps.meta.appendPair(ctx.accountId, input.chatId, writer.write);
+  await writer.commit((write) => ctx.deps.meta.appendPair(ctx.accountId, input.chatId, write));
   return writer.result();
 }

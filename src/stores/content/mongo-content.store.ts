@@ -9,10 +9,11 @@
  * time (see README, "Data model").
  */
 import { defineEntity, MikroORM, type MongoEntityManager, ObjectId, p } from '@mikro-orm/mongodb';
+import { StaleWriteError } from '../../domain/errors.js';
 import type { SeqRange } from '../../domain/history.js';
 import type { PairLocation, PairRecord } from '../../domain/model.js';
-import type { ContentStore } from '../../domain/ports.js';
-import { translateStoreError } from '../errors.js';
+import type { ContentSlot, ContentStore } from '../../domain/ports.js';
+import { isUniqueViolation, translateStoreError } from '../errors.js';
 import { orderByRanges } from './ranges.js';
 
 export const QaPairDocument = defineEntity({
@@ -28,17 +29,27 @@ export const QaPairDocument = defineEntity({
     response: p.text(),
     type: p.string(),
     timestamp: p.datetime(),
+    /** Fencing token of the write (see ContentStore.append); documents without one count as 0. */
+    fence: p.double(),
   },
   uniques: [{ name: 'qa_pairs_chat_seq_uq', properties: ['chatId', 'seq'] }],
+  // The reconciler's scan order.
+  indexes: [{ name: 'qa_pairs_timestamp_idx', properties: ['timestamp', 'responseId'] }],
 });
 
 export class MongoContentStore implements ContentStore {
   readonly name = 'mongodb';
+  readonly atomicWithMetadata = false;
 
   private constructor(private readonly orm: MikroORM) {}
 
   /** Connects and makes sure the collection's indexes exist (idempotent). */
-  static async connect(options: { url: string; dbName: string; poolMax?: number }): Promise<MongoContentStore> {
+  static async connect(options: {
+    url: string;
+    dbName: string;
+    poolMax?: number;
+    serverSelectionTimeoutMs?: number;
+  }): Promise<MongoContentStore> {
     const orm = await MikroORM.init({
       clientUrl: options.url,
       dbName: options.dbName,
@@ -47,7 +58,13 @@ export class MongoContentStore implements ContentStore {
       // transaction resolves that transaction's EntityManager and sends the write to the SQL driver.
       contextName: 'content-mongodb',
       ensureIndexes: false,
-      driverOptions: { serverSelectionTimeoutMS: 5000, maxPoolSize: options.poolMax ?? 10 },
+      // Bounded waits: an unreachable server fails the request (→ 503) within seconds, and no content write
+      // can outlive the reconciler's grace period.
+      driverOptions: {
+        serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 5000,
+        socketTimeoutMS: 20_000,
+        maxPoolSize: options.poolMax ?? 10,
+      },
       debug: false,
     });
     await orm.schema.ensureIndexes();
@@ -66,23 +83,78 @@ export class MongoContentStore implements ContentStore {
     }
   }
 
-  append(pair: PairRecord): Promise<void> {
+  append(pair: PairRecord, fence: number): Promise<void> {
     return this.run(async () => {
-      await this.em().nativeUpdate(
+      try {
+        // Replaces the slot only when it holds a lower fence. Otherwise the filter matches nothing, the
+        // upsert tries to insert a second document at (chat_id, seq) and the unique index refuses it.
+        await this.em().nativeUpdate(
+          QaPairDocument,
+          { chatId: pair.chatId, seq: pair.seq, $or: [{ fence: { $lt: fence } }, { fence: { $exists: false } }] },
+          {
+            responseId: pair.responseId,
+            chatId: pair.chatId,
+            accountId: pair.accountId,
+            seq: pair.seq,
+            question: pair.question,
+            response: pair.response,
+            type: pair.type,
+            timestamp: pair.timestamp,
+            fence,
+          },
+          { upsert: true } as never,
+        );
+      } catch (e) {
+        if (isUniqueViolation(e) && /qa_pairs_chat_seq_uq/.test(String((e as Error).message))) {
+          throw new StaleWriteError(pair.chatId, pair.seq);
+        }
+        throw e;
+      }
+    });
+  }
+
+  removeSlot(chatId: string, seq: number, fence: number): Promise<boolean> {
+    return this.run(async () => {
+      const n = await this.em().nativeDelete(QaPairDocument, { chatId, seq, fence });
+      return n > 0;
+    });
+  }
+
+  scanSlots(options: {
+    from: Date;
+    to: Date;
+    after: { timestamp: Date; responseId: string } | null;
+    limit: number;
+  }): Promise<ContentSlot[]> {
+    return this.run(async () => {
+      const a = options.after;
+      const docs = await this.em().find(
         QaPairDocument,
-        { chatId: pair.chatId, seq: pair.seq },
         {
-          responseId: pair.responseId,
-          chatId: pair.chatId,
-          accountId: pair.accountId,
-          seq: pair.seq,
-          question: pair.question,
-          response: pair.response,
-          type: pair.type,
-          timestamp: pair.timestamp,
+          timestamp: { $gte: options.from, $lt: options.to },
+          ...(a
+            ? {
+                $or: [
+                  { timestamp: { $gt: a.timestamp } },
+                  { timestamp: a.timestamp, responseId: { $gt: a.responseId } },
+                ],
+              }
+            : {}),
         },
-        { upsert: true } as never,
+        {
+          fields: ['chatId', 'seq', 'fence', 'responseId', 'timestamp'],
+          orderBy: { timestamp: 'asc', responseId: 'asc' },
+          limit: options.limit,
+          disableIdentityMap: true,
+        },
       );
+      return docs.map((d) => ({
+        chatId: d.chatId,
+        seq: d.seq,
+        fence: Number(d.fence ?? 0),
+        responseId: d.responseId,
+        timestamp: d.timestamp,
+      }));
     });
   }
 

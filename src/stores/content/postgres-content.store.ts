@@ -4,9 +4,10 @@
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
+import { StaleWriteError } from '../../domain/errors.js';
 import type { SeqRange } from '../../domain/history.js';
 import type { PairLocation, PairRecord } from '../../domain/model.js';
-import type { ContentStore } from '../../domain/ports.js';
+import type { ContentSlot, ContentStore } from '../../domain/ports.js';
 import { translateStoreError } from '../errors.js';
 import { toDate } from '../pg-rows.js';
 import { orderByRanges } from './ranges.js';
@@ -24,6 +25,7 @@ interface PairRow {
 
 export class PostgresContentStore implements ContentStore {
   readonly name = 'postgresql';
+  readonly atomicWithMetadata = true;
 
   constructor(private readonly orm: MikroORM) {}
 
@@ -43,20 +45,57 @@ export class PostgresContentStore implements ContentStore {
     }
   }
 
-  append(pair: PairRecord): Promise<void> {
+  append(pair: PairRecord, fence: number): Promise<void> {
     return this.run(async () => {
-      await sql`
-        insert into qa_pairs (response_id, chat_id, account_id, seq, question, response, type, timestamp)
+      const r = await sql`
+        insert into qa_pairs (response_id, chat_id, account_id, seq, question, response, type, timestamp, fence)
         values (${pair.responseId}, ${pair.chatId}, ${pair.accountId}, ${pair.seq}, ${pair.question},
-                ${pair.response}, ${pair.type}, ${pair.timestamp})
+                ${pair.response}, ${pair.type}, ${pair.timestamp}, ${fence})
         on conflict (chat_id, seq) do update set
           response_id = excluded.response_id, account_id = excluded.account_id, question = excluded.question,
-          response = excluded.response, type = excluded.type, timestamp = excluded.timestamp`.execute(
+          response = excluded.response, type = excluded.type, timestamp = excluded.timestamp, fence = excluded.fence
+        where qa_pairs.fence < excluded.fence
+        returning 1`.execute(
         // Called inside the metadata store's transaction (appendPair/createBranch): db() joins it on the
         // connection that transaction already holds. A second pool connection per locked transaction would
         // deadlock the pool once DB_POOL_MAX writes run at once.
         this.db(),
       );
+      if (r.rows.length === 0) throw new StaleWriteError(pair.chatId, pair.seq);
+    });
+  }
+
+  removeSlot(chatId: string, seq: number, fence: number): Promise<boolean> {
+    return this.run(async () => {
+      const r = await sql`
+        delete from qa_pairs where chat_id = ${chatId} and seq = ${seq} and fence = ${fence} returning 1`.execute(
+        this.db(),
+      );
+      return r.rows.length > 0;
+    });
+  }
+
+  scanSlots(options: {
+    from: Date;
+    to: Date;
+    after: { timestamp: Date; responseId: string } | null;
+    limit: number;
+  }): Promise<ContentSlot[]> {
+    return this.run(async () => {
+      const after = options.after
+        ? sql`and (timestamp, response_id) > (${options.after.timestamp}, ${options.after.responseId}::uuid)`
+        : sql``;
+      const r = await sql<{ chat_id: string; seq: number; fence: string; response_id: string; timestamp: unknown }>`
+        select chat_id, seq, fence, response_id, timestamp from qa_pairs
+        where timestamp >= ${options.from} and timestamp < ${options.to} ${after}
+        order by timestamp, response_id limit ${options.limit}`.execute(this.db());
+      return r.rows.map((row) => ({
+        chatId: row.chat_id,
+        seq: Number(row.seq),
+        fence: Number(row.fence),
+        responseId: row.response_id,
+        timestamp: toDate(row.timestamp),
+      }));
     });
   }
 

@@ -159,6 +159,15 @@ export class PostgresMetadataStore implements MetadataStore {
     });
   }
 
+  ownCounts(chatIds: string[]): Promise<Map<string, number>> {
+    return this.run(async () => {
+      if (chatIds.length === 0) return new Map();
+      const r = await sql<{ chat_id: string; own_count: number }>`
+        select chat_id, own_count from chats where chat_id = any(${chatIds}::uuid[])`.execute(this.db());
+      return new Map(r.rows.map((row) => [row.chat_id, Number(row.own_count)]));
+    });
+  }
+
   ping(): Promise<void> {
     return this.run(async () => {
       await sql`select 1`.execute(this.db());
@@ -184,8 +193,26 @@ export class PostgresMetadataStore implements MetadataStore {
     });
   }
 
-  /** Finds the tree of a live chat and locks it (conversation row, then the chat row); returns the chat. */
+  /**
+   * Finds the tree of a live chat and locks it (conversation row, then the chat row); returns the chat and
+   * a fencing token taken after the tree lock is held (so a later holder of the lock gets a higher one).
+   */
   private async lockTreeOf(em: EntityManager, accountId: string, chatId: string): Promise<ChatRecord> {
+    const { fence: _, ...chat } = await this.lockTree(em, accountId, chatId, false);
+    return chat;
+  }
+
+  /** lockTreeOf for a content write: also takes the write's fencing token. */
+  private lockTreeForWrite(em: EntityManager, accountId: string, chatId: string) {
+    return this.lockTree(em, accountId, chatId, true);
+  }
+
+  private async lockTree(
+    em: EntityManager,
+    accountId: string,
+    chatId: string,
+    withFence: boolean,
+  ): Promise<ChatRecord & { fence: number }> {
     const db = em.getKysely();
     // One round trip: resolve the tree of the chat and lock its conversation row.
     const tree = await sql`
@@ -197,11 +224,12 @@ export class PostgresMetadataStore implements MetadataStore {
     if (tree.rows.length === 0) throw new NotFoundError(`Chat ${chatId} not found`);
     // Re-read under the lock (a concurrent delete may have won). Every writer of a chat row holds the
     // tree lock first, so this row lock never waits; it makes the read see the latest committed row.
-    const r = await sql<ChatRow>`
-      select ${cols} from chats where chat_id = ${chatId} and deleted_at is null for no key update`.execute(db);
+    const r = await sql<ChatRow & { fence: string }>`
+      select ${cols}, ${withFence ? sql`nextval('content_fence')` : sql`0`} as fence
+      from chats where chat_id = ${chatId} and deleted_at is null for no key update`.execute(db);
     const row = r.rows[0];
     if (!row) throw new NotFoundError(`Chat ${chatId} not found`);
-    return chatFromRow(row);
+    return { ...chatFromRow(row), fence: Number(row.fence) };
   }
 
   private async lockConversation(em: EntityManager, accountId: string, rootChatId: string): Promise<void> {
@@ -221,17 +249,17 @@ export class PostgresMetadataStore implements MetadataStore {
 
   appendPair(accountId: string, chatId: string, write: (slot: AppendSlot) => Promise<void>): Promise<AppendSlot> {
     return this.tx(async (em) => {
-      const chat = await this.lockTreeOf(em, accountId, chatId);
+      const { fence, ...chat } = await this.lockTreeForWrite(em, accountId, chatId);
       const now = later(this.clock(), chat.updatedAt);
       const seq = chat.ownCount + 1;
-      await write({ chat, seq, now });
+      await write({ chat, seq, now, fence });
       // The chat's counters and the tree's activity/version in one statement.
       await sql`
         with c as (update chats set own_count = ${seq}, updated_at = ${now} where chat_id = ${chatId} returning root_chat_id)
         update conversations
         set last_activity_at = greatest(last_activity_at, ${now}), version = version + 1
         where chat_id = (select root_chat_id from c)`.execute(em.getKysely());
-      return { chat: { ...chat, ownCount: seq, updatedAt: now }, seq, now };
+      return { chat: { ...chat, ownCount: seq, updatedAt: now }, seq, now, fence };
     });
   }
 
@@ -242,9 +270,12 @@ export class PostgresMetadataStore implements MetadataStore {
     return this.tx(async (em) => {
       const db = em.getKysely();
       await this.lockConversation(em, branch.accountId, branch.rootChatId);
-      const parent = await sql`
-        select 1 from chats where chat_id = ${branch.parentChatId} and deleted_at is null`.execute(db);
+      // The fencing token is taken here, after the tree lock is held.
+      const parent = await sql<{ fence: string }>`
+        select nextval('content_fence') as fence from chats
+        where chat_id = ${branch.parentChatId} and deleted_at is null`.execute(db);
       if (parent.rows.length === 0) throw new NotFoundError(`Chat ${branch.parentChatId} not found`);
+      const fence = Number(parent.rows[0]?.fence);
       if (options.activate) {
         await sql`update chats set active = false where root_chat_id = ${branch.rootChatId} and active`.execute(db);
       }
@@ -256,7 +287,7 @@ export class PostgresMetadataStore implements MetadataStore {
                 ${options.activate}, ${branch.ancestorIds}::uuid[], ${branch.ancestorLimits}::int[], 0)`.execute(db);
       let created: ChatRecord = { ...branch, active: options.activate, ownCount: 0 };
       if (options.writeFirst) {
-        await options.writeFirst({ chat: created, seq: 1, now: branch.createdAt });
+        await options.writeFirst({ chat: created, seq: 1, now: branch.createdAt, fence });
         await sql`update chats set own_count = 1 where chat_id = ${branch.chatId}`.execute(db);
         created = { ...created, ownCount: 1 };
       }

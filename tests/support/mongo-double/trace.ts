@@ -24,10 +24,10 @@ const pair = (seq: number, responseId = `r${seq}`) => ({
 step('connect (ensureIndexes)');
 const store = await MongoContentStore.connect({ url: double.url, dbName: 'trace' });
 step('append');
-await store.append(pair(1));
-await store.append(pair(2));
+await store.append(pair(1), 1);
+await store.append(pair(2), 2);
 step('append with a response id already stored (unique index)');
-await store.append(pair(3, 'r1')).catch((e: Error) => console.error(`-> ${e.constructor.name}: ${e.message}`));
+await store.append(pair(3, 'r1'), 3).catch((e: Error) => console.error(`-> ${e.constructor.name}: ${e.message}`));
 step('readRanges');
 await store.readRanges('a1', [
   { chatId: 'c1', fromSeq: 1, toSeq: 2 },
