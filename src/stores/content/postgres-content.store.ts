@@ -10,6 +10,7 @@ import type { PairLocation, PairRecord } from '../../domain/model.js';
 import type { ContentSlot, ContentStore } from '../../domain/ports.js';
 import { translateStoreError } from '../errors.js';
 import { toDate } from '../pg-rows.js';
+import { pgDb } from '../pg-tx.js';
 import { orderByRanges } from './ranges.js';
 
 interface PairRow {
@@ -29,12 +30,9 @@ export class PostgresContentStore implements ContentStore {
 
   constructor(private readonly orm: MikroORM) {}
 
-  /**
-   * Kysely for raw statements: the global EntityManager's (no fork per call: raw statements never touch an
-   * identity map). Inside a transaction it resolves to the transaction's connection.
-   */
+  /** Kysely for raw statements: the current transaction's connection (see pg-tx.ts), or the pool. */
   private db() {
-    return this.orm.em.getKysely();
+    return pgDb(this.orm);
   }
 
   private async run<T>(fn: () => Promise<T>): Promise<T> {

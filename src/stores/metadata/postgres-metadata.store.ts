@@ -14,6 +14,7 @@ import type { AppendSlot, ListCursor, MetadataStore } from '../../domain/ports.j
 import { AccountEntity } from '../entities/metadata.entities.js';
 import { isUniqueViolation, translateStoreError } from '../errors.js';
 import { CHAT_COLUMNS, type ChatRow, chatFromRow, toDate } from '../pg-rows.js';
+import { type Db, inTransaction, pgDb } from '../pg-tx.js';
 
 const cols = sql.raw(CHAT_COLUMNS);
 const prefixed = (alias: string) =>
@@ -38,12 +39,9 @@ export class PostgresMetadataStore implements MetadataStore {
     return this.orm.em.fork();
   }
 
-  /**
-   * Kysely for raw statements: the global EntityManager's (no fork per call: raw statements never touch an
-   * identity map). Inside a transaction it resolves to the transaction's connection.
-   */
-  private db() {
-    return this.orm.em.getKysely();
+  /** Kysely for raw statements: the current transaction's connection, or the pool. */
+  private db(): Db {
+    return pgDb(this.orm);
   }
 
   private async run<T>(fn: () => Promise<T>): Promise<T> {
@@ -54,8 +52,8 @@ export class PostgresMetadataStore implements MetadataStore {
     }
   }
 
-  private tx<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
-    return this.run(() => this.em().transactional((em) => fn(em as EntityManager)));
+  private tx<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    return this.run(() => inTransaction(this.orm, fn));
   }
 
   // ---- accounts ---------------------------------------------------------------------------------
@@ -177,8 +175,7 @@ export class PostgresMetadataStore implements MetadataStore {
   // ---- writes -----------------------------------------------------------------------------------
 
   createConversation(root: ChatRecord): Promise<ChatRecord> {
-    return this.tx(async (em) => {
-      const db = em.getKysely();
+    return this.tx(async (db) => {
       await sql`
         insert into chats (chat_id, account_id, root_chat_id, parent_chat_id, fork_response_id, chat_type, name,
                            created_at, updated_at, active, ancestor_ids, ancestor_limits, own_count)
@@ -197,23 +194,22 @@ export class PostgresMetadataStore implements MetadataStore {
    * Finds the tree of a live chat and locks it (conversation row, then the chat row); returns the chat and
    * a fencing token taken after the tree lock is held (so a later holder of the lock gets a higher one).
    */
-  private async lockTreeOf(em: EntityManager, accountId: string, chatId: string): Promise<ChatRecord> {
-    const { fence: _, ...chat } = await this.lockTree(em, accountId, chatId, false);
+  private async lockTreeOf(db: Db, accountId: string, chatId: string): Promise<ChatRecord> {
+    const { fence: _, ...chat } = await this.lockTree(db, accountId, chatId, false);
     return chat;
   }
 
   /** lockTreeOf for a content write: also takes the write's fencing token. */
-  private lockTreeForWrite(em: EntityManager, accountId: string, chatId: string) {
-    return this.lockTree(em, accountId, chatId, true);
+  private lockTreeForWrite(db: Db, accountId: string, chatId: string) {
+    return this.lockTree(db, accountId, chatId, true);
   }
 
   private async lockTree(
-    em: EntityManager,
+    db: Db,
     accountId: string,
     chatId: string,
     withFence: boolean,
   ): Promise<ChatRecord & { fence: number }> {
-    const db = em.getKysely();
     // One round trip: resolve the tree of the chat and lock its conversation row.
     const tree = await sql`
       select 1 from conversations
@@ -232,24 +228,24 @@ export class PostgresMetadataStore implements MetadataStore {
     return { ...chatFromRow(row), fence: Number(row.fence) };
   }
 
-  private async lockConversation(em: EntityManager, accountId: string, rootChatId: string): Promise<void> {
+  private async lockConversation(db: Db, accountId: string, rootChatId: string): Promise<void> {
     const r = await sql`
       select 1 from conversations where chat_id = ${rootChatId} and account_id = ${accountId} and not deleted
-      for update`.execute(em.getKysely());
+      for update`.execute(db);
     if (r.rows.length === 0) throw new NotFoundError(`Chat ${rootChatId} not found`);
   }
 
-  private async touchTree(em: EntityManager, rootChatId: string, now: Date, branchDelta = 0): Promise<void> {
+  private async touchTree(db: Db, rootChatId: string, now: Date, branchDelta = 0): Promise<void> {
     await sql`
       update conversations
       set last_activity_at = greatest(last_activity_at, ${now}), version = version + 1,
           branch_count = branch_count + ${branchDelta}
-      where chat_id = ${rootChatId}`.execute(em.getKysely());
+      where chat_id = ${rootChatId}`.execute(db);
   }
 
   appendPair(accountId: string, chatId: string, write: (slot: AppendSlot) => Promise<void>): Promise<AppendSlot> {
-    return this.tx(async (em) => {
-      const { fence, ...chat } = await this.lockTreeForWrite(em, accountId, chatId);
+    return this.tx(async (db) => {
+      const { fence, ...chat } = await this.lockTreeForWrite(db, accountId, chatId);
       const now = later(this.clock(), chat.updatedAt);
       const seq = chat.ownCount + 1;
       await write({ chat, seq, now, fence });
@@ -258,7 +254,7 @@ export class PostgresMetadataStore implements MetadataStore {
         with c as (update chats set own_count = ${seq}, updated_at = ${now} where chat_id = ${chatId} returning root_chat_id)
         update conversations
         set last_activity_at = greatest(last_activity_at, ${now}), version = version + 1
-        where chat_id = (select root_chat_id from c)`.execute(em.getKysely());
+        where chat_id = (select root_chat_id from c)`.execute(db);
       return { chat: { ...chat, ownCount: seq, updatedAt: now }, seq, now, fence };
     });
   }
@@ -267,9 +263,8 @@ export class PostgresMetadataStore implements MetadataStore {
     branch: ChatRecord,
     options: { activate: boolean; writeFirst?: (slot: AppendSlot) => Promise<void> },
   ): Promise<ChatRecord> {
-    return this.tx(async (em) => {
-      const db = em.getKysely();
-      await this.lockConversation(em, branch.accountId, branch.rootChatId);
+    return this.tx(async (db) => {
+      await this.lockConversation(db, branch.accountId, branch.rootChatId);
       // The fencing token is taken here, after the tree lock is held.
       const parent = await sql<{ fence: string }>`
         select nextval('content_fence') as fence from chats
@@ -291,29 +286,27 @@ export class PostgresMetadataStore implements MetadataStore {
         await sql`update chats set own_count = 1 where chat_id = ${branch.chatId}`.execute(db);
         created = { ...created, ownCount: 1 };
       }
-      await this.touchTree(em, branch.rootChatId, branch.createdAt, 1);
+      await this.touchTree(db, branch.rootChatId, branch.createdAt, 1);
       return created;
     });
   }
 
   setActive(accountId: string, chatId: string): Promise<{ rootChatId: string; activeChatId: string }> {
-    return this.tx(async (em) => {
-      const chat = await this.lockTreeOf(em, accountId, chatId);
+    return this.tx(async (db) => {
+      const chat = await this.lockTreeOf(db, accountId, chatId);
       if (!chat.active) {
-        const db = em.getKysely();
         // Two statements, not one: the partial unique index is checked row by row.
         await sql`update chats set active = false where root_chat_id = ${chat.rootChatId} and active`.execute(db);
         await sql`update chats set active = true where chat_id = ${chatId}`.execute(db);
-        await this.touchTree(em, chat.rootChatId, this.clock());
+        await this.touchTree(db, chat.rootChatId, this.clock());
       }
       return { rootChatId: chat.rootChatId, activeChatId: chatId };
     });
   }
 
   softDeleteSubtree(accountId: string, chatId: string): Promise<string[]> {
-    return this.tx(async (em) => {
-      const db = em.getKysely();
-      const chat = await this.lockTreeOf(em, accountId, chatId);
+    return this.tx(async (db) => {
+      const chat = await this.lockTreeOf(db, accountId, chatId);
       const now = this.clock();
       const deleted = await sql<{ chat_id: string; created_at: unknown; was_active: boolean }>`
         update chats c set deleted_at = ${now}, active = false
@@ -331,7 +324,7 @@ export class PostgresMetadataStore implements MetadataStore {
         if (rows.some((r) => r.was_active)) {
           await sql`update chats set active = true where chat_id = ${chat.parentChatId}`.execute(db);
         }
-        await this.touchTree(em, chat.rootChatId, now, -rows.length);
+        await this.touchTree(db, chat.rootChatId, now, -rows.length);
       }
       return rows.map((r) => r.chat_id);
     });
@@ -344,16 +337,15 @@ export class PostgresMetadataStore implements MetadataStore {
     now: Date,
     check: (current: ChatRecord) => void,
   ): Promise<ChatRecord> {
-    return this.tx(async (em) => {
-      const db = em.getKysely();
-      const chat = await this.lockTreeOf(em, accountId, chatId);
+    return this.tx(async (db) => {
+      const chat = await this.lockTreeOf(db, accountId, chatId);
       check(chat);
       const updatedAt = later(now, chat.updatedAt);
       await sql`update chats set name = ${name}, updated_at = ${updatedAt} where chat_id = ${chatId}`.execute(db);
       if (chat.parentChatId === null) {
         await sql`update conversations set name = ${name} where chat_id = ${chatId}`.execute(db);
       }
-      await this.touchTree(em, chat.rootChatId, updatedAt);
+      await this.touchTree(db, chat.rootChatId, updatedAt);
       return { ...chat, name, updatedAt };
     });
   }

@@ -1,0 +1,29 @@
+/**
+ * Transactions for the raw statements of the PostgreSQL stores. The transaction of the current async
+ * context is found through AsyncLocalStorage, so the PostgreSQL content store joins the metadata store's
+ * transaction without either passing a handle through the domain.
+ *
+ * Kysely's callback transaction is used, not MikroORM's `em.transactional`: the latter runs on Kysely's
+ * controlled transactions, which release their pooled connection only after a *successful* COMMIT or
+ * ROLLBACK. When the server drops the connection mid-transaction (restart, failover, idle timeout,
+ * pg_terminate_backend) both fail, the pool slot is lost for good, and after DB_POOL_MAX such failures
+ * every request waits forever (found by tests/faults/dual-write.test.ts). The callback form releases its
+ * connection in a `finally`, and pg-pool discards a client that is no longer queryable.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Kysely } from 'kysely';
+
+export type Db = Kysely<any>;
+
+const current = new AsyncLocalStorage<Db>();
+
+/** The current transaction, or the pool (no EntityManager fork: raw statements use no identity map). */
+export function pgDb(orm: MikroORM): Db {
+  return current.getStore() ?? (orm.em.getKysely() as Db);
+}
+
+/** Runs `fn` in a transaction on one pooled connection; commits if it resolves, rolls back if it throws. */
+export function inTransaction<T>(orm: MikroORM, fn: (db: Db) => Promise<T>): Promise<T> {
+  return (orm.em.getKysely() as Db).transaction().execute((trx) => current.run(trx, () => fn(trx)));
+}
