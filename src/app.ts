@@ -21,6 +21,7 @@ import { requireAuth } from './http/middleware/auth.js';
 import { idempotency } from './http/middleware/idempotency.js';
 import { limitBody, requireJsonBody } from './http/middleware/json-body.js';
 import { requestLog } from './http/middleware/request-log.js';
+import { writeRateLimit } from './http/middleware/write-limit.js';
 import { createMetrics } from './http/ops/metrics.js';
 import { docsPage, opsRouter } from './http/ops/ops.routes.js';
 import type { Logger } from './logger.js';
@@ -33,6 +34,8 @@ export interface AppOptions {
   log: Logger;
   corsOrigins?: string[];
   login?: { maxFailures: number; windowSeconds: number };
+  /** Writes per account per window; absent or 0 points → no limit. */
+  writeLimit?: { points: number; windowSeconds: number };
   /** The read-through cache (also for readiness and /metrics); absent → no caching. */
   cache?: ReadThroughCache;
   /** Serve reads uncached even though `cache` is given (the reference side of cache tests). */
@@ -77,7 +80,14 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
       cors({
         origin: (origin) => (allowed.has(origin) ? origin : null),
         allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key', 'X-Request-Id'],
-        exposeHeaders: ['ETag', 'X-Request-Id', 'Retry-After', 'Idempotent-Replayed'],
+        exposeHeaders: [
+          'ETag',
+          'X-Request-Id',
+          'Retry-After',
+          'Idempotent-Replayed',
+          'RateLimit-Limit',
+          'RateLimit-Remaining',
+        ],
         maxAge: 600,
       }),
     );
@@ -96,6 +106,10 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
 
   const auth = requireAuth();
   for (const prefix of ['/api/v1/chats/*', '/api/v1/messages/*', '/api/v1/branches/*']) app.use(prefix, auth);
+  if (options.writeLimit && options.writeLimit.points > 0) {
+    const limit = writeRateLimit(options.writeLimit);
+    for (const prefix of ['/api/v1/chats/*', '/api/v1/messages/*', '/api/v1/branches/*']) app.use(prefix, limit);
+  }
   app.use('/api/v1/*', limitBody(), requireJsonBody());
   if (options.idempotency) {
     const keys = idempotency(options.idempotency);

@@ -29,6 +29,7 @@ const app = createApp({
   log,
   corsOrigins: config.CORS_ORIGINS,
   login: { maxFailures: config.LOGIN_MAX_FAILURES, windowSeconds: config.LOGIN_WINDOW_SECONDS },
+  writeLimit: { points: config.WRITE_RATE_LIMIT, windowSeconds: config.WRITE_RATE_WINDOW_SECONDS },
 });
 
 // In-flight accounting for graceful shutdown. Keep-alive connections can carry new requests after the

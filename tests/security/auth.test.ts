@@ -175,6 +175,10 @@ describe('tokens on a protected route', () => {
     expect401(await bearer(forge({ alg: 'HS512', typ: 'JWT' }, claims, { hash: 'sha512' })));
     expect401(await bearer(forge({ alg: 'HS384', typ: 'JWT' }, claims, { hash: 'sha384' })));
     expect401(await bearer(forge(HS256, claims, { secret: `${TEST_JWT_SECRET}-other` })));
+    // Algorithm confusion: an RS256/ES256 header over an HMAC made with the shared secret as the "key".
+    expect401(await bearer(forge({ alg: 'RS256', typ: 'JWT' }, claims)));
+    expect401(await bearer(forge({ alg: 'ES256', typ: 'JWT' }, claims)));
+    expect401(await bearer(forge({ typ: 'JWT' }, claims)));
     expect401(await bearer(forge(HS256, claims, { secret: '' })));
   });
 
@@ -281,6 +285,20 @@ describe('login brute force', () => {
     expect((await issued.listChats()).status).toBe(200);
     expect((await a.createChat('still here')).status).toBe(201);
     expect((await issued.listChats()).body.chats.length).toBe(1);
+  });
+
+  test('failures are also counted per client: guesses spread over many emails hit the limit too', async () => {
+    const { app: limited } = await testApp({ login: { maxFailures: 3, windowSeconds: 60 } });
+    const a = await newAccount(limited);
+    const anon = new Client(limited);
+    for (let i = 0; i < 3; i++) {
+      const email = `nobody-${i}-${crypto.randomUUID()}@example.com`;
+      expect401(await anon.call('POST', LOGIN, { body: { email, password: 'a guess that fails' } }));
+    }
+    // A fourth email, never tried before, with the right password: the client is over its limit.
+    const r = await anon.call('POST', LOGIN, { body: { email: a.email, password: a.password } });
+    expectProblem(r, 429);
+    expect(Number(r.headers.get('Retry-After'))).toBeGreaterThanOrEqual(1);
   });
 
   test('parallel guesses are counted before the password is checked: at most the limit get through', async () => {

@@ -51,7 +51,11 @@ export async function openExtraServices(env: Record<string, string | undefined> 
 
 export function appFor(
   services: Services,
-  options: { login?: { maxFailures: number; windowSeconds: number }; bypassCache?: boolean } = {},
+  options: {
+    login?: { maxFailures: number; windowSeconds: number };
+    bypassCache?: boolean;
+    writeLimit?: { points: number; windowSeconds: number };
+  } = {},
 ) {
   return createApp({
     deps: services.deps,
@@ -61,5 +65,7 @@ export function appFor(
     bypassCache: options.bypassCache,
     log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     login: options.login ?? { maxFailures: 1000, windowSeconds: 60 },
+    // Off unless a test asks for it: most suites need volume.
+    writeLimit: options.writeLimit,
   });
 }
