@@ -23,7 +23,7 @@ export const createChat = createRoute({
       description: 'The new root chat (active, no messages)',
       content: { 'application/json': { schema: ChatSchema } },
     },
-    ...errors(400, 401, 409, 413, 415, 422, 500, 503),
+    ...errors(400, 401, 409, 413, 415, 422, 429, 500, 503),
   },
 });
 
@@ -107,7 +107,7 @@ export const updateChat = createRoute({
       headers: z.object({ ETag: z.string() }),
       content: { 'application/json': { schema: ChatSchema } },
     },
-    ...errors(400, 401, 404, 412, 413, 415, 422, 500, 503),
+    ...errors(400, 401, 404, 412, 413, 415, 422, 429, 500, 503),
   },
 });
 
@@ -128,7 +128,7 @@ export const deleteChat = createRoute({
         'application/json': { schema: z.object({ deleted_chat_ids: z.array(z.uuid()) }).openapi('DeleteChatResult') },
       },
     },
-    ...errors(401, 404, 422, 500, 503),
+    ...errors(401, 404, 422, 429, 500, 503),
   },
 });
 

@@ -27,7 +27,7 @@ export const addMessage = createRoute({
   },
   responses: {
     201: { description: 'The stored pair', content: { 'application/json': { schema: QAPairSchema } } },
-    ...errors(400, 401, 404, 409, 413, 415, 422, 500, 503),
+    ...errors(400, 401, 404, 409, 413, 415, 422, 429, 500, 503),
   },
 });
 
