@@ -44,7 +44,7 @@ const paths = {
 };
 
 describe('strict bodies', () => {
-  test('unknown fields (account_id, active, chat_type, __proto__, constructor) → 422 on every write; nothing stored', async () => {
+  test('unknown fields (account_id, active, chat_type, __proto__, constructor, $where, chat_id:ne) → 422 on every write; nothing stored', async () => {
     const a = await newAccount(app);
     const f = await fixture(a);
     const valid: [string, string, Record<string, unknown>][] = [
@@ -60,6 +60,9 @@ describe('strict bodies', () => {
       ['chat_type', '"main"'],
       ['__proto__', '{"polluted":true}'],
       ['constructor', '{"prototype":{"polluted":true}}'],
+      // Operator-shaped keys: top-level $where, a Mongo-style suffix.
+      ['$where', '"function() { return true }"'],
+      ['chat_id:ne', '"x"'],
     ];
     for (const [method, path, body] of valid) {
       for (const [field, value] of extras) {
@@ -88,6 +91,8 @@ describe('strict bodies', () => {
       ['POST', paths.create, {}],
       ['PUT', paths.update, { chat_id: { $ne: null }, name: 'x' }],
       ['POST', paths.add, { chat_id: f.chatId, question: { $regex: '.*' } }],
+      ['POST', paths.add, { chat_id: f.chatId, question: { $gt: '' } }],
+      ['POST', paths.add, { chat_id: { $ne: null }, question: 'q' }],
       ['POST', paths.add, { chat_id: f.chatId, question: 'q', response: null }],
       ['POST', paths.add, { chat_id: [f.chatId], question: 'q' }],
       ['POST', paths.branch, { chat_id: f.chatId, response_id: { $exists: true } }],
