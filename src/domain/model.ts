@@ -35,8 +35,25 @@ export interface PairRecord {
   seq: number;
   question: string;
   response: string;
-  type: 'text';
+  /** What the pair holds (README, "Message types"); `language` is set for code only, `url` for link only. */
+  type: PairType;
+  language: string | null;
+  url: string | null;
   timestamp: Date;
+}
+
+export const PAIR_TYPES = ['text', 'code', 'link'] as const;
+export type PairType = (typeof PAIR_TYPES)[number];
+
+/** The kind of a new pair, as validated at the edge: a discriminated union on `type`. */
+export type PairKind = { type: 'text' } | { type: 'code'; language: string } | { type: 'link'; url: string };
+
+export function kindFields(kind: PairKind): Pick<PairRecord, 'type' | 'language' | 'url'> {
+  return {
+    type: kind.type,
+    language: kind.type === 'code' ? kind.language : null,
+    url: kind.type === 'link' ? kind.url : null,
+  };
 }
 
 export interface PairLocation {

@@ -68,17 +68,62 @@ export const ChatSchema = z
   })
   .openapi('Chat');
 
+/** A code pair's language: a short identifier such as `typescript`, `c++`, `c#`, `objective-c`. */
+export const Language = z
+  .string()
+  .min(1)
+  .max(32)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_+#.-]*$/, 'letters, digits and _ + # . - only')
+  .openapi({ example: 'typescript' });
+
+/** A link pair's URL: absolute http or https only (never fetched by the server). */
+export const HttpUrl = z
+  .url({ protocol: /^https?$/, hostname: z.regexes.hostname })
+  .max(2048)
+  .refine(...maxUnits(2048))
+  .refine(storableText, STORABLE)
+  .openapi({ example: 'https://example.org/guide' });
+
+/**
+ * The body of a route that creates a pair, as a discriminated union on `type`: `text` (the default when
+ * `type` is absent, so clients that send only text are unchanged), `code` (with `language`) or `link` (with
+ * `url`). Every member is strict, so `language` on a text pair or `url` on a code pair is an unknown field.
+ */
+export function withPairKind<const T extends z.ZodRawShape>(base: T) {
+  return z.discriminatedUnion('type', [
+    z.strictObject({
+      ...base,
+      type: z.literal('text').optional().openapi({ description: 'What the pair holds; absent → `text`.' }),
+    }),
+    z.strictObject({ ...base, type: z.literal('code'), language: Language }),
+    z.strictObject({ ...base, type: z.literal('link'), url: HttpUrl }),
+  ]);
+}
+
+export function kindOf(b: { type?: 'text' } | { type: 'code'; language: string } | { type: 'link'; url: string }) {
+  if (b.type === 'code') return { type: 'code' as const, language: b.language };
+  if (b.type === 'link') return { type: 'link' as const, url: b.url };
+  return { type: 'text' as const };
+}
+
+const QAPairFields = {
+  response_id: z.uuid(),
+  chat_id: z.uuid().openapi({ description: 'The chat that stores the pair (an ancestor for an inherited pair).' }),
+  question: z.string(),
+  response: z.string(),
+  timestamp: Timestamp,
+  branches: z.array(z.uuid()).openapi({ description: 'Live branches forking right after this pair, oldest first.' }),
+};
+
 export const QAPairSchema = z
-  .object({
-    response_id: z.uuid(),
-    chat_id: z.uuid().openapi({ description: 'The chat that stores the pair (an ancestor for an inherited pair).' }),
-    question: z.string(),
-    response: z.string(),
-    timestamp: Timestamp,
-    type: z.literal('text'),
-    branches: z.array(z.uuid()).openapi({ description: 'Live branches forking right after this pair, oldest first.' }),
-  })
-  .openapi('QAPair');
+  .discriminatedUnion('type', [
+    z.object({ ...QAPairFields, type: z.literal('text') }),
+    z.object({ ...QAPairFields, type: z.literal('code'), language: z.string() }),
+    z.object({ ...QAPairFields, type: z.literal('link'), url: z.string() }),
+  ])
+  .openapi('QAPair', {
+    description: 'One question and its response. `type` is `text`, `code` (with `language`) or `link` (with `url`).',
+  });
 
 export type ChatJson = z.infer<typeof ChatSchema>;
 export type QAPairJson = z.infer<typeof QAPairSchema>;
@@ -100,15 +145,16 @@ export function chatJson(c: ChatRecord): ChatJson {
 }
 
 export function pairJson(p: PairView): QAPairJson {
-  return {
+  const base = {
     response_id: p.responseId,
     chat_id: p.chatId,
     question: p.question,
     response: p.response,
     timestamp: p.timestamp.toISOString(),
-    type: p.type,
-    branches: p.branches,
   };
+  if (p.type === 'code') return { ...base, type: 'code', language: p.language ?? '', branches: p.branches };
+  if (p.type === 'link') return { ...base, type: 'link', url: p.url ?? '', branches: p.branches };
+  return { ...base, type: 'text', branches: p.branches };
 }
 
 export const bearerSecurity = [{ Bearer: [] as string[] }];

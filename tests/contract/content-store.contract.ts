@@ -21,6 +21,8 @@ export function pair(over: Partial<PairRecord> & Pick<PairRecord, 'chatId' | 'se
     question: `q${over.seq}`,
     response: `a${over.seq}`,
     type: 'text',
+    language: null,
+    url: null,
     timestamp: new Date(Date.UTC(2026, 10, 25, 12, 0, 0, over.seq)),
     ...over,
   };
@@ -208,6 +210,18 @@ export function contentStoreContract(name: string, open: () => Promise<ContentSt
           timestamp: p.timestamp,
         })),
       );
+    });
+
+    test('message types round-trip: text, code with its language, link with its URL', async () => {
+      const store = await open();
+      const { accountId, chatA } = ctx();
+      const pairs = [
+        pair({ accountId, chatId: chatA, seq: 1 }),
+        pair({ accountId, chatId: chatA, seq: 2, type: 'code', language: 'typescript', response: 'const x = 1;\n' }),
+        pair({ accountId, chatId: chatA, seq: 3, type: 'link', url: 'https://example.org/a?b=c&d=$e.f#g' }),
+      ];
+      for (const p of pairs) await store.append(p, nextFence());
+      expect(await store.readRanges(accountId, [{ chatId: chatA, fromSeq: 1, toSeq: 3 }])).toEqual(pairs);
     });
 
     test('a response id is unique: reusing it at another slot is refused', async () => {

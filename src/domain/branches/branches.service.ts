@@ -5,7 +5,7 @@ import type { Ctx } from '../context.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { resolveFork } from '../history.js';
 import { pairWriter, resolveResponse } from '../messages/messages.service.js';
-import type { ChatRecord } from '../model.js';
+import type { ChatRecord, PairKind } from '../model.js';
 
 export const NAME_MAX = 200;
 const BRANCH_SUFFIX = ' (branch)';
@@ -20,6 +20,8 @@ export interface CreateBranchInput {
   name?: string;
   question?: string;
   response?: string;
+  /** The first pair's kind (with a question only). */
+  kind?: PairKind;
   activate?: boolean;
 }
 
@@ -31,6 +33,9 @@ export async function createBranch(
     throw new ValidationError('response needs a question', [
       { path: 'response', message: 'response without question' },
     ]);
+  }
+  if (input.kind !== undefined && input.kind.type !== 'text' && input.question === undefined) {
+    throw new ValidationError('type needs a question', [{ path: 'type', message: 'type without question' }]);
   }
   const source = await requireChat(ctx, input.chatId);
   const loc = await ctx.deps.content.locate(ctx.accountId, input.responseId);
@@ -61,7 +66,12 @@ export async function createBranch(
     return { chat, pair: null };
   }
   const response = await resolveResponse(ctx, branch.chatId, { question: input.question, response: input.response });
-  const writer = pairWriter(ctx, { question: input.question, response, responseId: ctx.deps.newId() });
+  const writer = pairWriter(ctx, {
+    question: input.question,
+    response,
+    responseId: ctx.deps.newId(),
+    kind: input.kind,
+  });
   const chat = await writer.commit((write) => ctx.deps.meta.createBranch(branch, { activate, writeFirst: write }));
   return { chat, pair: writer.result() };
 }

@@ -3,12 +3,15 @@
 import type { PairView } from '../chats/chats.service.js';
 import { requireChat } from '../chats/chats.service.js';
 import type { Ctx } from '../context.js';
+import { kindFields, type PairKind } from '../model.js';
 import type { AppendSlot } from '../ports.js';
 
 export interface NewPairInput {
   question: string;
   /** Absent → the responder answers; "" is stored as an empty answer. */
   response?: string;
+  /** Absent → text. */
+  kind?: PairKind;
 }
 
 /**
@@ -17,7 +20,10 @@ export interface NewPairInput {
  * content write, `abandon()` removes the now-orphaned content (best effort: what it misses is invisible,
  * replaced by the next write at that slot, and swept by the reconciler).
  */
-export function pairWriter(ctx: Ctx, input: { question: string; response: string; responseId: string }) {
+export function pairWriter(
+  ctx: Ctx,
+  input: { question: string; response: string; responseId: string; kind?: PairKind },
+) {
   let written: { view: PairView; fence: number } | null = null;
   const write = async (slot: AppendSlot) => {
     const pair = {
@@ -27,7 +33,7 @@ export function pairWriter(ctx: Ctx, input: { question: string; response: string
       seq: slot.seq,
       question: input.question,
       response: input.response,
-      type: 'text' as const,
+      ...kindFields(input.kind ?? { type: 'text' }),
       timestamp: slot.now,
     };
     await ctx.deps.content.append(pair, slot.fence);
@@ -63,7 +69,12 @@ export async function addMessage(ctx: Ctx, input: NewPairInput & { chatId: strin
   // Before asking the responder, make sure the chat is there (appendPair checks again under the lock).
   if (input.response === undefined) await requireChat(ctx, input.chatId);
   const response = await resolveResponse(ctx, input.chatId, input);
-  const writer = pairWriter(ctx, { question: input.question, response, responseId: ctx.deps.newId() });
+  const writer = pairWriter(ctx, {
+    question: input.question,
+    response,
+    responseId: ctx.deps.newId(),
+    kind: input.kind,
+  });
   await writer.commit((write) => ctx.deps.meta.appendPair(ctx.accountId, input.chatId, write));
   return writer.result();
 }

@@ -3,7 +3,7 @@ import { requireChat } from '../../domain/chats/chats.service.js';
 import { messageCount } from '../../domain/model.js';
 import { type AppRouteHandler, ctxOf } from '../app-types.js';
 import { treeKey } from '../cache-keys.js';
-import { chatJson, pairJson } from '../schemas.js';
+import { chatJson, kindOf, pairJson } from '../schemas.js';
 import type { CreateBranchRoute, GetBranchesRoute, SetActiveBranchRoute, TreeNodeShape } from './branches.routes.js';
 
 export const createBranch: AppRouteHandler<CreateBranchRoute> = async (c) => {
@@ -14,6 +14,7 @@ export const createBranch: AppRouteHandler<CreateBranchRoute> = async (c) => {
     name: b.name,
     question: b.question,
     response: b.response,
+    kind: kindOf(b),
     activate: b.activate,
   });
   return c.json({ chat: chatJson(result.chat), qa_pair: result.pair ? pairJson(result.pair) : null }, 201);

@@ -9,6 +9,7 @@ import {
   Question,
   Response,
   Uuid,
+  withPairKind,
 } from '../schemas.js';
 
 const tags = ['Branches'];
@@ -30,18 +31,21 @@ export const createBranch = createRoute({
       required: true,
       content: {
         'application/json': {
-          schema: z
-            .strictObject({
-              chat_id: Uuid,
-              response_id: Uuid,
-              name: ChatName.optional().openapi({ description: 'Default: the source chat’s name + " (branch)".' }),
-              question: Question.optional(),
-              response: Response.optional(),
-              activate: z.boolean().optional().openapi({ default: true }),
-            })
+          schema: withPairKind({
+            chat_id: Uuid,
+            response_id: Uuid,
+            name: ChatName.optional().openapi({ description: 'Default: the source chat’s name + " (branch)".' }),
+            question: Question.optional(),
+            response: Response.optional(),
+            activate: z.boolean().optional().openapi({ default: true }),
+          })
             .refine((b) => !(b.response !== undefined && b.question === undefined), {
               message: 'response needs a question',
               path: ['response'],
+            })
+            .refine((b) => b.type === undefined || b.type === 'text' || b.question !== undefined, {
+              message: 'type needs a question',
+              path: ['type'],
             })
             .openapi('CreateBranchBody'),
         },

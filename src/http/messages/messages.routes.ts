@@ -1,6 +1,14 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errors } from '../errors.js';
-import { bearerSecurity, IdempotencyHeaders, QAPairSchema, Question, Response, Uuid } from '../schemas.js';
+import {
+  bearerSecurity,
+  IdempotencyHeaders,
+  QAPairSchema,
+  Question,
+  Response,
+  Uuid,
+  withPairKind,
+} from '../schemas.js';
 
 export const addMessage = createRoute({
   operationId: 'addMessage',
@@ -18,9 +26,9 @@ export const addMessage = createRoute({
       required: true,
       content: {
         'application/json': {
-          schema: z
-            .strictObject({ chat_id: Uuid, question: Question, response: Response.optional() })
-            .openapi('AddMessageBody'),
+          schema: withPairKind({ chat_id: Uuid, question: Question, response: Response.optional() }).openapi(
+            'AddMessageBody',
+          ),
         },
       },
     },

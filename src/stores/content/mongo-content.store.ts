@@ -11,7 +11,7 @@
 import { defineEntity, MikroORM, type MongoEntityManager, ObjectId, p } from '@mikro-orm/mongodb';
 import { StaleWriteError } from '../../domain/errors.js';
 import type { SeqRange } from '../../domain/history.js';
-import type { PairLocation, PairRecord } from '../../domain/model.js';
+import type { PairLocation, PairRecord, PairType } from '../../domain/model.js';
 import type { ContentSlot, ContentStore } from '../../domain/ports.js';
 import { isUniqueViolation, translateStoreError } from '../errors.js';
 import { orderByRanges } from './ranges.js';
@@ -28,6 +28,10 @@ export const QaPairDocument = defineEntity({
     question: p.text(),
     response: p.text(),
     type: p.string(),
+    /** Set for `code` pairs only. */
+    language: p.string().nullable(),
+    /** Set for `link` pairs only. */
+    url: p.string().nullable(),
     timestamp: p.datetime(),
     /** Fencing token of the write (see ContentStore.append); documents without one count as 0. */
     fence: p.double(),
@@ -99,6 +103,8 @@ export class MongoContentStore implements ContentStore {
             question: pair.question,
             response: pair.response,
             type: pair.type,
+            language: pair.language,
+            url: pair.url,
             timestamp: pair.timestamp,
             fence,
           },
@@ -178,7 +184,9 @@ export class MongoContentStore implements ContentStore {
           seq: d.seq,
           question: d.question,
           response: d.response,
-          type: 'text' as const,
+          type: d.type as PairType,
+          language: d.language ?? null,
+          url: d.url ?? null,
           timestamp: d.timestamp,
         })),
       );

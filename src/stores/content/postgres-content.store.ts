@@ -6,7 +6,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { StaleWriteError } from '../../domain/errors.js';
 import type { SeqRange } from '../../domain/history.js';
-import type { PairLocation, PairRecord } from '../../domain/model.js';
+import type { PairLocation, PairRecord, PairType } from '../../domain/model.js';
 import type { ContentSlot, ContentStore } from '../../domain/ports.js';
 import { translateStoreError } from '../errors.js';
 import { toDate } from '../pg-rows.js';
@@ -20,7 +20,9 @@ interface PairRow {
   seq: number;
   question: string;
   response: string;
-  type: 'text';
+  type: PairType;
+  language: string | null;
+  url: string | null;
   timestamp: unknown;
 }
 
@@ -46,12 +48,14 @@ export class PostgresContentStore implements ContentStore {
   append(pair: PairRecord, fence: number): Promise<void> {
     return this.run(async () => {
       const r = await sql`
-        insert into qa_pairs (response_id, chat_id, account_id, seq, question, response, type, timestamp, fence)
+        insert into qa_pairs (response_id, chat_id, account_id, seq, question, response, type, language, url,
+                              timestamp, fence)
         values (${pair.responseId}, ${pair.chatId}, ${pair.accountId}, ${pair.seq}, ${pair.question},
-                ${pair.response}, ${pair.type}, ${pair.timestamp}, ${fence})
+                ${pair.response}, ${pair.type}, ${pair.language}, ${pair.url}, ${pair.timestamp}, ${fence})
         on conflict (chat_id, seq) do update set
           response_id = excluded.response_id, account_id = excluded.account_id, question = excluded.question,
-          response = excluded.response, type = excluded.type, timestamp = excluded.timestamp, fence = excluded.fence
+          response = excluded.response, type = excluded.type, language = excluded.language, url = excluded.url,
+          timestamp = excluded.timestamp, fence = excluded.fence
         where qa_pairs.fence < excluded.fence
         returning 1`.execute(
         // Called inside the metadata store's transaction (appendPair/createBranch): db() joins it on the
@@ -105,7 +109,7 @@ export class PostgresContentStore implements ContentStore {
         sql` or `,
       );
       const r = await sql<PairRow>`
-        select response_id, chat_id, account_id, seq, question, response, type, timestamp
+        select response_id, chat_id, account_id, seq, question, response, type, language, url, timestamp
         from qa_pairs where account_id = ${accountId} and (${conditions})`.execute(this.db());
       return orderByRanges(
         ranges,
@@ -117,6 +121,8 @@ export class PostgresContentStore implements ContentStore {
           question: row.question,
           response: row.response,
           type: row.type,
+          language: row.language,
+          url: row.url,
           timestamp: toDate(row.timestamp),
         })),
       );

@@ -18,6 +18,8 @@ const pair = (seq: number, responseId = `r${seq}`) => ({
   question: 'q',
   response: 'r',
   type: 'text' as const,
+  language: null,
+  url: null,
   timestamp: new Date(),
 });
 
