@@ -53,9 +53,9 @@ const ConfigSchema = z.object({
   LOGIN_WINDOW_SECONDS: int(900, 1, 86_400),
   SHUTDOWN_GRACE_MS: int(10_000, 0, 600_000),
   /**
-   * Writes (POST, PATCH, DELETE under /api/v1) allowed per account per WRITE_RATE_WINDOW_SECONDS; past it,
-   * 429 with Retry-After. 0 turns the limit off. Counted in Redis when REDIS_URL is set (shared by all
-   * instances), else per process.
+   * Writes (POST, PUT, PATCH, DELETE on the protected routes) allowed per account per
+   * WRITE_RATE_WINDOW_SECONDS; past it, 429 with Retry-After. 0 turns the limit off. Counted per process
+   * (in memory): N instances allow up to N × the limit.
    */
   WRITE_RATE_LIMIT: int(600, 0, 1_000_000),
   WRITE_RATE_WINDOW_SECONDS: int(60, 1, 86_400),

@@ -18,7 +18,8 @@ export function startReconciler(deps: Deps, config: Config, log: Logger): { stop
   const run = () => {
     running ??= reconcileContent(deps, { since, graceMs })
       .then((r) => {
-        since = r.until;
+        // Overlap the next window with this one: cheap, and robust to a write that landed late.
+        since = new Date(r.until.getTime() - graceMs);
         if (r.removed > 0) log.warn({ scanned: r.scanned, removed: r.removed }, 'reconciler removed orphaned content');
         else log.debug({ scanned: r.scanned }, 'reconciler found nothing to remove');
       })

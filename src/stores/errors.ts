@@ -18,7 +18,26 @@ const CONNECTION_CODES = new Set([
   '08006',
   '08001',
   '08004',
+  '55P03', // lock_not_available (lock_timeout)
+  '57014', // query_canceled (statement_timeout)
 ]);
+
+/** MongoDB driver errors that mean "the server could not be reached or answered in time". */
+const MONGO_UNAVAILABLE = new Set([
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoServerSelectionError',
+  'MongoTopologyClosedError',
+  'MongoPoolClearedError',
+  'MongoNotConnectedError',
+]);
+
+function hasUnavailableName(e: unknown, depth = 0): boolean {
+  if (!e || typeof e !== 'object' || depth > 5) return false;
+  const o = e as { name?: unknown; cause?: unknown };
+  if (typeof o.name === 'string' && MONGO_UNAVAILABLE.has(o.name)) return true;
+  return hasUnavailableName(o.cause, depth + 1);
+}
 
 function codeOf(e: unknown): string | undefined {
   if (!e || typeof e !== 'object') return undefined;
@@ -28,7 +47,7 @@ function codeOf(e: unknown): string | undefined {
 }
 
 export function isConnectionFailure(e: unknown): boolean {
-  if (e instanceof ConnectionException) return true;
+  if (e instanceof ConnectionException || hasUnavailableName(e)) return true;
   const code = codeOf(e);
   if (code && CONNECTION_CODES.has(code)) return true;
   const msg = e instanceof Error ? e.message : '';

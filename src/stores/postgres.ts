@@ -17,6 +17,9 @@ export async function openPostgres(options: { url: string; poolMax: number }): P
       // Bounds how long a write transaction can stay open while the app waits (e.g. on the content store):
       // the reconciler's grace period relies on it (README, "Writes that cannot be lost").
       idle_in_transaction_session_timeout: 60_000,
+      // …and how long one statement, or a wait for a tree lock, may take (→ 503, retry).
+      statement_timeout: 30_000,
+      lock_timeout: 15_000,
     },
     debug: false,
   });

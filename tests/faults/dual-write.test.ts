@@ -6,6 +6,7 @@
  * Failures are injected by a content store wrapper around the real one:
  * - "connection killed": the content write succeeds, then the PostgreSQL backend of the open metadata
  *   transaction is terminated (pg_terminate_backend), so the commit fails for real;
+ * - "certain rollback": the content write returns, then the metadata transaction fails (a metadata wrapper);
  * - "process died": the content write succeeds and then nothing else runs (no clean-up either);
  * - "late write": the content write is held back until a later request has committed at the same slot.
  */
@@ -13,8 +14,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import pg from 'pg';
 import type { Services } from '../../src/bootstrap.js';
 import { StaleWriteError } from '../../src/domain/errors.js';
-import type { PairRecord } from '../../src/domain/model.js';
-import type { ContentStore } from '../../src/domain/ports.js';
+import type { ChatRecord, PairRecord } from '../../src/domain/model.js';
+import type { AppendSlot, ContentStore, MetadataStore } from '../../src/domain/ports.js';
 import { reconcileContent } from '../../src/domain/reconcile.js';
 import { appFor, openExtraServices } from '../support/app.js';
 import { newAccount } from '../support/client.js';
@@ -28,6 +29,8 @@ type Mode = 'ok' | 'kill-connection' | 'crash' | 'hold';
 class FaultyContent implements ContentStore {
   mode: Mode = 'ok';
   held: { pair: PairRecord; fence: number } | null = null;
+  /** The last pair the real store accepted. */
+  last: PairRecord | null = null;
   constructor(
     readonly inner: ContentStore,
     private readonly killTransaction: () => Promise<void>,
@@ -46,6 +49,7 @@ class FaultyContent implements ContentStore {
       throw new Error('injected: content write held back');
     }
     await this.inner.append(pair, fence);
+    this.last = pair;
     if (mode === 'kill-connection') await this.killTransaction();
     if (mode === 'crash') {
       this.crashed = true;
@@ -79,6 +83,7 @@ class FaultyContent implements ContentStore {
 }
 
 let double: MongoDouble;
+let failAfterWrite = false;
 let dbUrl: string;
 beforeAll(async () => {
   double = await startMongoDouble();
@@ -115,7 +120,23 @@ for (const store of ['postgresql', 'mongodb'] as const) {
           : { MONGO_URL: '', CACHE_MODE: 'off', DB_POOL_MAX: '3' },
       );
       faulty = new FaultyContent(services.deps.content, terminateOpenTransactions);
-      app = appFor({ ...services, deps: { ...services.deps, content: faulty } });
+      // Metadata whose transaction, when armed, fails right after the content write returned (a certain
+      // rollback, as when a statement after the write is refused).
+      const meta = services.deps.meta;
+      const failing = (write: (slot: AppendSlot) => Promise<void>) => async (slot: AppendSlot) => {
+        await write(slot);
+        if (failAfterWrite) {
+          failAfterWrite = false;
+          throw new Error('injected: the transaction fails after the content write');
+        }
+      };
+      const wrappedMeta: MetadataStore = Object.assign(Object.create(meta), {
+        appendPair: (accountId: string, chatId: string, write: (slot: AppendSlot) => Promise<void>) =>
+          meta.appendPair(accountId, chatId, failing(write)),
+        createBranch: (branch: ChatRecord, o: Parameters<MetadataStore['createBranch']>[1]) =>
+          meta.createBranch(branch, { ...o, writeFirst: o.writeFirst && failing(o.writeFirst) }),
+      });
+      app = appFor({ ...services, deps: { ...services.deps, content: faulty, meta: wrappedMeta } });
     });
     afterAll(async () => {
       await services?.close();
@@ -133,8 +154,12 @@ for (const store of ['postgresql', 'mongodb'] as const) {
       expectProblem(r, 503);
       expect(Number(r.headers.get('Retry-After'))).toBeGreaterThan(0);
       expect(await a.questions(chatId)).toEqual(['q1', 'q2']);
-      // PostgreSQL content rolled back with the transaction; MongoDB content was removed by the clean-up.
-      expect(await stored(a.accountId as string, chatId)).toEqual(['q1', 'q2']);
+      // PostgreSQL content rolled back with the transaction. With MongoDB the service cannot know whether the
+      // COMMIT went through before the connection died, so the content stays: invisible, replaced by the next
+      // write at that slot or swept by the reconciler (which reads the committed own_count).
+      expect(await stored(a.accountId as string, chatId)).toEqual(
+        store === 'mongodb' ? ['q1', 'q2', 'lost'] : ['q1', 'q2'],
+      );
 
       // The same fault on create-branch with a first pair: no branch, no pair, the fork point unchanged.
       faulty.mode = 'kill-connection';
@@ -150,6 +175,23 @@ for (const store of ['postgresql', 'mongodb'] as const) {
       // The service carries on: the next write takes the same position.
       await a.add(chatId, 'q3', 'a3');
       expect(await a.questions(chatId)).toEqual(['q1', 'q2', 'q3']);
+      expect(await stored(a.accountId as string, chatId)).toEqual(['q1', 'q2', 'q3']);
+    });
+
+    test('a certain rollback after the content write (an error inside the transaction) removes the content at once', async () => {
+      const a = await newAccount(app);
+      const { chatId, ids } = await a.chatWith(1);
+      failAfterWrite = true;
+      expectProblem(await a.addMessage(chatId, 'rolled back', 'x'), 500);
+      expect(await a.questions(chatId)).toEqual(['q1']);
+      expect(await stored(a.accountId as string, chatId)).toEqual(['q1']);
+      failAfterWrite = true;
+      expectProblem(await a.createBranch({ chat_id: chatId, response_id: ids[0], question: 'b', response: 'r' }), 500);
+      expect((await a.getBranches(chatId)).body.count).toBe(1);
+      // The branch never existed, and neither does its first pair's content.
+      const ghost = faulty.last as PairRecord;
+      expect(ghost.question).toBe('b');
+      expect(await faulty.inner.locate(a.accountId as string, ghost.responseId)).toBeNull();
     });
 
     test('more killed transactions than the pool has connections: every one 503, then the service works on', async () => {

@@ -3,6 +3,7 @@
 import type { PairView } from '../chats/chats.service.js';
 import { requireChat } from '../chats/chats.service.js';
 import type { Ctx } from '../context.js';
+import { UnavailableError } from '../errors.js';
 import { kindFields, type PairKind } from '../model.js';
 import type { AppendSlot } from '../ports.js';
 
@@ -16,9 +17,9 @@ export interface NewPairInput {
 
 /**
  * Builds the content write for a slot. Order of the dual write: content first (under the tree lock, with
- * the slot's fencing token), then the metadata commit that makes it visible. If anything fails after the
- * content write, `abandon()` removes the now-orphaned content (best effort: what it misses is invisible,
- * replaced by the next write at that slot, and swept by the reconciler).
+ * the slot's fencing token), then the metadata commit that makes it visible. If the transaction certainly
+ * rolled back after the content write, `commit()` removes the now-orphaned content (best effort: what it
+ * misses is invisible, replaced by the next write at that slot, and swept by the reconciler).
  */
 export function pairWriter(
   ctx: Ctx,
@@ -47,7 +48,9 @@ export function pairWriter(
         return await run(write);
       } catch (e) {
         const w = written as { view: PairView; fence: number } | null;
-        if (w && !ctx.deps.content.atomicWithMetadata) {
+        // A lost connection leaves it open whether COMMIT went through: then the content stays (invisible if
+        // the commit failed) and the reconciler, which reads the committed own_count, decides later.
+        if (w && !ctx.deps.content.atomicWithMetadata && !(e instanceof UnavailableError)) {
           await ctx.deps.content.removeSlot(w.view.chatId, w.view.seq, w.fence).catch(() => {});
         }
         throw e;

@@ -89,39 +89,54 @@ export class MongoContentStore implements ContentStore {
 
   append(pair: PairRecord, fence: number): Promise<void> {
     return this.run(async () => {
+      // Once more on a duplicate key: two upserts of one slot can race (the other one's insert lands between
+      // this one's filter and its insert); the second attempt sees that document and compares fences.
       try {
-        // Replaces the slot only when it holds a lower fence. Otherwise the filter matches nothing, the
-        // upsert tries to insert a second document at (chat_id, seq) and the unique index refuses it.
-        await this.em().nativeUpdate(
-          QaPairDocument,
-          { chatId: pair.chatId, seq: pair.seq, $or: [{ fence: { $lt: fence } }, { fence: { $exists: false } }] },
-          {
-            responseId: pair.responseId,
-            chatId: pair.chatId,
-            accountId: pair.accountId,
-            seq: pair.seq,
-            question: pair.question,
-            response: pair.response,
-            type: pair.type,
-            language: pair.language,
-            url: pair.url,
-            timestamp: pair.timestamp,
-            fence,
-          },
-          { upsert: true } as never,
-        );
+        await this.upsertSlot(pair, fence);
       } catch (e) {
-        if (isUniqueViolation(e) && /qa_pairs_chat_seq_uq/.test(String((e as Error).message))) {
-          throw new StaleWriteError(pair.chatId, pair.seq);
-        }
-        throw e;
+        if (!(e instanceof StaleWriteError)) throw e;
+        await this.upsertSlot(pair, fence);
       }
     });
   }
 
+  private async upsertSlot(pair: PairRecord, fence: number): Promise<void> {
+    try {
+      // Replaces the slot only when it holds a lower fence. Otherwise the filter matches nothing, the
+      // upsert tries to insert a second document at (chat_id, seq) and the unique index refuses it.
+      await this.em().nativeUpdate(
+        QaPairDocument,
+        { chatId: pair.chatId, seq: pair.seq, $or: [{ fence: { $lt: fence } }, { fence: { $exists: false } }] },
+        {
+          responseId: pair.responseId,
+          chatId: pair.chatId,
+          accountId: pair.accountId,
+          seq: pair.seq,
+          question: pair.question,
+          response: pair.response,
+          type: pair.type,
+          language: pair.language,
+          url: pair.url,
+          timestamp: pair.timestamp,
+          fence,
+        },
+        { upsert: true } as never,
+      );
+    } catch (e) {
+      if (isUniqueViolation(e) && /qa_pairs_chat_seq_uq/.test(String((e as Error).message))) {
+        throw new StaleWriteError(pair.chatId, pair.seq);
+      }
+      throw e;
+    }
+  }
+
   removeSlot(chatId: string, seq: number, fence: number): Promise<boolean> {
     return this.run(async () => {
-      const n = await this.em().nativeDelete(QaPairDocument, { chatId, seq, fence });
+      // Documents written before fencing carry no fence; scanSlots reports them as 0.
+      const n = await this.em().nativeDelete(
+        QaPairDocument,
+        fence === 0 ? { chatId, seq, $or: [{ fence: 0 }, { fence: { $exists: false } }] } : { chatId, seq, fence },
+      );
       return n > 0;
     });
   }

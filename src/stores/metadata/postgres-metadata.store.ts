@@ -282,7 +282,9 @@ export class PostgresMetadataStore implements MetadataStore {
                 ${options.activate}, ${branch.ancestorIds}::uuid[], ${branch.ancestorLimits}::int[], 0)`.execute(db);
       let created: ChatRecord = { ...branch, active: options.activate, ownCount: 0 };
       if (options.writeFirst) {
-        await options.writeFirst({ chat: created, seq: 1, now: branch.createdAt, fence });
+        // Stamped under the lock (not when the request began), like appendPair: the reconciler's grace period
+        // is measured from this timestamp.
+        await options.writeFirst({ chat: created, seq: 1, now: later(this.clock(), branch.createdAt), fence });
         await sql`update chats set own_count = 1 where chat_id = ${branch.chatId}`.execute(db);
         created = { ...created, ownCount: 1 };
       }
