@@ -8,6 +8,7 @@
  * test process, so its data survives the server's restart).
  */
 import { afterAll, describe, expect, test } from 'bun:test';
+import type { TreeNodeShape as TreeNode } from '../../src/http/branches/branches.routes.js';
 import { startMongoDouble } from '../support/mongo-double/server.js';
 import {
   call,
@@ -36,18 +37,6 @@ interface Pair {
   question: string;
   response: string;
   branches: string[];
-}
-
-interface TreeNode {
-  chat_id: string;
-  name: string;
-  chat_type: 'main' | 'branch';
-  parent_chat_id: string | null;
-  fork_response_id: string | null;
-  active: boolean;
-  message_count: number;
-  created_at: string;
-  children: TreeNode[];
 }
 
 /** A write the server acknowledged with a 2xx answer. */

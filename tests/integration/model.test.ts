@@ -11,6 +11,7 @@
  */
 import { beforeAll, expect, test } from 'bun:test';
 import fc from 'fast-check';
+import type { TreeNodeShape as TreeNode } from '../../src/http/branches/branches.routes.js';
 import { testApp } from '../support/app.js';
 import { type Client, newAccount, type Res } from '../support/client.js';
 import { expectProblem } from '../support/problem.js';
@@ -131,19 +132,6 @@ function chatJson(m: Model, r: Real, c: MChat) {
     fork_response_id: c.forkId,
     message_count: visible(m, c).length,
   };
-}
-
-interface TreeNode {
-  chat_id: string;
-  name: string;
-  chat_type: string;
-  parent_chat_id: string | null;
-  fork_response_id: string | null;
-  active: boolean;
-  message_count: number;
-  created_at: string;
-  updated_at: string;
-  children: TreeNode[];
 }
 
 function treeNode(m: Model, c: MChat): TreeNode {

@@ -3,6 +3,7 @@
  * update-chat with If-Match, and list-chats ordering and paging.
  */
 import { beforeAll, describe, expect, test } from 'bun:test';
+import type { TreeNodeShape as Node } from '../../src/http/branches/branches.routes.js';
 import { testApp } from '../support/app.js';
 import { type Client, newAccount } from '../support/client.js';
 
@@ -10,19 +11,6 @@ let app: Awaited<ReturnType<typeof testApp>>['app'];
 beforeAll(async () => {
   ({ app } = await testApp());
 });
-
-interface Node {
-  chat_id: string;
-  name: string;
-  chat_type: 'main' | 'branch';
-  parent_chat_id: string | null;
-  fork_response_id: string | null;
-  active: boolean;
-  message_count: number;
-  created_at: string;
-  updated_at: string;
-  children: Node[];
-}
 
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
