@@ -48,6 +48,11 @@ export class RateLimitedError extends DomainError {
   ) {
     super(message);
   }
+
+  /** From a wait in milliseconds: whole seconds, rounded up, at least 1 (the Retry-After header). */
+  static after(message: string, waitMs: number): RateLimitedError {
+    return new RateLimitedError(message, Math.max(1, Math.ceil(waitMs / 1000)));
+  }
 }
 
 /** A backing store is unreachable; the caller may retry later. */

@@ -17,6 +17,19 @@ export interface AppendSlot {
   fence: number;
 }
 
+/** Where a scan of content slots resumes: just after this (timestamp, response id). */
+export interface SlotCursor {
+  timestamp: Date;
+  responseId: string;
+}
+
+export interface ScanSlotsOptions {
+  from: Date;
+  to: Date;
+  after: SlotCursor | null;
+  limit: number;
+}
+
 /** A stored pair's slot as the reconciler sees it. */
 export interface ContentSlot {
   chatId: string;
@@ -106,12 +119,7 @@ export interface ContentStore {
    * Slots written in [from, to), ordered by (timestamp, response_id), after `after` (exclusive), at most
    * `limit`. Used by the reconciler to find content whose metadata never committed.
    */
-  scanSlots(options: {
-    from: Date;
-    to: Date;
-    after: { timestamp: Date; responseId: string } | null;
-    limit: number;
-  }): Promise<ContentSlot[]>;
+  scanSlots(options: ScanSlotsOptions): Promise<ContentSlot[]>;
   /** Pairs of the given ranges, in the order of the ranges and ascending seq within each. */
   readRanges(accountId: string, ranges: SeqRange[]): Promise<PairRecord[]>;
   /** Where a pair is stored, or null. */

@@ -10,6 +10,7 @@
  * write at the same slot.
  */
 import type { Deps } from './context.js';
+import type { SlotCursor } from './ports.js';
 
 export interface ReconcileOptions {
   /** Start of the window to scan (content timestamps). */
@@ -35,7 +36,7 @@ export async function reconcileContent(
   // Content written in the metadata transaction commits or rolls back with it: nothing to sweep.
   if (deps.content.atomicWithMetadata || until <= options.since) return report;
   const limit = options.batch ?? 500;
-  let after: { timestamp: Date; responseId: string } | null = null;
+  let after: SlotCursor | null = null;
   for (;;) {
     const slots = await deps.content.scanSlots({ from: options.since, to: until, after, limit });
     if (slots.length === 0) break;

@@ -32,22 +32,22 @@ const MONGO_UNAVAILABLE = new Set([
   'MongoNotConnectedError',
 ]);
 
-function hasUnavailableName(e: unknown, depth = 0): boolean {
-  if (!e || typeof e !== 'object' || depth > 5) return false;
-  const o = e as { name?: unknown; cause?: unknown };
-  if (typeof o.name === 'string' && MONGO_UNAVAILABLE.has(o.name)) return true;
-  return hasUnavailableName(o.cause, depth + 1);
+/** The error and its causes, outermost first (bounded: cause chains can be cyclic). */
+function* causeChain(e: unknown): Generator<{ code?: unknown; name?: unknown }> {
+  for (let depth = 0; e && typeof e === 'object' && depth < 6; depth++) {
+    yield e as { code?: unknown; name?: unknown };
+    e = (e as { cause?: unknown }).cause;
+  }
 }
 
 function codeOf(e: unknown): string | undefined {
-  if (!e || typeof e !== 'object') return undefined;
-  const o = e as { code?: unknown; cause?: unknown };
-  if (typeof o.code === 'string') return o.code;
-  return o.cause ? codeOf(o.cause) : undefined;
+  for (const o of causeChain(e)) if (typeof o.code === 'string') return o.code;
+  return undefined;
 }
 
 export function isConnectionFailure(e: unknown): boolean {
-  if (e instanceof ConnectionException || hasUnavailableName(e)) return true;
+  if (e instanceof ConnectionException) return true;
+  for (const o of causeChain(e)) if (typeof o.name === 'string' && MONGO_UNAVAILABLE.has(o.name)) return true;
   const code = codeOf(e);
   if (code && CONNECTION_CODES.has(code)) return true;
   const msg = e instanceof Error ? e.message : '';

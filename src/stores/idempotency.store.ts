@@ -3,9 +3,10 @@
  * caller runs the request, concurrent callers see it in flight, later callers get the stored answer.
  * Records expire after 24 hours; a claim left in flight by a crashed process is taken over after a lease.
  */
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { translateStoreError } from './errors.js';
+import { pgDb } from './pg-tx.js';
 
 export type Claim =
   | { kind: 'claimed' }
@@ -18,8 +19,9 @@ const LEASE_SECONDS = 120;
 export class IdempotencyStore {
   constructor(private readonly orm: MikroORM) {}
 
-  private em(): EntityManager {
-    return this.orm.em.fork();
+  /** Kysely for raw statements (see pg-tx.ts): no EntityManager fork per statement. */
+  private db() {
+    return pgDb(this.orm);
   }
 
   private async run<T>(fn: () => Promise<T>): Promise<T> {
@@ -32,7 +34,7 @@ export class IdempotencyStore {
 
   claim(accountId: string, key: string, requestHash: string): Promise<Claim> {
     return this.run(async () => {
-      const db = this.em().getKysely();
+      const db = this.db();
       const claimed = await sql`
         insert into idempotency_keys (account_id, key, request_hash, state, created_at)
         values (${accountId}, ${key}, ${requestHash}, 'in_flight', now())
@@ -68,7 +70,7 @@ export class IdempotencyStore {
     return this.run(async () => {
       await sql`
         update idempotency_keys set state = 'done', response_status = ${status}, response_body = ${body}
-        where account_id = ${accountId} and key = ${key}`.execute(this.em().getKysely());
+        where account_id = ${accountId} and key = ${key}`.execute(this.db());
     });
   }
 
@@ -76,7 +78,7 @@ export class IdempotencyStore {
   release(accountId: string, key: string): Promise<void> {
     return this.run(async () => {
       await sql`delete from idempotency_keys where account_id = ${accountId} and key = ${key} and state = 'in_flight'`.execute(
-        this.em().getKysely(),
+        this.db(),
       );
     });
   }

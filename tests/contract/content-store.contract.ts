@@ -13,7 +13,7 @@ import { describe, expect, test } from 'bun:test';
 import { v7 } from 'uuid';
 import { StaleWriteError } from '../../src/domain/errors.js';
 import type { PairRecord } from '../../src/domain/model.js';
-import type { ContentSlot, ContentStore } from '../../src/domain/ports.js';
+import type { ContentSlot, ContentStore, SlotCursor } from '../../src/domain/ports.js';
 
 export function pair(over: Partial<PairRecord> & Pick<PairRecord, 'chatId' | 'seq' | 'accountId'>): PairRecord {
   return {
@@ -193,7 +193,7 @@ export function contentStoreContract(name: string, open: () => Promise<ContentSt
         .slice(0, 4)
         .sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime() || a.responseId.localeCompare(b.responseId));
       const seen: ContentSlot[] = [];
-      let after: { timestamp: Date; responseId: string } | null = null;
+      let after: SlotCursor | null = null;
       for (;;) {
         const page = await store.scanSlots({ from: at(0), to: at(40), after, limit: 3 });
         seen.push(...page);

@@ -11,7 +11,7 @@ import type {
   PairLocation,
   PairRecord,
 } from '../../src/domain/model.js';
-import type { AppendSlot, ContentStore, ListCursor, MetadataStore } from '../../src/domain/ports.js';
+import type { AppendSlot, ContentStore, ListCursor, MetadataStore, ScanSlotsOptions } from '../../src/domain/ports.js';
 
 interface Row extends ChatRecord {
   deleted: boolean;
@@ -173,7 +173,7 @@ export class MemoryContentStore implements ContentStore {
     if (!old || old.fence !== fence) return false;
     return this.pairs.delete(old.responseId);
   }
-  async scanSlots(o: { from: Date; to: Date; after: { timestamp: Date; responseId: string } | null; limit: number }) {
+  async scanSlots(o: ScanSlotsOptions) {
     const key = (t: Date, id: string) => `${t.toISOString()}|${id}`;
     const after = o.after ? key(o.after.timestamp, o.after.responseId) : '';
     return [...this.pairs.values()]

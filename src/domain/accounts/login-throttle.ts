@@ -29,8 +29,7 @@ export class LoginThrottle {
         wait = Math.max(wait, e.msBeforeNext);
       }
     }
-    if (wait > 0)
-      throw new RateLimitedError('Too many failed logins; try again later', Math.max(1, Math.ceil(wait / 1000)));
+    if (wait > 0) throw RateLimitedError.after('Too many failed logins; try again later', wait);
   }
 
   async succeeded(email: string, client: string): Promise<void> {

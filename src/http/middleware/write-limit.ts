@@ -21,9 +21,9 @@ export function writeRateLimit(limit: { points: number; windowSeconds: number })
       c.header('RateLimit-Remaining', String(res.remainingPoints));
     } catch (e) {
       if (!(e instanceof RateLimiterRes)) throw e;
-      throw new RateLimitedError(
+      throw RateLimitedError.after(
         `More than ${limit.points} writes in ${limit.windowSeconds} s; slow down`,
-        Math.max(1, Math.ceil(e.msBeforeNext / 1000)),
+        e.msBeforeNext,
       );
     }
     await next();

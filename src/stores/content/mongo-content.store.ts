@@ -12,7 +12,7 @@ import { defineEntity, MikroORM, type MongoEntityManager, ObjectId, p } from '@m
 import { StaleWriteError } from '../../domain/errors.js';
 import type { SeqRange } from '../../domain/history.js';
 import type { PairLocation, PairRecord, PairType } from '../../domain/model.js';
-import type { ContentSlot, ContentStore } from '../../domain/ports.js';
+import type { ContentSlot, ContentStore, ScanSlotsOptions } from '../../domain/ports.js';
 import { isUniqueViolation, translateStoreError } from '../errors.js';
 import { orderByRanges } from './ranges.js';
 
@@ -141,12 +141,7 @@ export class MongoContentStore implements ContentStore {
     });
   }
 
-  scanSlots(options: {
-    from: Date;
-    to: Date;
-    after: { timestamp: Date; responseId: string } | null;
-    limit: number;
-  }): Promise<ContentSlot[]> {
+  scanSlots(options: ScanSlotsOptions): Promise<ContentSlot[]> {
     return this.run(async () => {
       const a = options.after;
       const docs = await this.em().find(

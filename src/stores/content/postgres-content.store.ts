@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { StaleWriteError } from '../../domain/errors.js';
 import type { SeqRange } from '../../domain/history.js';
 import type { PairLocation, PairRecord, PairType } from '../../domain/model.js';
-import type { ContentSlot, ContentStore } from '../../domain/ports.js';
+import type { ContentSlot, ContentStore, ScanSlotsOptions } from '../../domain/ports.js';
 import { translateStoreError } from '../errors.js';
 import { toDate } from '../pg-rows.js';
 import { pgDb } from '../pg-tx.js';
@@ -77,12 +77,7 @@ export class PostgresContentStore implements ContentStore {
     });
   }
 
-  scanSlots(options: {
-    from: Date;
-    to: Date;
-    after: { timestamp: Date; responseId: string } | null;
-    limit: number;
-  }): Promise<ContentSlot[]> {
+  scanSlots(options: ScanSlotsOptions): Promise<ContentSlot[]> {
     return this.run(async () => {
       const after = options.after
         ? sql`and (timestamp, response_id) > (${options.after.timestamp}, ${options.after.responseId}::uuid)`

@@ -199,11 +199,6 @@ export class PostgresMetadataStore implements MetadataStore {
     return chat;
   }
 
-  /** lockTreeOf for a content write: also takes the write's fencing token. */
-  private lockTreeForWrite(db: Db, accountId: string, chatId: string) {
-    return this.lockTree(db, accountId, chatId, true);
-  }
-
   private async lockTree(
     db: Db,
     accountId: string,
@@ -245,7 +240,7 @@ export class PostgresMetadataStore implements MetadataStore {
 
   appendPair(accountId: string, chatId: string, write: (slot: AppendSlot) => Promise<void>): Promise<AppendSlot> {
     return this.tx(async (db) => {
-      const { fence, ...chat } = await this.lockTreeForWrite(db, accountId, chatId);
+      const { fence, ...chat } = await this.lockTree(db, accountId, chatId, true);
       const now = later(this.clock(), chat.updatedAt);
       const seq = chat.ownCount + 1;
       await write({ chat, seq, now, fence });
