@@ -6,10 +6,12 @@ import { Migration20261125000000_init } from './Migration20261125000000_init.js'
 import { Migration20261125010000_idempotency } from './Migration20261125010000_idempotency.js';
 import { Migration20261125020000_content_fence } from './Migration20261125020000_content_fence.js';
 import { Migration20261125030000_message_types } from './Migration20261125030000_message_types.js';
+import { Migration20261125040000_search } from './Migration20261125040000_search.js';
 
 export const migrationsList = [
   { name: 'Migration20261125000000_init', class: Migration20261125000000_init },
   { name: 'Migration20261125010000_idempotency', class: Migration20261125010000_idempotency },
   { name: 'Migration20261125020000_content_fence', class: Migration20261125020000_content_fence },
   { name: 'Migration20261125030000_message_types', class: Migration20261125030000_message_types },
+  { name: 'Migration20261125040000_search', class: Migration20261125040000_search },
 ];

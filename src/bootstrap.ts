@@ -65,11 +65,12 @@ export async function openServices(config: Config, log: Logger): Promise<Service
         dbName: config.MONGO_DB,
         poolMax: config.DB_POOL_MAX,
         serverSelectionTimeoutMs: config.MONGO_TIMEOUT_MS,
+        searchLanguage: config.SEARCH_LANGUAGE,
       });
       closers.push(() => mongo.close());
       content = mongo;
     } else {
-      content = new PostgresContentStore(orm);
+      content = new PostgresContentStore(orm, config.SEARCH_LANGUAGE);
     }
     log.info(
       { metadata: config.DATABASE_URL ? 'postgresql' : 'embedded-postgresql', content: content.name },

@@ -4,6 +4,26 @@
  */
 import { z } from 'zod';
 
+export const SEARCH_LANGUAGES = [
+  'simple',
+  'danish',
+  'dutch',
+  'english',
+  'finnish',
+  'french',
+  'german',
+  'hungarian',
+  'italian',
+  'norwegian',
+  'portuguese',
+  'romanian',
+  'russian',
+  'spanish',
+  'swedish',
+  'turkish',
+] as const;
+export type SearchLanguage = (typeof SEARCH_LANGUAGES)[number];
+
 const optionalUrl = z
   .string()
   .trim()
@@ -67,6 +87,12 @@ const ConfigSchema = z.object({
   RECONCILE_INTERVAL_SECONDS: int(300, 0, 86_400),
   RECONCILE_GRACE_SECONDS: int(600, 1, 86_400),
   RECONCILE_LOOKBACK_HOURS: int(24, 1, 24 * 365),
+  /**
+   * Language of full-text search (stemming and stop words): a PostgreSQL text-search configuration that
+   * MongoDB's text index also knows; `simple` (MongoDB: none) only lowercases. Applies to pairs written
+   * from then on (README, "Search" says how to re-index).
+   */
+  SEARCH_LANGUAGE: z.enum(SEARCH_LANGUAGES).default('english'),
   /** Mounts GET /bench/ceiling (bench/ only): the framework's limit for a body of a given size. */
   BENCH_ROUTES: z.enum(['0', '1']).default('0'),
 });

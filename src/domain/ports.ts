@@ -39,6 +39,50 @@ export interface ContentSlot {
   timestamp: Date;
 }
 
+/** Where a search page resumes: just after this (score, response id), in descending order of both. */
+export interface SearchCursor {
+  score: number;
+  responseId: string;
+}
+
+/** A full-text search over the pairs of the given seq ranges (README, "Search"). */
+export interface ContentSearch {
+  accountId: string;
+  /** What the user typed (1..200 characters, at least one letter or digit); each store tokenises it. */
+  text: string;
+  /** Where to look: a chat's visible history, or every live chat's own pairs. Pairs outside never match. */
+  ranges: SeqRange[];
+  limit: number;
+  after: SearchCursor | null;
+}
+
+/** Snippet marks: the store brackets each match with these; the HTTP layer turns them into <mark> tags. */
+export const MARK_START = '\uE000';
+export const MARK_END = '\uE001';
+
+export interface ContentHit {
+  pair: PairRecord;
+  /** Relevance, higher is better; depends on the pair and the query only (comparable within one search). */
+  score: number;
+  /** A short extract of the question and response with matches between MARK_START and MARK_END. */
+  snippet: string;
+}
+
+/** A live chat and how many own pairs it has committed (for searching every chat of an account). */
+export interface LiveChat {
+  chatId: string;
+  rootChatId: string;
+  ownCount: number;
+}
+
+export interface SubtreeDeletion {
+  rootChatId: string;
+  /** The chats this call deleted, oldest first. */
+  deletedChatIds: string[];
+  /** The chat that became active because the active one was deleted (the subtree's parent), else null. */
+  newActiveChatId: string | null;
+}
+
 export interface ListCursor {
   lastActivityAt: Date;
   chatId: string;
@@ -76,8 +120,8 @@ export interface MetadataStore {
     options: { activate: boolean; writeFirst?: (slot: AppendSlot) => Promise<void> },
   ): Promise<ChatRecord>;
   setActive(accountId: string, chatId: string): Promise<{ rootChatId: string; activeChatId: string }>;
-  /** Soft-deletes a live chat and its subtree; returns the ids deleted. */
-  softDeleteSubtree(accountId: string, chatId: string): Promise<string[]>;
+  /** Soft-deletes a live chat and its subtree. */
+  softDeleteSubtree(accountId: string, chatId: string): Promise<SubtreeDeletion>;
   /** Renames a live chat; `check` runs on the locked current row and may throw to abort. */
   rename(
     accountId: string,
@@ -95,6 +139,9 @@ export interface MetadataStore {
    * For the reconciler: content at a slot past its chat's own_count never committed.
    */
   ownCounts(chatIds: string[]): Promise<Map<string, number>>;
+
+  /** Every live chat of the account with its committed own_count (search across all chats). */
+  liveChats(accountId: string): Promise<LiveChat[]>;
 
   ping(): Promise<void>;
 }
@@ -122,6 +169,11 @@ export interface ContentStore {
   scanSlots(options: ScanSlotsOptions): Promise<ContentSlot[]>;
   /** Pairs of the given ranges, in the order of the ranges and ascending seq within each. */
   readRanges(accountId: string, ranges: SeqRange[]): Promise<PairRecord[]>;
+  /**
+   * Full-text search: pairs of `ranges` matching every word of `text`, ordered by score then response id
+   * (both descending), after `after`, at most `limit`.
+   */
+  search(query: ContentSearch): Promise<ContentHit[]>;
   /** Where a pair is stored, or null. */
   locate(accountId: string, responseId: string): Promise<PairLocation | null>;
   ping(): Promise<void>;

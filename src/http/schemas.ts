@@ -1,7 +1,8 @@
 /** Shared schemas of the wire format (snake_case JSON), and the mapping from domain records to it. */
 import { z } from '@hono/zod-openapi';
 import type { PairView } from '../domain/chats/chats.service.js';
-import { type ChatRecord, messageCount } from '../domain/model.js';
+import { type ChatRecord, messageCount, PAIR_TYPES } from '../domain/model.js';
+import { MARK_END, MARK_START } from '../domain/ports.js';
 
 export const Uuid = z
   .uuid()
@@ -104,6 +105,20 @@ export function kindOf(b: { type?: 'text' } | { type: 'code'; language: string }
   if (b.type === 'code') return { type: 'code' as const, language: b.language };
   if (b.type === 'link') return { type: 'link' as const, url: b.url };
   return { type: 'text' as const };
+}
+
+export const PairType = z.enum(PAIR_TYPES);
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** A store's snippet as sent: HTML-escaped, each match between <mark> and </mark>. */
+export function markedSnippet(raw: string): string {
+  return raw
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch] as string)
+    .replaceAll(MARK_START, '<mark>')
+    .replaceAll(MARK_END, '</mark>');
 }
 
 const QAPairFields = {

@@ -68,6 +68,9 @@ class FaultyContent implements ContentStore {
   scanSlots(o: Parameters<ContentStore['scanSlots']>[0]) {
     return this.inner.scanSlots(o);
   }
+  search(q: Parameters<ContentStore['search']>[0]) {
+    return this.inner.search(q);
+  }
   readRanges(accountId: string, ranges: Parameters<ContentStore['readRanges']>[1]) {
     return this.inner.readRanges(accountId, ranges);
   }

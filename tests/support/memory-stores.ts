@@ -11,7 +11,16 @@ import type {
   PairLocation,
   PairRecord,
 } from '../../src/domain/model.js';
-import type { AppendSlot, ContentStore, ListCursor, MetadataStore, ScanSlotsOptions } from '../../src/domain/ports.js';
+import type {
+  AppendSlot,
+  ContentHit,
+  ContentSearch,
+  ContentStore,
+  ListCursor,
+  MetadataStore,
+  ScanSlotsOptions,
+} from '../../src/domain/ports.js';
+import { buildSnippet, matchesTerm, searchTerms } from '../../src/stores/content/snippet.js';
 
 interface Row extends ChatRecord {
   deleted: boolean;
@@ -122,8 +131,9 @@ export class MemoryMetadataStore implements MetadataStore {
       x.deleted = true;
       x.active = false;
     }
-    if (hadActive && c.parentChatId) (this.chats.get(c.parentChatId) as Row).active = true;
-    return doomed.map((x) => x.chatId);
+    const newActiveChatId = hadActive && c.parentChatId ? c.parentChatId : null;
+    if (newActiveChatId) (this.chats.get(newActiveChatId) as Row).active = true;
+    return { rootChatId: c.rootChatId, deletedChatIds: doomed.map((x) => x.chatId), newActiveChatId };
   }
   async rename(accountId: string, chatId: string, name: string, now: Date, check: (c: ChatRecord) => void) {
     const c = this.live(accountId, chatId);
@@ -148,6 +158,11 @@ export class MemoryMetadataStore implements MetadataStore {
       if (c) out.set(id, c.ownCount);
     }
     return out;
+  }
+  async liveChats(accountId: string) {
+    return [...this.chats.values()]
+      .filter((c) => !c.deleted && c.accountId === accountId)
+      .map((c) => ({ chatId: c.chatId, rootChatId: c.rootChatId, ownCount: c.ownCount }));
   }
   async ping() {}
 }
@@ -192,6 +207,23 @@ export class MemoryContentStore implements ContentStore {
       out.push(...inRange.sort((a, b) => a.seq - b.seq));
     }
     return out;
+  }
+  /** Word-prefix matching of every term; score = matching words. A stand-in for the real engines. */
+  async search(q: ContentSearch): Promise<ContentHit[]> {
+    const terms = searchTerms(q.text);
+    const hits: ContentHit[] = [];
+    for (const p of await this.readRanges(q.accountId, q.ranges)) {
+      const text = `${p.question}\n${p.response}\n${p.url ?? ''}`;
+      const words = (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) as string[];
+      if (terms.length === 0 || !terms.every((t) => words.some((w) => w.startsWith(t)))) continue;
+      const score = words.filter((w) => matchesTerm(w, terms)).length;
+      hits.push({ pair: p, score, snippet: buildSnippet(text, terms) });
+    }
+    const a = q.after;
+    return hits
+      .filter((h) => !a || h.score < a.score || (h.score === a.score && h.pair.responseId < a.responseId))
+      .sort((x, y) => y.score - x.score || (y.pair.responseId > x.pair.responseId ? 1 : -1))
+      .slice(0, q.limit);
   }
   async locate(accountId: string, responseId: string): Promise<PairLocation | null> {
     const p = this.pairs.get(responseId);

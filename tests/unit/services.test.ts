@@ -36,7 +36,7 @@ async function chatWith(n: number) {
   const chat = await createChat(ctx, { name: 'c' });
   const ids: string[] = [];
   for (let i = 1; i <= n; i++)
-    ids.push((await addMessage(ctx, { chatId: chat.chatId, question: `q${i}`, response: `a${i}` })).responseId);
+    ids.push((await addMessage(ctx, { chatId: chat.chatId, question: `q${i}`, response: `a${i}` })).pair.responseId);
   return { chat, ids };
 }
 

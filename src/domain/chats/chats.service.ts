@@ -4,7 +4,7 @@ import type { Ctx } from '../context.js';
 import { NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js';
 import { historyLength, type PageCursor, pageWindow, positionOf, rangesFor, segmentsOf } from '../history.js';
 import { type ChatRecord, type ConversationSummary, messageCount, type PairRecord } from '../model.js';
-import type { ListCursor } from '../ports.js';
+import type { ListCursor, SubtreeDeletion } from '../ports.js';
 
 export interface PairView extends PairRecord {
   branches: string[];
@@ -122,7 +122,7 @@ export async function updateChat(
   });
 }
 
-export async function deleteChat(ctx: Ctx, input: { chatId: string }): Promise<string[]> {
+export async function deleteChat(ctx: Ctx, input: { chatId: string }): Promise<SubtreeDeletion> {
   return ctx.deps.meta.softDeleteSubtree(ctx.accountId, input.chatId);
 }
 

@@ -4,7 +4,7 @@ import type { PairView } from '../chats/chats.service.js';
 import { requireChat } from '../chats/chats.service.js';
 import type { Ctx } from '../context.js';
 import { UnavailableError } from '../errors.js';
-import { kindFields, type PairKind } from '../model.js';
+import { type ChatRecord, kindFields, type PairKind } from '../model.js';
 import type { AppendSlot } from '../ports.js';
 
 export interface NewPairInput {
@@ -68,7 +68,13 @@ export async function resolveResponse(ctx: Ctx, chatId: string, input: NewPairIn
   return ctx.deps.responder.respond({ chatId, question: input.question });
 }
 
-export async function addMessage(ctx: Ctx, input: NewPairInput & { chatId: string }): Promise<PairView> {
+/** The stored pair and the chat it was appended to, as committed. */
+export interface AddedPair {
+  pair: PairView;
+  chat: ChatRecord;
+}
+
+export async function addMessage(ctx: Ctx, input: NewPairInput & { chatId: string }): Promise<AddedPair> {
   // Before asking the responder, make sure the chat is there (appendPair checks again under the lock).
   if (input.response === undefined) await requireChat(ctx, input.chatId);
   const response = await resolveResponse(ctx, input.chatId, input);
@@ -78,6 +84,6 @@ export async function addMessage(ctx: Ctx, input: NewPairInput & { chatId: strin
     responseId: ctx.deps.newId(),
     kind: input.kind,
   });
-  await writer.commit((write) => ctx.deps.meta.appendPair(ctx.accountId, input.chatId, write));
-  return writer.result();
+  const slot = await writer.commit((write) => ctx.deps.meta.appendPair(ctx.accountId, input.chatId, write));
+  return { pair: writer.result(), chat: slot.chat };
 }

@@ -68,7 +68,7 @@ export const updateChat: AppRouteHandler<UpdateChatRoute> = async (c) => {
 export const deleteChat: AppRouteHandler<DeleteChatRoute> = async (c) => {
   const { chat_id } = c.req.valid('query');
   const deleted = await chats.deleteChat(ctxOf(c), { chatId: chat_id });
-  return c.json({ deleted_chat_ids: deleted }, 200);
+  return c.json({ deleted_chat_ids: deleted.deletedChatIds }, 200);
 };
 
 export const listChats: AppRouteHandler<ListChatsRoute> = async (c) => {

@@ -1,15 +1,42 @@
 import * as messages from '../../domain/messages/messages.service.js';
+import * as search from '../../domain/search/search.service.js';
 import { type AppRouteHandler, ctxOf } from '../app-types.js';
-import { kindOf, pairJson } from '../schemas.js';
-import type { AddMessageRoute } from './messages.routes.js';
+import { kindOf, markedSnippet, pairJson } from '../schemas.js';
+import type { AddMessageRoute, SearchMessagesRoute } from './messages.routes.js';
 
 export const addMessage: AppRouteHandler<AddMessageRoute> = async (c) => {
   const body = c.req.valid('json');
-  const pair = await messages.addMessage(ctxOf(c), {
+  const { pair } = await messages.addMessage(ctxOf(c), {
     chatId: body.chat_id,
     question: body.question,
     response: body.response,
     kind: kindOf(body),
   });
   return c.json(pairJson(pair), 201);
+};
+
+export const searchMessages: AppRouteHandler<SearchMessagesRoute> = async (c) => {
+  const q = c.req.valid('query');
+  const result = await search.searchMessages(ctxOf(c), {
+    text: q.q,
+    chatId: q.chat_id,
+    limit: q.limit,
+    cursor: q.cursor,
+  });
+  return c.json(
+    {
+      hits: result.hits.map((h) => ({
+        chat_id: h.pair.chatId,
+        root_chat_id: h.rootChatId,
+        open_chat_id: h.openChatId,
+        response_id: h.pair.responseId,
+        snippet: markedSnippet(h.snippet),
+        score: h.score,
+        type: h.pair.type,
+        timestamp: h.pair.timestamp.toISOString(),
+      })),
+      next_cursor: result.nextCursor,
+    },
+    200,
+  );
 };

@@ -2,4 +2,6 @@ import { createRouter } from '../app-types.js';
 import * as handlers from './messages.handlers.js';
 import * as routes from './messages.routes.js';
 
-export const messagesRouter = createRouter().openapi(routes.addMessage, handlers.addMessage);
+export const messagesRouter = createRouter()
+  .openapi(routes.addMessage, handlers.addMessage)
+  .openapi(routes.searchMessages, handlers.searchMessages);

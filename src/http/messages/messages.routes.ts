@@ -1,8 +1,9 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import { errors } from '../errors.js';
 import {
   bearerSecurity,
   IdempotencyHeaders,
+  PairType,
   QAPairSchema,
   Question,
   Response,
@@ -40,3 +41,74 @@ export const addMessage = createRoute({
 });
 
 export type AddMessageRoute = typeof addMessage;
+
+export const SearchHitSchema = z
+  .object({
+    chat_id: z.uuid().openapi({ description: 'The chat that stores the pair (as in QAPair.chat_id).' }),
+    root_chat_id: z.uuid(),
+    open_chat_id: z.uuid().openapi({
+      description:
+        'The chat to load to see the pair in context: the `chat_id` searched (the pair may be inherited), ' +
+        'else the chat that stores it. Then scroll to `response_id` (get-chat `after`/`before` pages around it).',
+    }),
+    response_id: z.uuid(),
+    snippet: z.string().openapi({
+      description:
+        'An extract of the question and response. HTML-escaped text in which each match is wrapped in ' +
+        '`<mark>`…`</mark>`: safe to insert as HTML.',
+      example: 'How do I fix a <mark>connection</mark> <mark>error</mark> in …',
+    }),
+    score: z.number().openapi({
+      description: 'Relevance, higher is better. Depends on the store (PostgreSQL ts_rank, MongoDB textScore).',
+    }),
+    type: PairType,
+    timestamp: z.iso.datetime(),
+  })
+  .openapi('SearchHit');
+
+export const searchMessages = createRoute({
+  operationId: 'searchMessages',
+  method: 'get',
+  path: '/api/v1/messages/search-messages',
+  tags: ['Messages'],
+  summary: 'Full-text search over questions and responses',
+  description:
+    'Every word of `q` must match (AND). Case-insensitive, stemmed in the configured SEARCH_LANGUAGE; on ' +
+    'PostgreSQL each word also matches as a prefix (`conn` finds "connection"), on MongoDB whole words only. ' +
+    'With `chat_id`: only that chat’s visible history (inherited pairs included, other branches excluded). ' +
+    'Without: every live chat of the account, each pair once, under the chat that stores it. Deleted chats ' +
+    'never appear. Ordered by `score`, then newest first; `next_cursor` pages on (results may shift if ' +
+    'pairs are added between pages, but no hit repeats).',
+  security: bearerSecurity,
+  request: {
+    query: z.object({
+      q: z.string().trim().min(1).max(200).openapi({
+        description: 'Words to find (1..200 characters, at least one letter or digit).',
+        example: 'connection error',
+      }),
+      chat_id: Uuid.optional(),
+      limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ type: 'integer' }),
+      cursor: z
+        .string()
+        .min(1)
+        .max(300)
+        .optional()
+        .openapi({ description: 'Opaque; from `next_cursor` of the same search.' }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'A page of hits, best first',
+      content: {
+        'application/json': {
+          schema: z
+            .object({ hits: z.array(SearchHitSchema), next_cursor: z.string().nullable() })
+            .openapi('SearchResults'),
+        },
+      },
+    },
+    ...errors(401, 404, 422, 429, 500, 503),
+  },
+});
+
+export type SearchMessagesRoute = typeof searchMessages;

@@ -9,12 +9,31 @@
  * time (see README, "Data model").
  */
 import { defineEntity, MikroORM, type MongoEntityManager, ObjectId, p } from '@mikro-orm/mongodb';
+import type { Document } from 'mongodb';
+import type { SearchLanguage } from '../../config.js';
 import { StaleWriteError } from '../../domain/errors.js';
 import type { SeqRange } from '../../domain/history.js';
 import type { PairLocation, PairRecord, PairType } from '../../domain/model.js';
-import type { ContentSlot, ContentStore, ScanSlotsOptions } from '../../domain/ports.js';
+import type { ContentHit, ContentSearch, ContentSlot, ContentStore, ScanSlotsOptions } from '../../domain/ports.js';
 import { isUniqueViolation, translateStoreError } from '../errors.js';
 import { orderByRanges } from './ranges.js';
+import { buildSnippet, searchTerms } from './snippet.js';
+
+/** A raw qa_pairs document (driver field names) as a pair. */
+function pairFromDocument(d: Document): PairRecord {
+  return {
+    responseId: d.response_id,
+    chatId: d.chat_id,
+    accountId: d.account_id,
+    seq: Number(d.seq),
+    question: d.question,
+    response: d.response,
+    type: d.type as PairType,
+    language: d.language ?? null,
+    url: d.url ?? null,
+    timestamp: d.timestamp,
+  };
+}
 
 export const QaPairDocument = defineEntity({
   name: 'QaPairDocument',
@@ -53,6 +72,8 @@ export class MongoContentStore implements ContentStore {
     dbName: string;
     poolMax?: number;
     serverSelectionTimeoutMs?: number;
+    /** The text index's language; fixed when the index is created (README, "Search"). */
+    searchLanguage?: SearchLanguage;
   }): Promise<MongoContentStore> {
     const orm = await MikroORM.init({
       clientUrl: options.url,
@@ -72,6 +93,24 @@ export class MongoContentStore implements ContentStore {
       debug: false,
     });
     await orm.schema.ensureIndexes();
+    const language = options.searchLanguage ?? 'english';
+    // The text index, created with the driver (MikroORM's index options cannot express all of these).
+    // `language_override` names a field no document has: by default MongoDB reads each document's
+    // `language` field as its text language, and a code pair's `language` ("python") would make every such
+    // insert fail with "language override unsupported". The account_id prefix keeps each search inside one
+    // account's entries (and makes MongoDB require that equality in every $text query).
+    await orm.em
+      .getConnection()
+      .getDb()
+      .collection('qa_pairs')
+      .createIndex(
+        { account_id: 1, question: 'text', response: 'text', url: 'text' },
+        {
+          name: 'qa_pairs_text_idx',
+          default_language: language === 'simple' ? 'none' : language,
+          language_override: 'text_language',
+        },
+      );
     return new MongoContentStore(orm);
   }
 
@@ -171,6 +210,43 @@ export class MongoContentStore implements ContentStore {
         responseId: d.responseId,
         timestamp: d.timestamp,
       }));
+    });
+  }
+
+  /**
+   * A `$text` query on the text index: each word of the search is a quoted phrase, so every word must be
+   * present (MongoDB ANDs phrases; bare words would be OR-ed). Whole words, stemmed: unlike PostgreSQL there
+   * is no prefix matching (Atlas Search's autocomplete gives that at scale; README, "Search").
+   */
+  search(q: ContentSearch): Promise<ContentHit[]> {
+    return this.run(async () => {
+      const terms = searchTerms(q.text);
+      if (q.ranges.length === 0 || terms.length === 0) return [];
+      const a = q.after;
+      const pipeline: Document[] = [
+        {
+          $match: {
+            account_id: q.accountId,
+            $text: { $search: terms.map((t) => `"${t}"`).join(' ') },
+            $or: q.ranges.map((r) => ({ chat_id: r.chatId, seq: { $gte: r.fromSeq, $lte: r.toSeq } })),
+          },
+        },
+        { $addFields: { score: { $meta: 'textScore' } } },
+        ...(a
+          ? [{ $match: { $or: [{ score: { $lt: a.score } }, { score: a.score, response_id: { $lt: a.responseId } }] } }]
+          : []),
+        { $sort: { score: -1, response_id: -1 } },
+        { $limit: q.limit },
+      ];
+      const docs = await this.orm.em.getConnection().getDb().collection('qa_pairs').aggregate(pipeline).toArray();
+      return docs.map((d) => {
+        const pair = pairFromDocument(d);
+        return {
+          pair,
+          score: Number(d.score),
+          snippet: buildSnippet(`${pair.question}\n${pair.response}`, terms),
+        };
+      });
     });
   }
 

@@ -4,10 +4,19 @@
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
+import type { SearchLanguage } from '../../config.js';
 import { StaleWriteError } from '../../domain/errors.js';
 import type { SeqRange } from '../../domain/history.js';
 import type { PairLocation, PairRecord, PairType } from '../../domain/model.js';
-import type { ContentSlot, ContentStore, ScanSlotsOptions } from '../../domain/ports.js';
+import {
+  type ContentHit,
+  type ContentSearch,
+  type ContentSlot,
+  type ContentStore,
+  MARK_END,
+  MARK_START,
+  type ScanSlotsOptions,
+} from '../../domain/ports.js';
 import { translateStoreError } from '../errors.js';
 import { toDate } from '../pg-rows.js';
 import { pgDb } from '../pg-tx.js';
@@ -26,11 +35,38 @@ interface PairRow {
   timestamp: unknown;
 }
 
+/**
+ * ts_headline parses its text and drops what looks like an HTML tag (`<b>`, also `Vec<String>` in code), so
+ * `<` and `>` go through it as these stand-ins and are put back after. The text's own stand-in characters
+ * (private-use, like the marks) are removed first.
+ */
+const LT = '\uE002';
+const GT = '\uE003';
+
+function pairFromRow(row: PairRow): PairRecord {
+  return {
+    responseId: row.response_id,
+    chatId: row.chat_id,
+    accountId: row.account_id,
+    seq: Number(row.seq),
+    question: row.question,
+    response: row.response,
+    type: row.type,
+    language: row.language,
+    url: row.url,
+    timestamp: toDate(row.timestamp),
+  };
+}
+
 export class PostgresContentStore implements ContentStore {
   readonly name = 'postgresql';
   readonly atomicWithMetadata = true;
 
-  constructor(private readonly orm: MikroORM) {}
+  constructor(
+    private readonly orm: MikroORM,
+    /** The text-search configuration new pairs are indexed with, and queries parsed with. */
+    private readonly searchLanguage: SearchLanguage = 'english',
+  ) {}
 
   /** Kysely for raw statements: the current transaction's connection (see pg-tx.ts), or the pool. */
   private db() {
@@ -49,13 +85,14 @@ export class PostgresContentStore implements ContentStore {
     return this.run(async () => {
       const r = await sql`
         insert into qa_pairs (response_id, chat_id, account_id, seq, question, response, type, language, url,
-                              timestamp, fence)
+                              timestamp, fence, search_lang)
         values (${pair.responseId}, ${pair.chatId}, ${pair.accountId}, ${pair.seq}, ${pair.question},
-                ${pair.response}, ${pair.type}, ${pair.language}, ${pair.url}, ${pair.timestamp}, ${fence})
+                ${pair.response}, ${pair.type}, ${pair.language}, ${pair.url}, ${pair.timestamp}, ${fence},
+                ${this.searchLanguage}::regconfig)
         on conflict (chat_id, seq) do update set
           response_id = excluded.response_id, account_id = excluded.account_id, question = excluded.question,
           response = excluded.response, type = excluded.type, language = excluded.language, url = excluded.url,
-          timestamp = excluded.timestamp, fence = excluded.fence
+          timestamp = excluded.timestamp, fence = excluded.fence, search_lang = excluded.search_lang
         where qa_pairs.fence < excluded.fence
         returning 1`.execute(
         // Called inside the metadata store's transaction (appendPair/createBranch): db() joins it on the
@@ -106,21 +143,50 @@ export class PostgresContentStore implements ContentStore {
       const r = await sql<PairRow>`
         select response_id, chat_id, account_id, seq, question, response, type, language, url, timestamp
         from qa_pairs where account_id = ${accountId} and (${conditions})`.execute(this.db());
-      return orderByRanges(
-        ranges,
-        r.rows.map((row) => ({
-          responseId: row.response_id,
-          chatId: row.chat_id,
-          accountId: row.account_id,
-          seq: Number(row.seq),
-          question: row.question,
-          response: row.response,
-          type: row.type,
-          language: row.language,
-          url: row.url,
-          timestamp: toDate(row.timestamp),
-        })),
-      );
+      return orderByRanges(ranges, r.rows.map(pairFromRow));
+    });
+  }
+
+  /**
+   * The query's words go through the same parser and stemmer as the pairs (to_tsvector), then each lexeme
+   * becomes a prefix term and all are AND-ed: `conn err` finds "connection errors". Built as a tsquery value
+   * from lexemes, never parsed from user text, so no input can inject tsquery syntax. Words that are only
+   * stop words leave no lexeme: such a search finds nothing.
+   */
+  search(q: ContentSearch): Promise<ContentHit[]> {
+    return this.run(async () => {
+      if (q.ranges.length === 0) return [];
+      const after = q.after
+        ? sql`where m.score < ${q.after.score}::float8
+                 or (m.score = ${q.after.score}::float8 and m.response_id < ${q.after.responseId}::uuid)`
+        : sql``;
+      const options = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "`;
+      const r = await sql<PairRow & { score: number; snippet: string }>`
+        with q as (
+          select (select string_agg(quote_literal(lexeme) || ':*', ' & ')
+                  from unnest(to_tsvector(${this.searchLanguage}::regconfig, ${q.text})))::tsquery as query),
+        r as (
+          select * from unnest(${q.ranges.map((x) => x.chatId)}::uuid[], ${q.ranges.map((x) => x.fromSeq)}::int[],
+                               ${q.ranges.map((x) => x.toSeq)}::int[]) as r(chat_id, lo, hi)),
+        m as (
+          select p.response_id, p.chat_id, p.account_id, p.seq, p.question, p.response, p.type, p.language, p.url,
+                 p.timestamp, p.search_lang, ts_rank(p.search_vector, q.query)::float8 as score
+          from qa_pairs p join r on p.chat_id = r.chat_id and p.seq between r.lo and r.hi, q
+          where p.account_id = ${q.accountId} and p.search_vector @@ q.query),
+        page as (select * from m ${after} order by m.score desc, m.response_id desc limit ${q.limit})
+        select page.response_id, page.chat_id, page.account_id, page.seq, page.question, page.response, page.type,
+               page.language, page.url, page.timestamp, page.score,
+               ts_headline(page.search_lang,
+                           translate(page.question || E'\n' || page.response, ${`<>${MARK_START}${MARK_END}${LT}${GT}`},
+                                     ${`${LT}${GT}`}),
+                           q.query, ${options}) as snippet
+        from page, q
+        order by page.score desc, page.response_id desc`.execute(this.db());
+      return r.rows.map((row) => ({
+        pair: pairFromRow(row),
+        score: Number(row.score),
+        snippet: row.snippet.replaceAll(LT, '<').replaceAll(GT, '>'),
+      }));
     });
   }
 

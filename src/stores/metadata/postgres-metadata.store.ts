@@ -10,7 +10,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { AccountRecord, ChatRecord, ConversationSummary } from '../../domain/model.js';
-import type { AppendSlot, ListCursor, MetadataStore } from '../../domain/ports.js';
+import type { AppendSlot, ListCursor, LiveChat, MetadataStore, SubtreeDeletion } from '../../domain/ports.js';
 import { AccountEntity } from '../entities/metadata.entities.js';
 import { isUniqueViolation, translateStoreError } from '../errors.js';
 import { CHAT_COLUMNS, type ChatRow, chatFromRow, toDate } from '../pg-rows.js';
@@ -166,6 +166,19 @@ export class PostgresMetadataStore implements MetadataStore {
     });
   }
 
+  liveChats(accountId: string): Promise<LiveChat[]> {
+    return this.run(async () => {
+      const r = await sql<{ chat_id: string; root_chat_id: string; own_count: number }>`
+        select chat_id, root_chat_id, own_count from chats
+        where account_id = ${accountId} and deleted_at is null`.execute(this.db());
+      return r.rows.map((row) => ({
+        chatId: row.chat_id,
+        rootChatId: row.root_chat_id,
+        ownCount: Number(row.own_count),
+      }));
+    });
+  }
+
   ping(): Promise<void> {
     return this.run(async () => {
       await sql`select 1`.execute(this.db());
@@ -301,7 +314,7 @@ export class PostgresMetadataStore implements MetadataStore {
     });
   }
 
-  softDeleteSubtree(accountId: string, chatId: string): Promise<string[]> {
+  softDeleteSubtree(accountId: string, chatId: string): Promise<SubtreeDeletion> {
     return this.tx(async (db) => {
       const chat = await this.lockTreeOf(db, accountId, chatId);
       const now = this.clock();
@@ -315,15 +328,17 @@ export class PostgresMetadataStore implements MetadataStore {
       const rows = [...deleted.rows].sort(
         (a, b) => toDate(a.created_at).getTime() - toDate(b.created_at).getTime() || a.chat_id.localeCompare(b.chat_id),
       );
+      let newActiveChatId: string | null = null;
       if (chat.parentChatId === null) {
         await sql`update conversations set deleted = true, version = version + 1 where chat_id = ${chatId}`.execute(db);
       } else {
         if (rows.some((r) => r.was_active)) {
           await sql`update chats set active = true where chat_id = ${chat.parentChatId}`.execute(db);
+          newActiveChatId = chat.parentChatId;
         }
         await this.touchTree(db, chat.rootChatId, now, -rows.length);
       }
-      return rows.map((r) => r.chat_id);
+      return { rootChatId: chat.rootChatId, deletedChatIds: rows.map((r) => r.chat_id), newActiveChatId };
     });
   }
 
