@@ -11,11 +11,14 @@ import type { TokenService } from './auth/tokens.js';
 import { noCache, type ReadThroughCache } from './cache/cache.js';
 import { LoginThrottle } from './domain/accounts/login-throttle.js';
 import type { Deps } from './domain/context.js';
+import type { EventHub } from './events/events.hub.js';
+import { type EventBus, eventPublisher } from './events/events.js';
 import { type AppBindings, createRouter } from './http/app-types.js';
 import { authRouter } from './http/auth/auth.index.js';
 import { branchesRouter } from './http/branches/branches.index.js';
 import { chatsRouter } from './http/chats/chats.index.js';
 import { errorToResponse, problemResponse } from './http/errors.js';
+import { eventSocket, registerEventSocketDoc } from './http/events/events.ws.js';
 import { messagesRouter } from './http/messages/messages.index.js';
 import { requireAuth } from './http/middleware/auth.js';
 import { idempotency } from './http/middleware/idempotency.js';
@@ -44,6 +47,8 @@ export interface AppOptions {
   benchRoutes?: boolean;
   /** Idempotency-Key records; absent (document generation only) → the header is ignored. */
   idempotency?: IdempotencyStore;
+  /** Real-time events: the bus writes publish to and the hub of sockets; absent → no events, no /api/v1/ws. */
+  events?: { bus: EventBus; hub: EventHub };
 }
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._~:-]{1,128}$/;
@@ -62,6 +67,7 @@ export const OPENAPI_INFO = {
 export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
   const app = createRouter();
   const throttle = new LoginThrottle(options.login?.maxFailures ?? 10, options.login?.windowSeconds ?? 900);
+  const events = eventPublisher(options.events?.bus, options.log);
 
   app.use(
     requestId({
@@ -96,6 +102,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
     c.set('deps', options.deps);
     c.set('tokens', options.tokens);
     c.set('throttle', throttle);
+    c.set('events', events);
     c.set('cache', options.cache && !options.bypassCache ? options.cache : noCache);
     if (options.cache) {
       const store = options.cache.store;
@@ -116,6 +123,8 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
     for (const prefix of ['/api/v1/chats/*', '/api/v1/messages/*', '/api/v1/branches/*']) app.use(prefix, keys);
   }
 
+  if (options.events) app.get('/api/v1/ws', eventSocket(options.events.hub));
+  registerEventSocketDoc(app);
   app.route('/', opsRouter);
   app.route('/', authRouter);
   app.route('/', chatsRouter);

@@ -13,6 +13,9 @@ import { RedisCacheStore } from './cache/redis.cache.js';
 import type { Config } from './config.js';
 import type { Deps } from './domain/context.js';
 import type { ContentStore } from './domain/ports.js';
+import type { EventBus } from './events/events.js';
+import { MemoryEventBus } from './events/memory.bus.js';
+import { RedisEventBus } from './events/redis.bus.js';
 import type { Logger } from './logger.js';
 import { LocalResponder } from './responders/local.responder.js';
 import { MongoContentStore } from './stores/content/mongo-content.store.js';
@@ -27,6 +30,8 @@ export interface Services {
   orm: MikroORM;
   cache: ReadThroughCache;
   idempotency: IdempotencyStore;
+  /** Tree events: Redis (across processes) when REDIS_URL is set, else in process. */
+  events: EventBus;
   close(): Promise<void>;
 }
 
@@ -90,6 +95,17 @@ export async function openServices(config: Config, log: Logger): Promise<Service
     const cache = new ReadThroughCache(cacheStore, log, config.CACHE_TTL_SECONDS);
     log.info({ cache: config.CACHE_MODE === 'off' ? 'off' : cacheStore.kind }, 'cache ready');
 
+    const events: EventBus = config.REDIS_URL
+      ? new RedisEventBus({
+          url: config.REDIS_URL,
+          log,
+          prefix: config.CACHE_KEY_PREFIX,
+          retention: config.EVENTS_RETENTION,
+        })
+      : new MemoryEventBus(config.EVENTS_RETENTION);
+    closers.push(() => events.close());
+    log.info({ events: events.kind }, 'events ready');
+
     const clock = () => new Date();
     const deps: Deps = {
       meta: new PostgresMetadataStore(orm, clock),
@@ -105,6 +121,7 @@ export async function openServices(config: Config, log: Logger): Promise<Service
       orm,
       cache,
       idempotency: new IdempotencyStore(orm),
+      events,
       close,
     };
   } catch (e) {

@@ -93,6 +93,12 @@ const ConfigSchema = z.object({
    * from then on (README, "Search" says how to re-index).
    */
   SEARCH_LANGUAGE: z.enum(SEARCH_LANGUAGES).default('english'),
+  /** Events kept per conversation tree for resume (Redis stream, or in process without Redis). */
+  EVENTS_RETENTION: int(1000, 1, 100_000),
+  /** A socket whose unsent events exceed this is disconnected (close 1008): slow consumers. */
+  WS_MAX_BUFFER_KB: int(1024, 16, 1_048_576),
+  /** Trees one socket may subscribe to. */
+  WS_MAX_SUBSCRIPTIONS: int(100, 1, 10_000),
   /** Mounts GET /bench/ceiling (bench/ only): the framework's limit for a body of a given size. */
   BENCH_ROUTES: z.enum(['0', '1']).default('0'),
 });

@@ -14,9 +14,19 @@ export interface Listener {
 
 type FetchHandler = (req: Request, server?: unknown) => Response | Promise<Response>;
 
-export async function listen(fetch: FetchHandler, options: { hostname: string; port: number }): Promise<Listener> {
+export async function listen(
+  fetch: FetchHandler,
+  options: { hostname: string; port: number /** Bun's WebSocket handlers (ignored on Node). */; websocket?: unknown },
+): Promise<Listener> {
   if (isBun) {
-    const server = Bun.serve({ hostname: options.hostname, port: options.port, fetch });
+    const server = options.websocket
+      ? Bun.serve({
+          hostname: options.hostname,
+          port: options.port,
+          fetch,
+          websocket: options.websocket as Bun.WebSocketHandler<unknown>,
+        })
+      : Bun.serve({ hostname: options.hostname, port: options.port, fetch });
     return {
       port: server.port ?? options.port,
       async stop(force) {

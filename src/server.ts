@@ -5,6 +5,8 @@
 import { createApp } from './app.js';
 import { openServices } from './bootstrap.js';
 import { loadConfig } from './config.js';
+import { CLOSE_GOING_AWAY, EventHub } from './events/events.hub.js';
+import { bunWebSocketHandler } from './http/events/events.ws.js';
 import { startReconciler } from './jobs/reconciler.job.js';
 import { createLogger } from './logger.js';
 import { isBun, listen, sleep } from './runtime.js';
@@ -20,7 +22,12 @@ try {
   process.exit(1);
 }
 
+const hub = new EventHub(services.events, services.deps, log, {
+  maxBufferedBytes: config.WS_MAX_BUFFER_KB * 1024,
+  maxSubscriptions: config.WS_MAX_SUBSCRIPTIONS,
+});
 const app = createApp({
+  events: { bus: services.events, hub },
   deps: services.deps,
   tokens: services.tokens,
   cache: services.cache,
@@ -60,7 +67,7 @@ const server = await listen(
       inflight--;
     }
   },
-  { hostname: config.HOST, port: config.PORT },
+  { hostname: config.HOST, port: config.PORT, websocket: bunWebSocketHandler },
 );
 const reconciler = startReconciler(services.deps, config, log);
 log.info(
@@ -83,6 +90,7 @@ async function shutdown(signal: string) {
   const deadline = Date.now() + config.SHUTDOWN_GRACE_MS;
   while (inflight > 0 && Date.now() < deadline) await sleep(20);
   if (inflight > 0) log.warn({ inflight }, 'grace period over; closing with requests in flight');
+  hub.closeAll(CLOSE_GOING_AWAY, 'server shutting down');
   await server.stop(true);
   await reconciler.stop();
   await services.close();

@@ -27,8 +27,13 @@ export class TokenService {
 
   /** The account id of a valid token, or null. Any `alg` but HS256 (including `none`) is rejected. */
   async verify(token: string): Promise<string | null> {
+    return (await this.claims(token))?.sub ?? null;
+  }
+
+  /** The account id and expiry (seconds) of a valid token, or null. */
+  async claims(token: string): Promise<{ sub: string; exp: number } | null> {
     const known = this.verified.get(token);
-    if (known) return known.exp * 1000 > this.now() ? known.sub : null;
+    if (known) return known.exp * 1000 > this.now() ? known : null;
     try {
       const payload = await verify(token, this.secret, 'HS256');
       // hono checks exp only when present: require it, numeric.
@@ -36,8 +41,9 @@ export class TokenService {
       if (payload.exp * 1000 <= this.now()) return null;
       if (typeof payload.sub !== 'string' || !UUID_RE.test(payload.sub)) return null;
       if (this.verified.size >= this.maxVerified) this.verified.clear();
-      this.verified.set(token, { sub: payload.sub, exp: payload.exp });
-      return payload.sub;
+      const claims = { sub: payload.sub, exp: payload.exp };
+      this.verified.set(token, claims);
+      return claims;
     } catch {
       return null;
     }

@@ -47,8 +47,10 @@ const TITLES: Record<number, [string, string]> = {
   413: ['payload-too-large', 'Content Too Large'],
   415: ['unsupported-media-type', 'Unsupported Media Type'],
   422: ['validation', 'Unprocessable Content'],
+  426: ['upgrade-required', 'Upgrade Required'],
   429: ['rate-limited', 'Too Many Requests'],
   500: ['internal', 'Internal Server Error'],
+  501: ['not-implemented', 'Not Implemented'],
   503: ['unavailable', 'Service Unavailable'],
 };
 
@@ -148,8 +150,10 @@ export const errorResponses = {
   413: { description: 'Body over 1 MiB', content: problemContent },
   415: { description: 'Body is not JSON', content: problemContent },
   422: { description: 'Validation failed (see `errors`)', content: problemContent },
+  426: { description: 'Not a WebSocket upgrade request', content: problemContent },
   429: { description: 'Rate limited (see Retry-After)', content: problemContent },
   500: { description: 'Unexpected error (no internals disclosed)', content: problemContent },
+  501: { description: 'Not available on this runtime', content: problemContent },
   503: { description: 'A backing store is down (see Retry-After)', content: problemContent },
 } as const;
 

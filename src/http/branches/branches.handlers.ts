@@ -17,7 +17,13 @@ export const createBranch: AppRouteHandler<CreateBranchRoute> = async (c) => {
     kind: kindOf(b),
     activate: b.activate,
   });
-  return c.json({ chat: chatJson(result.chat), qa_pair: result.pair ? pairJson(result.pair) : null }, 201);
+  const body = { chat: chatJson(result.chat), qa_pair: result.pair ? pairJson(result.pair) : null };
+  const root = result.chat.rootChatId;
+  await c.var.events.publish(root, 'branch.created', body);
+  if (result.chat.active) {
+    await c.var.events.publish(root, 'branch.activated', { root_chat_id: root, active_chat_id: result.chat.chatId });
+  }
+  return c.json(body, 201);
 };
 
 type NodeJson = TreeNodeShape;
@@ -56,5 +62,7 @@ export const getBranches: AppRouteHandler<GetBranchesRoute> = async (c) => {
 export const setActiveBranch: AppRouteHandler<SetActiveBranchRoute> = async (c) => {
   const { chat_id } = c.req.valid('json');
   const r = await branches.setActiveBranch(ctxOf(c), { chatId: chat_id });
-  return c.json({ root_chat_id: r.rootChatId, active_chat_id: r.activeChatId }, 200);
+  const body = { root_chat_id: r.rootChatId, active_chat_id: r.activeChatId };
+  await c.var.events.publish(r.rootChatId, 'branch.activated', body);
+  return c.json(body, 200);
 };

@@ -6,13 +6,15 @@ import type { AddMessageRoute, SearchMessagesRoute } from './messages.routes.js'
 
 export const addMessage: AppRouteHandler<AddMessageRoute> = async (c) => {
   const body = c.req.valid('json');
-  const { pair } = await messages.addMessage(ctxOf(c), {
+  const { pair, chat } = await messages.addMessage(ctxOf(c), {
     chatId: body.chat_id,
     question: body.question,
     response: body.response,
     kind: kindOf(body),
   });
-  return c.json(pairJson(pair), 201);
+  const json = pairJson(pair);
+  await c.var.events.publish(chat.rootChatId, 'message.added', json);
+  return c.json(json, 201);
 };
 
 export const searchMessages: AppRouteHandler<SearchMessagesRoute> = async (c) => {

@@ -1,0 +1,74 @@
+/**
+ * The in-process event bus: used when REDIS_URL is unset. Events reach sockets of this process only.
+ * Keeps the last `retention` events of at most `maxTrees` trees (the least recently written are forgotten;
+ * their clients get `resync` when they resume); an event over `maxRetainedBytes` is sent live but kept
+ * only as a stub, like on Redis.
+ */
+import type { EventBus, EventName, TreeEvent } from './events.js';
+
+interface TreeLog {
+  seq: number;
+  /** Retained events; `null` data marks one too large to keep (resuming over it → resync). */
+  log: (TreeEvent | { seq: number; stub: true })[];
+}
+
+export class MemoryEventBus implements EventBus {
+  readonly kind = 'memory';
+  private readonly trees = new Map<string, TreeLog>();
+  private readonly listeners = new Map<string, Set<(e: TreeEvent) => void>>();
+
+  constructor(
+    private readonly retention = 1000,
+    private readonly maxTrees = 1000,
+    private readonly maxRetainedBytes = 64 * 1024,
+  ) {}
+
+  async publish(rootChatId: string, event: EventName, data: unknown): Promise<number> {
+    let t = this.trees.get(rootChatId);
+    if (t)
+      this.trees.delete(rootChatId); // re-inserted below: Map order is recency order
+    else t = { seq: 0, log: [] };
+    this.trees.set(rootChatId, t);
+    if (this.trees.size > this.maxTrees) this.trees.delete(this.trees.keys().next().value as string);
+
+    const e: TreeEvent = { seq: ++t.seq, root_chat_id: rootChatId, event, at: new Date().toISOString(), data };
+    t.log.push(JSON.stringify(data).length > this.maxRetainedBytes ? { seq: e.seq, stub: true } : e);
+    if (t.log.length > this.retention) t.log.splice(0, t.log.length - this.retention);
+    for (const fn of this.listeners.get(rootChatId) ?? []) fn(e);
+    return e.seq;
+  }
+
+  listen(rootChatId: string, onEvent: (e: TreeEvent) => void): () => void {
+    let set = this.listeners.get(rootChatId);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(rootChatId, set);
+    }
+    set.add(onEvent);
+    return () => {
+      set.delete(onEvent);
+      if (set.size === 0 && this.listeners.get(rootChatId) === set) this.listeners.delete(rootChatId);
+    };
+  }
+
+  async since(rootChatId: string, after: number): Promise<TreeEvent[] | 'gone'> {
+    const t = this.trees.get(rootChatId);
+    const current = t?.seq ?? 0;
+    if (after > current) return 'gone';
+    if (after === current) return [];
+    const first = t?.log[0]?.seq;
+    if (!t || first === undefined || first > after + 1) return 'gone';
+    const missed = t.log.slice(after + 1 - first);
+    return missed.some((e) => 'stub' in e) ? 'gone' : (missed as TreeEvent[]);
+  }
+
+  async currentSeq(rootChatId: string): Promise<number> {
+    return this.trees.get(rootChatId)?.seq ?? 0;
+  }
+
+  onReconnect(): void {}
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * The event bus across processes, on Redis. Per tree (keys share a {hash tag}, so Redis Cluster keeps them
+ * in one slot):
+ *   <prefix>ev:{<root>}:seq   the sequence counter (INCR)
+ *   <prefix>ev:{<root>}:log   a Stream of the last `retention` events, entry id `<seq>-0` (resume)
+ *   <prefix>ev:<root>         the pub/sub channel live events go out on
+ * One Lua script numbers, stores and publishes an event atomically, so the log and the channel always agree
+ * on the order. Both keys expire `ttlSeconds` after the tree's last event.
+ *
+ * Like the cache, Redis is never a single point of failure for writes: publishing fails fast (the write it
+ * follows has committed and stands; the failure is logged), and the subscriber connection reconnects in
+ * the background, after which sockets check their trees for missed events (onReconnect).
+ */
+import { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import type { EventBus, EventName, TreeEvent } from './events.js';
+
+const PUBLISH_LUA = `
+local seq = redis.call('INCR', KEYS[1])
+local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+if last[1] then
+  local top = tonumber(string.match(last[1][1], '^(%d+)'))
+  if seq <= top then
+    seq = top + 1
+    redis.call('SET', KEYS[1], seq)
+  end
+end
+local event = '{"seq":' .. seq .. ',' .. ARGV[1]
+local stored = event
+if string.len(ARGV[1]) > tonumber(ARGV[3]) then stored = '{"seq":' .. seq .. ',"stub":true}' end
+redis.call('XADD', KEYS[2], 'MAXLEN', '=', ARGV[2], seq .. '-0', 'e', stored)
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+redis.call('PUBLISH', ARGV[5], event)
+return seq
+`;
+
+export interface RedisEventBusOptions {
+  url: string;
+  log: Logger;
+  prefix?: string;
+  /** Events kept per tree for resume. */
+  retention?: number;
+  /** Events larger than this are announced live but kept only as a stub (resuming over one → resync). */
+  maxRetainedBytes?: number;
+  ttlSeconds?: number;
+}
+
+type Publisher = Redis & {
+  branchatPublish(seqKey: string, logKey: string, ...args: (string | number)[]): Promise<number>;
+};
+
+export class RedisEventBus implements EventBus {
+  readonly kind = 'redis';
+  private readonly pub: Publisher;
+  private readonly sub: Redis;
+  private readonly prefix: string;
+  private readonly listeners = new Map<string, Set<(e: TreeEvent) => void>>();
+  private readonly reconnectFns: (() => void)[] = [];
+  private lastWarn = 0;
+
+  constructor(private readonly options: RedisEventBusOptions) {
+    this.prefix = options.prefix ?? 'branchat:';
+    const common = {
+      connectTimeout: 1000,
+      retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+    };
+    this.pub = new Redis(options.url, {
+      ...common,
+      commandTimeout: 500,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+    }) as Publisher;
+    this.pub.defineCommand('branchatPublish', { numberOfKeys: 2, lua: PUBLISH_LUA });
+    // The subscriber queues its SUBSCRIBEs while disconnected and re-subscribes after a reconnect.
+    this.sub = new Redis(options.url, { ...common, autoResubscribe: true });
+    this.pub.on('error', (e) => this.warn(e));
+    this.sub.on('error', (e) => this.warn(e));
+    let connectedBefore = false;
+    this.sub.on('ready', () => {
+      if (connectedBefore) for (const fn of this.reconnectFns) fn();
+      connectedBefore = true;
+    });
+    this.sub.on('message', (channel: string, message: string) => this.deliver(channel, message));
+  }
+
+  private warn(e: unknown) {
+    const now = Date.now();
+    if (now - this.lastWarn > 10_000) {
+      this.lastWarn = now;
+      this.options.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'redis events unavailable');
+    }
+  }
+
+  private seqKey = (root: string) => `${this.prefix}ev:{${root}}:seq`;
+  private logKey = (root: string) => `${this.prefix}ev:{${root}}:log`;
+  private channel = (root: string) => `${this.prefix}ev:${root}`;
+
+  private deliver(channel: string, message: string) {
+    const root = channel.slice(`${this.prefix}ev:`.length);
+    const set = this.listeners.get(root);
+    if (!set) return;
+    let e: TreeEvent;
+    try {
+      e = JSON.parse(message) as TreeEvent;
+    } catch {
+      return;
+    }
+    for (const fn of set) fn(e);
+  }
+
+  async publish(rootChatId: string, event: EventName, data: unknown): Promise<number> {
+    const body = JSON.stringify({ root_chat_id: rootChatId, event, at: new Date().toISOString(), data }).slice(1);
+    return Number(
+      await this.pub.branchatPublish(
+        this.seqKey(rootChatId),
+        this.logKey(rootChatId),
+        body,
+        this.options.retention ?? 1000,
+        this.options.maxRetainedBytes ?? 64 * 1024,
+        this.options.ttlSeconds ?? 86_400,
+        this.channel(rootChatId),
+      ),
+    );
+  }
+
+  listen(rootChatId: string, onEvent: (e: TreeEvent) => void): () => void {
+    let set = this.listeners.get(rootChatId);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(rootChatId, set);
+      this.sub.subscribe(this.channel(rootChatId)).catch((e) => this.warn(e));
+    }
+    set.add(onEvent);
+    return () => {
+      set.delete(onEvent);
+      if (set.size === 0 && this.listeners.get(rootChatId) === set) {
+        this.listeners.delete(rootChatId);
+        this.sub.unsubscribe(this.channel(rootChatId)).catch(() => {});
+      }
+    };
+  }
+
+  async since(rootChatId: string, after: number): Promise<TreeEvent[] | 'gone'> {
+    const current = await this.currentSeq(rootChatId);
+    if (after > current) return 'gone';
+    if (after === current) return [];
+    const entries = (await this.pub.xrange(this.logKey(rootChatId), `${after + 1}-0`, '+')) as [string, string[]][];
+    const events: TreeEvent[] = [];
+    for (const [, fields] of entries) {
+      const e = JSON.parse(fields[1] ?? '{}') as TreeEvent & { stub?: boolean };
+      if (e.stub) return 'gone';
+      events.push(e);
+    }
+    if (events[0]?.seq !== after + 1) return 'gone';
+    return events;
+  }
+
+  async currentSeq(rootChatId: string): Promise<number> {
+    return Number((await this.pub.get(this.seqKey(rootChatId))) ?? 0);
+  }
+
+  onReconnect(fn: () => void): void {
+    this.reconnectFns.push(fn);
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+    this.pub.disconnect();
+    this.sub.disconnect();
+  }
+}
