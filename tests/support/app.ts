@@ -5,6 +5,7 @@
 import { createApp } from '../../src/app.js';
 import { openServices, type Services } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config.js';
+import { EventHub } from '../../src/events/events.hub.js';
 import { createLogger } from '../../src/logger.js';
 import { testDatabase } from './db.js';
 
@@ -55,15 +56,25 @@ export function appFor(
     login?: { maxFailures: number; windowSeconds: number };
     bypassCache?: boolean;
     writeLimit?: { points: number; windowSeconds: number };
+    /** Publish events on the services' bus and serve /api/v1/ws through a hub of its own. */
+    events?: boolean;
   } = {},
 ) {
+  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const events = options.events
+    ? {
+        bus: services.events,
+        hub: new EventHub(services.events, services.deps, log, { maxBufferedBytes: 1 << 20, maxSubscriptions: 100 }),
+      }
+    : undefined;
   return createApp({
+    events,
     deps: services.deps,
     tokens: services.tokens,
     cache: services.cache,
     idempotency: services.idempotency,
     bypassCache: options.bypassCache,
-    log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    log,
     login: options.login ?? { maxFailures: 1000, windowSeconds: 60 },
     // Off unless a test asks for it: most suites need volume.
     writeLimit: options.writeLimit,
