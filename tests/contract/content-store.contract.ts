@@ -5,15 +5,26 @@
  *   how a write whose metadata never committed is overwritten); response ids are unique;
  * - readRanges returns exactly the pairs of the ranges, in range order and ascending seq, scoped to the account;
  * - locate finds where a response id is stored, scoped to the account;
- * - text comes back verbatim: no operator or path interpretation of `$` and `.`, full unicode.
+ * - text comes back verbatim: no operator or path interpretation of `$` and `.`, full unicode;
+ * - search matches every word (stemmed) inside the given ranges of the account only, ranks by score then
+ *   response id (descending), pages with `after`, and marks matches in its snippet.
  * `branches` lists and soft delete are tree facts kept in the metadata store; they are exercised per content
  * store by running the whole API suite on each (see README, "Testing the MongoDB adapter").
  */
 import { describe, expect, test } from 'bun:test';
 import { v7 } from 'uuid';
 import { StaleWriteError } from '../../src/domain/errors.js';
+import type { SeqRange } from '../../src/domain/history.js';
 import type { PairRecord } from '../../src/domain/model.js';
-import type { ContentSlot, ContentStore, SlotCursor } from '../../src/domain/ports.js';
+import {
+  type ContentHit,
+  type ContentSlot,
+  type ContentStore,
+  MARK_END,
+  MARK_START,
+  type SearchCursor,
+  type SlotCursor,
+} from '../../src/domain/ports.js';
 
 export function pair(over: Partial<PairRecord> & Pick<PairRecord, 'chatId' | 'seq' | 'accountId'>): PairRecord {
   return {
@@ -274,6 +285,118 @@ export function contentStoreContract(name: string, open: () => Promise<ContentSt
       );
       for (const p of pairs) await store.append(p, nextFence());
       expect(await store.readRanges(accountId, [{ chatId: chatA, fromSeq: 1, toSeq: texts.length }])).toEqual(pairs);
+    });
+
+    // ---- search ----------------------------------------------------------------------------------
+
+    const search = (store: ContentStore, accountId: string, text: string, ranges: SeqRange[], extra = {}) =>
+      store.search({ accountId, text, ranges, limit: 50, after: null, ...extra });
+    const ids = (hits: ContentHit[]) => hits.map((h) => h.pair.responseId).sort();
+
+    test('search: every word must match, stemmed, only inside the given ranges, scoped to the account', async () => {
+      const store = await open();
+      const { accountId, chatA, chatB } = ctx();
+      const a1 = pair({ accountId, chatId: chatA, seq: 1, question: 'Pelicans eating fish', response: 'yes' });
+      const a2 = pair({
+        accountId,
+        chatId: chatA,
+        seq: 2,
+        question: 'A pelican',
+        response: 'flying over the fish market',
+      });
+      const a3 = pair({ accountId, chatId: chatA, seq: 3, question: 'pelican fish', response: 'beyond the range' });
+      const b1 = pair({ accountId, chatId: chatB, seq: 1, question: 'no birds here', response: 'just fish' });
+      for (const p of [a1, a2, a3, b1]) await store.append(p, nextFence());
+      const ranges = [
+        { chatId: chatA, fromSeq: 1, toSeq: 2 },
+        { chatId: chatB, fromSeq: 1, toSeq: 1 },
+      ];
+      expect(ids(await search(store, accountId, 'pelican fish', ranges))).toEqual(
+        [a1.responseId, a2.responseId].sort(),
+      );
+      expect(ids(await search(store, accountId, 'FISH', ranges))).toEqual(
+        [a1.responseId, a2.responseId, b1.responseId].sort(),
+      );
+      expect(await search(store, accountId, 'pelican birds', ranges)).toEqual([]);
+      expect(await search(store, v7(), 'fish', ranges)).toEqual([]);
+      expect(await search(store, accountId, 'fish', [])).toEqual([]);
+      const [hit] = await search(store, accountId, 'birds', ranges);
+      expect(hit?.pair).toEqual(b1);
+      expect(hit?.score).toBeGreaterThan(0);
+      expect(hit?.snippet).toContain(`${MARK_START}birds${MARK_END}`);
+    });
+
+    test('search: code pairs (with a `language` field) and link URLs are indexed', async () => {
+      const store = await open();
+      const { accountId, chatA } = ctx();
+      const code = pair({
+        accountId,
+        chatId: chatA,
+        seq: 1,
+        question: 'parse json',
+        response: 'import json\njson.loads(text)',
+        type: 'code',
+        language: 'python',
+      });
+      const link = pair({
+        accountId,
+        chatId: chatA,
+        seq: 2,
+        question: 'docs?',
+        response: 'here',
+        type: 'link',
+        url: 'https://example.org/albatross-guide',
+      });
+      await store.append(code, nextFence());
+      await store.append(link, nextFence());
+      const all = [{ chatId: chatA, fromSeq: 1, toSeq: 2 }];
+      expect(ids(await search(store, accountId, 'loads', all))).toEqual([code.responseId]);
+      expect(ids(await search(store, accountId, 'albatross', all))).toEqual([link.responseId]);
+    });
+
+    test('search: ordered by score then response id, both descending; `after` pages without repeats', async () => {
+      const store = await open();
+      const { accountId, chatA } = ctx();
+      const pairs = Array.from({ length: 12 }, (_, i) =>
+        pair({ accountId, chatId: chatA, seq: i + 1, question: `otter ${'otter '.repeat(i % 3)}story ${i}` }),
+      );
+      for (const p of pairs) await store.append(p, nextFence());
+      const ranges = [{ chatId: chatA, fromSeq: 1, toSeq: 12 }];
+      const all = await search(store, accountId, 'otter', ranges);
+      expect(all).toHaveLength(12);
+      for (let i = 1; i < all.length; i++) {
+        const [prev, cur] = [all[i - 1] as ContentHit, all[i] as ContentHit];
+        expect(prev.score > cur.score || (prev.score === cur.score && prev.pair.responseId > cur.pair.responseId)).toBe(
+          true,
+        );
+      }
+      const seen: ContentHit[] = [];
+      let after: SearchCursor | null = null;
+      for (let page = 0; page < 10; page++) {
+        const hits: ContentHit[] = await search(store, accountId, 'otter', ranges, { limit: 5, after });
+        seen.push(...hits);
+        const last = hits[hits.length - 1];
+        if (hits.length < 5 || !last) break;
+        after = { score: last.score, responseId: last.pair.responseId };
+      }
+      expect(seen.map((h) => h.pair.responseId)).toEqual(all.map((h) => h.pair.responseId));
+    });
+
+    test('search: the snippet marks matches and never carries the text’s own mark characters', async () => {
+      const store = await open();
+      const { accountId, chatA } = ctx();
+      const p = pair({
+        accountId,
+        chatId: chatA,
+        seq: 1,
+        question: `Tell me ${MARK_START}about${MARK_END} walruses`,
+        response: 'They are big.',
+      });
+      await store.append(p, nextFence());
+      const [hit] = await search(store, accountId, 'walrus', [{ chatId: chatA, fromSeq: 1, toSeq: 1 }]);
+      expect(hit?.snippet).toContain(`${MARK_START}walruses${MARK_END}`);
+      expect(hit?.snippet.split(MARK_START)).toHaveLength(2);
+      expect(hit?.pair.question).toBe(p.question); // stored verbatim all the same
     });
 
     test('ping answers', async () => {

@@ -8,19 +8,12 @@ import type { SearchLanguage } from '../../config.js';
 import { StaleWriteError } from '../../domain/errors.js';
 import type { SeqRange } from '../../domain/history.js';
 import type { PairLocation, PairRecord, PairType } from '../../domain/model.js';
-import {
-  type ContentHit,
-  type ContentSearch,
-  type ContentSlot,
-  type ContentStore,
-  MARK_END,
-  MARK_START,
-  type ScanSlotsOptions,
-} from '../../domain/ports.js';
+import type { ContentHit, ContentSearch, ContentSlot, ContentStore, ScanSlotsOptions } from '../../domain/ports.js';
 import { translateStoreError } from '../errors.js';
 import { toDate } from '../pg-rows.js';
 import { pgDb } from '../pg-tx.js';
 import { orderByRanges } from './ranges.js';
+import { buildSnippet, searchTerms } from './snippet.js';
 
 interface PairRow {
   response_id: string;
@@ -34,14 +27,6 @@ interface PairRow {
   url: string | null;
   timestamp: unknown;
 }
-
-/**
- * ts_headline parses its text and drops what looks like an HTML tag (`<b>`, also `Vec<String>` in code), so
- * `<` and `>` go through it as these stand-ins and are put back after. The text's own stand-in characters
- * (private-use, like the marks) are removed first.
- */
-const LT = '\uE002';
-const GT = '\uE003';
 
 function pairFromRow(row: PairRow): PairRecord {
   return {
@@ -148,10 +133,10 @@ export class PostgresContentStore implements ContentStore {
   }
 
   /**
-   * The query's words go through the same parser and stemmer as the pairs (to_tsvector), then each lexeme
-   * becomes a prefix term and all are AND-ed: `conn err` finds "connection errors". Built as a tsquery value
-   * from lexemes, never parsed from user text, so no input can inject tsquery syntax. Words that are only
-   * stop words leave no lexeme: such a search finds nothing.
+   * The query goes through the same punctuation folding (branchat_search_text, see the migration), parser
+   * and stemmer as the pairs; each resulting lexeme becomes a prefix term and all are AND-ed: `conn err`
+   * finds "connection errors". The tsquery is built as a value from lexemes, never parsed from user text, so
+   * no input can inject tsquery syntax. Stop words leave no lexeme: such a search finds nothing.
    */
   search(q: ContentSearch): Promise<ContentHit[]> {
     return this.run(async () => {
@@ -160,33 +145,27 @@ export class PostgresContentStore implements ContentStore {
         ? sql`where m.score < ${q.after.score}::float8
                  or (m.score = ${q.after.score}::float8 and m.response_id < ${q.after.responseId}::uuid)`
         : sql``;
-      const options = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "`;
-      const r = await sql<PairRow & { score: number; snippet: string }>`
+      const r = await sql<PairRow & { score: number }>`
         with q as (
           select (select string_agg(quote_literal(lexeme) || ':*', ' & ')
-                  from unnest(to_tsvector(${this.searchLanguage}::regconfig, ${q.text})))::tsquery as query),
+                  from unnest(to_tsvector(${this.searchLanguage}::regconfig, branchat_search_text(${q.text}))))::tsquery
+                 as query),
         r as (
           select * from unnest(${q.ranges.map((x) => x.chatId)}::uuid[], ${q.ranges.map((x) => x.fromSeq)}::int[],
                                ${q.ranges.map((x) => x.toSeq)}::int[]) as r(chat_id, lo, hi)),
         m as (
           select p.response_id, p.chat_id, p.account_id, p.seq, p.question, p.response, p.type, p.language, p.url,
-                 p.timestamp, p.search_lang, ts_rank(p.search_vector, q.query)::float8 as score
+                 p.timestamp, ts_rank(p.search_vector, q.query)::float8 as score
           from qa_pairs p join r on p.chat_id = r.chat_id and p.seq between r.lo and r.hi, q
-          where p.account_id = ${q.accountId} and p.search_vector @@ q.query),
-        page as (select * from m ${after} order by m.score desc, m.response_id desc limit ${q.limit})
-        select page.response_id, page.chat_id, page.account_id, page.seq, page.question, page.response, page.type,
-               page.language, page.url, page.timestamp, page.score,
-               ts_headline(page.search_lang,
-                           translate(page.question || E'\n' || page.response, ${`<>${MARK_START}${MARK_END}${LT}${GT}`},
-                                     ${`${LT}${GT}`}),
-                           q.query, ${options}) as snippet
-        from page, q
-        order by page.score desc, page.response_id desc`.execute(this.db());
-      return r.rows.map((row) => ({
-        pair: pairFromRow(row),
-        score: Number(row.score),
-        snippet: row.snippet.replaceAll(LT, '<').replaceAll(GT, '>'),
-      }));
+          where p.account_id = ${q.accountId} and p.search_vector @@ q.query)
+        select * from m ${after} order by m.score desc, m.response_id desc limit ${q.limit}`.execute(this.db());
+      // Snippets are cut here rather than by ts_headline, which drops anything shaped like an HTML tag
+      // (`Vec<String>` in code) and cannot mark the parts of `json.loads`.
+      const terms = searchTerms(q.text);
+      return r.rows.map((row) => {
+        const pair = pairFromRow(row);
+        return { pair, score: Number(row.score), snippet: buildSnippet(`${pair.question}\n${pair.response}`, terms) };
+      });
     });
   }
 
