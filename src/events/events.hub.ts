@@ -63,13 +63,15 @@ class Subscription {
     private readonly bus: EventBus,
   ) {}
 
-  /** From the bus: deliver now, or hold while catching up. */
-  onLive = (e: TreeEvent) => {
-    if (this.catchingUp) this.pending.push(e);
-    else this.deliver(e);
-  };
+  /** From the bus. */
+  onLive = (e: TreeEvent) => this.deliver(e);
 
+  /** Sends the next event; holds it while catching up; a gap starts a catch-up. */
   private deliver(e: TreeEvent) {
+    if (this.catchingUp) {
+      this.pending.push(e);
+      return;
+    }
     if (e.seq <= this.lastSent) return;
     if (e.seq === this.lastSent + 1) {
       this.lastSent = e.seq;
@@ -88,14 +90,17 @@ class Subscription {
       const missed = await this.bus.since(this.rootChatId, after);
       if (this.session.closed) return;
       if (missed === 'gone') {
-        const current = await this.bus.currentSeq(this.rootChatId);
-        this.lastSent = Math.max(current, ...this.pending.map((e) => e.seq - 1));
+        // Held events up to `current` are covered by the reload; later ones follow.
+        this.lastSent = await this.bus.currentSeq(this.rootChatId);
         this.session.send({ type: 'resync', root_chat_id: this.rootChatId, seq: this.lastSent });
       } else {
         for (const e of missed) this.deliverNow(e);
       }
     } catch (err) {
+      // The log is unreachable: the client reloads, and the events held so far follow without a new gap.
       this.session.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'event catch-up failed');
+      const first = Math.min(...this.pending.map((e) => e.seq));
+      if (Number.isFinite(first)) this.lastSent = first - 1;
       this.session.send({ type: 'resync', root_chat_id: this.rootChatId, seq: this.lastSent });
     }
     const held = this.pending.sort((a, b) => a.seq - b.seq);
@@ -170,7 +175,15 @@ export class Session {
     this.expiry = setTimeout(() => this.expireAt(expMs), Math.min(left, 2 ** 31 - 1));
   }
 
-  async receive(text: string): Promise<void> {
+  private queue: Promise<void> = Promise.resolve();
+
+  /** Frames are handled one at a time, in the order received. */
+  receive(text: string): Promise<void> {
+    this.queue = this.queue.then(() => this.handle(text));
+    return this.queue;
+  }
+
+  private async handle(text: string): Promise<void> {
     let raw: unknown;
     try {
       raw = JSON.parse(text);

@@ -128,6 +128,32 @@ describe('event hub', () => {
     expect(socket.events().map((e) => e.seq)).toEqual([1, 2, 3, 4]);
   });
 
+  test('the log unreachable during a gap: resync, then the held events, and no retry loop', async () => {
+    const chat = await createChat(ctx, { name: 'c' });
+    let sinceCalls = 0;
+    const broken: EventBus = Object.assign(Object.create(bus), {
+      listen(root: string, fn: (e: TreeEvent) => void) {
+        return bus.listen(root, (e) => e.seq !== 2 && fn(e));
+      },
+      async since() {
+        sinceCalls++;
+        throw new Error('redis down');
+      },
+    });
+    hub = new EventHub(broken, deps, log, { maxBufferedBytes: 1000, maxSubscriptions: 2 });
+    const { socket, session } = await connect();
+    await session.receive(JSON.stringify({ type: 'subscribe', chat_id: chat.chatId }));
+    await publishN(chat.chatId, 4);
+    await settle();
+    expect(socket.frames.slice(1).map((f) => [f.type, f.seq])).toEqual([
+      ['event', 1],
+      ['resync', 2],
+      ['event', 3],
+      ['event', 4],
+    ]);
+    expect(sinceCalls).toBe(1);
+  });
+
   test('an event too large to retain is sent live, and resuming over it is a resync', async () => {
     const chat = await createChat(ctx, { name: 'c' });
     const { socket, session } = await connect();
