@@ -242,7 +242,11 @@ export class Session {
       }
       existing?.stop();
       const sub = new Subscription(root, this, this.hub.bus);
-      sub.stop = this.hub.bus.listen(root, sub.onLive);
+      sub.stop = await this.hub.bus.listen(root, sub.onLive);
+      if (this.closed) {
+        sub.stop();
+        return;
+      }
       this.subs.set(root, sub);
       await sub.start(f.chat_id, f.last_seq, f.id);
     } catch (err) {

@@ -36,8 +36,11 @@ export interface EventBus {
   readonly kind: 'memory' | 'redis';
   /** Appends an event to the tree's sequence and fans it out; returns its seq. */
   publish(rootChatId: string, event: EventName, data: unknown): Promise<number>;
-  /** Calls `onEvent` for every event of the tree published from now on (any process); returns the stop. */
-  listen(rootChatId: string, onEvent: (e: TreeEvent) => void): () => void;
+  /**
+   * Calls `onEvent` for every event of the tree published once the returned promise resolves (from any
+   * process); resolves to the function that stops it.
+   */
+  listen(rootChatId: string, onEvent: (e: TreeEvent) => void): Promise<() => void>;
   /** Events after `after`, in order; 'gone' when some of them are no longer retained (or never existed). */
   since(rootChatId: string, after: number): Promise<TreeEvent[] | 'gone'>;
   /** The tree's latest seq (0 before its first event). */

@@ -38,7 +38,7 @@ export class MemoryEventBus implements EventBus {
     return e.seq;
   }
 
-  listen(rootChatId: string, onEvent: (e: TreeEvent) => void): () => void {
+  async listen(rootChatId: string, onEvent: (e: TreeEvent) => void): Promise<() => void> {
     let set = this.listeners.get(rootChatId);
     if (!set) {
       set = new Set();

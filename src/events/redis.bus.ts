@@ -56,6 +56,8 @@ export class RedisEventBus implements EventBus {
   private readonly sub: Redis;
   private readonly prefix: string;
   private readonly listeners = new Map<string, Set<(e: TreeEvent) => void>>();
+  /** The SUBSCRIBE of each tree's channel, confirmed or on its way. */
+  private readonly subscribed = new Map<string, Promise<unknown>>();
   private readonly reconnectFns: (() => void)[] = [];
   private lastWarn = 0;
 
@@ -125,18 +127,29 @@ export class RedisEventBus implements EventBus {
     );
   }
 
-  listen(rootChatId: string, onEvent: (e: TreeEvent) => void): () => void {
+  /**
+   * Resolves once Redis has confirmed the channel's SUBSCRIBE, so that a seq read afterwards cannot miss an
+   * event published in between. (If Redis is down it resolves anyway after the failure is logged: the
+   * subscriber re-subscribes on reconnect and the subscriptions then check for missed events.)
+   */
+  async listen(rootChatId: string, onEvent: (e: TreeEvent) => void): Promise<() => void> {
     let set = this.listeners.get(rootChatId);
     if (!set) {
       set = new Set();
       this.listeners.set(rootChatId, set);
-      this.sub.subscribe(this.channel(rootChatId)).catch((e) => this.warn(e));
+      this.subscribed.set(
+        rootChatId,
+        this.sub.subscribe(this.channel(rootChatId)).catch((e) => this.warn(e)),
+      );
     }
     set.add(onEvent);
+    await this.subscribed.get(rootChatId);
+    const listeners = set;
     return () => {
-      set.delete(onEvent);
-      if (set.size === 0 && this.listeners.get(rootChatId) === set) {
+      listeners.delete(onEvent);
+      if (listeners.size === 0 && this.listeners.get(rootChatId) === listeners) {
         this.listeners.delete(rootChatId);
+        this.subscribed.delete(rootChatId);
         this.sub.unsubscribe(this.channel(rootChatId)).catch(() => {});
       }
     };
@@ -167,6 +180,7 @@ export class RedisEventBus implements EventBus {
 
   async close(): Promise<void> {
     this.listeners.clear();
+    this.subscribed.clear();
     this.pub.disconnect();
     this.sub.disconnect();
   }
