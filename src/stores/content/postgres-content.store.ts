@@ -154,11 +154,16 @@ export class PostgresContentStore implements ContentStore {
           select * from unnest(${q.ranges.map((x) => x.chatId)}::uuid[], ${q.ranges.map((x) => x.fromSeq)}::int[],
                                ${q.ranges.map((x) => x.toSeq)}::int[]) as r(chat_id, lo, hi)),
         m as (
-          select p.response_id, p.chat_id, p.account_id, p.seq, p.question, p.response, p.type, p.language, p.url,
-                 p.timestamp, ts_rank(p.search_vector, q.query)::float8 as score
+          select p.response_id, ts_rank(p.search_vector, q.query)::float8 as score
           from qa_pairs p join r on p.chat_id = r.chat_id and p.seq between r.lo and r.hi, q
-          where p.account_id = ${q.accountId} and p.search_vector @@ q.query)
-        select * from m ${after} order by m.score desc, m.response_id desc limit ${q.limit}`.execute(this.db());
+          where p.account_id = ${q.accountId} and p.search_vector @@ q.query),
+        top as (select * from m ${after} order by m.score desc, m.response_id desc limit ${q.limit})
+        -- Ranked on (response id, score) alone, so sorting many matches never moves their text around;
+        -- only the page's rows are read in full.
+        select p.response_id, p.chat_id, p.account_id, p.seq, p.question, p.response, p.type, p.language, p.url,
+               p.timestamp, top.score
+        from top join qa_pairs p on p.response_id = top.response_id
+        order by top.score desc, top.response_id desc`.execute(this.db());
       // Snippets are cut here rather than by ts_headline, which drops anything shaped like an HTML tag
       // (`Vec<String>` in code) and cannot mark the parts of `json.loads`.
       const terms = searchTerms(q.text);
