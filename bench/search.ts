@@ -82,6 +82,7 @@ try {
   const rare = VOCAB[HEAD.length + 5000] as string;
   const scenarios: [string, string][] = [
     ['rare word', `q=${rare}`],
+    ['uncommon word', 'q=test'],
     ['common word', 'q=time'],
     ['two common words', 'q=time%20person'],
     ['3-letter prefix', 'q=ser'],

@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import { deserialize, serialize } from 'bson';
 import { type Db, MongoClient, MongoServerError } from 'mongodb';
 import { type MongoDouble, startMongoDouble } from '../support/mongo-double/server.js';
+import { stemEnglish } from '../support/mongo-double/text.js';
 import { crc32c } from '../support/mongo-double/wire.js';
 
 let double: MongoDouble;
@@ -226,5 +227,447 @@ describe('mongo-double', () => {
     expect([r.readInt32LE(8), r.readInt32LE(12)]).toEqual([7, 2013]);
     expect(deserialize(r.subarray(21))).toEqual({ ok: 1 });
     expect(await exchange(message((m) => crc32c(m) ^ 1))).toBe('closed');
+  });
+});
+
+/**
+ * Text indexes and $text, as the MongoDB content store uses them: a compound text index with an account_id
+ * prefix and a language_override, queried through aggregate (and find) with the text score. Expected values
+ * follow MongoDB 7.0 (see tests/support/mongo-double/text.ts for the sources).
+ */
+describe('mongo-double: text indexes and $text', () => {
+  const TEXT_KEY = { account_id: 1, question: 'text', response: 'text', url: 'text' } as const;
+  const TEXT_OPTIONS = {
+    name: 'qa_pairs_text_idx',
+    default_language: 'english',
+    language_override: 'text_language',
+    weights: { question: 1, response: 1, url: 1 },
+  };
+  type Pair = {
+    account_id: string;
+    chat_id: string;
+    seq: number;
+    response_id: string;
+    question: string;
+    response: string;
+    url: string | null;
+    language: string | null;
+  };
+  const pair = (response_id: string, account_id: string, chat_id: string, seq: number, text: Partial<Pair>): Pair => ({
+    account_id,
+    chat_id,
+    seq,
+    response_id,
+    question: '',
+    response: '',
+    url: null,
+    language: null,
+    ...text,
+  });
+  const PAIRS = [
+    pair('r1', 'A', 'c1', 1, {
+      question: 'How do I keep the tests running?',
+      response: 'Run them with bun test; it runs them in parallel.',
+      language: 'python', // a code language, not a text language: only fine because of language_override
+    }),
+    pair('r2', 'A', 'c1', 2, {
+      question: 'Connection refused on port 5432',
+      response: 'The database connections are closed; check the connection string.',
+      url: 'https://example.com/postgres/connections',
+      language: 'bash',
+    }),
+    pair('r3', 'A', 'c2', 1, {
+      question: 'Searching for a needle',
+      response: 'Use the search index: searches are fast.',
+    }),
+    pair('r4', 'B', 'c9', 1, { question: 'How do I keep the tests running?', response: 'Run them.' }),
+    pair('r5', 'A', 'c2', 2, { question: 'the and of to', response: 'a an the' }),
+    pair('r6', 'A', 'c3', 1, { question: 'Connect the dots', response: 'connected components of a graph' }),
+    pair('r7', 'A', 'c3', 2, { question: 'my_var is undefined', response: 'Declare it first.' }),
+    pair('r8', 'A', 'c4', 1, { question: 'Run the search again', response: 'Same text.' }),
+    pair('r9', 'A', 'c4', 2, { question: 'Run the search again', response: 'Same text.' }),
+  ];
+
+  let seeded = 0;
+  /** A fresh collection with the content store's text index and PAIRS. */
+  async function seedQa() {
+    const qa = db.collection<Pair>(`qa_text_${++seeded}`);
+    await qa.createIndex(TEXT_KEY, TEXT_OPTIONS);
+    await qa.insertMany(PAIRS.map((p) => ({ ...p })));
+    return qa;
+  }
+  /** The response ids a $text search finds for account A, best score first. */
+  async function searchA(qa: Awaited<ReturnType<typeof seedQa>>, search: string) {
+    const found = await qa
+      .find(
+        { account_id: 'A', $text: { $search: search } },
+        { projection: { response_id: 1, score: { $meta: 'textScore' } } },
+      )
+      .sort({ score: { $meta: 'textScore' }, response_id: 1 })
+      .toArray();
+    return found.map((d) => d.response_id);
+  }
+
+  test('the compound text index: created once (re-creating is a no-op), listed in its stored form', async () => {
+    const qa = db.collection('text_index');
+    expect(await qa.createIndex(TEXT_KEY, TEXT_OPTIONS)).toBe('qa_pairs_text_idx');
+    expect(await qa.createIndex(TEXT_KEY, TEXT_OPTIONS)).toBe('qa_pairs_text_idx');
+    const indexes = await qa.listIndexes().toArray();
+    expect(indexes.map((i) => i.name)).toEqual(['_id_', 'qa_pairs_text_idx']);
+    expect(indexes[1]).toEqual({
+      v: 2,
+      key: { account_id: 1, _fts: 'text', _ftsx: 1 },
+      name: 'qa_pairs_text_idx',
+      weights: { question: 1, response: 1, url: 1 },
+      default_language: 'english',
+      language_override: 'text_language',
+      textIndexVersion: 3,
+    });
+  });
+
+  test('one text index per collection; conflicting specs and malformed text keys are refused like the server', async () => {
+    const qa = db.collection('text_index_conflicts');
+    await qa.createIndex(TEXT_KEY, TEXT_OPTIONS);
+    const second = await serverError(qa.createIndex({ question: 'text' }, { name: 'question_text' }));
+    expect([second.code, second.message]).toEqual([
+      67,
+      'only one text index per collection allowed, found existing text index "qa_pairs_text_idx"',
+    ]);
+    // same name, same stored key ({ account_id: 1, _fts: 'text', _ftsx: 1 }), other weights
+    const otherOptions = await serverError(
+      qa.createIndex({ account_id: 1, question: 'text' }, { name: 'qa_pairs_text_idx' }),
+    );
+    expect(otherOptions.code).toBe(85);
+    const otherKey = await serverError(qa.createIndex({ question: 'text' }, { name: 'qa_pairs_text_idx' }));
+    expect(otherKey.code).toBe(86);
+    const renamed = await serverError(qa.createIndex(TEXT_KEY, { ...TEXT_OPTIONS, name: 'another_name' }));
+    expect([renamed.code, renamed.message]).toEqual([
+      85,
+      'Index already exists with a different name: qa_pairs_text_idx',
+    ]);
+    expect((await qa.listIndexes().toArray()).length).toBe(2);
+
+    const notAdjacent = await serverError(db.collection('text_bad').createIndex({ a: 'text', b: 1, c: 'text' }));
+    expect([notAdjacent.code, notAdjacent.message]).toEqual([67, "'text' fields in index must all be adjacent"]);
+    const badLanguage = await serverError(
+      db.collection('text_bad').createIndex({ a: 'text' }, { default_language: 'klingon' }),
+    );
+    expect([badLanguage.code, badLanguage.message]).toEqual([67, 'default_language is not valid']);
+    const geo = await serverError(db.collection('text_bad').createIndex({ loc: '2dsphere' }));
+    expect(geo.message).toBe('mongo-double: unsupported index type { loc: "2dsphere" }');
+  });
+
+  test('the default language override field is `language`: a document with language "python" cannot be written', async () => {
+    const plain = db.collection('text_default_override');
+    await plain.createIndex({ question: 'text' });
+    const insert = await serverError(plain.insertOne({ question: 'print()', language: 'python' }));
+    expect([insert.code, insert.message]).toEqual([17262, 'language override unsupported: python']);
+    const notString = await serverError(plain.insertOne({ question: 'x', language: 7 }));
+    expect(notString.code).toBe(17261);
+    await plain.insertOne({ question: 'hola', language: 'ES' }); // a language MongoDB knows (case-insensitive alias)
+    await plain.insertOne({ question: 'no language field' });
+    const update = await serverError(
+      plain.updateOne({ question: 'no language field' }, { $set: { language: 'python' } }),
+    );
+    expect(update.code).toBe(17262);
+    expect(await plain.countDocuments({ language: 'python' })).toBe(0);
+
+    // building the index over such a document fails the same way, and leaves no index behind
+    const existing = db.collection('text_index_over_python');
+    await existing.insertOne({ question: 'print()', language: 'python' });
+    expect((await serverError(existing.createIndex({ question: 'text' }))).code).toBe(17262);
+    expect((await existing.listIndexes().toArray()).map((i) => i.name)).toEqual(['_id_']);
+
+    // with the content store's language_override the `language` field is just data; the override field is checked
+    const qa = await seedQa();
+    expect(await qa.countDocuments({ language: 'python' })).toBe(1);
+    const override = await serverError(
+      qa.insertOne({ ...pair('rx', 'A', 'c1', 9, {}), text_language: 'python' } as never),
+    );
+    expect([override.code, override.message]).toEqual([17262, 'language override unsupported: python']);
+  });
+
+  test('the scores of the MongoDB manual example (stores: "java coffee shop")', async () => {
+    const stores = db.collection<{ _id: number; name: string; description: string }>('text_stores');
+    await stores.insertMany([
+      { _id: 1, name: 'Java Hut', description: 'Coffee and cakes' },
+      { _id: 2, name: 'Burger Buns', description: 'Gourmet hamburgers' },
+      { _id: 3, name: 'Coffee Shop', description: 'Just coffee' },
+      { _id: 4, name: 'Clothes Clothes Clothes', description: 'Discount clothing' },
+      { _id: 5, name: 'Java Shopping', description: 'Indonesian goods' },
+    ]);
+    await stores.createIndex({ name: 'text', description: 'text' });
+    const found = await stores
+      .find({ $text: { $search: 'java coffee shop' } }, { projection: { score: { $meta: 'textScore' } } })
+      .sort({ score: { $meta: 'textScore' }, _id: 1 })
+      .toArray();
+    // coffee shop: name 0.75 + 0.75, description 0.75 ("just" is not a stop word); java hut, java shopping: 1.5
+    expect(found).toEqual([
+      { _id: 3, name: 'Coffee Shop', description: 'Just coffee', score: 2.25 },
+      { _id: 1, name: 'Java Hut', description: 'Coffee and cakes', score: 1.5 },
+      { _id: 5, name: 'Java Shopping', description: 'Indonesian goods', score: 1.5 },
+    ]);
+    const ids = async (search: string) =>
+      (await stores.find({ $text: { $search: search } }).toArray()).map((d) => d._id).sort();
+    expect(await ids('java "coffee shop"')).toEqual([3]); // a phrase is required, the other terms only score
+    expect(await ids('java shop -coffee')).toEqual([5]);
+    expect(await ids('clothing')).toEqual([4]); // clothes/clothing: both "cloth"
+    // repeated terms: 1 + 1/2 + 1/4 for three "clothes" out of 3 tokens, coeff 1 → 1.75 for the name
+    const [clothes] = await stores
+      .find({ $text: { $search: 'clothes' } }, { projection: { _id: 0, score: { $meta: 'textScore' } } })
+      .toArray();
+    // plus 0.75 for "clothing" in the description; an exclusion projection keeps the other fields
+    expect(clothes).toEqual({ name: 'Clothes Clothes Clothes', description: 'Discount clothing', score: 2.5 });
+  });
+
+  test('stemming, case, stop words and tokens, within one account', async () => {
+    const qa = await seedQa();
+    expect(await searchA(qa, 'running')).toEqual(['r1', 'r8', 'r9']); // "Run …"; r4 (account B) has it too
+    expect(await searchA(qa, 'RUNS')).toEqual(['r1', 'r8', 'r9']);
+    expect(await searchA(qa, 'searches')).toEqual(['r3', 'r8', 'r9']);
+    expect(await searchA(qa, 'connections')).toEqual(['r2', 'r6']); // connection/connections/connected/Connect
+    expect(await searchA(qa, 'the and of')).toEqual([]); // only stop words: nothing, though r5 is made of them
+    expect(await searchA(qa, "don't")).toEqual([]); // a stop word with its apostrophe
+    expect(await searchA(qa, 'postgres')).toEqual(['r2']); // URL parts are words
+    expect(await searchA(qa, '5432')).toEqual(['r2']);
+    expect(await searchA(qa, 'my_var')).toEqual(['r7']); // `_` is not a delimiter for MongoDB
+    expect(await searchA(qa, 'var')).toEqual([]);
+    expect(await searchA(qa, 'running')).toEqual(await searchA(qa, 'run'));
+  });
+
+  test('phrases are ANDed and required, negations exclude', async () => {
+    const qa = await seedQa();
+    expect(await searchA(qa, '"connection string"')).toEqual(['r2']);
+    expect(await searchA(qa, '"CONNECTION STRING"')).toEqual(['r2']); // case-insensitive substring
+    expect(await searchA(qa, '"connection string" "database connections"')).toEqual(['r2']);
+    expect(await searchA(qa, '"connection string" "connected components"')).toEqual([]); // not in one document
+    expect(await searchA(qa, 'needle "connection string"')).toEqual(['r2']); // the phrase is required
+    expect(await searchA(qa, '"search again"')).toEqual(['r8', 'r9']);
+    expect(await searchA(qa, 'connect -graph')).toEqual(['r2']);
+    expect(await searchA(qa, 'connect -"connected components"')).toEqual(['r2']);
+    expect(await searchA(qa, 'connect - graph')).toEqual(['r2', 'r6']); // "- graph": no negation
+    expect(await searchA(qa, '-connect')).toEqual([]); // only negations: nothing
+  });
+
+  test('$text needs a text index and, for a compound one, equality on its prefix; $meta needs $text', async () => {
+    const qa = await seedQa();
+    const noPrefix = await serverError(qa.find({ $text: { $search: 'run' } }).toArray());
+    expect(noPrefix.code).toBe(291);
+    expect(noPrefix.message).toContain(
+      'failed to use text index to satisfy $text query (if text index is compound, are equality predicates given for all prefix fields?)',
+    );
+    const inList = await serverError(qa.find({ account_id: { $in: ['A'] }, $text: { $search: 'run' } }).toArray());
+    expect(inList.code).toBe(291);
+    const nested = await serverError(qa.find({ $or: [{ account_id: 'A' }], $text: { $search: 'run' } }).toArray());
+    expect(nested.code).toBe(291);
+    expect(await qa.countDocuments({ account_id: { $eq: 'A' }, $text: { $search: 'run' } })).toBe(3);
+    expect(await qa.countDocuments({ $and: [{ account_id: 'A' }, { $text: { $search: 'run' } }] })).toBe(3);
+
+    await db.collection('text_none').insertOne({ question: 'run' });
+    const noIndex = await serverError(
+      db
+        .collection('text_none')
+        .find({ $text: { $search: 'run' } })
+        .toArray(),
+    );
+    expect([noIndex.code, noIndex.message]).toEqual([27, 'text index required for $text query']);
+    const noCollection = await serverError(
+      db
+        .collection('text_missing')
+        .find({ $text: { $search: 'run' } })
+        .toArray(),
+    );
+    expect([noCollection.code, noCollection.message]).toEqual([
+      27,
+      "text index required for $text query (no such collection 'double_test.text_missing')",
+    ]);
+
+    const metaSort = await serverError(
+      qa
+        .find({ account_id: 'A' })
+        .sort({ score: { $meta: 'textScore' } })
+        .toArray(),
+    );
+    expect([metaSort.code, metaSort.message]).toEqual([
+      40218,
+      'query requires text score metadata, but it is not available',
+    ]);
+    const metaAgg = await serverError(
+      qa.aggregate([{ $match: { account_id: 'A' } }, { $addFields: { s: { $meta: 'textScore' } } }]).toArray(),
+    );
+    expect(metaAgg.code).toBe(40218);
+    const twice = await serverError(
+      qa.find({ account_id: 'A', $text: { $search: 'run' }, $and: [{ $text: { $search: 'search' } }] }).toArray(),
+    );
+    expect([twice.code, twice.message]).toEqual([2, 'Too many text expressions']);
+    const late = await serverError(
+      qa
+        .aggregate([{ $match: { account_id: 'A' } }, { $match: { account_id: 'A', $text: { $search: 'run' } } }])
+        .toArray(),
+    );
+    expect([late.code, late.message]).toEqual([17313, '$match with $text is only allowed as the first pipeline stage']);
+    const inOr = await serverError(
+      qa.find({ account_id: 'A', $or: [{ $text: { $search: 'run' } }, { seq: 1 }] }).toArray(),
+    );
+    expect(inOr.message).toStartWith('mongo-double: unsupported $text');
+    const language = await serverError(
+      qa.find({ account_id: 'A', $text: { $search: 'run', $language: 'xx' } }).toArray(),
+    );
+    expect([language.code, language.message]).toEqual([2, 'unsupported language: "xx" for text index version 3']);
+  });
+
+  test('the content store query: aggregate with $addFields textScore, a keyset $match on the score, $sort, $limit', async () => {
+    const qa = await seedQa();
+    const page = (after: { score: number; response_id: string } | null, limit: number) =>
+      qa
+        .aggregate<Pair & { score: number }>([
+          {
+            $match: {
+              account_id: 'A',
+              $text: { $search: 'run search connect', $language: 'english' },
+              $or: [
+                { chat_id: 'c1', seq: { $gte: 1, $lte: 5 } },
+                { chat_id: 'c2', seq: { $gte: 1, $lte: 5 } },
+                { chat_id: 'c3', seq: { $gte: 1, $lte: 1 } },
+                { chat_id: 'c4', seq: { $gte: 1, $lte: 5 } },
+                { chat_id: 'c9', seq: { $gte: 1, $lte: 5 } },
+              ],
+            },
+          },
+          { $addFields: { score: { $meta: 'textScore' } } },
+          ...(after
+            ? [
+                {
+                  $match: {
+                    $or: [
+                      { score: { $lt: after.score } },
+                      { score: after.score, response_id: { $lt: after.response_id } },
+                    ],
+                  },
+                },
+              ]
+            : []),
+          { $sort: { score: -1, response_id: -1 } },
+          { $limit: limit },
+        ])
+        .toArray();
+
+    const all = await page(null, 100);
+    // r4 is another account's, r5/r7 do not match, r6 (c3 seq 1) does; r8 and r9 tie
+    expect(all.map((d) => d.response_id).sort()).toEqual(['r1', 'r2', 'r3', 'r6', 'r8', 'r9']);
+    for (const [i, d] of all.entries()) {
+      expect(d.score).toBeGreaterThan(0);
+      expect(Object.keys(d)).not.toContain('__mongoDoubleTextScore');
+      const next = all[i + 1];
+      if (next) expect(d.score > next.score || (d.score === next.score && d.response_id > next.response_id)).toBe(true);
+    }
+    expect(all.find((d) => d.response_id === 'r8')!.score).toBe(all.find((d) => d.response_id === 'r9')!.score);
+
+    const pages: string[] = [];
+    let after: { score: number; response_id: string } | null = null;
+    for (let i = 0; i < 10; i++) {
+      const rows = await page(after, 2);
+      pages.push(...rows.map((d) => d.response_id));
+      if (rows.length < 2) break;
+      const last = rows.at(-1)!;
+      after = { score: last.score, response_id: last.response_id };
+    }
+    expect(pages).toEqual(all.map((d) => d.response_id));
+
+    // a score depends only on the document and the query: the same with other documents filtered out
+    const r1Alone = await qa
+      .find(
+        { account_id: 'A', chat_id: 'c1', seq: 1, $text: { $search: 'run search connect' } },
+        { projection: { _id: 0, response_id: 1, score: { $meta: 'textScore' } } },
+      )
+      .toArray();
+    expect(r1Alone).toEqual([{ response_id: 'r1', score: all.find((d) => d.response_id === 'r1')!.score }]);
+  });
+
+  test('find: a textScore projection with an inclusion projection, and $project in aggregate', async () => {
+    const qa = await seedQa();
+    const [r2] = await qa
+      .find(
+        { account_id: 'A', $text: { $search: '"connection string"' } },
+        { projection: { response_id: 1, score: { $meta: 'textScore' } } },
+      )
+      .toArray();
+    expect(Object.keys(r2!).sort()).toEqual(['_id', 'response_id', 'score']);
+    const projected = await qa
+      .aggregate([
+        { $match: { account_id: 'A', $text: { $search: 'connect' } } },
+        { $project: { _id: 0, response_id: 1 } },
+        { $sort: { s: { $meta: 'textScore' } } },
+        { $project: { response_id: 1, s: { $meta: 'textScore' } } },
+      ])
+      .toArray();
+    expect(projected.map((d) => Object.keys(d))).toEqual([
+      ['response_id', 's'],
+      ['response_id', 's'],
+    ]);
+    expect(projected.map((d) => d.response_id)).toEqual(['r2', 'r6']);
+    expect(projected[0]!.s).toBeGreaterThan(projected[1]!.s);
+    const grouped = await serverError(
+      qa
+        .aggregate([
+          { $match: { account_id: 'A', $text: { $search: 'connect' } } },
+          { $group: { _id: '$chat_id' } },
+          { $sort: { s: { $meta: 'textScore' } } },
+        ])
+        .toArray(),
+    );
+    expect(grouped.message).toStartWith(
+      "mongo-double: unsupported { $meta: 'textScore' } after aggregation stage '$group'",
+    );
+    expect(
+      await qa.aggregate([{ $match: { account_id: 'A', $text: { $search: 'connect' } } }, { $count: 'n' }]).toArray(),
+    ).toEqual([{ n: 2 }]);
+  });
+
+  test('the English stemmer is Snowball English (Porter2), as in MongoDB', () => {
+    const vocabulary: Record<string, string> = {
+      consign: 'consign',
+      consigned: 'consign',
+      consignment: 'consign',
+      consistency: 'consist',
+      consistently: 'consist',
+      consolation: 'consol',
+      consolatory: 'consolatori',
+      consolidate: 'consolid',
+      consolingly: 'consol',
+      conspicuous: 'conspicu',
+      conspiracy: 'conspiraci',
+      conspirator: 'conspir',
+      constable: 'constabl',
+      constancy: 'constanc',
+      knackeries: 'knackeri',
+      kneaded: 'knead',
+      knightly: 'knight',
+      knitting: 'knit',
+      knives: 'knive',
+      knocker: 'knocker',
+      generously: 'generous',
+      running: 'run',
+      runs: 'run',
+      connection: 'connect',
+      connections: 'connect',
+      connected: 'connect',
+      searches: 'search',
+      searching: 'search',
+      coffee: 'coffe',
+      shopping: 'shop',
+      hoping: 'hope',
+      hopping: 'hop',
+      cries: 'cri',
+      ties: 'tie',
+      gas: 'gas',
+      gaps: 'gap',
+      flying: 'fli',
+      skies: 'sky',
+      dying: 'die',
+      succeeding: 'succeed',
+      "dog's": 'dog',
+    };
+    expect(Object.fromEntries(Object.keys(vocabulary).map((w) => [w, stemEnglish(w)]))).toEqual(vocabulary);
   });
 });

@@ -9,25 +9,23 @@
 import { calculateObjectSize, type Document, deserialize, EJSON, Long, ObjectId, serialize, UUID } from 'bson';
 import { Aggregator, Query } from 'mingo';
 import { update as applyModifier } from 'mingo/updater';
+import { CommandError, Unsupported, unsupported } from './errors.js';
+import {
+  documentLanguage,
+  equalityFields,
+  isTextKey,
+  parseTextIndexSpec,
+  parseTextQuery,
+  SCORE_FIELD,
+  type TextIndexSpec,
+  textScore,
+} from './text.js';
+
+export { CommandError } from './errors.js';
 
 export const WIRE_VERSION = 21; // MongoDB 7.0
 const MAX_BSON = 16 * 1024 * 1024;
 const DEFAULT_FIRST_BATCH = 101;
-
-export class CommandError extends Error {
-  constructor(
-    readonly code: number,
-    readonly codeName: string,
-    message: string,
-    readonly extra: Document = {},
-  ) {
-    super(message);
-  }
-}
-
-class Unsupported extends CommandError {}
-const unsupported = (what: string, code = 2, codeName = 'BadValue') =>
-  new Unsupported(code, codeName, `mongo-double: unsupported ${what}`);
 
 interface Index {
   name: string;
@@ -37,6 +35,8 @@ interface Index {
   sparse: boolean;
   /** For unique indexes: key tuple (canonical EJSON) -> the document holding it. */
   entries: Map<string, Document>;
+  /** For the (at most one) text index: its normalised spec; `key` is then the stored form with `_fts`/`_ftsx`. */
+  text?: TextIndexSpec;
 }
 interface Collection {
   uuid: UUID;
@@ -92,6 +92,93 @@ function checkSort(sort: Document | undefined): Document | undefined {
 
 function checkKeys(doc: Document, allowed: string[], where: string): void {
   for (const k of Object.keys(doc)) if (!allowed.includes(k)) throw unsupported(`option '${k}' in ${where}`);
+}
+
+// ---- $text and { $meta: 'textScore' } ----------------------------------------------------------------
+
+const isPlainObject = (v: unknown): v is Document =>
+  !!v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
+
+function containsKey(v: unknown, key: string): boolean {
+  if (Array.isArray(v)) return v.some((x) => containsKey(x, key));
+  return isPlainObject(v) && Object.entries(v).some(([k, x]) => k === key || containsKey(x, key));
+}
+
+/**
+ * Takes the `$text` operand out of a filter. MongoDB allows at most one `$text` ("Too many text expressions")
+ * and only where it can be answered from the text index: the top level (or a top-level `$and`, which the server
+ * flattens into it). `$text` in `$or` (legal there when every clause is indexed) or deeper is not implemented.
+ */
+function extractText(filter: Document): { found: boolean; text?: unknown; rest: Document } {
+  let found = 0;
+  let text: unknown;
+  const strip = (f: Document): Document => {
+    const out: Document = {};
+    for (const [k, v] of Object.entries(f)) {
+      if (k === '$text') {
+        found++;
+        text = v;
+      } else if (k === '$and' && Array.isArray(v)) out[k] = v.map((part) => (isPlainObject(part) ? strip(part) : part));
+      else out[k] = v;
+    }
+    return out;
+  };
+  const rest = strip(filter);
+  if (found > 1) throw new CommandError(2, 'BadValue', 'Too many text expressions');
+  if (containsKey(rest, '$text'))
+    throw unsupported('$text below the top level of a filter (only the top level or a top-level $and)');
+  return found ? { found: true, text, rest } : { found: false, rest: filter };
+}
+
+const isMeta = (v: unknown): v is { $meta: unknown } =>
+  isPlainObject(v) && Object.keys(v).length === 1 && Object.hasOwn(v, '$meta');
+
+/** Only `{ $meta: 'textScore' }` is implemented (no searchScore, indexKey, recordId, sortKey, geoNear…). */
+function checkMeta(v: { $meta: unknown }): void {
+  if (v.$meta !== 'textScore') throw unsupported(`{ $meta: ${EJSON.stringify(v.$meta)} }`);
+}
+
+/** 40218: `{ $meta: 'textScore' }` asked for where no `$text` query produced a score. */
+const noTextScore = () =>
+  new CommandError(40218, 'Location40218', 'query requires text score metadata, but it is not available');
+
+/** Aggregation expressions: `{ $meta: 'textScore' }` becomes a reference to the hidden score field. */
+function rewriteMeta(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(rewriteMeta);
+  if (isMeta(v)) {
+    checkMeta(v);
+    return `$${SCORE_FIELD}`;
+  }
+  return isPlainObject(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rewriteMeta(x)])) : v;
+}
+
+/** A sort specification: `{ $meta: 'textScore' }` keys become a descending sort on the hidden score field. */
+function rewriteSortMeta(sort: Document | undefined): { sort?: Document; meta: boolean } {
+  if (!sort) return { meta: false };
+  let meta = false;
+  const out: Document = {};
+  for (const [k, v] of Object.entries(sort)) {
+    if (isMeta(v)) {
+      checkMeta(v);
+      out[SCORE_FIELD] = -1; // textScore sorts are always descending
+      meta = true;
+    } else out[k] = v;
+  }
+  return { sort: out, meta };
+}
+
+/** An inclusion projection keeps only what it names (computed fields count as inclusions). */
+const isInclusion = (projection: Document) =>
+  Object.entries(projection).some(([k, v]) => k !== '_id' && v !== 0 && v !== false);
+
+/** Stages through which the hidden score field travels like the server's metadata (see `aggregate`). */
+const SCORE_PRESERVING_STAGES = ['$match', '$addFields', '$set', '$project', '$unset', '$sort', '$limit', '$skip'];
+
+/** Drops the hidden score field from an output document. */
+function withoutScore(doc: Document): Document {
+  if (!Object.hasOwn(doc, SCORE_FIELD)) return doc;
+  const { [SCORE_FIELD]: _, ...rest } = doc;
+  return rest;
 }
 
 export class MongoEngine {
@@ -182,6 +269,7 @@ export class MongoEngine {
   }
 
   private addIndex(db: string, coll: string, c: Collection, index: Index): void {
+    if (index.text) for (const doc of c.docs) documentLanguage(index.text, doc); // 17261/17262 fail the build
     if (index.unique) {
       for (const doc of c.docs) {
         const dup = this.duplicate(db, coll, { ...c, indexes: [index] }, doc);
@@ -191,6 +279,69 @@ export class MongoEngine {
       }
     }
     c.indexes.push(index);
+  }
+
+  /**
+   * Creates the text index of a collection (a no-op when the same one exists). Conflicts as in
+   * IndexCatalogImpl::_doesSpecConflictWithExisting (index_catalog_impl.cpp): same name, other key → 86; same
+   * name and key, other options → 85; same key and options, other name → 85; and a collection has at most one
+   * text index → 67 CannotCreateIndex "only one text index per collection allowed, found existing text index".
+   * Keys compare in the stored form, so `{ a: 1, x: 'text' }` and `{ a: 1, y: 'text' }` are the same key.
+   */
+  private createTextIndex(db: string, coll: string, c: Collection, spec: Document): void {
+    checkKeys(
+      spec,
+      ['key', 'name', 'background', 'v', 'weights', 'default_language', 'language_override', 'textIndexVersion'],
+      'createIndexes.indexes (text index)',
+    );
+    const text = parseTextIndexSpec(spec);
+    const options = (t: TextIndexSpec) =>
+      EJSON.stringify([t.weights, t.default_language, t.language_override, t.textIndexVersion]);
+    const describeText = (name: string, t: TextIndexSpec) =>
+      EJSON.stringify({
+        key: t.key,
+        name,
+        weights: t.weights,
+        default_language: t.default_language,
+        language_override: t.language_override,
+        textIndexVersion: t.textIndexVersion,
+      });
+    const same = c.indexes.find((i) => i.name === spec.name);
+    if (same) {
+      if (!keyEquals(same.key, text.key))
+        throw new CommandError(
+          86,
+          'IndexKeySpecsConflict',
+          `An existing index has the same name as the requested index. Requested index: ${describeText(spec.name, text)}, existing index: ${EJSON.stringify({ key: same.key, name: same.name })}`,
+        );
+      if (same.text && options(same.text) === options(text)) return;
+      throw new CommandError(
+        85,
+        'IndexOptionsConflict',
+        `An equivalent index already exists with the same name but different options. Requested index: ${describeText(spec.name, text)}, existing index: ${same.text ? describeText(same.name, same.text) : EJSON.stringify({ key: same.key, name: same.name })}`,
+      );
+    }
+    const existing = c.indexes.find((i) => i.text);
+    if (existing?.text && keyEquals(existing.key, text.key) && options(existing.text) === options(text))
+      throw new CommandError(
+        85,
+        'IndexOptionsConflict',
+        `Index already exists with a different name: ${existing.name}`,
+      );
+    if (false)
+      throw new CommandError(
+        67,
+        'CannotCreateIndex',
+        `only one text index per collection allowed, found existing text index "${existing.name}"`,
+      );
+    this.addIndex(db, coll, c, {
+      name: spec.name,
+      key: text.key,
+      unique: false,
+      sparse: false,
+      entries: new Map(),
+      text,
+    });
   }
 
   private indexDoc(c: Collection, doc: Document): void {
@@ -207,9 +358,20 @@ export class MongoEngine {
     }
   }
 
+  /**
+   * A document a text index cannot take: its language-override field (default `language`) is not a string
+   * (17261) or not a language MongoDB knows (17262, "language override unsupported: python"). The server checks
+   * it for every document written to a collection with a text index, whether or not it has text.
+   */
+  private checkTextLanguage(c: Collection, doc: Document): void {
+    const text = c.indexes.find((i) => i.text)?.text;
+    if (text) documentLanguage(text, doc);
+  }
+
   private insertDoc(db: string, coll: string, c: Collection, doc: Document): void {
     const dup = this.duplicate(db, coll, c, doc);
     if (dup) throw dup;
+    this.checkTextLanguage(c, doc);
     this.indexDoc(c, doc);
     c.docs.push(doc);
   }
@@ -223,6 +385,7 @@ export class MongoEngine {
       );
     const dup = this.duplicate(db, coll, c, next, old);
     if (dup) throw dup;
+    this.checkTextLanguage(c, next);
     this.unindexDoc(c, old);
     this.indexDoc(c, next);
     c.docs[c.docs.indexOf(old)] = next;
@@ -233,13 +396,140 @@ export class MongoEngine {
     c.docs.splice(c.docs.indexOf(doc), 1);
   }
 
-  private query(c: Collection | undefined, filter: Document = {}, sort?: Document, projection?: Document) {
+  /**
+   * Evaluates the `$text` part of a filter (see text.ts for the semantics) and returns the documents it matches
+   * (the stored objects, in collection order) with their scores, and the rest of the filter for mingo. Without
+   * `$text`: every document, `scores` null. Errors like the server's: no collection or no text index → 27
+   * IndexNotFound; a compound text index without an equality predicate on each prefix field → 291
+   * NoQueryExecutionPlans (query_planner.cpp, "failed to use text index to satisfy $text query …").
+   */
+  private textSearch(ns: string, c: Collection | undefined, filter: Document = {}) {
+    const { found, text, rest } = extractText(filter);
+    if (!found) return { docs: c?.docs ?? [], scores: null, rest };
+    if (!c)
+      throw new CommandError(27, 'IndexNotFound', `text index required for $text query (no such collection '${ns}')`);
+    const index = c.indexes.find((i) => i.text)?.text;
+    if (!index) throw new CommandError(27, 'IndexNotFound', 'text index required for $text query');
+    const query = parseTextQuery(text, index);
+    const equalities = equalityFields(rest);
+    if (!index.prefix.every((field) => equalities.has(field)))
+      throw new CommandError(
+        291,
+        'NoQueryExecutionPlans',
+        `error processing query: ns=${ns} planner returned error :: caused by :: failed to use text index to satisfy $text query (if text index is compound, are equality predicates given for all prefix fields?)`,
+      );
+    const docs: Document[] = [];
+    const scores = new Map<Document, number>();
+    for (const doc of c.docs) {
+      const score = textScore(query, index, doc);
+      if (score === null) continue;
+      docs.push(doc);
+      scores.set(doc, score);
+    }
+    return { docs, scores, rest };
+  }
+
+  /** A filtered, sorted, projected cursor over the stored documents (the objects themselves when not projected). */
+  private query(ns: string, c: Collection | undefined, filter?: Document, sort?: Document, projection?: Document) {
+    const { docs, rest } = this.textSearch(ns, c, filter);
     return evaluate('query', () => {
-      let cursor = new Query(filter).find<Document>(c?.docs ?? [], projection ?? {});
+      let cursor = new Query(rest).find<Document>(docs, projection ?? {});
       const s = checkSort(sort);
       if (s) cursor = cursor.sort(s);
       return cursor;
     });
+  }
+
+  /**
+   * `find`: like `query`, plus `{ $meta: 'textScore' }` in the projection (the score under that name, whatever
+   * else the projection includes or excludes) and in the sort (descending score). The score rides on a hidden
+   * field through mingo and is removed from the output.
+   */
+  private findDocs(ns: string, c: Collection | undefined, cmd: Document): Document[] {
+    const { docs, scores, rest } = this.textSearch(ns, c, cmd.filter);
+    const { sort, meta: sortMeta } = rewriteSortMeta(cmd.sort);
+    const metaFields: string[] = [];
+    let projection: Document | undefined;
+    if (cmd.projection) {
+      projection = {};
+      for (const [k, v] of Object.entries(cmd.projection as Document)) {
+        if (!isMeta(v)) projection[k] = v;
+        else {
+          checkMeta(v);
+          if (k.includes('.')) throw unsupported(`{ $meta: 'textScore' } on a dotted projection field '${k}'`);
+          metaFields.push(k);
+        }
+      }
+    }
+    const needScore = sortMeta || metaFields.length > 0;
+    if (needScore && !scores) throw noTextScore();
+    const source = needScore ? docs.map((d) => ({ ...d, [SCORE_FIELD]: scores!.get(d) })) : docs;
+    if (needScore && projection && isInclusion(projection)) projection[SCORE_FIELD] = 1;
+    const out = evaluate('query', () => {
+      const cursor = new Query(rest).find<Document>(source, projection ?? {});
+      const s = checkSort(sort);
+      if (s) cursor.sort(s);
+      if (cmd.skip) cursor.skip(cmd.skip);
+      if (cmd.limit) cursor.limit(Math.abs(cmd.limit));
+      return cursor.all();
+    });
+    if (!needScore) return out;
+    return out.map((doc) => {
+      const score = doc[SCORE_FIELD];
+      const result = withoutScore(doc);
+      for (const field of metaFields) result[field] = score;
+      return result;
+    });
+  }
+
+  /**
+   * `$text` in an aggregation: only in a `$match` that is the first stage (17313 otherwise). The documents it
+   * matches enter the pipeline with their score on the hidden field, which `{ $meta: 'textScore' }` in later
+   * stages reads (40218 when there is no `$text`). The server keeps the score as metadata that survives any
+   * `$project`; here it rides through the stages in SCORE_PRESERVING_STAGES (an inclusion `$project` keeps the
+   * hidden field), and is dropped before any other stage: asking for it after one is unsupported.
+   */
+  private textPipeline(ns: string, c: Collection | undefined, cmd: Document) {
+    const stages = cmd.pipeline as Document[];
+    const [first, ...later] = stages;
+    stages.forEach((stage, i) => {
+      if (i === 0 || !containsKey(stage, '$text')) return;
+      if (Object.keys(stage)[0] === '$match')
+        throw new CommandError(17313, 'Location17313', '$match with $text is only allowed as the first pipeline stage');
+      throw unsupported(`$text inside aggregation stage '${Object.keys(stage)[0]}'`);
+    });
+    if (!first || !isPlainObject(first.$match) || !containsKey(first.$match, '$text')) {
+      for (const stage of stages)
+        if (containsKey(stage, '$meta')) {
+          rewriteMeta(stage); // refuses $meta kinds other than textScore
+          throw noTextScore();
+        }
+      return { source: c?.docs ?? [], pipeline: stages, scored: false };
+    }
+    const { docs, scores, rest } = this.textSearch(ns, c, first.$match);
+    const source = docs.map((d) => ({ ...d, [SCORE_FIELD]: scores!.get(d) }));
+    const pipeline: Document[] = [];
+    let droppedBefore: string | undefined;
+    for (const stage of [{ $match: rest }, ...later]) {
+      const op = Object.keys(stage)[0] ?? '';
+      if (!droppedBefore && !SCORE_PRESERVING_STAGES.includes(op)) {
+        pipeline.push({ $unset: SCORE_FIELD });
+        droppedBefore = op;
+      }
+      if (droppedBefore) {
+        if (containsKey(stage, '$meta'))
+          throw unsupported(
+            `{ $meta: 'textScore' } after aggregation stage '${droppedBefore}' (the double keeps the score only through ${SCORE_PRESERVING_STAGES.join(', ')})`,
+          );
+        pipeline.push(stage);
+      } else if (op === '$sort') pipeline.push({ $sort: rewriteSortMeta(stage.$sort).sort });
+      else if (op === '$project') {
+        const projection = rewriteMeta(stage.$project) as Document;
+        if (isPlainObject(projection) && isInclusion(projection)) projection[SCORE_FIELD] = 1;
+        pipeline.push({ $project: projection });
+      } else pipeline.push(rewriteMeta(stage) as Document);
+    }
+    return { source, pipeline, scored: true };
   }
 
   // ---- cursors -------------------------------------------------------------------------------------
@@ -406,6 +696,10 @@ export class MongoEngine {
         const c = this.collection(db, cmd.createIndexes)!;
         const before = c.indexes.length;
         for (const spec of cmd.indexes as Document[]) {
+          if (isTextKey(spec.key ?? {})) {
+            this.createTextIndex(db, cmd.createIndexes, c, spec);
+            continue;
+          }
           checkKeys(spec, ['key', 'name', 'unique', 'sparse', 'background', 'v'], 'createIndexes.indexes');
           for (const [k, v] of Object.entries(spec.key))
             if (v !== 1 && v !== -1) throw unsupported(`index type { ${k}: ${EJSON.stringify(v)} }`);
@@ -453,6 +747,14 @@ export class MongoEngine {
           name: i.name,
           ...(i.unique && i.name !== '_id_' ? { unique: true } : {}),
           ...(i.sparse ? { sparse: true } : {}),
+          ...(i.text
+            ? {
+                weights: i.text.weights,
+                default_language: i.text.default_language,
+                language_override: i.text.language_override,
+                textIndexVersion: i.text.textIndexVersion,
+              }
+            : {}),
         }));
         return this.firstBatch(`${db}.${cmd.listIndexes}`, specs, cmd.cursor?.batchSize);
       },
@@ -498,11 +800,7 @@ export class MongoEngine {
     find: {
       options: ['filter', 'sort', 'projection', 'skip', 'limit', 'batchSize', 'singleBatch'],
       run: (cmd, { db }) => {
-        const c = this.collection(db, cmd.find, false);
-        const cursor = this.query(c, cmd.filter, cmd.sort, cmd.projection);
-        if (cmd.skip) cursor.skip(cmd.skip);
-        if (cmd.limit) cursor.limit(Math.abs(cmd.limit));
-        const docs = evaluate('query', () => cursor.all());
+        const docs = this.findDocs(`${db}.${cmd.find}`, this.collection(db, cmd.find, false), cmd);
         const single = cmd.singleBatch === true || cmd.limit < 0;
         return this.firstBatch(`${db}.${cmd.find}`, docs, cmd.batchSize, !single);
       },
@@ -541,7 +839,7 @@ export class MongoEngine {
         const upserted: Document[] = [];
         const errors = this.writeLoop(cmd.updates as Document[], cmd.ordered, (stmt, index) => {
           checkKeys(stmt, ['q', 'u', 'upsert', 'multi'], 'update.updates');
-          const matches = this.query(c, stmt.q).all();
+          const matches = this.query(`${db}.${coll}`, c, stmt.q).all();
           const targets = stmt.multi ? matches : matches.slice(0, 1);
           if (targets.length === 0 && stmt.upsert) {
             const doc = this.upsert(db, coll, c, stmt.q, stmt.u);
@@ -570,7 +868,7 @@ export class MongoEngine {
         const errors = this.writeLoop(cmd.deletes as Document[], cmd.ordered, (stmt) => {
           checkKeys(stmt, ['q', 'limit'], 'delete.deletes');
           if (!c) return;
-          const matches = this.query(c, stmt.q).all();
+          const matches = this.query(`${db}.${cmd.delete}`, c, stmt.q).all();
           for (const doc of stmt.limit === 1 ? matches.slice(0, 1) : matches) {
             this.removeDoc(c, doc);
             n++;
@@ -584,7 +882,7 @@ export class MongoEngine {
       run: (cmd, { db }) => {
         const coll: string = cmd.findAndModify;
         const c = this.collection(db, coll)!;
-        const [old] = this.query(c, cmd.query, cmd.sort).limit(1).all();
+        const [old] = this.query(`${db}.${coll}`, c, cmd.query, cmd.sort).limit(1).all();
         const project = (doc: Document | undefined) =>
           doc && cmd.fields ? evaluate('projection', () => new Query({}).find([doc], cmd.fields).all()[0]) : doc;
         if (cmd.remove) {
@@ -611,7 +909,7 @@ export class MongoEngine {
     count: {
       options: ['query', 'limit', 'skip'],
       run: (cmd, { db }) => {
-        const cursor = this.query(this.collection(db, cmd.count, false), cmd.query);
+        const cursor = this.query(`${db}.${cmd.count}`, this.collection(db, cmd.count, false), cmd.query);
         if (cmd.skip) cursor.skip(cmd.skip);
         if (cmd.limit) cursor.limit(Math.abs(cmd.limit));
         return { n: cursor.all().length, ok: 1 };
@@ -626,13 +924,14 @@ export class MongoEngine {
           if (['$out', '$merge', '$changeStream', '$currentOp', '$listSessions', '$indexStats'].includes(op))
             throw unsupported(`aggregation stage '${op}'`);
         }
-        const docs = this.collection(db, cmd.aggregate, false)?.docs ?? [];
+        const ns = `${db}.${cmd.aggregate}`;
+        const { source, pipeline, scored } = this.textPipeline(ns, this.collection(db, cmd.aggregate, false), cmd);
         const result = evaluate('aggregation', () =>
-          new Aggregator(cmd.pipeline, {
+          new Aggregator(pipeline, {
             collectionResolver: (name: string) => this.collection(db, name, false)?.docs ?? [],
-          }).run(docs),
-        );
-        return this.firstBatch(`${db}.${cmd.aggregate}`, result as Document[], cmd.cursor?.batchSize);
+          }).run(source),
+        ) as Document[];
+        return this.firstBatch(ns, scored ? result.map(withoutScore) : result, cmd.cursor?.batchSize);
       },
     },
   };
