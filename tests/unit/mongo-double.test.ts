@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { connect } from 'node:net';
 import { deserialize, serialize } from 'bson';
-import { type Db, MongoClient, MongoServerError } from 'mongodb';
+import { type Db, type Document, MongoClient, MongoServerError } from 'mongodb';
 import { type MongoDouble, startMongoDouble } from '../support/mongo-double/server.js';
 import { stemEnglish } from '../support/mongo-double/text.js';
 import { crc32c } from '../support/mongo-double/wire.js';
@@ -283,7 +283,7 @@ describe('mongo-double: text indexes and $text', () => {
     pair('r4', 'B', 'c9', 1, { question: 'How do I keep the tests running?', response: 'Run them.' }),
     pair('r5', 'A', 'c2', 2, { question: 'the and of to', response: 'a an the' }),
     pair('r6', 'A', 'c3', 1, { question: 'Connect the dots', response: 'connected components of a graph' }),
-    pair('r7', 'A', 'c3', 2, { question: 'my_var is undefined', response: 'Declare it first.' }),
+    pair('r7', 'A', 'c3', 2, { question: 'my_var is undefined', response: "Don't panic: declare it first." }),
     pair('r8', 'A', 'c4', 1, { question: 'Run the search again', response: 'Same text.' }),
     pair('r9', 'A', 'c4', 2, { question: 'Run the search again', response: 'Same text.' }),
   ];
@@ -385,10 +385,18 @@ describe('mongo-double: text indexes and $text', () => {
       qa.insertOne({ ...pair('rx', 'A', 'c1', 9, {}), text_language: 'python' } as never),
     );
     expect([override.code, override.message]).toEqual([17262, 'language override unsupported: python']);
+
+    // a language MongoDB has but the double does not implement: accepted, and refused loudly once searched
+    await qa.insertOne({ ...pair('rf', 'B', 'c8', 1, { question: 'Où est la gare ?' }), text_language: 'fr' } as never);
+    expect(await searchA(qa, 'keep')).toEqual(['r1']); // account A: the French document is never tokenized
+    const french = await serverError(qa.find({ account_id: 'B', $text: { $search: 'gare' } }).toArray());
+    expect(french.message).toBe(
+      "mongo-double: unsupported text search language 'french' (only english and none are implemented)",
+    );
   });
 
   test('the scores of the MongoDB manual example (stores: "java coffee shop")', async () => {
-    const stores = db.collection<{ _id: number; name: string; description: string }>('text_stores');
+    const stores = db.collection<{ _id: number; name: string; description: string; score?: number }>('text_stores');
     await stores.insertMany([
       { _id: 1, name: 'Java Hut', description: 'Coffee and cakes' },
       { _id: 2, name: 'Burger Buns', description: 'Gourmet hamburgers' },
@@ -414,10 +422,23 @@ describe('mongo-double: text indexes and $text', () => {
     expect(await ids('clothing')).toEqual([4]); // clothes/clothing: both "cloth"
     // repeated terms: 1 + 1/2 + 1/4 for three "clothes" out of 3 tokens, coeff 1 → 1.75 for the name
     const [clothes] = await stores
-      .find({ $text: { $search: 'clothes' } }, { projection: { _id: 0, score: { $meta: 'textScore' } } })
+      .find<Document>({ $text: { $search: 'clothes' } }, { projection: { _id: 0, score: { $meta: 'textScore' } } })
       .toArray();
     // plus 0.75 for "clothing" in the description; an exclusion projection keeps the other fields
     expect(clothes).toEqual({ name: 'Clothes Clothes Clothes', description: 'Discount clothing', score: 2.5 });
+
+    // a field that is exactly the (stemmed) term gets a 1.1 boost: "Search" yes, "Searches" (stem "search") no
+    const titles = db.collection<{ _id: number; title: string; score?: number }>('text_titles');
+    await titles.insertMany([
+      { _id: 1, title: 'Search' },
+      { _id: 2, title: 'Searches' },
+    ]);
+    await titles.createIndex({ title: 'text' });
+    const scores = await titles
+      .find({ $text: { $search: 'searching' } }, { projection: { score: { $meta: 'textScore' } } })
+      .sort({ _id: 1 })
+      .toArray();
+    expect(scores.map((d) => d.score)).toEqual([1.1, 1]);
   });
 
   test('stemming, case, stop words and tokens, within one account', async () => {
@@ -427,7 +448,8 @@ describe('mongo-double: text indexes and $text', () => {
     expect(await searchA(qa, 'searches')).toEqual(['r3', 'r8', 'r9']);
     expect(await searchA(qa, 'connections')).toEqual(['r2', 'r6']); // connection/connections/connected/Connect
     expect(await searchA(qa, 'the and of')).toEqual([]); // only stop words: nothing, though r5 is made of them
-    expect(await searchA(qa, "don't")).toEqual([]); // a stop word with its apostrophe
+    expect(await searchA(qa, "don't")).toEqual([]); // a stop word: in English "'" is a word character
+    expect(await searchA(qa, 'panic')).toEqual(['r7']);
     expect(await searchA(qa, 'postgres')).toEqual(['r2']); // URL parts are words
     expect(await searchA(qa, '5432')).toEqual(['r2']);
     expect(await searchA(qa, 'my_var')).toEqual(['r7']); // `_` is not a delimiter for MongoDB
@@ -576,7 +598,7 @@ describe('mongo-double: text indexes and $text', () => {
 
     // a score depends only on the document and the query: the same with other documents filtered out
     const r1Alone = await qa
-      .find(
+      .find<Document>(
         { account_id: 'A', chat_id: 'c1', seq: 1, $text: { $search: 'run search connect' } },
         { projection: { _id: 0, response_id: 1, score: { $meta: 'textScore' } } },
       )

@@ -1,6 +1,8 @@
 /**
  * The command engine of the MongoDB test double: in-memory databases and collections, one handler per
- * supported command, query/update/aggregation evaluation by mingo.
+ * supported command, query/update/aggregation evaluation by mingo. Text indexes and `$text` (matching, scores,
+ * `{ $meta: 'textScore' }`) follow MongoDB's own algorithms, in text.ts; `$text` is evaluated here, the rest of
+ * the filter and the pipeline by mingo, with the score on a hidden field that never leaves the double.
  *
  * Every command, option or operator it does not implement is answered with ok:0 and an errmsg starting
  * "mongo-double: unsupported", and recorded in `unsupported`: the double must never silently agree to
@@ -328,7 +330,7 @@ export class MongoEngine {
         'IndexOptionsConflict',
         `Index already exists with a different name: ${existing.name}`,
       );
-    if (false)
+    if (existing)
       throw new CommandError(
         67,
         'CannotCreateIndex',
@@ -418,9 +420,12 @@ export class MongoEngine {
         'NoQueryExecutionPlans',
         `error processing query: ns=${ns} planner returned error :: caused by :: failed to use text index to satisfy $text query (if text index is compound, are equality predicates given for all prefix fields?)`,
       );
+    // Score only the documents the rest of the filter keeps, as the server only reads the index entries under
+    // the prefix values (a document of another account is never tokenized, whatever its language).
+    const candidates = evaluate('query', () => new Query(rest).find<Document>(c.docs).all());
     const docs: Document[] = [];
     const scores = new Map<Document, number>();
-    for (const doc of c.docs) {
+    for (const doc of candidates) {
       const score = textScore(query, index, doc);
       if (score === null) continue;
       docs.push(doc);
