@@ -16,6 +16,7 @@ import type { SeqRange } from '../../domain/history.js';
 import type { PairLocation, PairRecord, PairType } from '../../domain/model.js';
 import type { ContentHit, ContentSearch, ContentSlot, ContentStore, ScanSlotsOptions } from '../../domain/ports.js';
 import { isUniqueViolation, translateStoreError } from '../errors.js';
+import { mongoSearchFilter } from './mongo-search.js';
 import { orderByRanges } from './ranges.js';
 import { buildSnippet, searchTerms } from './snippet.js';
 
@@ -64,7 +65,10 @@ export class MongoContentStore implements ContentStore {
   readonly name = 'mongodb';
   readonly atomicWithMetadata = false;
 
-  private constructor(private readonly orm: MikroORM) {}
+  private constructor(
+    private readonly orm: MikroORM,
+    private readonly searchLanguage: SearchLanguage,
+  ) {}
 
   /** Connects and makes sure the collection's indexes exist (idempotent). */
   static async connect(options: {
@@ -111,7 +115,7 @@ export class MongoContentStore implements ContentStore {
           language_override: 'text_language',
         },
       );
-    return new MongoContentStore(orm);
+    return new MongoContentStore(orm, language);
   }
 
   private em(): MongoEntityManager {
@@ -214,20 +218,20 @@ export class MongoContentStore implements ContentStore {
   }
 
   /**
-   * A `$text` query on the text index: each word of the search is a quoted phrase, so every word must be
-   * present (MongoDB ANDs phrases; bare words would be OR-ed). Whole words, stemmed: unlike PostgreSQL there
-   * is no prefix matching (Atlas Search's autocomplete gives that at scale; README, "Search").
+   * A `$text` query on the text index, ANDed with one stem condition per word (mongo-search.ts). Whole words,
+   * stemmed: unlike PostgreSQL there is no prefix matching (Atlas Search's autocomplete gives that at scale;
+   * README, "Search").
    */
   search(q: ContentSearch): Promise<ContentHit[]> {
     return this.run(async () => {
-      const terms = searchTerms(q.text);
-      if (q.ranges.length === 0 || terms.length === 0) return [];
+      const filter = mongoSearchFilter(q.text, this.searchLanguage);
+      if (q.ranges.length === 0 || !filter) return [];
       const a = q.after;
       const pipeline: Document[] = [
         {
           $match: {
             account_id: q.accountId,
-            $text: { $search: terms.map((t) => `"${t}"`).join(' ') },
+            ...filter,
             $or: q.ranges.map((r) => ({ chat_id: r.chatId, seq: { $gte: r.fromSeq, $lte: r.toSeq } })),
           },
         },
@@ -239,13 +243,10 @@ export class MongoContentStore implements ContentStore {
         { $limit: q.limit },
       ];
       const docs = await this.orm.em.getConnection().getDb().collection('qa_pairs').aggregate(pipeline).toArray();
+      const terms = searchTerms(q.text);
       return docs.map((d) => {
         const pair = pairFromDocument(d);
-        return {
-          pair,
-          score: Number(d.score),
-          snippet: buildSnippet(`${pair.question}\n${pair.response}`, terms),
-        };
+        return { pair, score: Number(d.score), snippet: buildSnippet(`${pair.question}\n${pair.response}`, terms) };
       });
     });
   }
