@@ -67,7 +67,7 @@ const server = await listen(
       inflight--;
     }
   },
-  { hostname: config.HOST, port: config.PORT, websocket: bunWebSocketHandler },
+  { hostname: config.HOST, port: config.PORT, websocket: isBun ? await bunWebSocketHandler() : undefined },
 );
 const reconciler = startReconciler(services.deps, config, log);
 log.info(

@@ -73,6 +73,18 @@ describe('the server on Node 22', () => {
         expect(chat.status).toBe(201);
         const wrong = await post('/api/v1/auth/login', { email: 'node@example.com', password: 'wrong-password' });
         expect(wrong.status).toBe(401);
+        // The event socket is Bun's: on Node, a clear 501 problem instead of a hung upgrade.
+        const ws = await fetch(`${base}/api/v1/ws`, {
+          headers: {
+            Authorization: `Bearer ${token}`,
+            Upgrade: 'websocket',
+            Connection: 'Upgrade',
+            'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+            'Sec-WebSocket-Version': '13',
+          },
+        });
+        expect(ws.status).toBe(501);
+        expect(((await ws.json()) as { status: number }).status).toBe(501);
       } finally {
         proc.kill('SIGTERM');
         await proc.exited;

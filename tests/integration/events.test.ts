@@ -14,7 +14,7 @@ let base: string;
 
 beforeAll(async () => {
   const app = appFor(await testServices(), { events: true });
-  server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: app.fetch, websocket: bunWebSocketHandler });
+  server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: app.fetch, websocket: await bunWebSocketHandler() });
   base = `http://127.0.0.1:${server.port}`;
 });
 afterAll(() => server.stop(true));

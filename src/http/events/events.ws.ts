@@ -10,7 +10,6 @@
  */
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { websocket as honoBunWebSocket } from 'hono/bun';
 import type { WSContext, WSEvents } from 'hono/ws';
 import type { EventHub, Session, SocketPort } from '../../events/events.hub.js';
 import { EVENT_NAMES } from '../../events/events.js';
@@ -21,13 +20,14 @@ export const WS_PROTOCOL = 'branchat.v1';
 const TOKEN_RE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const challenge = { 'WWW-Authenticate': 'Bearer' };
 
-/** Bun.serve's `websocket` option: hono's dispatcher plus limits on what a client may send. */
-export const bunWebSocketHandler = {
-  ...honoBunWebSocket,
-  maxPayloadLength: 64 * 1024,
-  idleTimeout: 120,
-  sendPings: true,
-};
+/**
+ * Bun.serve's `websocket` option: hono's dispatcher plus limits on what a client may send. Loaded lazily:
+ * `hono/bun` touches the `Bun` global when imported, which would break the Node build.
+ */
+export async function bunWebSocketHandler() {
+  const { websocket } = await import('hono/bun');
+  return { ...websocket, maxPayloadLength: 64 * 1024, idleTimeout: 120, sendPings: true };
+}
 
 function offeredProtocols(c: Context): string[] {
   return (c.req.header('sec-websocket-protocol') ?? '')
