@@ -107,7 +107,7 @@ export const searchMessages = createRoute({
         },
       },
     },
-    ...errors(401, 404, 422, 429, 500, 503),
+    ...errors(401, 404, 422, 500, 503),
   },
 });
 
