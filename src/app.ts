@@ -27,6 +27,7 @@ import { requestLog } from './http/middleware/request-log.js';
 import { writeRateLimit } from './http/middleware/write-limit.js';
 import { createMetrics } from './http/ops/metrics.js';
 import { docsPage, opsRouter } from './http/ops/ops.routes.js';
+import { webApp } from './http/ops/web.js';
 import type { Logger } from './logger.js';
 import { translateStoreError } from './stores/errors.js';
 import type { IdempotencyStore } from './stores/idempotency.store.js';
@@ -47,6 +48,8 @@ export interface AppOptions {
   benchRoutes?: boolean;
   /** Idempotency-Key records; absent (document generation only) → the header is ignored. */
   idempotency?: IdempotencyStore;
+  /** Serve the built demo app (web/dist) at /app from this directory; absent → no /app. */
+  webDir?: string;
   /** Real-time events: the bus writes publish to and the hub of sockets; absent → no events, no /api/v1/ws. */
   events?: { bus: EventBus; hub: EventHub };
 }
@@ -126,6 +129,11 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
   if (options.events) app.get('/api/v1/ws', eventSocket(options.events.hub));
   registerEventSocketDoc(app);
   app.route('/', opsRouter);
+  if (options.webDir) {
+    const web = webApp(options.webDir);
+    app.get('/app', web);
+    app.get('/app/*', web);
+  }
   app.route('/', authRouter);
   app.route('/', chatsRouter);
   app.route('/', messagesRouter);

@@ -99,6 +99,8 @@ const ConfigSchema = z.object({
   WS_MAX_BUFFER_KB: int(1024, 16, 1_048_576),
   /** Trees one socket may subscribe to. */
   WS_MAX_SUBSCRIPTIONS: int(100, 1, 10_000),
+  /** The built demo app served at /app (`npm run build:web`, run by `npm ci`). */
+  WEB_DIR: z.string().default('web/dist'),
   /** Mounts GET /bench/ceiling (bench/ only): the framework's limit for a body of a given size. */
   BENCH_ROUTES: z.enum(['0', '1']).default('0'),
 });

@@ -28,6 +28,7 @@ const hub = new EventHub(services.events, services.deps, log, {
 });
 const app = createApp({
   events: { bus: services.events, hub },
+  webDir: config.WEB_DIR,
   deps: services.deps,
   tokens: services.tokens,
   cache: services.cache,

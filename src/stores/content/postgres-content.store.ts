@@ -145,18 +145,21 @@ export class PostgresContentStore implements ContentStore {
         ? sql`where m.score < ${q.after.score}::float8
                  or (m.score = ${q.after.score}::float8 and m.response_id < ${q.after.responseId}::uuid)`
         : sql``;
+      // The tsquery is computed first and sent as a value, so the planner sees it and can estimate how many
+      // pairs match (a rare word: the GIN index; a word in every pair: the account's chats).
+      const built = await sql<{ query: string | null }>`
+        select string_agg(quote_literal(lexeme) || ':*', ' & ') as query
+        from unnest(to_tsvector(${this.searchLanguage}::regconfig, branchat_search_text(${q.text})))`.execute(this.db());
+      const tsquery = built.rows[0]?.query;
+      if (!tsquery) return [];
       const r = await sql<PairRow & { score: number }>`
-        with q as (
-          select (select string_agg(quote_literal(lexeme) || ':*', ' & ')
-                  from unnest(to_tsvector(${this.searchLanguage}::regconfig, branchat_search_text(${q.text}))))::tsquery
-                 as query),
-        r as (
+        with r as (
           select * from unnest(${q.ranges.map((x) => x.chatId)}::uuid[], ${q.ranges.map((x) => x.fromSeq)}::int[],
                                ${q.ranges.map((x) => x.toSeq)}::int[]) as r(chat_id, lo, hi)),
         m as (
-          select p.response_id, ts_rank(p.search_vector, q.query)::float8 as score
-          from qa_pairs p join r on p.chat_id = r.chat_id and p.seq between r.lo and r.hi, q
-          where p.account_id = ${q.accountId} and p.search_vector @@ q.query),
+          select p.response_id, ts_rank(p.search_vector, ${tsquery}::tsquery)::float8 as score
+          from qa_pairs p join r on p.chat_id = r.chat_id and p.seq between r.lo and r.hi
+          where p.account_id = ${q.accountId} and p.search_vector @@ ${tsquery}::tsquery),
         top as (select * from m ${after} order by m.score desc, m.response_id desc limit ${q.limit})
         -- Ranked on (response id, score) alone, so sorting many matches never moves their text around;
         -- only the page's rows are read in full.

@@ -1,0 +1,264 @@
+/**
+ * One chat: its visible history, latest page first, older pages on scroll (the `before` cursor). Under a pair
+ * that branches, ‹ i/n › steps between the variants that follow it: the line of the chat that stores it, then
+ * each branch forked there. Hovering a pair offers "fork from here" (edit-and-fork with a new question).
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { Api, Chat, QAPair } from './api';
+
+interface Props {
+  api: Api;
+  chatId: string;
+  focus: string | null;
+  version: number;
+  onOpen: (chatId: string, responseId?: string | null) => void;
+  guard: (fn: () => Promise<void>) => Promise<void>;
+  onChanged: () => void;
+  onDeleted: (parent: Chat | null) => void;
+}
+
+const PAGE = 30;
+
+export function ChatView({ api, chatId, focus, version, onOpen, guard, onChanged, onDeleted }: Props) {
+  const [chat, setChat] = useState<Chat | null>(null);
+  const [pairs, setPairs] = useState<QAPair[]>([]);
+  const [moreBefore, setMoreBefore] = useState(false);
+  const [question, setQuestion] = useState('');
+  const [forking, setForking] = useState<string | null>(null);
+  const [forkText, setForkText] = useState('');
+  const [renaming, setRenaming] = useState(false);
+  const [name, setName] = useState('');
+  const list = useRef<HTMLDivElement>(null);
+  const loadingOlder = useRef(false);
+
+  // The latest page, or the pages around the pair to focus on (a search hit).
+  const load = useCallback(async () => {
+    if (focus) {
+      const before = await api.getChat(chatId, { before: focus }, PAGE);
+      const last = before.qa_pairs[before.qa_pairs.length - 1];
+      const from = last
+        ? await api.getChat(chatId, { after: last.response_id }, PAGE)
+        : await api.getChat(chatId, {}, PAGE);
+      setChat(from.chat);
+      setPairs([...before.qa_pairs, ...from.qa_pairs]);
+      setMoreBefore(before.has_more_before);
+    } else {
+      const page = await api.getChat(chatId, { before: 'end' }, PAGE);
+      setChat(page.chat);
+      setPairs(page.qa_pairs);
+      setMoreBefore(page.has_more_before);
+    }
+  }, [api, chatId, focus]);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` is the reload trigger (live events, writes)
+  useEffect(() => {
+    void guard(load);
+  }, [load, guard, version]);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs after each change of the pairs shown
+  useEffect(() => {
+    const el = list.current;
+    if (!el) return;
+    const target = focus ? el.querySelector(`[data-response="${focus}"]`) : null;
+    if (target) target.scrollIntoView({ block: 'center' });
+    else if (!loadingOlder.current) el.scrollTop = el.scrollHeight;
+  }, [pairs, focus]);
+
+  const older = async () => {
+    const first = pairs[0];
+    if (!moreBefore || !first || loadingOlder.current) return;
+    loadingOlder.current = true;
+    await guard(async () => {
+      const el = list.current;
+      const height = el?.scrollHeight ?? 0;
+      const page = await api.getChat(chatId, { before: first.response_id }, PAGE);
+      setPairs((p) => [...page.qa_pairs, ...p]);
+      setMoreBefore(page.has_more_before);
+      requestAnimationFrame(() => {
+        if (el) el.scrollTop = el.scrollHeight - height; // keep the reader's place
+        loadingOlder.current = false;
+      });
+    });
+  };
+
+  if (!chat) return <p className="muted">Loading…</p>;
+  return (
+    <div className="chatview">
+      <header className="row">
+        {renaming ? (
+          <form
+            className="row"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void guard(async () => {
+                setChat(await api.renameChat(chat.chat_id, name));
+                setRenaming(false);
+                onChanged();
+              });
+            }}
+          >
+            <input aria-label="chat name" value={name} onChange={(e) => setName(e.target.value)} />
+            <button type="submit">Save</button>
+          </form>
+        ) : (
+          <h2 data-testid="chat-title">
+            {chat.name}{' '}
+            <small className="muted">
+              {chat.chat_type === 'branch' ? 'branch' : 'main'}
+              {chat.active ? ' · active' : ''}
+            </small>
+          </h2>
+        )}
+        <span className="spacer" />
+        <button
+          type="button"
+          onClick={() => {
+            setName(chat.name);
+            setRenaming(true);
+          }}
+        >
+          Rename
+        </button>
+        <button
+          type="button"
+          className="danger"
+          onClick={() => {
+            const what =
+              chat.chat_type === 'main' ? 'this whole conversation' : 'this branch and the branches below it';
+            if (!window.confirm(`Delete ${what}?`)) return;
+            void guard(async () => {
+              await api.deleteChat(chat.chat_id);
+              onDeleted(chat.parent_chat_id ? ({ chat_id: chat.parent_chat_id } as Chat) : null);
+            });
+          }}
+        >
+          Delete
+        </button>
+      </header>
+      <div
+        className="pairs"
+        ref={list}
+        onScroll={(e) => e.currentTarget.scrollTop < 40 && void older()}
+        data-testid="pairs"
+      >
+        {moreBefore && (
+          <button type="button" className="link older" onClick={() => void older()}>
+            Load older messages
+          </button>
+        )}
+        {pairs.map((p, i) => (
+          <div
+            key={p.response_id}
+            className={p.response_id === focus ? 'pair focus' : 'pair'}
+            data-response={p.response_id}
+          >
+            <div className="bubble q">
+              {p.question}
+              <button
+                type="button"
+                className="fork small"
+                onClick={() => setForking(forking === p.response_id ? null : p.response_id)}
+              >
+                fork from here
+              </button>
+            </div>
+            <div className={`bubble a ${p.type}`}>
+              {p.type === 'link' && p.url ? (
+                <a href={p.url} rel="noreferrer noopener" target="_blank">
+                  {p.url}
+                </a>
+              ) : p.type === 'code' ? (
+                <pre>
+                  <code>{p.response}</code>
+                </pre>
+              ) : (
+                p.response
+              )}
+            </div>
+            {forking === p.response_id && (
+              <form
+                className="row forkform"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  if (!forkText.trim()) return;
+                  void guard(async () => {
+                    const r = await api.fork(chatId, p.response_id, forkText.trim());
+                    setForking(null);
+                    setForkText('');
+                    onChanged();
+                    onOpen(r.chat.chat_id);
+                  });
+                }}
+              >
+                <input
+                  aria-label="fork question"
+                  placeholder="Ask differently from here…"
+                  value={forkText}
+                  onChange={(e) => setForkText(e.target.value)}
+                />
+                <button type="submit">Fork</button>
+              </form>
+            )}
+            <Variants pair={p} next={pairs[i + 1]} chat={chat} onOpen={onOpen} />
+          </div>
+        ))}
+      </div>
+      <form
+        className="row composer"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!question.trim()) return;
+          void guard(async () => {
+            const pair = await api.addMessage(chatId, question.trim());
+            setQuestion('');
+            setPairs((ps) => (ps.some((x) => x.response_id === pair.response_id) ? ps : [...ps, pair]));
+          });
+        }}
+      >
+        <input
+          aria-label="message"
+          placeholder="Ask something"
+          value={question}
+          onChange={(e) => setQuestion(e.target.value)}
+        />
+        <button type="submit">Send</button>
+      </form>
+    </div>
+  );
+}
+
+/**
+ * ‹ i/n › under a pair that has branches: variant 1 is the line of the chat that stores the pair, then each
+ * branch forked after it. The current one is the branch this history continues into (the next pair's chat,
+ * or the open chat itself when it forked here), else the storing chat's line.
+ */
+function Variants({
+  pair,
+  next,
+  chat,
+  onOpen,
+}: {
+  pair: QAPair;
+  next: QAPair | undefined;
+  chat: Chat;
+  onOpen: (id: string) => void;
+}) {
+  if (pair.branches.length === 0) return null;
+  const variants = [pair.chat_id, ...pair.branches];
+  const here = chat.fork_response_id === pair.response_id ? chat.chat_id : next?.chat_id;
+  const index = Math.max(0, here ? variants.indexOf(here) : 0);
+  const go = (i: number) => onOpen(variants[(i + variants.length) % variants.length] as string);
+  return (
+    <div className="variants" data-testid={`variants-${pair.response_id}`}>
+      <button type="button" className="small" aria-label="previous variant" onClick={() => go(index - 1)}>
+        ‹
+      </button>
+      <span>
+        {index + 1}/{variants.length}
+      </span>
+      <button type="button" className="small" aria-label="next variant" onClick={() => go(index + 1)}>
+        ›
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,83 @@
+import { useState } from 'react';
+import type { Api, Conversation, SearchHit } from './api';
+
+interface Props {
+  api: Api;
+  chats: Conversation[];
+  openRoot: string | null;
+  onOpen: (chatId: string, responseId?: string | null) => void;
+  onCreate: (name: string) => void;
+  onLogout: () => void;
+  guard: (fn: () => Promise<void>) => Promise<void>;
+}
+
+export function Sidebar({ api, chats, openRoot, onOpen, onCreate, onLogout, guard }: Props) {
+  const [name, setName] = useState('');
+  const [q, setQ] = useState('');
+  const [hits, setHits] = useState<SearchHit[] | null>(null);
+  return (
+    <aside className="sidebar">
+      <form
+        className="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (name.trim()) onCreate(name.trim());
+          setName('');
+        }}
+      >
+        <input
+          aria-label="new chat name"
+          placeholder="New conversation"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+        />
+        <button type="submit">+</button>
+      </form>
+      <form
+        className="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!q.trim()) return setHits(null);
+          void guard(async () => setHits(await api.search(q.trim())));
+        }}
+      >
+        <input aria-label="search" placeholder="Search messages" value={q} onChange={(e) => setQ(e.target.value)} />
+        <button type="submit">⌕</button>
+      </form>
+      {hits && (
+        <ul className="hits" data-testid="search-results">
+          {hits.length === 0 && <li className="muted">No match.</li>}
+          {hits.map((h) => (
+            <li key={h.response_id}>
+              <button type="button" className="hit" onClick={() => onOpen(h.open_chat_id, h.response_id)}>
+                {/* The API escapes the snippet; <mark> is its only markup. */}
+                {/* biome-ignore lint/security/noDangerouslySetInnerHtml: snippet is HTML-escaped by the server */}
+                <span dangerouslySetInnerHTML={{ __html: h.snippet }} />
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <ul className="chats" data-testid="chat-list">
+        {chats.map((c) => (
+          <li key={c.chat_id}>
+            <button
+              type="button"
+              className={c.chat_id === openRoot ? 'chat open' : 'chat'}
+              onClick={() => onOpen(c.active_chat_id)}
+            >
+              <span>{c.name}</span>
+              <small className="muted">
+                {c.message_count} msg
+                {c.branch_count > 0 ? ` · ${c.branch_count} branch${c.branch_count > 1 ? 'es' : ''}` : ''}
+              </small>
+            </button>
+          </li>
+        ))}
+      </ul>
+      <button type="button" className="link" onClick={onLogout}>
+        Log out
+      </button>
+    </aside>
+  );
+}

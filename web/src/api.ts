@@ -1,0 +1,198 @@
+/** A typed client of the branchat HTTP API (see openapi.json) and its event socket. */
+
+export interface Chat {
+  chat_id: string;
+  account_id: string;
+  chat_type: 'main' | 'branch';
+  name: string;
+  created_at: string;
+  updated_at: string;
+  active: boolean;
+  root_chat_id: string;
+  parent_chat_id: string | null;
+  fork_response_id: string | null;
+  message_count: number;
+}
+
+export interface Conversation extends Chat {
+  active_chat_id: string;
+  branch_count: number;
+  last_activity_at: string;
+}
+
+export interface QAPair {
+  response_id: string;
+  chat_id: string;
+  question: string;
+  response: string;
+  timestamp: string;
+  type: 'text' | 'code' | 'link';
+  language?: string;
+  url?: string;
+  branches: string[];
+}
+
+export interface ChatPage {
+  chat: Chat;
+  qa_pairs: QAPair[];
+  has_more_before: boolean;
+  has_more_after: boolean;
+}
+
+export interface TreeNode {
+  chat_id: string;
+  name: string;
+  chat_type: 'main' | 'branch';
+  parent_chat_id: string | null;
+  fork_response_id: string | null;
+  active: boolean;
+  message_count: number;
+  children: TreeNode[];
+}
+
+export interface Tree {
+  root_chat_id: string;
+  active_chat_id: string;
+  count: number;
+  tree: TreeNode;
+}
+
+export interface SearchHit {
+  chat_id: string;
+  root_chat_id: string;
+  open_chat_id: string;
+  response_id: string;
+  snippet: string;
+  score: number;
+  type: string;
+  timestamp: string;
+}
+
+export interface Problem {
+  status: number;
+  title: string;
+  detail: string;
+  errors?: { path: string; message: string }[];
+}
+
+export class ApiError extends Error {
+  constructor(readonly problem: Problem) {
+    super(
+      problem.errors?.length
+        ? `${problem.detail}: ${problem.errors.map((e) => `${e.path} ${e.message}`).join('; ')}`
+        : problem.detail,
+    );
+  }
+}
+
+type Query = Record<string, string | number | undefined>;
+
+export class Api {
+  constructor(readonly token: string | null) {}
+
+  async request<T>(
+    method: string,
+    path: string,
+    o: { query?: Query; body?: unknown; headers?: Record<string, string> } = {},
+  ) {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) qs.set(k, String(v));
+    const res = await fetch(`/api/v1${path}${qs.size ? `?${qs}` : ''}`, {
+      method,
+      headers: {
+        ...(o.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}),
+        ...o.headers,
+      },
+      body: o.body === undefined ? undefined : JSON.stringify(o.body),
+    });
+    const body = await res.json().catch(() => null);
+    if (!res.ok) throw new ApiError(body ?? { status: res.status, title: res.statusText, detail: res.statusText });
+    return { body: body as T, etag: res.headers.get('ETag') };
+  }
+
+  async register(email: string, password: string) {
+    return (await this.request<{ token: string }>('POST', '/auth/register', { body: { email, password } })).body.token;
+  }
+  async login(email: string, password: string) {
+    return (await this.request<{ token: string }>('POST', '/auth/login', { body: { email, password } })).body.token;
+  }
+  async listChats() {
+    return (await this.request<{ chats: Conversation[] }>('GET', '/chats/list-chats', { query: { limit: 100 } })).body
+      .chats;
+  }
+  async createChat(name: string) {
+    return (await this.request<Chat>('POST', '/chats/create-chat', { body: { name } })).body;
+  }
+  async getChat(chatId: string, cursor: { before?: string; after?: string } = {}, limit = 30) {
+    return (await this.request<ChatPage>('GET', '/chats/get-chat', { query: { chat_id: chatId, limit, ...cursor } }))
+      .body;
+  }
+  async renameChat(chatId: string, name: string) {
+    return (await this.request<Chat>('PUT', '/chats/update-chat', { body: { chat_id: chatId, name } })).body;
+  }
+  async deleteChat(chatId: string) {
+    return (
+      await this.request<{ deleted_chat_ids: string[] }>('DELETE', '/chats/delete-chat', { query: { chat_id: chatId } })
+    ).body;
+  }
+  async addMessage(chatId: string, question: string) {
+    return (await this.request<QAPair>('POST', '/messages/add-message', { body: { chat_id: chatId, question } })).body;
+  }
+  async fork(chatId: string, responseId: string, question: string) {
+    return (
+      await this.request<{ chat: Chat; qa_pair: QAPair | null }>('POST', '/branches/create-branch', {
+        body: { chat_id: chatId, response_id: responseId, question },
+      })
+    ).body;
+  }
+  async tree(chatId: string) {
+    return (await this.request<Tree>('GET', '/branches/get-branches', { query: { chat_id: chatId } })).body;
+  }
+  async setActive(chatId: string) {
+    return (
+      await this.request<{ active_chat_id: string }>('PUT', '/branches/set-active-branch', {
+        body: { chat_id: chatId },
+      })
+    ).body;
+  }
+  async search(q: string) {
+    return (await this.request<{ hits: SearchHit[] }>('GET', '/messages/search-messages', { query: { q, limit: 20 } }))
+      .body.hits;
+  }
+}
+
+/**
+ * Follows one conversation tree over the event socket; calls `onEvent` for each event, reconnects with the
+ * last seq it saw (resume), and asks for a reload on `resync`.
+ */
+export function followTree(token: string, chatId: string, onEvent: (event: string, data: unknown) => void): () => void {
+  let lastSeq: number | undefined;
+  let ws: WebSocket | null = null;
+  let stopped = false;
+  const connect = () => {
+    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/ws`;
+    ws = new WebSocket(url, ['branchat.v1', `bearer.${token}`]);
+    ws.onopen = () => ws?.send(JSON.stringify({ type: 'subscribe', chat_id: chatId, last_seq: lastSeq }));
+    ws.onmessage = (m) => {
+      const f = JSON.parse(String(m.data));
+      if (f.type === 'subscribed' && lastSeq === undefined) lastSeq = f.seq;
+      if (f.type === 'event') {
+        lastSeq = f.seq;
+        onEvent(f.event, f.data);
+      }
+      if (f.type === 'resync') {
+        lastSeq = f.seq;
+        onEvent('resync', null);
+      }
+    };
+    ws.onclose = () => {
+      if (!stopped) setTimeout(connect, 1000);
+    };
+  };
+  connect();
+  return () => {
+    stopped = true;
+    ws?.close();
+  };
+}
