@@ -153,7 +153,7 @@ export function ChatView({ api, chatId, focus, version, onOpen, guard, onChanged
             data-response={p.response_id}
           >
             <div className="bubble q">
-              {p.question}
+              <span className="text">{p.question}</span>
               <button
                 type="button"
                 className="fork small"

@@ -1,0 +1,182 @@
+/**
+ * The demo app in a real browser: headless Chromium (Debian's, /usr/bin/chromium) driven by playwright-core,
+ * against the real server process on a fresh PostgreSQL database, clicking through the whole flow of the
+ * README. Screenshots of the main screens go to a temporary folder, or to docs/screenshots with
+ * UPDATE_SCREENSHOTS=1 (how the README's pictures are made).
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import {
+  cleanup,
+  freePort,
+  freshDatabase,
+  randomSecret,
+  root,
+  type ServerProcess,
+  startServer,
+  unavailable,
+} from '../faults/harness.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const why =
+  (existsSync(CHROMIUM) ? null : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`) ??
+  (await unavailable());
+if (why) console.info(`[browser] skipped: ${why}`);
+
+const shots = process.env.UPDATE_SCREENSHOTS
+  ? join(root, 'docs', 'screenshots')
+  : mkdtempSync(join(tmpdir(), 'shots-'));
+
+let server: ServerProcess;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  if (why) return;
+  if (!existsSync(join(root, 'web', 'dist', 'index.html'))) {
+    const build = Bun.spawnSync(['npm', 'run', 'build:web'], { cwd: root });
+    if (build.exitCode !== 0) throw new Error(`build:web failed: ${build.stderr.toString()}`);
+  }
+  server = await startServer({ databaseUrl: await freshDatabase(), port: await freePort(), jwtSecret: randomSecret() });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
+  page.on('dialog', (d) => void d.accept()); // delete asks for confirmation
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await cleanup();
+});
+
+const pairs = () => page.locator('[data-testid="pairs"] .pair');
+/** The question bubble whose text is exactly `q`. */
+const question = (q: string) => page.locator('.bubble.q .text').getByText(q, { exact: true });
+const title = () => page.locator('[data-testid="chat-title"]');
+
+/** The account's token, as the app stored it, for REST calls made "elsewhere" (another device). */
+async function rest(method: string, path: string, body?: unknown) {
+  const token = await page.evaluate(() => localStorage.getItem('branchat.token'));
+  const r = await fetch(`${server.base}/api/v1${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return r.json() as Promise<any>;
+}
+
+describe.skipIf(Boolean(why))('the demo app in Chromium', () => {
+  test('sign up, chat, fork from a pair, switch variants, tree, rename, search and jump, live updates, delete', async () => {
+    await page.goto(`${server.base}/app/`);
+    await page.getByLabel('email').fill(`demo${Date.now()}@example.com`);
+    await page.getByLabel('password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+
+    await page.getByLabel('new chat name').fill('Trip to Portugal');
+    await page.getByRole('button', { name: '+' }).click();
+    await expect(title().textContent()).resolves.toContain('Trip to Portugal');
+    for (const q of ['Where should we go in March?', 'What about April?']) {
+      await page.getByLabel('message').fill(q);
+      await page.getByRole('button', { name: 'Send' }).click();
+      await page.getByText(`You asked: "${q}"`).waitFor();
+    }
+    expect(await pairs().count()).toBe(2);
+    await page.screenshot({ path: join(shots, 'chat.png') });
+
+    // Edit-and-fork from the first pair: a branch with its own question, opened and active.
+    await pairs().first().hover();
+    await pairs().first().getByRole('button', { name: 'fork from here' }).click();
+    await page.getByLabel('fork question').fill('Rather Lisbon or Porto?');
+    await page.getByRole('button', { name: 'Fork', exact: true }).click();
+    await page.getByText('You asked: "Rather Lisbon or Porto?"').waitFor();
+    await expect(title().textContent()).resolves.toContain('branch');
+    expect(await pairs().allTextContents()).toEqual([
+      expect.stringContaining('Where should we go in March?'),
+      expect.stringContaining('Rather Lisbon or Porto?'),
+    ]);
+    const variants = page.locator('[data-testid^="variants-"]').first();
+    await expect(variants.textContent()).resolves.toContain('2/2');
+    await page.screenshot({ path: join(shots, 'fork.png') });
+
+    // ‹ goes back to the main line: its own continuation, 1/2.
+    await variants.getByRole('button', { name: 'previous variant' }).click();
+    await question('What about April?').waitFor();
+    await expect(title().textContent()).resolves.toContain('main');
+    await expect(page.locator('[data-testid^="variants-"]').first().textContent()).resolves.toContain('1/2');
+
+    // The tree: two chats, the branch active (★); set the main chat active.
+    const tree = page.locator('[data-testid="tree"]');
+    await expect(tree.textContent()).resolves.toContain('(2)');
+    await expect(tree.locator('.node', { hasText: '★' }).textContent()).resolves.toContain('branch');
+    await tree
+      .locator('.node', { hasText: 'Trip to Portugal' })
+      .first()
+      .getByRole('button', { name: 'set active' })
+      .click();
+    await tree.locator('.node', { hasText: '★ Trip to Portugal' }).first().waitFor();
+    await page.screenshot({ path: join(shots, 'tree.png') });
+
+    // Rename the main chat.
+    await page.getByRole('button', { name: 'Rename' }).click();
+    await page.getByLabel('chat name', { exact: true }).fill('Portugal in spring');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect(title().textContent()).resolves.toContain('Portugal in spring');
+
+    // Search and jump: the hit is in the branch; opening it shows the pair highlighted.
+    await page.getByLabel('search').fill('Lisbon');
+    await page.getByLabel('search').press('Enter');
+    const hit = page.locator('[data-testid="search-results"] .hit').first();
+    await expect(hit.innerHTML()).resolves.toContain('<mark>Lisbon</mark>');
+    await page.screenshot({ path: join(shots, 'search.png') });
+    await hit.click();
+    await page.locator('.pair.focus', { hasText: 'Rather Lisbon or Porto?' }).waitFor();
+
+    // Live: a message added elsewhere (REST, as from another device) appears without a reload.
+    const branchId = (await rest('GET', '/chats/list-chats')).chats[0].chat_id as string;
+    const tree2 = await rest('GET', `/branches/get-branches?chat_id=${branchId}`);
+    const branch = tree2.tree.children[0].chat_id as string;
+    await rest('POST', '/messages/add-message', {
+      chat_id: branch,
+      question: 'Added from another device',
+      response: 'ok',
+    });
+    await question('Added from another device').waitFor({ timeout: 10_000 });
+
+    // Delete the branch (confirmed): the tree is back to one chat.
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.locator('[data-testid="tree"] h3', { hasText: '(1)' }).waitFor();
+    await expect(tree.textContent()).resolves.not.toContain('branch');
+  }, 60_000);
+
+  test('a long history loads its latest page first and older pages on scroll', async () => {
+    const chat = await rest('POST', '/chats/create-chat', { name: 'Long one' });
+    for (let i = 1; i <= 70; i++) {
+      await rest('POST', '/messages/add-message', {
+        chat_id: chat.chat_id,
+        question: `question ${i}`,
+        response: `answer ${i}`,
+      });
+    }
+    await page.reload();
+    await page.getByRole('button', { name: /Long one/ }).click();
+    await question('question 70').waitFor();
+    expect(await pairs().count()).toBe(30);
+    await expect(pairs().first().textContent()).resolves.toContain('question 41');
+    await page.locator('[data-testid="pairs"]').evaluate((el) => {
+      el.scrollTop = 0;
+    });
+    await question('question 11').waitFor();
+    expect(await pairs().count()).toBe(60);
+    await page.locator('[data-testid="pairs"]').evaluate((el) => {
+      el.scrollTop = 0;
+    });
+    await question('question 1').waitFor();
+    expect(await pairs().count()).toBe(70);
+    await expect(page.getByRole('button', { name: 'Load older messages' }).count()).resolves.toBe(0);
+  }, 60_000);
+});
