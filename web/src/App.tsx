@@ -4,7 +4,7 @@
  * tree is followed over the event socket.
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { Api, ApiError, type Chat, type Conversation, followTree, type Tree } from './api';
+import { Api, ApiError, type Conversation, followTree, type Tree } from './api';
 import { ChatView } from './ChatView';
 import { Sidebar } from './Sidebar';
 import { TreeView } from './TreeView';
@@ -152,9 +152,9 @@ function Workspace({ api, token, onLogout }: { api: Api; token: string; onLogout
             onOpen={open}
             guard={guard}
             onChanged={() => setVersion((v) => v + 1)}
-            onDeleted={(parent: Chat | null) => {
+            onDeleted={(parentId) => {
               setVersion((v) => v + 1);
-              setOpenId(parent?.chat_id ?? null);
+              setOpenId(parentId);
             }}
           />
         ) : (

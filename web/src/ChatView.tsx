@@ -14,7 +14,8 @@ interface Props {
   onOpen: (chatId: string, responseId?: string | null) => void;
   guard: (fn: () => Promise<void>) => Promise<void>;
   onChanged: () => void;
-  onDeleted: (parent: Chat | null) => void;
+  /** After a delete: the chat to show next (the deleted branch's parent), or null for a deleted conversation. */
+  onDeleted: (parentId: string | null) => void;
 }
 
 const PAGE = 30;
@@ -128,7 +129,7 @@ export function ChatView({ api, chatId, focus, version, onOpen, guard, onChanged
             if (!window.confirm(`Delete ${what}?`)) return;
             void guard(async () => {
               await api.deleteChat(chat.chat_id);
-              onDeleted(chat.parent_chat_id ? ({ chat_id: chat.parent_chat_id } as Chat) : null);
+              onDeleted(chat.parent_chat_id);
             });
           }}
         >
