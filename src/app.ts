@@ -58,6 +58,7 @@ const REQUEST_ID_RE = /^[A-Za-z0-9._~:-]{1,128}$/;
 
 export const OPENAPI_INFO = {
   openapi: '3.1.0',
+  servers: [{ url: 'http://localhost:3000', description: 'npm start (embedded defaults)' }],
   info: {
     title: 'branchat',
     version: '1.0.0',

@@ -33,7 +33,8 @@ const LoginCredentials = z
       .string()
       .min(1)
       .max(128)
-      .refine(...maxUnits(128)),
+      .refine(...maxUnits(128))
+      .openapi({ example: 'correct horse battery staple' }),
   })
   .openapi('LoginCredentials');
 

@@ -57,7 +57,12 @@ export const createBranch = createRoute({
       description: 'The new branch, and its first pair when `question` was given',
       content: {
         'application/json': {
-          schema: z.object({ chat: ChatSchema, qa_pair: QAPairSchema.nullable() }).openapi('CreateBranchResult'),
+          schema: z
+            .object({
+              chat: ChatSchema,
+              qa_pair: z.union([QAPairSchema, z.null()]),
+            })
+            .openapi('CreateBranchResult'),
         },
       },
     },

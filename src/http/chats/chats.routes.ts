@@ -27,13 +27,13 @@ export const createChat = createRoute({
   },
 });
 
-const Limit = z.coerce
-  .number()
-  .int()
-  .min(1)
-  .max(1000)
-  .default(200)
-  .openapi({ type: 'integer', description: 'Page size, 1..1000 (out of range → 422).' });
+const Limit = z.coerce.number().int().min(1).max(1000).default(200).openapi({
+  type: 'integer',
+  minimum: 1,
+  maximum: 1000,
+  default: 200,
+  description: 'Page size, 1..1000 (out of range → 422).',
+});
 
 export const getChat = createRoute({
   operationId: 'getChat',
@@ -147,7 +147,13 @@ export const listChats = createRoute({
   security: bearerSecurity,
   request: {
     query: z.strictObject({
-      limit: z.coerce.number().int().min(1).max(100).default(50).openapi({ type: 'integer' }),
+      limit: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(100)
+        .default(50)
+        .openapi({ type: 'integer', minimum: 1, maximum: 100, default: 50, description: 'Page size, 1..100.' }),
       cursor: z.string().min(1).max(200).optional().openapi({ description: 'Opaque; from `next_cursor`.' }),
     }),
   },

@@ -87,7 +87,13 @@ export const searchMessages = createRoute({
         example: 'connection error',
       }),
       chat_id: Uuid.optional(),
-      limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ type: 'integer' }),
+      limit: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(100)
+        .default(20)
+        .openapi({ type: 'integer', minimum: 1, maximum: 100, default: 20, description: 'Hits per page, 1..100.' }),
       cursor: z
         .string()
         .min(1)

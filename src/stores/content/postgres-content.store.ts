@@ -149,7 +149,9 @@ export class PostgresContentStore implements ContentStore {
       // pairs match (a rare word: the GIN index; a word in every pair: the account's chats).
       const built = await sql<{ query: string | null }>`
         select string_agg(quote_literal(lexeme) || ':*', ' & ') as query
-        from unnest(to_tsvector(${this.searchLanguage}::regconfig, branchat_search_text(${q.text})))`.execute(this.db());
+        from unnest(to_tsvector(${this.searchLanguage}::regconfig, branchat_search_text(${q.text})))`.execute(
+        this.db(),
+      );
       const tsquery = built.rows[0]?.query;
       if (!tsquery) return [];
       const r = await sql<PairRow & { score: number }>`
