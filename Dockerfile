@@ -7,7 +7,8 @@
 #   FROM oven/bun:1.4.5-slim@sha256:<digest>    (digest: docker buildx imagetools inspect oven/bun:1.4.5-slim)
 # and let a bot (Renovate, Dependabot) propose digest updates.
 # The install stages use Debian (glibc) like the runtime image: native modules (the argon2 binding) are
-# chosen by npm for the platform it runs on, so install and runtime must share architecture and libc.
+# chosen by npm for the platform it runs on, so install and runtime must share architecture and libc
+# (bookworm here, a newer Debian under oven/bun: prebuilt binaries for an older glibc run on a newer one).
 
 # ---- deps: production dependencies only, exactly as the lockfile pins them ----
 FROM node:22.23.3-bookworm-slim AS deps
@@ -42,7 +43,9 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json ./
 COPY migrations ./migrations
-COPY scripts/migrate.ts scripts/reconcile.ts ./scripts/
+# `bun scripts/reconcile.ts`: one full reconciler pass. (Not scripts/migrate.ts: it imports the embedded
+# PostgreSQL, absent here, and exits 1; the server applies migrations at start anyway.)
+COPY scripts/reconcile.ts ./scripts/
 COPY src ./src
 COPY --from=web /app/web/dist ./web/dist
 # The `bun` user of the base image, by number so that runAsNonRoot-style checks can verify it.

@@ -176,8 +176,8 @@ const url = new URL(admin);
 url.pathname = `/${dbName}`;
 const databaseUrl = url.toString();
 
+await migrate(databaseUrl);
 const orm = await openPostgres({ url: databaseUrl, poolMax: 4 });
-await migrate(orm);
 const db = orm.em.fork().getKysely();
 const passwordHash = await Bun.password.hash('bench-password', { algorithm: 'argon2id' });
 

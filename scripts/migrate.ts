@@ -1,19 +1,21 @@
 /** Applies pending migrations to DATABASE_URL, or to the embedded database when it is unset (npm run migrate). */
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { startEmbeddedPostgres } from '../src/stores/embedded-postgres.js';
-import { migrate, openPostgres } from '../src/stores/postgres.js';
+import { migrate } from '../src/stores/postgres.js';
 
 const config = loadConfig();
 const log = createLogger(config.LOG_LEVEL);
+// Loaded only when needed: an image with DATABASE_URL does not ship the embedded PostgreSQL binaries.
 const embedded = config.DATABASE_URL
   ? null
-  : await startEmbeddedPostgres({ dataDir: config.DATA_DIR, port: config.EMBEDDED_PG_PORT, log });
-const orm = await openPostgres({ url: config.DATABASE_URL ?? (embedded?.url as string), poolMax: 2 });
+  : await (await import('../src/stores/embedded-postgres.js')).startEmbeddedPostgres({
+      dataDir: config.DATA_DIR,
+      port: config.EMBEDDED_PG_PORT,
+      log,
+    });
 try {
-  const applied = await migrate(orm);
+  const applied = await migrate(config.DATABASE_URL ?? (embedded?.url as string));
   log.info({ applied }, applied.length ? 'migrations applied' : 'database is up to date');
 } finally {
-  await orm.close();
   await embedded?.stop();
 }

@@ -58,9 +58,9 @@ export async function openServices(config: Config, log: Logger): Promise<Service
       url = embedded.url;
     }
 
+    const applied = await migrate(url);
     const orm = await openPostgres({ url, poolMax: config.DB_POOL_MAX });
     closers.push(() => orm.close());
-    const applied = await migrate(orm);
     if (applied.length > 0) log.info({ applied }, 'migrations applied');
 
     let content: ContentStore;

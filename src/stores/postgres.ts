@@ -1,10 +1,27 @@
 /** The PostgreSQL side: one MikroORM instance for metadata (and content, when MongoDB is not configured). */
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
 import { migrationsList } from '../../migrations/index.js';
 import { metadataEntities } from './entities/metadata.entities.js';
 
-export async function openPostgres(options: { url: string; poolMax: number }): Promise<MikroORM> {
+export async function openPostgres(options: {
+  url: string;
+  poolMax: number;
+  /** Off for migrations: rewriting a large table may take longer than any request should. */
+  timeouts?: boolean;
+}): Promise<MikroORM> {
+  const timeouts =
+    options.timeouts === false
+      ? {}
+      : {
+          // Bounds how long a write transaction can stay open while the app waits (e.g. on the content store):
+          // the reconciler's grace period relies on it (README, "Writes across two stores").
+          idle_in_transaction_session_timeout: 60_000,
+          // …and how long one statement, or a wait for a tree lock, may take (→ 503, retry).
+          statement_timeout: 30_000,
+          lock_timeout: 15_000,
+        };
   return MikroORM.init({
     clientUrl: options.url,
     entities: metadataEntities,
@@ -14,19 +31,33 @@ export async function openPostgres(options: { url: string; poolMax: number }): P
     driverOptions: {
       // A dead or unreachable server fails fast (→ 503) instead of queueing requests.
       connectionTimeoutMillis: 5_000,
-      // Bounds how long a write transaction can stay open while the app waits (e.g. on the content store):
-      // the reconciler's grace period relies on it (README, "Writes that cannot be lost").
-      idle_in_transaction_session_timeout: 60_000,
-      // …and how long one statement, or a wait for a tree lock, may take (→ 503, retry).
-      statement_timeout: 30_000,
-      lock_timeout: 15_000,
+      ...timeouts,
     },
     debug: false,
   });
 }
 
-/** Applies pending migrations; returns the names applied. */
-export async function migrate(orm: MikroORM): Promise<string[]> {
-  const applied = await orm.migrator.up();
-  return applied.map((m) => m.name);
+/**
+ * Applies pending migrations; returns the names applied. On its own connections without statement or lock
+ * timeouts (a migration may rewrite a large table), and under a PostgreSQL advisory lock, so that instances
+ * starting together migrate one after the other (the later ones find nothing left to do).
+ */
+export async function migrate(url: string): Promise<string[]> {
+  const orm = await openPostgres({ url, poolMax: 2, timeouts: false });
+  try {
+    return await orm.em
+      .getKysely()
+      .connection()
+      .execute(async (db) => {
+        await sql`select pg_advisory_lock(hashtext('branchat:migrations'))`.execute(db);
+        try {
+          const applied = await orm.migrator.up();
+          return applied.map((m) => m.name);
+        } finally {
+          await sql`select pg_advisory_unlock(hashtext('branchat:migrations'))`.execute(db);
+        }
+      });
+  } finally {
+    await orm.close();
+  }
 }
