@@ -37,7 +37,12 @@ export function webApp(dir: string) {
   const root = resolve(dir);
   return async (c: Context<AppBindings>) => {
     if (c.req.path === '/app') return c.redirect('/app/', 301);
-    const rel = normalize(decodeURIComponent(c.req.path.slice('/app/'.length)) || 'index.html');
+    let rel: string;
+    try {
+      rel = normalize(decodeURIComponent(c.req.path.slice('/app/'.length)) || 'index.html');
+    } catch {
+      return problemResponse(c, 404, `No route for GET ${c.req.path}`); // malformed percent-encoding
+    }
     let file = join(root, rel);
     if (!file.startsWith(root + sep)) return problemResponse(c, 404, `No route for GET ${c.req.path}`);
     if (!(await isFile(file))) {
