@@ -96,7 +96,7 @@ const ConfigSchema = z.object({
   /** Events kept per conversation tree for resume (Redis stream, or in process without Redis). */
   EVENTS_RETENTION: int(1000, 1, 100_000),
   /** A socket whose unsent events exceed this is disconnected (close 1008): slow consumers. */
-  WS_MAX_BUFFER_KB: int(1024, 16, 1_048_576),
+  WS_MAX_BUFFER_KB: int(1024, 16, 15_360), // below Bun's own 16 MiB backpressure limit
   /** Trees one socket may subscribe to. */
   WS_MAX_SUBSCRIPTIONS: int(100, 1, 10_000),
   /** The built demo app served at /app (`npm run build:web`, run by `npm ci`). */

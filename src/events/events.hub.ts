@@ -54,8 +54,20 @@ function problem(status: number, title: string, detail: string, errors?: { path:
 class Subscription {
   lastSent = 0;
   private catchingUp = true;
+  /** Unsubscribed (or its socket closed): a catch-up still running sends nothing more. */
+  private stopped = false;
   private pending: TreeEvent[] = [];
-  stop: () => void = () => {};
+  private unlisten: () => void = () => {};
+
+  /** Listens to the bus; call once, before start(). */
+  async listen(): Promise<void> {
+    this.unlisten = await this.bus.listen(this.rootChatId, this.onLive);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.unlisten();
+  }
 
   constructor(
     readonly rootChatId: string,
@@ -68,9 +80,16 @@ class Subscription {
 
   /** Sends the next event; holds it while catching up; a gap starts a catch-up. */
   private deliver(e: TreeEvent) {
+    if (this.stopped) return;
     if (this.catchingUp) {
       this.pending.push(e);
       return;
+    }
+    if (e.seq === 1 && this.lastSent > 1) {
+      // The tree's sequence started over (its log expired or was evicted): what the client holds may be
+      // stale, so it reloads, then this event follows.
+      this.lastSent = 0;
+      this.session.send({ type: 'resync', root_chat_id: this.rootChatId, seq: 0 });
     }
     if (e.seq <= this.lastSent) return;
     if (e.seq === this.lastSent + 1) {
@@ -88,7 +107,7 @@ class Subscription {
     this.catchingUp = true;
     try {
       const missed = await this.bus.since(this.rootChatId, after);
-      if (this.session.closed) return;
+      if (this.session.closed || this.stopped) return;
       if (missed === 'gone') {
         // Held events up to `current` are covered by the reload; later ones follow.
         this.lastSent = await this.bus.currentSeq(this.rootChatId);
@@ -115,7 +134,7 @@ class Subscription {
   }
 
   private deliverNow(e: TreeEvent) {
-    if (e.seq <= this.lastSent) return;
+    if (this.stopped || e.seq <= this.lastSent) return;
     this.lastSent = e.seq;
     this.session.send({ type: 'event', ...e });
   }
@@ -241,14 +260,22 @@ export class Session {
         return;
       }
       existing?.stop();
+      this.subs.delete(root);
       const sub = new Subscription(root, this, this.hub.bus);
-      sub.stop = await this.hub.bus.listen(root, sub.onLive);
-      if (this.closed) {
+      try {
+        await sub.listen();
+        if (this.closed) {
+          sub.stop();
+          return;
+        }
+        this.subs.set(root, sub);
+        await sub.start(f.chat_id, f.last_seq, f.id);
+      } catch (err) {
+        // Not subscribed after all: nothing may stay behind (a listener, a slot, held events).
         sub.stop();
-        return;
+        if (this.subs.get(root) === sub) this.subs.delete(root);
+        throw err;
       }
-      this.subs.set(root, sub);
-      await sub.start(f.chat_id, f.last_seq, f.id);
     } catch (err) {
       this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'websocket frame failed');
       this.send({

@@ -29,7 +29,15 @@ export class MemoryEventBus implements EventBus {
       this.trees.delete(rootChatId); // re-inserted below: Map order is recency order
     else t = { seq: 0, log: [] };
     this.trees.set(rootChatId, t);
-    if (this.trees.size > this.maxTrees) this.trees.delete(this.trees.keys().next().value as string);
+    if (this.trees.size > this.maxTrees) {
+      // The least recently written tree nobody listens to (a followed tree keeps its sequence).
+      for (const id of this.trees.keys()) {
+        if (!this.listeners.has(id)) {
+          this.trees.delete(id);
+          break;
+        }
+      }
+    }
 
     const e: TreeEvent = { seq: ++t.seq, root_chat_id: rootChatId, event, at: new Date().toISOString(), data };
     t.log.push(JSON.stringify(data).length > this.maxRetainedBytes ? { seq: e.seq, stub: true } : e);

@@ -139,7 +139,13 @@ export class RedisEventBus implements EventBus {
       this.listeners.set(rootChatId, set);
       this.subscribed.set(
         rootChatId,
-        this.sub.subscribe(this.channel(rootChatId)).catch((e) => this.warn(e)),
+        this.sub.subscribe(this.channel(rootChatId)).catch((e) => {
+          // Not subscribed: forget it, so that the next listener tries again.
+          this.warn(e);
+          this.subscribed.delete(rootChatId);
+          this.listeners.delete(rootChatId);
+          throw e;
+        }),
       );
     }
     set.add(onEvent);

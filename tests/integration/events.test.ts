@@ -168,5 +168,10 @@ describe('events in one process', () => {
     expect(bad.status).toBe(401);
     const plain = await fetch(`${base}/api/v1/ws?token=${await account()}`);
     expect(plain.status).toBe(426);
+    // A bearer subprotocol without branchat.v1 to select: refused, so the token can never be echoed back.
+    const echo = await fetch(`${base}/api/v1/ws`, {
+      headers: { ...upgrade, 'Sec-WebSocket-Protocol': `bearer.${await account()}` },
+    });
+    expect(echo.status).toBe(400);
   });
 });

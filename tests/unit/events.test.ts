@@ -154,6 +154,59 @@ describe('event hub', () => {
     expect(sinceCalls).toBe(1);
   });
 
+  test('a sequence that starts over (log expired or evicted) is announced with resync, not dropped', async () => {
+    const chat = await createChat(ctx, { name: 'c' });
+    const { socket, session } = await connect();
+    await session.receive(JSON.stringify({ type: 'subscribe', chat_id: chat.chatId }));
+    await publishN(chat.chatId, 3);
+    // Another era of the sequence: the same tree numbered from 1 again.
+    const listeners = (bus as unknown as { listeners: Map<string, Set<(e: TreeEvent) => void>> }).listeners;
+    const again: TreeEvent = {
+      seq: 1,
+      root_chat_id: chat.chatId,
+      event: 'message.added',
+      at: '',
+      data: { again: true },
+    };
+    for (const fn of listeners.get(chat.chatId) ?? []) fn(again);
+    expect(socket.frames.slice(-2).map((f) => [f.type, f.seq])).toEqual([
+      ['resync', 0],
+      ['event', 1],
+    ]);
+  });
+
+  test('a followed tree is never evicted from the in-process bus', async () => {
+    const small = new MemoryEventBus(5, 2);
+    const stop = await small.listen('followed', () => {});
+    await small.publish('followed', 'message.added', {});
+    for (const t of ['a', 'b', 'c']) await small.publish(t, 'message.added', {});
+    expect(await small.currentSeq('followed')).toBe(1);
+    stop();
+  });
+
+  test('a subscribe that fails leaves nothing behind; an unsubscribed tree sends nothing more', async () => {
+    const chat = await createChat(ctx, { name: 'c' });
+    let fail = true;
+    const flaky: EventBus = Object.assign(Object.create(bus), {
+      async currentSeq(root: string) {
+        if (fail) throw new Error('redis down');
+        return bus.currentSeq(root);
+      },
+    });
+    hub = new EventHub(flaky, deps, log, { maxBufferedBytes: 1000, maxSubscriptions: 1 });
+    const { socket, session } = await connect();
+    await session.receive(JSON.stringify({ type: 'subscribe', chat_id: chat.chatId }));
+    expect(socket.frames.map((f) => f.problem?.status)).toEqual([503]);
+    await publishN(chat.chatId, 1);
+    expect(socket.events()).toEqual([]);
+    fail = false;
+    await session.receive(JSON.stringify({ type: 'subscribe', chat_id: chat.chatId })); // the slot is free again
+    expect(socket.frames.at(-1)?.type).toBe('subscribed');
+    await session.receive(JSON.stringify({ type: 'unsubscribe', chat_id: chat.chatId }));
+    await publishN(chat.chatId, 1);
+    expect(socket.events()).toEqual([]);
+  });
+
   test('an event too large to retain is sent live, and resuming over it is a resync', async () => {
     const chat = await createChat(ctx, { name: 'c' });
     const { socket, session } = await connect();

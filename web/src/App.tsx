@@ -144,7 +144,7 @@ function Workspace({ api, token, onLogout }: { api: Api; token: string; onLogout
         )}
         {openId ? (
           <ChatView
-            key={openId}
+            key={`${openId}:${focus ?? ''}`}
             api={api}
             chatId={openId}
             focus={focus}

@@ -31,11 +31,16 @@ export function ChatView({ api, chatId, focus, version, onOpen, guard, onChanged
   const [name, setName] = useState('');
   const list = useRef<HTMLDivElement>(null);
   const loadingOlder = useRef(false);
+  // A search hit is shown once: later reloads (live events) show the latest page again.
+  const focusOnce = useRef(focus);
+  const scrollTo = useRef(focus);
 
   // The latest page, or the pages around the pair to focus on (a search hit).
   const load = useCallback(async () => {
-    if (focus) {
-      const before = await api.getChat(chatId, { before: focus }, PAGE);
+    const target = focusOnce.current;
+    focusOnce.current = null;
+    if (target) {
+      const before = await api.getChat(chatId, { before: target }, PAGE);
       const last = before.qa_pairs[before.qa_pairs.length - 1];
       const from = last
         ? await api.getChat(chatId, { after: last.response_id }, PAGE)
@@ -49,7 +54,7 @@ export function ChatView({ api, chatId, focus, version, onOpen, guard, onChanged
       setPairs(page.qa_pairs);
       setMoreBefore(page.has_more_before);
     }
-  }, [api, chatId, focus]);
+  }, [api, chatId]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `version` is the reload trigger (live events, writes)
   useEffect(() => {
@@ -60,10 +65,12 @@ export function ChatView({ api, chatId, focus, version, onOpen, guard, onChanged
   useEffect(() => {
     const el = list.current;
     if (!el) return;
-    const target = focus ? el.querySelector(`[data-response="${focus}"]`) : null;
-    if (target) target.scrollIntoView({ block: 'center' });
-    else if (!loadingOlder.current) el.scrollTop = el.scrollHeight;
-  }, [pairs, focus]);
+    const target = scrollTo.current ? el.querySelector(`[data-response="${scrollTo.current}"]`) : null;
+    if (target) {
+      target.scrollIntoView({ block: 'center' });
+      scrollTo.current = null;
+    } else if (!loadingOlder.current) el.scrollTop = el.scrollHeight;
+  }, [pairs]);
 
   const older = async () => {
     const first = pairs[0];

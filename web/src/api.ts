@@ -186,8 +186,9 @@ export function followTree(token: string, chatId: string, onEvent: (event: strin
         onEvent('resync', null);
       }
     };
-    ws.onclose = () => {
-      if (!stopped) setTimeout(connect, 1000);
+    ws.onclose = (e) => {
+      // 4401: the token expired (log in again); anything else: reconnect and resume.
+      if (!stopped && e.code !== 4401) setTimeout(connect, 1000);
     };
   };
   connect();

@@ -94,6 +94,10 @@ export function eventSocket(hub: EventHub) {
       onError: (e) => log.warn({ err: String((e as ErrorEvent).error ?? e) }, 'websocket error'),
     };
     const selected = offeredProtocols(c).includes(WS_PROTOCOL) ? WS_PROTOCOL : undefined;
+    if (!selected && offeredProtocols(c).some((p) => p.startsWith('bearer.'))) {
+      // Without a protocol to select, the server could echo the offered list, token included.
+      throw new HttpProblem(400, `Offer the ${WS_PROTOCOL} subprotocol with the bearer token`);
+    }
     const ok = bun.upgrade(c.req.raw, {
       data: { events, url: new URL(c.req.url), protocol: selected ?? '' },
       ...(selected ? { headers: { 'Sec-WebSocket-Protocol': selected } } : {}),
