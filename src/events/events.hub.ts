@@ -14,6 +14,7 @@
  */
 import { z } from 'zod';
 import type { Deps } from '../domain/context.js';
+import { problemBody } from '../http/errors.js';
 import type { Logger } from '../logger.js';
 import type { EventBus, TreeEvent } from './events.js';
 
@@ -46,9 +47,8 @@ export const CLOSE_SLOW_CONSUMER = 1008;
 export const CLOSE_TOKEN_EXPIRED = 4401;
 export const CLOSE_GOING_AWAY = 1001;
 
-function problem(status: number, title: string, detail: string, errors?: { path: string; message: string }[]) {
-  const type = { 400: 'bad-request', 404: 'not-found', 422: 'validation', 500: 'internal' }[status] ?? 'error';
-  return { type: `/problems/${type}`, title, status, detail, ...(errors ? { errors } : {}) };
+function problem(status: number, detail: string, errors?: { path: string; message: string }[]) {
+  return { ...problemBody(status, detail), ...(errors ? { errors } : {}) };
 }
 
 class Subscription {
@@ -207,7 +207,7 @@ export class Session {
     try {
       raw = JSON.parse(text);
     } catch {
-      this.send({ type: 'error', problem: problem(400, 'Bad Request', 'A frame must be one JSON object') });
+      this.send({ type: 'error', problem: problem(400, 'A frame must be one JSON object') });
       return;
     }
     const parsed = ClientFrame.safeParse(raw);
@@ -218,7 +218,6 @@ export class Session {
         ...(typeof ref === 'string' ? { id: ref } : {}),
         problem: problem(
           422,
-          'Unprocessable Content',
           'The frame does not match the schema',
           parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(frame)', message: i.message })),
         ),
@@ -236,7 +235,7 @@ export class Session {
       if (this.closed) return;
       if (!chat) {
         // Missing, deleted or another account's: one answer, no data.
-        this.send({ type: 'error', ...ref, problem: problem(404, 'Not Found', `Chat ${f.chat_id} not found`) });
+        this.send({ type: 'error', ...ref, problem: problem(404, `Chat ${f.chat_id} not found`) });
         return;
       }
       const root = chat.rootChatId;
@@ -251,11 +250,7 @@ export class Session {
         this.send({
           type: 'error',
           ...ref,
-          problem: problem(
-            422,
-            'Unprocessable Content',
-            `At most ${this.hub.options.maxSubscriptions} trees per socket`,
-          ),
+          problem: problem(422, `At most ${this.hub.options.maxSubscriptions} trees per socket`),
         });
         return;
       }
@@ -281,10 +276,7 @@ export class Session {
       this.send({
         type: 'error',
         ...ref,
-        problem: {
-          ...problem(503, 'Service Unavailable', 'A backing store is unavailable; try again'),
-          type: '/problems/unavailable',
-        },
+        problem: problem(503, 'A backing store is unavailable; try again'),
       });
     }
   }

@@ -66,21 +66,20 @@ export class HttpProblem extends Error {
   }
 }
 
+/** A problem's type, title, status and detail (the event socket's error frames use it as is). */
+export function problemBody(status: number, detail: string) {
+  const [slug, title] = TITLES[status] ?? ['error', 'Error'];
+  return { type: `/problems/${slug}`, title, status, detail };
+}
+
 export function problemResponse(
   c: Context,
   status: ContentfulStatusCode,
   detail: string,
   options: { headers?: Record<string, string>; issues?: FieldIssue[] } = {},
 ): Response {
-  const [slug, title] = TITLES[status] ?? ['error', 'Error'];
   const requestId = (c.get('requestId') as string | undefined) ?? '';
-  const body: Problem = {
-    type: `/problems/${slug}`,
-    title,
-    status,
-    detail,
-    instance: requestId,
-  };
+  const body: Problem = { ...problemBody(status, detail), instance: requestId };
   if (options.issues) body.errors = options.issues;
   // A bare Response does not carry the headers middleware prepared with c.header(), so the request id
   // (every response carries it) is set here explicitly.

@@ -15,9 +15,9 @@ import type { EventHub, Session, SocketPort } from '../../events/events.hub.js';
 import { EVENT_NAMES } from '../../events/events.js';
 import type { AppBindings } from '../app-types.js';
 import { errors, HttpProblem } from '../errors.js';
+import { JWT_RE } from '../middleware/auth.js';
 
 export const WS_PROTOCOL = 'branchat.v1';
-const TOKEN_RE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const challenge = { 'WWW-Authenticate': 'Bearer' };
 
 /**
@@ -36,10 +36,10 @@ function offeredProtocols(c: Context): string[] {
     .filter(Boolean);
 }
 
-function tokenOf(c: Context): string | undefined {
+function tokenOf(c: Context, protocols: string[]): string | undefined {
   const auth = c.req.header('authorization');
   if (auth?.startsWith('Bearer ')) return auth.slice(7);
-  const fromProtocol = offeredProtocols(c).find((p) => p.startsWith('bearer.'));
+  const fromProtocol = protocols.find((p) => p.startsWith('bearer.'));
   if (fromProtocol) return fromProtocol.slice('bearer.'.length);
   return c.req.query('token');
 }
@@ -64,10 +64,11 @@ export function eventSocket(hub: EventHub) {
         Upgrade: 'websocket',
       });
     }
-    const token = tokenOf(c);
+    const protocols = offeredProtocols(c);
+    const token = tokenOf(c, protocols);
     if (!token)
       throw new HttpProblem(401, 'Missing token (Authorization, Sec-WebSocket-Protocol or ?token=)', challenge);
-    const claims = TOKEN_RE.test(token) ? await c.var.tokens.claims(token) : null;
+    const claims = JWT_RE.test(token) ? await c.var.tokens.claims(token) : null;
     if (!claims || !(await c.var.deps.meta.accountExists(claims.sub))) {
       throw new HttpProblem(401, 'The token is invalid or expired', challenge);
     }
@@ -93,8 +94,8 @@ export function eventSocket(hub: EventHub) {
       onClose: () => session?.dispose(),
       onError: (e) => log.warn({ err: String((e as ErrorEvent).error ?? e) }, 'websocket error'),
     };
-    const selected = offeredProtocols(c).includes(WS_PROTOCOL) ? WS_PROTOCOL : undefined;
-    if (!selected && offeredProtocols(c).some((p) => p.startsWith('bearer.'))) {
+    const selected = protocols.includes(WS_PROTOCOL) ? WS_PROTOCOL : undefined;
+    if (!selected && protocols.some((p) => p.startsWith('bearer.'))) {
       // Without a protocol to select, the server could echo the offered list, token included.
       throw new HttpProblem(400, `Offer the ${WS_PROTOCOL} subprotocol with the bearer token`);
     }

@@ -6,7 +6,8 @@ import type { MiddlewareHandler } from 'hono';
 import type { AppBindings } from '../app-types.js';
 import { HttpProblem } from '../errors.js';
 
-const BEARER_RE = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
+/** The shape of a compact JWT (three base64url parts); anything else is refused before verification. */
+export const JWT_RE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const challenge = { 'WWW-Authenticate': 'Bearer' };
 
 /** Positive answers of "does this account exist" are cached briefly (accounts are never removed). */
@@ -33,9 +34,9 @@ export function requireAuth(): MiddlewareHandler<AppBindings> {
   return async (c, next) => {
     const header = c.req.header('Authorization');
     if (!header) throw new HttpProblem(401, 'Missing Authorization: Bearer <token>', challenge);
-    const m = BEARER_RE.exec(header);
-    if (!m?.[1]) throw new HttpProblem(401, 'Authorization must be "Bearer <token>"', challenge);
-    const accountId = await c.var.tokens.verify(m[1]);
+    const token = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+    if (!JWT_RE.test(token)) throw new HttpProblem(401, 'Authorization must be "Bearer <token>"', challenge);
+    const accountId = await c.var.tokens.verify(token);
     if (!accountId) throw new HttpProblem(401, 'The token is invalid or expired', challenge);
     const meta = c.var.deps.meta;
     if (!(await presence.exists(accountId, (id) => meta.accountExists(id)))) {

@@ -18,7 +18,7 @@ import type { ContentHit, ContentSearch, ContentSlot, ContentStore, ScanSlotsOpt
 import { isUniqueViolation, translateStoreError } from '../errors.js';
 import { mongoSearchFilter } from './mongo-search.js';
 import { orderByRanges } from './ranges.js';
-import { buildSnippet, searchTerms } from './snippet.js';
+import { pairSnippet, searchTerms } from './snippet.js';
 
 /** A raw qa_pairs document (driver field names) as a pair. */
 function pairFromDocument(d: Document): PairRecord {
@@ -246,7 +246,7 @@ export class MongoContentStore implements ContentStore {
       const terms = searchTerms(q.text);
       return docs.map((d) => {
         const pair = pairFromDocument(d);
-        return { pair, score: Number(d.score), snippet: buildSnippet(`${pair.question}\n${pair.response}`, terms) };
+        return { pair, score: Number(d.score), snippet: pairSnippet(pair, terms) };
       });
     });
   }

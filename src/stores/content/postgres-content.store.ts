@@ -13,7 +13,7 @@ import { translateStoreError } from '../errors.js';
 import { toDate } from '../pg-rows.js';
 import { pgDb } from '../pg-tx.js';
 import { orderByRanges } from './ranges.js';
-import { buildSnippet, searchTerms } from './snippet.js';
+import { pairSnippet, searchTerms } from './snippet.js';
 
 interface PairRow {
   response_id: string;
@@ -174,7 +174,7 @@ export class PostgresContentStore implements ContentStore {
       const terms = searchTerms(q.text);
       return r.rows.map((row) => {
         const pair = pairFromRow(row);
-        return { pair, score: Number(row.score), snippet: buildSnippet(`${pair.question}\n${pair.response}`, terms) };
+        return { pair, score: Number(row.score), snippet: pairSnippet(pair, terms) };
       });
     });
   }

@@ -26,6 +26,11 @@ export function matchesTerm(word: string, terms: string[]): boolean {
   return terms.some((t) => w.startsWith(t) || ws === stem(t));
 }
 
+/** The snippet of a pair: its question, then its response. */
+export function pairSnippet(pair: { question: string; response: string }, terms: string[]): string {
+  return buildSnippet(`${pair.question}\n${pair.response}`, terms);
+}
+
 /** An extract of about `maxWords` words of `text` starting a little before its first match. */
 export function buildSnippet(text: string, terms: string[], maxWords = 30): string {
   const clean = text.replaceAll(MARK_START, '').replaceAll(MARK_END, '');
