@@ -7,6 +7,7 @@ import { Migration20261125010000_idempotency } from './Migration20261125010000_i
 import { Migration20261125020000_content_fence } from './Migration20261125020000_content_fence.js';
 import { Migration20261125030000_message_types } from './Migration20261125030000_message_types.js';
 import { Migration20261125040000_search } from './Migration20261125040000_search.js';
+import { Migration20261125050000_llm } from './Migration20261125050000_llm.js';
 
 export const migrationsList = [
   { name: 'Migration20261125000000_init', class: Migration20261125000000_init },
@@ -14,4 +15,5 @@ export const migrationsList = [
   { name: 'Migration20261125020000_content_fence', class: Migration20261125020000_content_fence },
   { name: 'Migration20261125030000_message_types', class: Migration20261125030000_message_types },
   { name: 'Migration20261125040000_search', class: Migration20261125040000_search },
+  { name: 'Migration20261125050000_llm', class: Migration20261125050000_llm },
 ];

@@ -10,14 +10,15 @@ import { TokenService } from './auth/tokens.js';
 import { type CacheStore, ReadThroughCache } from './cache/cache.js';
 import { MemoryCacheStore, TieredCacheStore } from './cache/memory.cache.js';
 import { RedisCacheStore } from './cache/redis.cache.js';
-import type { Config } from './config.js';
+import { type Config, responderKind } from './config.js';
 import type { Deps } from './domain/context.js';
-import type { ContentStore } from './domain/ports.js';
+import type { ContentStore, Responder } from './domain/ports.js';
 import type { EventBus } from './events/events.js';
 import { MemoryEventBus } from './events/memory.bus.js';
 import { RedisEventBus } from './events/redis.bus.js';
 import type { Logger } from './logger.js';
 import { LocalResponder } from './responders/local.responder.js';
+import { OpenAIResponder } from './responders/openai.responder.js';
 import { MongoContentStore } from './stores/content/mongo-content.store.js';
 import { PostgresContentStore } from './stores/content/postgres-content.store.js';
 import { IdempotencyStore } from './stores/idempotency.store.js';
@@ -106,11 +107,18 @@ export async function openServices(config: Config, log: Logger): Promise<Service
     closers.push(() => events.close());
     log.info({ events: events.kind }, 'events ready');
 
+    const responder = createResponder(config);
+    log.info(
+      { responder: responderKind(config), model: responder.model, context_tokens: config.CONTEXT_TOKEN_BUDGET },
+      'responder ready',
+    );
+
     const clock = () => new Date();
     const deps: Deps = {
       meta: new PostgresMetadataStore(orm, clock),
       content,
-      responder: new LocalResponder(),
+      responder,
+      generation: { contextTokens: config.CONTEXT_TOKEN_BUDGET, timeoutMs: config.RESPONDER_TIMEOUT_MS },
       hasher: createPasswordHasher(),
       clock,
       newId: () => uuidv7(),
@@ -128,4 +136,16 @@ export async function openServices(config: Config, log: Logger): Promise<Service
     await close();
     throw e;
   }
+}
+
+/** The responder chosen by configuration (README, "Model responses"). */
+export function createResponder(config: Config): Responder {
+  if (responderKind(config) === 'local') return new LocalResponder();
+  return new OpenAIResponder({
+    baseURL: config.OPENAI_BASE_URL,
+    apiKey: config.OPENAI_API_KEY,
+    model: config.OPENAI_MODEL,
+    timeoutMs: config.RESPONDER_TIMEOUT_MS,
+    maxTokens: config.OPENAI_MAX_TOKENS || undefined,
+  });
 }

@@ -101,11 +101,33 @@ const ConfigSchema = z.object({
   WS_MAX_SUBSCRIPTIONS: int(100, 1, 10_000),
   /** The built demo app served at /app (`npm run build:web`, run by `npm ci`). */
   WEB_DIR: z.string().default('web/dist'),
+  /**
+   * Who answers a question sent without a response (README, "Model responses"): `local` (deterministic, no
+   * network) or `openai` (any OpenAI-compatible Chat Completions endpoint). Unset: `openai` when
+   * OPENAI_BASE_URL or OPENAI_API_KEY is set, else `local`.
+   */
+  RESPONDER: z.enum(['local', 'openai']).optional(),
+  /** e.g. https://api.openai.com/v1, http://localhost:11434/v1 (Ollama). Unset: OpenAI's. */
+  OPENAI_BASE_URL: optionalUrl,
+  /** Secret: never logged. A local endpoint usually needs none. */
+  OPENAI_API_KEY: optionalUrl,
+  OPENAI_MODEL: z.string().trim().min(1).default('gpt-4o-mini'),
+  /** Upper bound of an answer's tokens (sent as max_tokens); 0: the endpoint's default. */
+  OPENAI_MAX_TOKENS: int(0, 0, 1_000_000),
+  /** Largest prompt sent to the model, in tokens: system prompt + newest history pairs that fit + question. */
+  CONTEXT_TOKEN_BUDGET: int(8192, 256, 2_000_000),
+  /** Longest wait for the model to accept a request, and between two chunks of its answer (→ 504). */
+  RESPONDER_TIMEOUT_MS: int(30_000, 100, 600_000),
   /** Mounts GET /bench/ceiling (bench/ only): the framework's limit for a body of a given size. */
   BENCH_ROUTES: z.enum(['0', '1']).default('0'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+/** The responder configured, by the rule documented on RESPONDER. */
+export function responderKind(config: Config): 'local' | 'openai' {
+  return config.RESPONDER ?? (config.OPENAI_BASE_URL || config.OPENAI_API_KEY ? 'openai' : 'local');
+}
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = ConfigSchema.safeParse(env);

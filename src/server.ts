@@ -7,6 +7,7 @@ import { openServices } from './bootstrap.js';
 import { loadConfig } from './config.js';
 import { CLOSE_GOING_AWAY, EventHub } from './events/events.hub.js';
 import { bunWebSocketHandler } from './http/events/events.ws.js';
+import { activeStreams } from './http/sse.js';
 import { startReconciler } from './jobs/reconciler.job.js';
 import { createLogger } from './logger.js';
 import { isBun, listen, sleep } from './runtime.js';
@@ -89,8 +90,11 @@ async function shutdown(signal: string) {
   // Stop listening now; let in-flight requests finish, within the grace period.
   void server.stop(false);
   const deadline = Date.now() + config.SHUTDOWN_GRACE_MS;
-  while (inflight > 0 && Date.now() < deadline) await sleep(20);
-  if (inflight > 0) log.warn({ inflight }, 'grace period over; closing with requests in flight');
+  // Streamed answers count too: their handler returned, their pair is stored when the stream completes.
+  while ((inflight > 0 || activeStreams() > 0) && Date.now() < deadline) await sleep(20);
+  if (inflight > 0 || activeStreams() > 0) {
+    log.warn({ inflight, streams: activeStreams() }, 'grace period over; closing with requests in flight');
+  }
   hub.closeAll(CLOSE_GOING_AWAY, 'server shutting down');
   await server.stop(true);
   await reconciler.stop();

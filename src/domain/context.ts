@@ -1,3 +1,4 @@
+import type { GenerationSettings } from './generation/generate.js';
 import type { ContentStore, MetadataStore, PasswordHasher, Responder } from './ports.js';
 
 /** Long-lived collaborators of the services, built once at boot. */
@@ -5,6 +6,8 @@ export interface Deps {
   meta: MetadataStore;
   content: ContentStore;
   responder: Responder;
+  /** Context budget and model timeout; defaults in generation/generate.ts. */
+  generation?: Partial<GenerationSettings>;
   hasher: PasswordHasher;
   clock: () => Date;
   newId: () => string;

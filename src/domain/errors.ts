@@ -76,3 +76,18 @@ export class StaleWriteError extends UnavailableError {
     super(`A later write holds slot ${seq} of chat ${chatId}`, 1);
   }
 }
+
+/** The model endpoint refused or failed the request, or broke off its answer (→ 502). */
+export class UpstreamError extends DomainError {
+  readonly kind = 'upstream';
+}
+
+/** The model endpoint did not answer, or stopped sending, within the configured time (→ 504). */
+export class UpstreamTimeoutError extends DomainError {
+  readonly kind = 'upstream_timeout';
+}
+
+/** The client went away before the answer was complete: nothing was stored. */
+export class CancelledError extends DomainError {
+  readonly kind = 'cancelled';
+}

@@ -24,6 +24,11 @@ export interface ChatRecord {
   ownCount: number;
   /** The tree's version when this record was read; every write to the tree increments it (cache keys). */
   treeVersion: number;
+  /**
+   * The conversation's system prompt (one per tree, sent to the model before the history), or null. Read
+   * with the chat where a request needs it (get-chat, list-chats, writes); null where it was not read.
+   */
+  systemPrompt: string | null;
 }
 
 export interface PairRecord {
@@ -40,6 +45,16 @@ export interface PairRecord {
   language: string | null;
   url: string | null;
   timestamp: Date;
+  /** How the response was generated (the responder's model, tokens, latency); null when the client gave it. */
+  generation: Generation | null;
+}
+
+/** What the responder reported for a generated response. Counts are null where the source did not say. */
+export interface Generation {
+  model: string;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  latencyMs: number | null;
 }
 
 export const PAIR_TYPES = ['text', 'code', 'link'] as const;
@@ -84,3 +99,15 @@ export function baseCount(chat: Pick<ChatRecord, 'ancestorLimits'>): number {
 export function messageCount(chat: Pick<ChatRecord, 'ancestorLimits' | 'ownCount'>): number {
   return baseCount(chat) + chat.ownCount;
 }
+
+/** Text limits of the wire format, in UTF-16 code units (API.md); imports are held to the same. */
+export const NAME_MAX = 200;
+export const QUESTION_MAX = 32_000;
+export const RESPONSE_MAX = 100_000;
+export const SYSTEM_PROMPT_MAX = 32_000;
+
+/**
+ * Text that can be stored and returned verbatim: no U+0000 (PostgreSQL text cannot hold it) and no lone
+ * UTF-16 surrogate (it cannot be encoded as UTF-8, so it would come back altered).
+ */
+export const storableText = (s: string) => !s.includes('\u0000') && !/\p{Cs}/u.test(s);

@@ -83,6 +83,20 @@ export interface SubtreeDeletion {
   newActiveChatId: string | null;
 }
 
+/** What update-chat changes: absent fields stay; `systemPrompt: null` removes the prompt. */
+export interface ChatChanges {
+  name?: string;
+  systemPrompt?: string | null;
+}
+
+export interface ImportedTree {
+  /** Root first, every chat after its parent; own counts and the one active flag already set. */
+  chats: ChatRecord[];
+  systemPrompt: string | null;
+  /** The latest write in the imported tree (list-chats orders by it). */
+  lastActivityAt: Date;
+}
+
 export interface ListCursor {
   lastActivityAt: Date;
   chatId: string;
@@ -122,14 +136,23 @@ export interface MetadataStore {
   setActive(accountId: string, chatId: string): Promise<{ rootChatId: string; activeChatId: string }>;
   /** Soft-deletes a live chat and its subtree. */
   softDeleteSubtree(accountId: string, chatId: string): Promise<SubtreeDeletion>;
-  /** Renames a live chat; `check` runs on the locked current row and may throw to abort. */
-  rename(
+  /**
+   * Renames a live chat and/or sets its conversation's system prompt; `check` runs on the locked current row
+   * and may throw to abort. The chat's updated_at moves forward either way.
+   */
+  updateChat(
     accountId: string,
     chatId: string,
-    name: string,
+    changes: ChatChanges,
     now: Date,
     check: (current: ChatRecord) => void,
   ): Promise<ChatRecord>;
+
+  /**
+   * Inserts a whole conversation tree (chats with their final own counts, the conversation row) in one
+   * transaction, then runs `write` (the content) with a fencing token inside it: all of it or nothing.
+   */
+  importTree(tree: ImportedTree, write: (fence: number) => Promise<void>): Promise<void>;
 
   /** Live branches forking right after each of these pairs, oldest first. */
   branchesAfter(accountId: string, responseIds: string[]): Promise<Map<string, string[]>>;
@@ -160,6 +183,11 @@ export interface ContentStore {
    * fence than the one stored is refused with StaleWriteError and changes nothing.
    */
   append(pair: PairRecord, fence: number): Promise<void>;
+  /**
+   * Stores the pairs of newly created chats (an import) with one fencing token. The slots are new: nothing
+   * is replaced. Cleaned up like append's writes when the metadata transaction fails.
+   */
+  appendMany(pairs: PairRecord[], fence: number): Promise<void>;
   /** Removes the pair at (chat_id, seq) if it still carries `fence`; true if removed. */
   removeSlot(chatId: string, seq: number, fence: number): Promise<boolean>;
   /**
@@ -180,8 +208,35 @@ export interface ContentStore {
   close(): Promise<void>;
 }
 
+/** One message of the context sent to a model (OpenAI Chat Completions roles). */
+export interface ModelMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface ResponderRequest {
+  /** System prompt (if any), the trimmed history, then the new question. */
+  messages: ModelMessage[];
+  /** The prompt's size counted locally with the tokenizer (used when the model does not report usage). */
+  promptTokens: number;
+  /** Aborted when the client goes away or the answer times out: the responder must stop and release. */
+  signal: AbortSignal;
+}
+
+/** What a responder's stream yields: text as it comes, and at most one usage report (usually last). */
+export type ResponderChunk =
+  | { kind: 'delta'; text: string }
+  | { kind: 'usage'; model: string; promptTokens: number | null; completionTokens: number | null };
+
+/**
+ * Answers questions (README, "Model responses"). `start` resolves once the model has accepted the request
+ * (so a refusal can still become an HTTP status); the stream then yields the answer. Failures are
+ * UpstreamError / UpstreamTimeoutError (→ 502 / 504).
+ */
 export interface Responder {
-  respond(input: { chatId: string; question: string }): Promise<string>;
+  /** The model this responder asks (recorded on each pair it answers). */
+  readonly model: string;
+  start(request: ResponderRequest): Promise<AsyncIterable<ResponderChunk>>;
 }
 
 export interface PasswordHasher {

@@ -22,6 +22,8 @@ export interface AppBindings {
     events: EventPublisher;
     /** Set by the auth middleware on protected routes. */
     accountId: string;
+    /** Set when an Idempotency-Key was claimed: how a streamed answer settles it at its end. */
+    streamOutcome?: { complete(json: string): Promise<void>; release(): Promise<void> };
   };
 }
 

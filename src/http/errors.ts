@@ -8,6 +8,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
 import {
+  CancelledError,
   ConflictError,
   DomainError,
   type FieldIssue,
@@ -16,6 +17,8 @@ import {
   RateLimitedError,
   UnauthenticatedError,
   UnavailableError,
+  UpstreamError,
+  UpstreamTimeoutError,
   ValidationError,
 } from '../domain/errors.js';
 
@@ -50,8 +53,11 @@ const TITLES: Record<number, [string, string]> = {
   426: ['upgrade-required', 'Upgrade Required'],
   429: ['rate-limited', 'Too Many Requests'],
   500: ['internal', 'Internal Server Error'],
+  499: ['cancelled', 'Client Closed Request'],
   501: ['not-implemented', 'Not Implemented'],
+  502: ['bad-gateway', 'Bad Gateway'],
   503: ['unavailable', 'Service Unavailable'],
+  504: ['gateway-timeout', 'Gateway Timeout'],
 };
 
 /** An error that already knows its HTTP answer (raised by transport middleware). */
@@ -98,35 +104,58 @@ function statusOf(e: DomainError): ContentfulStatusCode {
   if (e instanceof PreconditionFailedError) return 412;
   if (e instanceof RateLimitedError) return 429;
   if (e instanceof UnavailableError) return 503;
+  if (e instanceof UpstreamError) return 502;
+  if (e instanceof UpstreamTimeoutError) return 504;
+  if (e instanceof CancelledError) return 499 as ContentfulStatusCode;
   return 500;
 }
 
-/** Maps any thrown value to a problem response. Unknown errors become a bare 500 (logged, never echoed). */
-export function errorToResponse(c: Context, err: unknown, translate: (e: unknown) => unknown = (e) => e): Response {
+/** What a thrown value answers: status, headers and problem body. Unknown errors become a bare 500 (logged). */
+export function errorToProblem(
+  c: Context,
+  err: unknown,
+  translate: (e: unknown) => unknown = (e) => e,
+): { status: ContentfulStatusCode; detail: string; headers: Record<string, string>; issues?: FieldIssue[] } {
   const e = translate(err);
-  if (e instanceof HttpProblem)
-    return problemResponse(c, e.status, e.message, { headers: e.headers, issues: e.issues });
+  if (e instanceof HttpProblem) return { status: e.status, detail: e.message, headers: e.headers, issues: e.issues };
   if (e instanceof DomainError) {
-    const status = statusOf(e);
     const headers: Record<string, string> = {};
     if (e instanceof RateLimitedError || e instanceof UnavailableError)
       headers['Retry-After'] = String(e.retryAfterSeconds);
     if (e instanceof UnauthenticatedError) headers['WWW-Authenticate'] = 'Bearer';
-    return problemResponse(c, status, e.message, {
+    return {
+      status: statusOf(e),
+      detail: e.message,
       headers,
       issues: e instanceof ValidationError ? e.issues : undefined,
-    });
+    };
   }
   if (e instanceof HTTPException) {
     const status = e.status as ContentfulStatusCode;
-    return problemResponse(
-      c,
-      TITLES[status] ? status : 500,
-      TITLES[status] ? e.message || TITLES[status][1] : 'Unexpected error',
-    );
+    return TITLES[status]
+      ? { status, detail: e.message || TITLES[status][1], headers: {} }
+      : { status: 500, detail: 'Unexpected error', headers: {} };
   }
   c.get('log')?.error({ err: e }, 'unhandled error');
-  return problemResponse(c, 500, 'An unexpected error occurred. The request id identifies it in the logs.');
+  return {
+    status: 500,
+    detail: 'An unexpected error occurred. The request id identifies it in the logs.',
+    headers: {},
+  };
+}
+
+/** Maps any thrown value to a problem response. */
+export function errorToResponse(c: Context, err: unknown, translate: (e: unknown) => unknown = (e) => e): Response {
+  const p = errorToProblem(c, err, translate);
+  return problemResponse(c, p.status, p.detail, { headers: p.headers, issues: p.issues });
+}
+
+/** The problem body of a thrown value, for an `error` event of a stream already answering 200. */
+export function errorToProblemBody(c: Context, err: unknown): Problem {
+  const p = errorToProblem(c, err);
+  const body: Problem = { ...problemBody(p.status, p.detail), instance: (c.get('requestId') as string) ?? '' };
+  if (p.issues) body.errors = p.issues;
+  return body;
 }
 
 export function zodIssues(error: ZodError): FieldIssue[] {
@@ -153,7 +182,9 @@ export const errorResponses = {
   429: { description: 'Rate limited (see Retry-After)', content: problemContent },
   500: { description: 'Unexpected error (no internals disclosed)', content: problemContent },
   501: { description: 'Not available on this runtime', content: problemContent },
+  502: { description: 'The model endpoint failed or refused the request', content: problemContent },
   503: { description: 'A backing store is down (see Retry-After)', content: problemContent },
+  504: { description: 'The model endpoint did not answer in time', content: problemContent },
 } as const;
 
 type Code = keyof typeof errorResponses;

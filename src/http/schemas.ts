@@ -1,7 +1,16 @@
 /** Shared schemas of the wire format (snake_case JSON), and the mapping from domain records to it. */
 import { z } from '@hono/zod-openapi';
 import type { PairView } from '../domain/chats/chats.service.js';
-import { type ChatRecord, messageCount, PAIR_TYPES } from '../domain/model.js';
+import {
+  type ChatRecord,
+  messageCount,
+  NAME_MAX,
+  PAIR_TYPES,
+  QUESTION_MAX,
+  RESPONSE_MAX,
+  SYSTEM_PROMPT_MAX,
+  storableText,
+} from '../domain/model.js';
 import { MARK_END, MARK_START } from '../domain/ports.js';
 
 export const Uuid = z
@@ -11,15 +20,9 @@ export const Uuid = z
 
 const Timestamp = z.iso.datetime().openapi({ example: '2026-11-25T17:03:04.123Z' });
 
-export const NAME_MAX = 200;
-export const QUESTION_MAX = 32_000;
-export const RESPONSE_MAX = 100_000;
+export { NAME_MAX, QUESTION_MAX, RESPONSE_MAX, storableText } from '../domain/model.js';
 
-/**
- * Text that can be stored and returned verbatim: no U+0000 (PostgreSQL text cannot hold it) and no lone
- * UTF-16 surrogate (it cannot be encoded as UTF-8, so it would come back altered). Otherwise → 422, not 500.
- */
-export const storableText = (s: string) => !s.includes('\u0000') && !/\p{Cs}/u.test(s);
+/** Text that cannot be stored verbatim (see storableText) → 422, not 500. */
 const STORABLE = { message: 'must not contain U+0000 or unpaired surrogates' };
 
 /**
@@ -66,8 +69,25 @@ export const ChatSchema = z
     parent_chat_id: z.uuid().nullable(),
     fork_response_id: z.uuid().nullable(),
     message_count: z.number().int().openapi({ description: 'Length of the whole visible history (inherited + own).' }),
+    system_prompt: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          'The conversation’s system prompt (the same for every chat of the tree), sent to the model before the ' +
+          'history; null when there is none. Set with create-chat or update-chat.',
+      }),
   })
   .openapi('Chat');
+
+/** A conversation's system prompt: 1..32000 characters; null (on update) removes it. */
+export const SystemPrompt = z
+  .string()
+  .min(1)
+  .max(SYSTEM_PROMPT_MAX)
+  .refine(...maxUnits(SYSTEM_PROMPT_MAX))
+  .refine(storableText, STORABLE)
+  .openapi({ example: 'You are a concise travel agent. Answer in at most three sentences.' });
 
 /** A code pair's language: a short identifier such as `typescript`, `c++`, `c#`, `objective-c`. */
 export const Language = z
@@ -128,6 +148,24 @@ const QAPairFields = {
   response: z.string(),
   timestamp: Timestamp,
   branches: z.array(z.uuid()).openapi({ description: 'Live branches forking right after this pair, oldest first.' }),
+  generation: z
+    .object({
+      model: z.string().openapi({ example: 'gpt-4o-mini-2024-07-18' }),
+      prompt_tokens: z.number().int().nullable().openapi({ description: 'Tokens of the context sent.' }),
+      completion_tokens: z.number().int().nullable().openapi({ description: 'Tokens of the answer.' }),
+      latency_ms: z
+        .number()
+        .int()
+        .nullable()
+        .openapi({ description: 'From asking the model to its last chunk, in milliseconds.' }),
+    })
+    .nullable()
+    .openapi('Generation', {
+      description:
+        'How the response was generated: the model, token counts (as the model reported them, else counted ' +
+        'with the o200k_base tokenizer) and the responder’s latency. null when the client gave the response. ' +
+        'Counts and latency are null where an imported conversation did not say.',
+    }),
 };
 
 export const QAPairSchema = z
@@ -156,6 +194,7 @@ export function chatJson(c: ChatRecord): ChatJson {
     parent_chat_id: c.parentChatId,
     fork_response_id: c.forkResponseId,
     message_count: messageCount(c),
+    system_prompt: c.systemPrompt,
   };
 }
 
@@ -166,6 +205,14 @@ export function pairJson(p: PairView): QAPairJson {
     question: p.question,
     response: p.response,
     timestamp: p.timestamp.toISOString(),
+    generation: p.generation
+      ? {
+          model: p.generation.model,
+          prompt_tokens: p.generation.promptTokens,
+          completion_tokens: p.generation.completionTokens,
+          latency_ms: p.generation.latencyMs,
+        }
+      : null,
   };
   if (p.type === 'code') return { ...base, type: 'code', language: p.language ?? '', branches: p.branches };
   if (p.type === 'link') return { ...base, type: 'link', url: p.url ?? '', branches: p.branches };

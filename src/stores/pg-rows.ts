@@ -27,6 +27,8 @@ export interface ChatRow {
   own_count: number;
   /** Selected only where the caller needs the tree version (see getChat). */
   tree_version?: number | string;
+  /** The conversation's system prompt; selected where the caller needs it. */
+  system_prompt?: string | null;
 }
 
 export function chatFromRow(r: ChatRow): ChatRecord {
@@ -46,6 +48,7 @@ export function chatFromRow(r: ChatRow): ChatRecord {
     ownCount: Number(r.own_count),
     // -1: not read with this row; such a record must not be used to build cache keys.
     treeVersion: r.tree_version === undefined ? -1 : Number(r.tree_version),
+    systemPrompt: r.system_prompt ?? null,
   };
 }
 

@@ -35,6 +35,7 @@ export function pair(over: Partial<PairRecord> & Pick<PairRecord, 'chatId' | 'se
     language: null,
     url: null,
     timestamp: new Date(Date.UTC(2026, 10, 25, 12, 0, 0, over.seq)),
+    generation: null,
     ...over,
   };
 }

@@ -56,6 +56,9 @@ class FaultyContent implements ContentStore {
       throw new Error('injected: process died after the content write');
     }
   }
+  appendMany(pairs: PairRecord[], fence: number) {
+    return this.inner.appendMany(pairs, fence);
+  }
   /** After a simulated crash nothing runs any more, clean-up included. */
   crashed = false;
   async removeSlot(chatId: string, seq: number, fence: number) {

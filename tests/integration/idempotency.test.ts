@@ -104,9 +104,12 @@ describe('Idempotency-Key', () => {
       deps: {
         ...services.deps,
         responder: {
-          respond: async () => {
+          model: 'slow',
+          start: async () => {
             await gate;
-            return 'slow answer';
+            return (async function* () {
+              yield { kind: 'delta' as const, text: 'slow answer' };
+            })();
           },
         },
       },

@@ -15,7 +15,9 @@ import type {
   AppendSlot,
   ContentHit,
   ContentSearch,
+  ChatChanges,
   ContentStore,
+  ImportedTree,
   ListCursor,
   MetadataStore,
   ScanSlotsOptions,
@@ -135,12 +137,21 @@ export class MemoryMetadataStore implements MetadataStore {
     if (newActiveChatId) (this.chats.get(newActiveChatId) as Row).active = true;
     return { rootChatId: c.rootChatId, deletedChatIds: doomed.map((x) => x.chatId), newActiveChatId };
   }
-  async rename(accountId: string, chatId: string, name: string, now: Date, check: (c: ChatRecord) => void) {
+  async updateChat(accountId: string, chatId: string, changes: ChatChanges, now: Date, check: (c: ChatRecord) => void) {
     const c = this.live(accountId, chatId);
     check(this.copy(c));
-    c.name = name;
+    if (changes.name !== undefined) c.name = changes.name;
+    if (changes.systemPrompt !== undefined) {
+      for (const x of this.chats.values()) if (x.rootChatId === c.rootChatId) x.systemPrompt = changes.systemPrompt;
+    }
     c.updatedAt = now.getTime() > c.updatedAt.getTime() ? now : new Date(c.updatedAt.getTime() + 1);
     return this.copy(c);
+  }
+  async importTree(tree: ImportedTree, write: (fence: number) => Promise<void>) {
+    await write(++this.fence);
+    for (const c of tree.chats) this.chats.set(c.chatId, { ...c, systemPrompt: tree.systemPrompt, deleted: false });
+    const root = tree.chats[0];
+    if (root) this.activity.set(root.chatId, tree.lastActivityAt);
   }
   async branchesAfter(accountId: string, responseIds: string[]) {
     const out = new Map<string, string[]>();
@@ -182,6 +193,9 @@ export class MemoryContentStore implements ContentStore {
     if (old && old.fence >= fence) throw new StaleWriteError(p.chatId, p.seq);
     if (old) this.pairs.delete(old.responseId);
     this.pairs.set(p.responseId, { ...p, fence });
+  }
+  async appendMany(pairs: PairRecord[], fence: number) {
+    for (const p of pairs) await this.append(p, fence);
   }
   async removeSlot(chatId: string, seq: number, fence: number) {
     const old = this.at(chatId, seq);

@@ -116,6 +116,7 @@ describe('buildTree', () => {
     ancestorLimits: [],
     ownCount: 0,
     treeVersion: 0,
+    systemPrompt: null,
   });
 
   test('nests children under parents in the given (oldest-first) order', () => {

@@ -13,7 +13,7 @@ import {
 import type { Ctx, Deps } from '../../src/domain/context.js';
 import { NotFoundError, PreconditionFailedError, ValidationError } from '../../src/domain/errors.js';
 import { addMessage } from '../../src/domain/messages/messages.service.js';
-import { LocalResponder } from '../../src/responders/local.responder.js';
+import { LocalResponder, localAnswer } from '../../src/responders/local.responder.js';
 import { MemoryContentStore, MemoryMetadataStore } from '../support/memory-stores.js';
 
 let ctx: Ctx;
@@ -125,7 +125,7 @@ describe('list cursors', () => {
 
 describe('LocalResponder', () => {
   test('never cuts a surrogate pair when it quotes a long question', async () => {
-    const answer = await new LocalResponder().respond({ question: `${'a'.repeat(199)}😀${'b'.repeat(50)}` });
+    const answer = localAnswer(`${'a'.repeat(199)}😀${'b'.repeat(50)}`);
     expect(/\p{Cs}/u.test(answer)).toBe(false);
     expect(answer).toContain('😀');
   });

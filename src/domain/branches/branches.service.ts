@@ -3,8 +3,9 @@
 import { type PairView, requireChat } from '../chats/chats.service.js';
 import type { Ctx } from '../context.js';
 import { NotFoundError, ValidationError } from '../errors.js';
+import { givenAnswer, prepareAnswer } from '../generation/generate.js';
 import { resolveFork } from '../history.js';
-import { pairWriter, resolveResponse } from '../messages/messages.service.js';
+import { ensureWanted, type PendingWrite, pairWriter } from '../messages/messages.service.js';
 import type { ChatRecord, PairKind } from '../model.js';
 
 export const NAME_MAX = 200;
@@ -25,10 +26,24 @@ export interface CreateBranchInput {
   activate?: boolean;
 }
 
-export async function createBranch(
+export interface CreatedBranch {
+  chat: ChatRecord;
+  pair: PairView | null;
+}
+
+export async function createBranch(ctx: Ctx, input: CreateBranchInput): Promise<CreatedBranch> {
+  return (await startCreateBranch(ctx, input)).run();
+}
+
+/**
+ * Checks the fork and, with a question, starts its answer (the model's context is the fork's history).
+ * `run` creates the branch, with its first pair, once the answer is complete; nothing if it fails.
+ */
+export async function startCreateBranch(
   ctx: Ctx,
   input: CreateBranchInput,
-): Promise<{ chat: ChatRecord; pair: PairView | null }> {
+  signal?: AbortSignal,
+): Promise<PendingWrite<CreatedBranch>> {
   if (input.response !== undefined && input.question === undefined) {
     throw new ValidationError('response needs a question', [
       { path: 'response', message: 'response without question' },
@@ -58,22 +73,36 @@ export async function createBranch(
     ancestorLimits: fork.ancestorLimits,
     ownCount: 0,
     treeVersion: source.treeVersion,
+    systemPrompt: source.systemPrompt,
   };
 
   const activate = input.activate ?? true;
-  if (input.question === undefined) {
-    const chat = await ctx.deps.meta.createBranch(branch, { activate });
-    return { chat, pair: null };
+  const question = input.question;
+  if (question === undefined) {
+    return {
+      async run() {
+        ensureWanted(signal);
+        return { chat: await ctx.deps.meta.createBranch(branch, { activate }), pair: null };
+      },
+    };
   }
-  const response = await resolveResponse(ctx, branch.chatId, { question: input.question, response: input.response });
-  const writer = pairWriter(ctx, {
-    question: input.question,
-    response,
-    responseId: ctx.deps.newId(),
-    kind: input.kind,
-  });
-  const chat = await writer.commit((write) => ctx.deps.meta.createBranch(branch, { activate, writeFirst: write }));
-  return { chat, pair: writer.result() };
+  const answer =
+    input.response === undefined ? await prepareAnswer(ctx, branch, question, signal) : givenAnswer(input.response);
+  return {
+    async run(onDelta) {
+      const { text, generation } = await answer.run(onDelta);
+      ensureWanted(signal);
+      const writer = pairWriter(ctx, {
+        question,
+        response: text,
+        responseId: ctx.deps.newId(),
+        kind: input.kind,
+        generation,
+      });
+      const chat = await writer.commit((write) => ctx.deps.meta.createBranch(branch, { activate, writeFirst: write }));
+      return { chat, pair: writer.result() };
+    },
+  };
 }
 
 export interface TreeNode {

@@ -26,11 +26,20 @@ export async function requireChat(ctx: Ctx, chatId: string): Promise<ChatRecord>
 /** A strong validator of the chat's representation: it changes whenever any field of the Chat object does. */
 export function chatEtag(chat: ChatRecord): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify([chat.chatId, chat.name, chat.updatedAt.getTime(), chat.active, messageCount(chat)]));
+  h.update(
+    JSON.stringify([
+      chat.chatId,
+      chat.name,
+      chat.updatedAt.getTime(),
+      chat.active,
+      messageCount(chat),
+      chat.systemPrompt,
+    ]),
+  );
   return h.digest('base64url').slice(0, 22);
 }
 
-export async function createChat(ctx: Ctx, input: { name: string }): Promise<ChatRecord> {
+export async function createChat(ctx: Ctx, input: { name: string; systemPrompt?: string | null }): Promise<ChatRecord> {
   const now = ctx.deps.clock();
   const chatId = ctx.deps.newId();
   return ctx.deps.meta.createConversation({
@@ -48,6 +57,7 @@ export async function createChat(ctx: Ctx, input: { name: string }): Promise<Cha
     ancestorLimits: [],
     ownCount: 0,
     treeVersion: 0,
+    systemPrompt: input.systemPrompt ?? null,
   });
 }
 
@@ -109,11 +119,16 @@ async function readWindow(
   return pairs.map((p) => ({ ...p, branches: branches.get(p.responseId) ?? [] }));
 }
 
+/** Renames a chat and/or sets its conversation's system prompt (null removes it). */
 export async function updateChat(
   ctx: Ctx,
-  input: { chatId: string; name: string; ifMatch?: string[] },
+  input: { chatId: string; name?: string; systemPrompt?: string | null; ifMatch?: string[] },
 ): Promise<ChatRecord> {
-  return ctx.deps.meta.rename(ctx.accountId, input.chatId, input.name, ctx.deps.clock(), (current) => {
+  if (input.name === undefined && input.systemPrompt === undefined) {
+    throw new ValidationError('Nothing to update', [{ path: 'name', message: 'give name, system_prompt or both' }]);
+  }
+  const changes = { name: input.name, systemPrompt: input.systemPrompt };
+  return ctx.deps.meta.updateChat(ctx.accountId, input.chatId, changes, ctx.deps.clock(), (current) => {
     if (!input.ifMatch) return;
     const tag = chatEtag(current);
     if (!input.ifMatch.includes('*') && !input.ifMatch.includes(tag)) {

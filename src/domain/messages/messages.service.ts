@@ -3,8 +3,9 @@
 import type { PairView } from '../chats/chats.service.js';
 import { requireChat } from '../chats/chats.service.js';
 import type { Ctx } from '../context.js';
-import { UnavailableError } from '../errors.js';
-import { type ChatRecord, kindFields, type PairKind } from '../model.js';
+import { CancelledError, UnavailableError } from '../errors.js';
+import { givenAnswer, prepareAnswer } from '../generation/generate.js';
+import { type ChatRecord, type Generation, kindFields, type PairKind } from '../model.js';
 import type { AppendSlot } from '../ports.js';
 
 export interface NewPairInput {
@@ -23,7 +24,7 @@ export interface NewPairInput {
  */
 export function pairWriter(
   ctx: Ctx,
-  input: { question: string; response: string; responseId: string; kind?: PairKind },
+  input: { question: string; response: string; responseId: string; kind?: PairKind; generation: Generation | null },
 ) {
   let written: { view: PairView; fence: number } | null = null;
   const write = async (slot: AppendSlot) => {
@@ -36,6 +37,7 @@ export function pairWriter(
       response: input.response,
       ...kindFields(input.kind ?? { type: 'text' }),
       timestamp: slot.now,
+      generation: input.generation,
     };
     await ctx.deps.content.append(pair, slot.fence);
     written = { view: { ...pair, branches: [] }, fence: slot.fence };
@@ -63,27 +65,57 @@ export function pairWriter(
   };
 }
 
-export async function resolveResponse(ctx: Ctx, chatId: string, input: NewPairInput): Promise<string> {
-  if (input.response !== undefined) return input.response;
-  return ctx.deps.responder.respond({ chatId, question: input.question });
-}
-
 /** The stored pair and the chat it was appended to, as committed. */
 export interface AddedPair {
   pair: PairView;
   chat: ChatRecord;
 }
 
-export async function addMessage(ctx: Ctx, input: NewPairInput & { chatId: string }): Promise<AddedPair> {
+/**
+ * A write that waits for its response: `run` receives the answer (passing each piece of text to `onDelta`)
+ * and stores the pair once it is complete. Nothing is stored if the answer fails or the client goes away.
+ */
+export interface PendingWrite<T> {
+  run(onDelta?: (text: string) => void): Promise<T>;
+}
+
+/** Throws if the client has gone away: an answer nobody waits for is not stored. */
+export function ensureWanted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted)
+    throw new CancelledError('The client went away before the answer was stored; nothing was stored');
+}
+
+/**
+ * Checks the chat, builds the model's context from its visible history and starts the answer (a refusal
+ * or timeout of the model is thrown here, before anything is streamed).
+ */
+export async function startAddMessage(
+  ctx: Ctx,
+  input: NewPairInput & { chatId: string },
+  signal?: AbortSignal,
+): Promise<PendingWrite<AddedPair>> {
   // Before asking the responder, make sure the chat is there (appendPair checks again under the lock).
-  if (input.response === undefined) await requireChat(ctx, input.chatId);
-  const response = await resolveResponse(ctx, input.chatId, input);
-  const writer = pairWriter(ctx, {
-    question: input.question,
-    response,
-    responseId: ctx.deps.newId(),
-    kind: input.kind,
-  });
-  const slot = await writer.commit((write) => ctx.deps.meta.appendPair(ctx.accountId, input.chatId, write));
-  return { pair: writer.result(), chat: slot.chat };
+  const answer =
+    input.response === undefined
+      ? await prepareAnswer(ctx, await requireChat(ctx, input.chatId), input.question, signal)
+      : givenAnswer(input.response);
+  return {
+    async run(onDelta) {
+      const { text, generation } = await answer.run(onDelta);
+      ensureWanted(signal);
+      const writer = pairWriter(ctx, {
+        question: input.question,
+        response: text,
+        responseId: ctx.deps.newId(),
+        kind: input.kind,
+        generation,
+      });
+      const slot = await writer.commit((write) => ctx.deps.meta.appendPair(ctx.accountId, input.chatId, write));
+      return { pair: writer.result(), chat: slot.chat };
+    },
+  };
+}
+
+export async function addMessage(ctx: Ctx, input: NewPairInput & { chatId: string }): Promise<AddedPair> {
+  return (await startAddMessage(ctx, input)).run();
 }

@@ -4,11 +4,17 @@ import { messageCount } from '../../domain/model.js';
 import { type AppRouteHandler, ctxOf } from '../app-types.js';
 import { treeKey } from '../cache-keys.js';
 import { chatJson, kindOf, pairJson } from '../schemas.js';
+import { allowSlowAnswer, clientGone, eventStream, wantsEventStream } from '../sse.js';
 import type { CreateBranchRoute, GetBranchesRoute, SetActiveBranchRoute, TreeNodeShape } from './branches.routes.js';
+
+const createdJson = (r: branches.CreatedBranch) => ({
+  chat: chatJson(r.chat),
+  qa_pair: r.pair ? pairJson(r.pair) : null,
+});
 
 export const createBranch: AppRouteHandler<CreateBranchRoute> = async (c) => {
   const b = c.req.valid('json');
-  const result = await branches.createBranch(ctxOf(c), {
+  const input = {
     chatId: b.chat_id,
     responseId: b.response_id,
     name: b.name,
@@ -16,14 +22,23 @@ export const createBranch: AppRouteHandler<CreateBranchRoute> = async (c) => {
     response: b.response,
     kind: kindOf(b),
     activate: b.activate,
-  });
-  const body = { chat: chatJson(result.chat), qa_pair: result.pair ? pairJson(result.pair) : null };
-  const root = result.chat.rootChatId;
-  await c.var.events.publish(root, 'branch.created', body);
-  if (result.chat.active) {
-    await c.var.events.publish(root, 'branch.activated', { root_chat_id: root, active_chat_id: result.chat.chatId });
+  };
+  const published = async (r: branches.CreatedBranch) => {
+    const root = r.chat.rootChatId;
+    await c.var.events.publish(root, 'branch.created', createdJson(r));
+    if (r.chat.active) {
+      await c.var.events.publish(root, 'branch.activated', { root_chat_id: root, active_chat_id: r.chat.chatId });
+    }
+  };
+  if (b.question !== undefined && b.response === undefined) allowSlowAnswer(c);
+  if (wantsEventStream(c)) {
+    const gone = clientGone(c);
+    const pending = await branches.startCreateBranch(ctxOf(c), input, gone.signal);
+    return eventStream(c, gone, pending, createdJson, published) as never;
   }
-  return c.json(body, 201);
+  const result = await branches.createBranch(ctxOf(c), input);
+  await published(result);
+  return c.json(createdJson(result), 201);
 };
 
 type NodeJson = TreeNodeShape;

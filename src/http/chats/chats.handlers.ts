@@ -27,8 +27,8 @@ export function parseIfMatch(header: string | undefined): string[] | undefined {
 }
 
 export const createChat: AppRouteHandler<CreateChatRoute> = async (c) => {
-  const { name } = c.req.valid('json');
-  const chat = await chats.createChat(ctxOf(c), { name });
+  const { name, system_prompt } = c.req.valid('json');
+  const chat = await chats.createChat(ctxOf(c), { name, systemPrompt: system_prompt });
   return c.json(chatJson(chat), 201);
 };
 
@@ -60,7 +60,12 @@ export const getChat: AppRouteHandler<GetChatRoute> = async (c) => {
 export const updateChat: AppRouteHandler<UpdateChatRoute> = async (c) => {
   const body = c.req.valid('json');
   const ifMatch = parseIfMatch(c.req.valid('header')['if-match']);
-  const chat = await chats.updateChat(ctxOf(c), { chatId: body.chat_id, name: body.name, ifMatch });
+  const chat = await chats.updateChat(ctxOf(c), {
+    chatId: body.chat_id,
+    name: body.name,
+    systemPrompt: body.system_prompt,
+    ifMatch,
+  });
   c.header('ETag', quoteEtag(chats.chatEtag(chat)));
   const json = chatJson(chat);
   await c.var.events.publish(chat.rootChatId, 'chat.updated', json);

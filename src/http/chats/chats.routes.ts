@@ -1,6 +1,14 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errors } from '../errors.js';
-import { bearerSecurity, ChatName, ChatSchema, IdempotencyHeaders, QAPairSchema, Uuid } from '../schemas.js';
+import {
+  bearerSecurity,
+  ChatName,
+  ChatSchema,
+  IdempotencyHeaders,
+  QAPairSchema,
+  SystemPrompt,
+  Uuid,
+} from '../schemas.js';
 
 const tags = ['Chats'];
 
@@ -15,7 +23,18 @@ export const createChat = createRoute({
     headers: IdempotencyHeaders,
     body: {
       required: true,
-      content: { 'application/json': { schema: z.strictObject({ name: ChatName }).openapi('CreateChatBody') } },
+      content: {
+        'application/json': {
+          schema: z
+            .strictObject({
+              name: ChatName,
+              system_prompt: SystemPrompt.optional().openapi({
+                description: 'Sent to the model before the history, for every chat of this conversation.',
+              }),
+            })
+            .openapi('CreateChatBody'),
+        },
+      },
     },
   },
   responses: {
@@ -88,7 +107,11 @@ export const updateChat = createRoute({
   method: 'put',
   path: '/api/v1/chats/update-chat',
   tags,
-  summary: 'Rename a chat',
+  summary: 'Rename a chat, or set its conversation’s system prompt',
+  description:
+    'Give `name`, `system_prompt` or both. `name` renames this chat; `system_prompt` is the conversation’s (one ' +
+    'per tree: it applies to every chat of it from the next answer on), `null` removes it. `updated_at` moves ' +
+    'forward either way.',
   security: bearerSecurity,
   request: {
     headers: z.object({
@@ -97,13 +120,25 @@ export const updateChat = createRoute({
     body: {
       required: true,
       content: {
-        'application/json': { schema: z.strictObject({ chat_id: Uuid, name: ChatName }).openapi('UpdateChatBody') },
+        'application/json': {
+          schema: z
+            .strictObject({
+              chat_id: Uuid,
+              name: ChatName.optional(),
+              system_prompt: SystemPrompt.nullable().optional(),
+            })
+            .refine((b) => b.name !== undefined || b.system_prompt !== undefined, {
+              message: 'give name, system_prompt or both',
+              path: ['name'],
+            })
+            .openapi('UpdateChatBody'),
+        },
       },
     },
   },
   responses: {
     200: {
-      description: 'The renamed chat (later `updated_at`)',
+      description: 'The updated chat (later `updated_at`)',
       headers: z.object({ ETag: z.string() }),
       content: { 'application/json': { schema: ChatSchema } },
     },

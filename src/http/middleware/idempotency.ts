@@ -2,13 +2,15 @@
  * Idempotency-Key on POST routes (API.md "Safe retries", after the IETF draft): the same key and body
  * answer the first answer again (same status and body, `Idempotent-Replayed: true`) and store nothing new;
  * the same key with another body → 422; while the first call is still running → 409. Keys are scoped per
- * account. A first call that ends in a 5xx releases its key, so a retry runs again.
+ * account. A first call that ends in a 5xx releases its key, so a retry runs again. A streamed call is
+ * recorded as its JSON answer (201) when the stream completes; replayed as JSON, or as a one-event stream.
  */
 import { createHash } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { IdempotencyStore } from '../../stores/idempotency.store.js';
 import type { AppBindings } from '../app-types.js';
 import { HttpProblem, PROBLEM_CONTENT_TYPE } from '../errors.js';
+import { EVENT_STREAM, replayedStream, wantsEventStream } from '../sse.js';
 
 const KEY_RE = /^[\x20-\x7e]{1,255}$/;
 
@@ -47,6 +49,9 @@ export function idempotency(store: IdempotencyStore): MiddlewareHandler<AppBindi
       }
       if (claim.kind === 'in_flight')
         throw new HttpProblem(409, 'A request with this Idempotency-Key is still in progress');
+      if (claim.status < 400 && wantsEventStream(c)) {
+        return replayedStream(claim.body, { 'Idempotent-Replayed': 'true', 'X-Request-Id': c.var.requestId });
+      }
       return new Response(claim.body, {
         status: claim.status,
         headers: {
@@ -57,12 +62,18 @@ export function idempotency(store: IdempotencyStore): MiddlewareHandler<AppBindi
       });
     }
 
+    // A streamed answer settles its key when the stream ends (http/sse.ts), as the JSON answer it stands for.
+    c.set('streamOutcome', {
+      complete: (json) => store.complete(accountId, key, 201, json),
+      release: () => store.release(accountId, key).catch(() => {}),
+    });
     try {
       await next();
     } catch (e) {
       await store.release(accountId, key).catch(() => {});
       throw e;
     }
+    if (c.res.headers.get('Content-Type')?.startsWith(EVENT_STREAM)) return;
     if (c.res.status >= 500) await store.release(accountId, key).catch(() => {});
     else await store.complete(accountId, key, c.res.status, await c.res.clone().text());
   };

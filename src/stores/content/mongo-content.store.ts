@@ -13,7 +13,7 @@ import type { Document } from 'mongodb';
 import type { SearchLanguage } from '../../config.js';
 import { StaleWriteError } from '../../domain/errors.js';
 import type { SeqRange } from '../../domain/history.js';
-import type { PairLocation, PairRecord, PairType } from '../../domain/model.js';
+import type { Generation, PairLocation, PairRecord, PairType } from '../../domain/model.js';
 import type { ContentHit, ContentSearch, ContentSlot, ContentStore, ScanSlotsOptions } from '../../domain/ports.js';
 import { isUniqueViolation, translateStoreError } from '../errors.js';
 import { mongoSearchFilter } from './mongo-search.js';
@@ -33,6 +33,50 @@ function pairFromDocument(d: Document): PairRecord {
     language: d.language ?? null,
     url: d.url ?? null,
     timestamp: d.timestamp,
+    generation: generationFromDocument(d.generation),
+  };
+}
+
+/** How a response was generated, as stored in a document (snake_case, like the API). */
+interface GenerationDocument {
+  model: string;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  latency_ms: number | null;
+}
+
+function generationToDocument(g: Generation | null): GenerationDocument | null {
+  return g
+    ? { model: g.model, prompt_tokens: g.promptTokens, completion_tokens: g.completionTokens, latency_ms: g.latencyMs }
+    : null;
+}
+
+function generationFromDocument(g: GenerationDocument | null | undefined): Generation | null {
+  if (!g) return null;
+  const n = (v: number | null | undefined) => (v === null || v === undefined ? null : Number(v));
+  return {
+    model: g.model,
+    promptTokens: n(g.prompt_tokens),
+    completionTokens: n(g.completion_tokens),
+    latencyMs: n(g.latency_ms),
+  };
+}
+
+/** A pair's document fields (entity property names) for a write with `fence`. */
+function documentOf(pair: PairRecord, fence: number) {
+  return {
+    responseId: pair.responseId,
+    chatId: pair.chatId,
+    accountId: pair.accountId,
+    seq: pair.seq,
+    question: pair.question,
+    response: pair.response,
+    type: pair.type,
+    language: pair.language,
+    url: pair.url,
+    timestamp: pair.timestamp,
+    generation: generationToDocument(pair.generation),
+    fence,
   };
 }
 
@@ -53,6 +97,8 @@ export const QaPairDocument = defineEntity({
     /** Set for `link` pairs only. */
     url: p.string().nullable(),
     timestamp: p.datetime(),
+    /** How the response was generated (model, prompt_tokens, completion_tokens, latency_ms); null if given. */
+    generation: p.json<GenerationDocument>().nullable(),
     /** Fencing token of the write (see ContentStore.append); documents without one count as 0. */
     fence: p.double(),
   },
@@ -150,19 +196,7 @@ export class MongoContentStore implements ContentStore {
       await this.em().nativeUpdate(
         QaPairDocument,
         { chatId: pair.chatId, seq: pair.seq, $or: [{ fence: { $lt: fence } }, { fence: { $exists: false } }] },
-        {
-          responseId: pair.responseId,
-          chatId: pair.chatId,
-          accountId: pair.accountId,
-          seq: pair.seq,
-          question: pair.question,
-          response: pair.response,
-          type: pair.type,
-          language: pair.language,
-          url: pair.url,
-          timestamp: pair.timestamp,
-          fence,
-        },
+        documentOf(pair, fence),
         { upsert: true } as never,
       );
     } catch (e) {
@@ -171,6 +205,19 @@ export class MongoContentStore implements ContentStore {
       }
       throw e;
     }
+  }
+
+  appendMany(pairs: PairRecord[], fence: number): Promise<void> {
+    return this.run(async () => {
+      // New slots of new chats: plain inserts. If the metadata transaction then fails, the caller removes
+      // them (best effort) and the reconciler sweeps the rest: their chats have no committed row.
+      for (let i = 0; i < pairs.length; i += 1000) {
+        await this.em().insertMany(
+          QaPairDocument,
+          pairs.slice(i, i + 1000).map((p) => documentOf(p, fence)),
+        );
+      }
+    });
   }
 
   removeSlot(chatId: string, seq: number, fence: number): Promise<boolean> {
@@ -275,6 +322,7 @@ export class MongoContentStore implements ContentStore {
           language: d.language ?? null,
           url: d.url ?? null,
           timestamp: d.timestamp,
+          generation: generationFromDocument(d.generation),
         })),
       );
     });

@@ -26,7 +26,19 @@ interface PairRow {
   language: string | null;
   url: string | null;
   timestamp: unknown;
+  model: string | null;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  latency_ms: number | null;
 }
+
+const PAIR_COLUMNS = sql.raw(
+  'response_id, chat_id, account_id, seq, question, response, type, language, url, timestamp, model, prompt_tokens, completion_tokens, latency_ms',
+);
+const P_PAIR_COLUMNS = sql.raw(
+  'p.response_id, p.chat_id, p.account_id, p.seq, p.question, p.response, p.type, p.language, p.url, p.timestamp, p.model, p.prompt_tokens, p.completion_tokens, p.latency_ms',
+);
+const num = (v: number | null) => (v === null ? null : Number(v));
 
 function pairFromRow(row: PairRow): PairRecord {
   return {
@@ -40,7 +52,25 @@ function pairFromRow(row: PairRow): PairRecord {
     language: row.language,
     url: row.url,
     timestamp: toDate(row.timestamp),
+    generation:
+      row.model === null
+        ? null
+        : {
+            model: row.model,
+            promptTokens: num(row.prompt_tokens),
+            completionTokens: num(row.completion_tokens),
+            latencyMs: num(row.latency_ms),
+          },
   };
+}
+
+/** A pair's values in PAIR_COLUMNS order, then fence and search language. */
+function pairValues(pair: PairRecord, fence: number, language: SearchLanguage) {
+  const g = pair.generation;
+  return sql`(${pair.responseId}, ${pair.chatId}, ${pair.accountId}, ${pair.seq}, ${pair.question}, ${pair.response},
+              ${pair.type}, ${pair.language}, ${pair.url}, ${pair.timestamp}, ${g?.model ?? null},
+              ${g?.promptTokens ?? null}, ${g?.completionTokens ?? null}, ${g?.latencyMs ?? null}, ${fence},
+              ${language}::regconfig)`;
 }
 
 export class PostgresContentStore implements ContentStore {
@@ -69,15 +99,14 @@ export class PostgresContentStore implements ContentStore {
   append(pair: PairRecord, fence: number): Promise<void> {
     return this.run(async () => {
       const r = await sql`
-        insert into qa_pairs (response_id, chat_id, account_id, seq, question, response, type, language, url,
-                              timestamp, fence, search_lang)
-        values (${pair.responseId}, ${pair.chatId}, ${pair.accountId}, ${pair.seq}, ${pair.question},
-                ${pair.response}, ${pair.type}, ${pair.language}, ${pair.url}, ${pair.timestamp}, ${fence},
-                ${this.searchLanguage}::regconfig)
+        insert into qa_pairs (${PAIR_COLUMNS}, fence, search_lang)
+        values ${pairValues(pair, fence, this.searchLanguage)}
         on conflict (chat_id, seq) do update set
           response_id = excluded.response_id, account_id = excluded.account_id, question = excluded.question,
           response = excluded.response, type = excluded.type, language = excluded.language, url = excluded.url,
-          timestamp = excluded.timestamp, fence = excluded.fence, search_lang = excluded.search_lang
+          timestamp = excluded.timestamp, model = excluded.model, prompt_tokens = excluded.prompt_tokens,
+          completion_tokens = excluded.completion_tokens, latency_ms = excluded.latency_ms, fence = excluded.fence,
+          search_lang = excluded.search_lang
         where qa_pairs.fence < excluded.fence
         returning 1`.execute(
         // Called inside the metadata store's transaction (appendPair/createBranch): db() joins it on the
@@ -86,6 +115,18 @@ export class PostgresContentStore implements ContentStore {
         this.db(),
       );
       if (r.rows.length === 0) throw new StaleWriteError(pair.chatId, pair.seq);
+    });
+  }
+
+  appendMany(pairs: PairRecord[], fence: number): Promise<void> {
+    return this.run(async () => {
+      // In the metadata transaction (see append); batches keep each statement's parameters under the limit.
+      for (let i = 0; i < pairs.length; i += 1000) {
+        const rows = pairs.slice(i, i + 1000).map((p) => pairValues(p, fence, this.searchLanguage));
+        await sql`insert into qa_pairs (${PAIR_COLUMNS}, fence, search_lang) values ${sql.join(rows)}`.execute(
+          this.db(),
+        );
+      }
     });
   }
 
@@ -126,7 +167,7 @@ export class PostgresContentStore implements ContentStore {
         sql` or `,
       );
       const r = await sql<PairRow>`
-        select response_id, chat_id, account_id, seq, question, response, type, language, url, timestamp
+        select ${PAIR_COLUMNS}
         from qa_pairs where account_id = ${accountId} and (${conditions})`.execute(this.db());
       return orderByRanges(ranges, r.rows.map(pairFromRow));
     });
@@ -165,8 +206,7 @@ export class PostgresContentStore implements ContentStore {
         top as (select * from m ${after} order by m.score desc, m.response_id desc limit ${q.limit})
         -- Ranked on (response id, score) alone, so sorting many matches never moves their text around;
         -- only the page's rows are read in full.
-        select p.response_id, p.chat_id, p.account_id, p.seq, p.question, p.response, p.type, p.language, p.url,
-               p.timestamp, top.score
+        select ${P_PAIR_COLUMNS}, top.score
         from top join qa_pairs p on p.response_id = top.response_id
         order by top.score desc, top.response_id desc`.execute(this.db());
       // Snippets are cut here rather than by ts_headline, which drops anything shaped like an HTML tag

@@ -10,7 +10,15 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { AccountRecord, ChatRecord, ConversationSummary } from '../../domain/model.js';
-import type { AppendSlot, ListCursor, LiveChat, MetadataStore, SubtreeDeletion } from '../../domain/ports.js';
+import type {
+  AppendSlot,
+  ChatChanges,
+  ImportedTree,
+  ListCursor,
+  LiveChat,
+  MetadataStore,
+  SubtreeDeletion,
+} from '../../domain/ports.js';
 import { AccountEntity } from '../entities/metadata.entities.js';
 import { isUniqueViolation, translateStoreError } from '../errors.js';
 import { CHAT_COLUMNS, type ChatRow, chatFromRow, toDate } from '../pg-rows.js';
@@ -96,7 +104,7 @@ export class PostgresMetadataStore implements MetadataStore {
     return this.run(async () => {
       // With the tree's version, read in the same statement: the cache keys of this chat's reads.
       const r = await sql<ChatRow>`
-        select ${prefixed('c')}, v.version as tree_version
+        select ${prefixed('c')}, v.version as tree_version, v.system_prompt
         from chats c join conversations v on v.chat_id = c.root_chat_id
         where c.chat_id = ${chatId} and c.account_id = ${accountId} and c.deleted_at is null`.execute(this.db());
       const row = r.rows[0];
@@ -125,7 +133,7 @@ export class PostgresMetadataStore implements MetadataStore {
             .map((c) => `c.${c}`)
             .join(', '),
         )},
-               v.last_activity_at, v.branch_count,
+               v.last_activity_at, v.branch_count, v.system_prompt,
                (select a.chat_id from chats a where a.root_chat_id = v.chat_id and a.active) as active_chat_id
         from conversations v join chats c on c.chat_id = v.chat_id
         where v.account_id = ${accountId} and not v.deleted ${after}
@@ -195,10 +203,10 @@ export class PostgresMetadataStore implements MetadataStore {
         values (${root.chatId}, ${root.accountId}, ${root.chatId}, null, null, 'main', ${root.name},
                 ${root.createdAt}, ${root.updatedAt}, true, '{}', '{}', 0)`.execute(db);
       await sql`
-        insert into conversations (chat_id, account_id, name, deleted, created_at, last_activity_at, branch_count, version)
-        values (${root.chatId}, ${root.accountId}, ${root.name}, false, ${root.createdAt}, ${root.createdAt}, 0, 0)`.execute(
-        db,
-      );
+        insert into conversations (chat_id, account_id, name, deleted, created_at, last_activity_at, branch_count, version,
+                                   system_prompt)
+        values (${root.chatId}, ${root.accountId}, ${root.name}, false, ${root.createdAt}, ${root.createdAt}, 0, 0,
+                ${root.systemPrompt})`.execute(db);
       return { ...root, active: true, ownCount: 0 };
     });
   }
@@ -229,7 +237,8 @@ export class PostgresMetadataStore implements MetadataStore {
     // Re-read under the lock (a concurrent delete may have won). Every writer of a chat row holds the
     // tree lock first, so this row lock never waits; it makes the read see the latest committed row.
     const r = await sql<ChatRow & { fence: string }>`
-      select ${cols}, ${withFence ? sql`nextval('content_fence')` : sql`0`} as fence
+      select ${cols}, ${withFence ? sql`nextval('content_fence')` : sql`0`} as fence,
+             (select v.system_prompt from conversations v where v.chat_id = chats.root_chat_id) as system_prompt
       from chats where chat_id = ${chatId} and deleted_at is null for no key update`.execute(db);
     const row = r.rows[0];
     if (!row) throw new NotFoundError(`Chat ${chatId} not found`);
@@ -342,10 +351,10 @@ export class PostgresMetadataStore implements MetadataStore {
     });
   }
 
-  rename(
+  updateChat(
     accountId: string,
     chatId: string,
-    name: string,
+    changes: ChatChanges,
     now: Date,
     check: (current: ChatRecord) => void,
   ): Promise<ChatRecord> {
@@ -353,12 +362,46 @@ export class PostgresMetadataStore implements MetadataStore {
       const chat = await this.lockTreeOf(db, accountId, chatId);
       check(chat);
       const updatedAt = later(now, chat.updatedAt);
+      const name = changes.name ?? chat.name;
       await sql`update chats set name = ${name}, updated_at = ${updatedAt} where chat_id = ${chatId}`.execute(db);
-      if (chat.parentChatId === null) {
+      if (chat.parentChatId === null && changes.name !== undefined) {
         await sql`update conversations set name = ${name} where chat_id = ${chatId}`.execute(db);
       }
+      const systemPrompt = changes.systemPrompt === undefined ? chat.systemPrompt : changes.systemPrompt;
+      if (changes.systemPrompt !== undefined) {
+        await sql`update conversations set system_prompt = ${systemPrompt} where chat_id = ${chat.rootChatId}`.execute(
+          db,
+        );
+      }
       await this.touchTree(db, chat.rootChatId, updatedAt);
-      return { ...chat, name, updatedAt };
+      return { ...chat, name, updatedAt, systemPrompt };
+    });
+  }
+
+  importTree(tree: ImportedTree, write: (fence: number) => Promise<void>): Promise<void> {
+    return this.tx(async (db) => {
+      const root = tree.chats[0];
+      if (!root || root.parentChatId !== null) throw new Error('an imported tree starts with its root');
+      // Parents before children, so each row's foreign keys are satisfied as it is inserted.
+      for (let i = 0; i < tree.chats.length; i += 500) {
+        const rows = tree.chats.slice(i, i + 500).map(
+          (c) => sql`(${c.chatId}, ${c.accountId}, ${c.rootChatId}, ${c.parentChatId}, ${c.forkResponseId},
+                      ${c.chatType}, ${c.name}, ${c.createdAt}, ${c.updatedAt}, ${c.active},
+                      ${c.ancestorIds}::uuid[], ${c.ancestorLimits}::int[], ${c.ownCount})`,
+        );
+        await sql`
+          insert into chats (chat_id, account_id, root_chat_id, parent_chat_id, fork_response_id, chat_type, name,
+                             created_at, updated_at, active, ancestor_ids, ancestor_limits, own_count)
+          values ${sql.join(rows)}`.execute(db);
+      }
+      await sql`
+        insert into conversations (chat_id, account_id, name, deleted, created_at, last_activity_at, branch_count,
+                                   version, system_prompt)
+        values (${root.chatId}, ${root.accountId}, ${root.name}, false, ${root.createdAt}, ${tree.lastActivityAt},
+                ${tree.chats.length - 1}, 0, ${tree.systemPrompt})`.execute(db);
+      const fence = await sql<{ fence: string }>`select nextval('content_fence') as fence`.execute(db);
+      // Content last, under this transaction: with PostgreSQL content it commits or rolls back with the rows.
+      await write(Number(fence.rows[0]?.fence));
     });
   }
 }

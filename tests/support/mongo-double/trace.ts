@@ -21,6 +21,7 @@ const pair = (seq: number, responseId = `r${seq}`) => ({
   language: null,
   url: null,
   timestamp: new Date(),
+  generation: null,
 });
 
 step('connect (ensureIndexes)');

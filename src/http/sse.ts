@@ -1,0 +1,133 @@
+/**
+ * Server-sent events for writes that wait for a model (README, "Streaming"): add-message and create-branch
+ * answer `text/event-stream` when the client asks for it with `Accept`. Events: `delta` ({text}) as the
+ * answer arrives, then exactly one of `done` (what the JSON answer would have been: the stored pair, or the
+ * new branch with its pair) or `error` (problem details; nothing was stored). Comment lines keep idle
+ * connections open through proxies.
+ */
+import type { Context } from 'hono';
+import { CancelledError } from '../domain/errors.js';
+import type { PendingWrite } from '../domain/messages/messages.service.js';
+import type { AppBindings } from './app-types.js';
+import { errorToProblemBody } from './errors.js';
+
+export const EVENT_STREAM = 'text/event-stream';
+const HEARTBEAT_MS = 15_000;
+
+/** True when the client asked for an event stream (and did not prefer JSON over it). */
+export function wantsEventStream(c: Context): boolean {
+  const accept = c.req.header('Accept') ?? '';
+  return accept
+    .split(',')
+    .map((part) => part.trim().split(';')[0]?.trim().toLowerCase())
+    .includes(EVENT_STREAM);
+}
+
+/**
+ * Lifts Bun's idle timeout (10 s by default) for a request that waits for a model: the model's own timeout
+ * (RESPONDER_TIMEOUT_MS) bounds the wait instead. Elsewhere (Node, app.request in tests) nothing to do.
+ */
+export function allowSlowAnswer(c: Context): void {
+  const server = c.env as { timeout?: (request: Request, seconds: number) => void } | undefined;
+  if (typeof server?.timeout === 'function') server.timeout(c.req.raw, 0);
+}
+
+/** Streams running now (graceful shutdown waits for them, like for requests). */
+let running = 0;
+export const activeStreams = () => running;
+
+function frame(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/** Aborts when the client disconnects (the request's signal, or the response body being cancelled). */
+export function clientGone(c: Context): AbortController {
+  const ctl = new AbortController();
+  const signal = c.req.raw.signal;
+  if (signal.aborted) ctl.abort();
+  else signal.addEventListener('abort', () => ctl.abort(), { once: true });
+  return ctl;
+}
+
+/**
+ * Answers with an event stream that runs `pending`, sends each piece of text as a `delta`, then `done` with
+ * `toJson(result)` after `after(result)` (the events of the committed write), or one `error`. If the client
+ * goes away the generation is cancelled and, unless the pair was already being stored, nothing is stored.
+ */
+export function eventStream<T>(
+  c: Context<AppBindings>,
+  gone: AbortController,
+  pending: PendingWrite<T>,
+  toJson: (result: T) => unknown,
+  after: (result: T) => Promise<void>,
+): Response {
+  const encoder = new TextEncoder();
+  let closed = false;
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const send = (text: string) => {
+    if (closed) return;
+    try {
+      controller.enqueue(encoder.encode(text));
+    } catch {
+      closed = true; // the client went away between two chunks
+    }
+  };
+  const outcome = c.var.streamOutcome;
+  const body = new ReadableStream<Uint8Array>({
+    start(ctl) {
+      controller = ctl;
+    },
+    cancel() {
+      closed = true;
+      gone.abort();
+    },
+  });
+
+  running++;
+  const heartbeat = setInterval(() => send(': keep-alive\n\n'), HEARTBEAT_MS);
+  void (async () => {
+    try {
+      send(': stream open\n\n');
+      const result = await pending.run((text) => send(frame('delta', { text })));
+      const json = toJson(result);
+      await outcome?.complete(JSON.stringify(json));
+      await after(result);
+      send(frame('done', json));
+    } catch (e) {
+      await outcome?.release();
+      if (e instanceof CancelledError || gone.signal.aborted) {
+        c.var.log.info({ reason: e instanceof Error ? e.message : String(e) }, 'stream cancelled by the client');
+      } else {
+        const problem = errorToProblemBody(c, e);
+        c.var.log.warn({ status: problem.status, detail: problem.detail }, 'stream ended with an error');
+        send(frame('error', problem));
+      }
+    } finally {
+      clearInterval(heartbeat);
+      running--;
+      if (!closed) {
+        closed = true;
+        try {
+          controller.close();
+        } catch {}
+      }
+    }
+  })();
+
+  return c.body(body, 200, STREAM_HEADERS);
+}
+
+const STREAM_HEADERS = {
+  'Content-Type': `${EVENT_STREAM}; charset=utf-8`,
+  'Cache-Control': 'no-cache, no-transform',
+  // nginx: pass each event on as it comes.
+  'X-Accel-Buffering': 'no',
+};
+
+/** A finished stream replayed (Idempotency-Key): just its `done` event. */
+export function replayedStream(doneJson: string, headers: Record<string, string>): Response {
+  return new Response(`event: done\ndata: ${doneJson}\n\n`, {
+    status: 200,
+    headers: { ...STREAM_HEADERS, ...headers },
+  });
+}
