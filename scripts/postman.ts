@@ -177,8 +177,16 @@ function urlOf(path: string, query: KeyValue[], pathVariables: KeyValue[] = []):
   return url;
 }
 
+/** A Flow body sent as this exact text (e.g. a variable holding a whole JSON document). */
+const RAW_BODY = Symbol('raw body');
+const RAW = (text: string) => ({ [RAW_BODY]: text });
+
 function jsonBody(value: unknown): NonNullable<PostmanRequest['body']> {
-  return { mode: 'raw', raw: JSON.stringify(value, null, 2), options: { raw: { language: 'json' } } };
+  const raw =
+    value && typeof value === 'object' && RAW_BODY in value
+      ? String((value as Record<symbol, unknown>)[RAW_BODY])
+      : JSON.stringify(value, null, 2);
+  return { mode: 'raw', raw, options: { raw: { language: 'json' } } };
 }
 
 function parameterEntry(doc: any, p: Record<string, any>): KeyValue {
@@ -517,7 +525,100 @@ const FLOW: FlowStep[] = [
     `,
   },
   {
-    name: '14 delete-chat (the branch)',
+    name: '14 update-chat (system prompt)',
+    operationId: 'updateChat',
+    description:
+      'Sets the conversation’s system prompt: sent to the model before the history, for every chat of the tree.',
+    body: { chat_id: '{{chat_id}}', system_prompt: 'You are a concise travel agent.' },
+    test: `
+      pm.test('200 OK', () => pm.response.to.have.status(200));
+      pm.test('the system prompt is set', () => {
+        pm.expect(pm.response.json().system_prompt).to.eql('You are a concise travel agent.');
+      });
+    `,
+  },
+  {
+    name: '15 add-message (streamed: Accept text/event-stream)',
+    operationId: 'addMessage',
+    description:
+      'The answer as server-sent events: `delta` events with text, then one `done` event carrying the stored pair ' +
+      '(Postman shows the whole stream once it ends; curl -N shows it as it comes).',
+    headers: { Accept: 'text/event-stream' },
+    body: { chat_id: '{{chat_id}}', question: 'And in June?' },
+    test: `
+      pm.test('200 OK, an event stream', () => {
+        pm.response.to.have.status(200);
+        pm.expect(pm.response.headers.get('Content-Type')).to.include('text/event-stream');
+      });
+      const events = pm.response.text().split('\\n\\n').filter((b) => b.startsWith('event: ')).map((b) => {
+        const [head, data] = b.split('\\n');
+        return { event: head.slice(7), data: JSON.parse(data.slice(6)) };
+      });
+      pm.test('deltas, then one done with the stored pair', () => {
+        const deltas = events.filter((e) => e.event === 'delta');
+        const done = events.filter((e) => e.event === 'done');
+        pm.expect(deltas.length).to.be.above(0);
+        pm.expect(done.length).to.eql(1);
+        pm.expect(events[events.length - 1].event).to.eql('done');
+        pm.expect(deltas.map((d) => d.data.text).join('')).to.eql(done[0].data.response);
+        pm.expect(done[0].data.question).to.eql('And in June?');
+        pm.expect(done[0].data.generation.model).to.be.a('string').and.not.empty;
+      });
+    `,
+  },
+  {
+    name: '16 export-chat (format chatgpt)',
+    operationId: 'exportChat',
+    description: 'The whole tree in the shape of a ChatGPT data export; saved as `chatgpt_export` for the import.',
+    query: { chat_id: '{{chat_id}}', format: 'chatgpt' },
+    test: `
+      pm.test('200 OK', () => pm.response.to.have.status(200));
+      const conversation = pm.response.json();
+      pm.test('a ChatGPT conversation: title, mapping, current_node', () => {
+        pm.expect(conversation.title).to.eql('Spring trip');
+        pm.expect(conversation.mapping).to.be.an('object');
+        pm.expect(conversation.mapping[conversation.current_node]).to.be.an('object');
+      });
+      pm.collectionVariables.set('chatgpt_export', pm.response.text());
+    `,
+  },
+  {
+    name: '17 import-chat (the export back)',
+    operationId: 'importChat',
+    description: 'Imports the export as a new conversation: the same tree, histories and active chat, new ids.',
+    body: RAW('{{chatgpt_export}}'),
+    test: `
+      pm.test('201 Created', () => pm.response.to.have.status(201));
+      const imported = pm.response.json().conversations;
+      pm.test('one conversation with the root, its branch and four pairs', () => {
+        pm.expect(imported.length).to.eql(1);
+        pm.expect(imported[0].title).to.eql('Spring trip');
+        pm.expect(imported[0].chat_count).to.eql(2);
+        pm.expect(imported[0].pair_count).to.eql(4);
+        pm.expect(imported[0].root_chat_id).to.not.eql(pm.collectionVariables.get('chat_id'));
+      });
+      pm.collectionVariables.set('imported_id', imported[0].root_chat_id);
+    `,
+  },
+  {
+    name: '18 export-chat (format markdown, the imported root)',
+    operationId: 'exportChat',
+    description: 'The imported root chat’s visible history as Markdown.',
+    query: { chat_id: '{{imported_id}}', format: 'markdown' },
+    test: `
+      pm.test('200 OK, Markdown', () => {
+        pm.response.to.have.status(200);
+        pm.expect(pm.response.headers.get('Content-Type')).to.include('text/markdown');
+      });
+      pm.test('the questions of the root, in order', () => {
+        const text = pm.response.text();
+        pm.expect(text).to.include('# Spring trip');
+        pm.expect(text.indexOf('Where should we go in March?')).to.be.below(text.indexOf('And in April?'));
+      });
+    `,
+  },
+  {
+    name: '19 delete-chat (the branch)',
     operationId: 'deleteChat',
     description: 'Soft-deletes the branch (and its subtree, empty here).',
     query: { chat_id: '{{branch_id}}' },
@@ -529,7 +630,7 @@ const FLOW: FlowStep[] = [
     `,
   },
   {
-    name: '15 get-chat (the deleted branch → 404)',
+    name: '20 get-chat (the deleted branch → 404)',
     operationId: 'getChat',
     description: 'A deleted chat answers 404 with a problem document.',
     query: { chat_id: '{{branch_id}}' },
@@ -545,7 +646,7 @@ const FLOW: FlowStep[] = [
     `,
   },
   {
-    name: '16 add-message (no token → 401)',
+    name: '21 add-message (no token → 401)',
     operationId: 'addMessage',
     anonymous: true,
     description: 'Without `Authorization`: 401 before anything else is looked at.',

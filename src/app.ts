@@ -17,6 +17,7 @@ import { type AppBindings, createRouter } from './http/app-types.js';
 import { authRouter } from './http/auth/auth.index.js';
 import { branchesRouter } from './http/branches/branches.index.js';
 import { chatsRouter } from './http/chats/chats.index.js';
+import { importChat } from './http/chats/transfer.routes.js';
 import { errorToResponse, problemResponse } from './http/errors.js';
 import { eventSocket, registerEventSocketDoc } from './http/events/events.ws.js';
 import { messagesRouter } from './http/messages/messages.index.js';
@@ -45,6 +46,8 @@ export interface AppOptions {
   /** Serve reads uncached even though `cache` is given (the reference side of cache tests). */
   bypassCache?: boolean;
   /** Mount the bench-only ceiling route (never in production). */
+  /** Body limit of import-chat, in MiB (every other JSON route: 1 MiB). */
+  importMaxMb?: number;
   benchRoutes?: boolean;
   /** Idempotency-Key records; absent (document generation only) → the header is ignored. */
   idempotency?: IdempotencyStore;
@@ -67,6 +70,9 @@ export const OPENAPI_INFO = {
       'every response carries X-Request-Id.',
   },
 };
+
+/** The route with its own body limit. */
+const IMPORT_PATH = importChat.path;
 
 export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
   const app = createRouter();
@@ -121,7 +127,11 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
     const limit = writeRateLimit(options.writeLimit);
     for (const prefix of ['/api/v1/chats/*', '/api/v1/messages/*', '/api/v1/branches/*']) app.use(prefix, limit);
   }
-  app.use('/api/v1/*', limitBody(), requireJsonBody());
+  app.use(
+    '/api/v1/*',
+    limitBody({ paths: [IMPORT_PATH], bytes: (options.importMaxMb ?? 32) * 1024 * 1024 }),
+    requireJsonBody(),
+  );
   if (options.idempotency) {
     const keys = idempotency(options.idempotency);
     for (const prefix of ['/api/v1/chats/*', '/api/v1/messages/*', '/api/v1/branches/*']) app.use(prefix, keys);

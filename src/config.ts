@@ -118,6 +118,8 @@ const ConfigSchema = z.object({
   CONTEXT_TOKEN_BUDGET: int(8192, 256, 2_000_000),
   /** Longest wait for the model to accept a request, and between two chunks of its answer (→ 504). */
   RESPONDER_TIMEOUT_MS: int(30_000, 100, 600_000),
+  /** Body limit of import-chat (a ChatGPT conversations.json), in MiB. Other JSON bodies: 1 MiB. */
+  IMPORT_MAX_MB: int(32, 1, 1024),
   /** Mounts GET /bench/ceiling (bench/ only): the framework's limit for a body of a given size. */
   BENCH_ROUTES: z.enum(['0', '1']).default('0'),
 });

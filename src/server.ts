@@ -30,6 +30,7 @@ const hub = new EventHub(services.events, services.deps, log, {
 const app = createApp({
   events: { bus: services.events, hub },
   webDir: config.WEB_DIR,
+  importMaxMb: config.IMPORT_MAX_MB,
   deps: services.deps,
   tokens: services.tokens,
   cache: services.cache,

@@ -149,10 +149,10 @@ export interface MetadataStore {
   ): Promise<ChatRecord>;
 
   /**
-   * Inserts a whole conversation tree (chats with their final own counts, the conversation row) in one
+   * Inserts whole conversation trees (chats with their final own counts, conversation rows) in one
    * transaction, then runs `write` (the content) with a fencing token inside it: all of it or nothing.
    */
-  importTree(tree: ImportedTree, write: (fence: number) => Promise<void>): Promise<void>;
+  importTrees(trees: ImportedTree[], write: (fence: number) => Promise<void>): Promise<void>;
 
   /** Live branches forking right after each of these pairs, oldest first. */
   branchesAfter(accountId: string, responseIds: string[]): Promise<Map<string, string[]>>;
@@ -188,6 +188,11 @@ export interface ContentStore {
    * is replaced. Cleaned up like append's writes when the metadata transaction fails.
    */
   appendMany(pairs: PairRecord[], fence: number): Promise<void>;
+  /**
+   * Removes every pair of these chats written with `fence` (a failed import's content: its timestamps are
+   * historic, so the reconciler's time window would never see it). Returns how many were removed.
+   */
+  removeChats(chatIds: string[], fence: number): Promise<number>;
   /** Removes the pair at (chat_id, seq) if it still carries `fence`; true if removed. */
   removeSlot(chatId: string, seq: number, fence: number): Promise<boolean>;
   /**

@@ -234,3 +234,36 @@ export const IdempotencyHeaders = z.object({
         '(with `Idempotent-Replayed: true`) and store nothing new; another body → 422; while the first call runs → 409.',
     }),
 });
+
+/**
+ * The `text/event-stream` answer of add-message and create-branch (README, "Streaming"), as documented in
+ * openapi.json: a 200 whose body is a sequence of events.
+ */
+export function eventStreamResponse(done: string) {
+  return {
+    description:
+      'With `Accept: text/event-stream`: server-sent events. `event: delta` with `data: {"text": "…"}` as the ' +
+      `answer arrives (their concatenation is the stored response), then exactly one \`event: done\` whose data is ${done}, ` +
+      'or one `event: error` whose data is a Problem (502/504/503/500) and then nothing was stored. Lines starting ' +
+      'with `:` are keep-alive comments. A client that disconnects before `done` cancels the generation; nothing is stored.',
+    content: {
+      'text/event-stream': {
+        schema: z.string().openapi({
+          example:
+            'event: delta\ndata: {"text":"Lisbon "}\n\nevent: delta\ndata: {"text":"is mild."}\n\n' +
+            'event: done\ndata: {"response_id":"…","response":"Lisbon is mild.",…}\n\n',
+        }),
+      },
+    },
+  };
+}
+
+/** The Accept header of the routes that can stream their answer. */
+export const StreamingHeaders = IdempotencyHeaders.extend({
+  accept: z
+    .string()
+    .optional()
+    .openapi({
+      description: '`text/event-stream`: stream the answer as server-sent events (200) instead of JSON (201).',
+    }),
+});

@@ -59,6 +59,9 @@ class FaultyContent implements ContentStore {
   appendMany(pairs: PairRecord[], fence: number) {
     return this.inner.appendMany(pairs, fence);
   }
+  removeChats(chatIds: string[], fence: number) {
+    return this.inner.removeChats(chatIds, fence);
+  }
   /** After a simulated crash nothing runs any more, clean-up included. */
   crashed = false;
   async removeSlot(chatId: string, seq: number, fence: number) {

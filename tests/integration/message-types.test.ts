@@ -16,7 +16,7 @@ beforeAll(async () => {
 const ADD = '/api/v1/messages/add-message';
 
 describe('message types', () => {
-  test('old clients: no `type` → a text pair with exactly the fields of API.md', async () => {
+  test('old clients: no `type` → a text pair with the fields of API.md (plus `generation`, null here)', async () => {
     const a = await newAccount(app);
     const { chatId } = await a.chatWith(0);
     const r = await a.addMessage(chatId, 'hello', 'hi');
@@ -24,6 +24,7 @@ describe('message types', () => {
     expect(Object.keys(r.body).sort()).toEqual([
       'branches',
       'chat_id',
+      'generation',
       'question',
       'response',
       'response_id',
@@ -31,6 +32,7 @@ describe('message types', () => {
       'type',
     ]);
     expect(r.body.type).toBe('text');
+    expect(r.body.generation).toBeNull(); // the client gave the response
     const explicit = await a.call('POST', ADD, {
       body: { chat_id: chatId, question: 'q', response: 'r', type: 'text' },
     });

@@ -147,11 +147,13 @@ export class MemoryMetadataStore implements MetadataStore {
     c.updatedAt = now.getTime() > c.updatedAt.getTime() ? now : new Date(c.updatedAt.getTime() + 1);
     return this.copy(c);
   }
-  async importTree(tree: ImportedTree, write: (fence: number) => Promise<void>) {
+  async importTrees(trees: ImportedTree[], write: (fence: number) => Promise<void>) {
     await write(++this.fence);
-    for (const c of tree.chats) this.chats.set(c.chatId, { ...c, systemPrompt: tree.systemPrompt, deleted: false });
-    const root = tree.chats[0];
-    if (root) this.activity.set(root.chatId, tree.lastActivityAt);
+    for (const tree of trees) {
+      for (const c of tree.chats) this.chats.set(c.chatId, { ...c, systemPrompt: tree.systemPrompt, deleted: false });
+      const root = tree.chats[0];
+      if (root) this.activity.set(root.chatId, tree.lastActivityAt);
+    }
   }
   async branchesAfter(accountId: string, responseIds: string[]) {
     const out = new Map<string, string[]>();
@@ -196,6 +198,13 @@ export class MemoryContentStore implements ContentStore {
   }
   async appendMany(pairs: PairRecord[], fence: number) {
     for (const p of pairs) await this.append(p, fence);
+  }
+  async removeChats(chatIds: string[], fence: number) {
+    let n = 0;
+    for (const p of [...this.pairs.values()]) {
+      if (chatIds.includes(p.chatId) && p.fence === fence && this.pairs.delete(p.responseId)) n++;
+    }
+    return n;
   }
   async removeSlot(chatId: string, seq: number, fence: number) {
     const old = this.at(chatId, seq);

@@ -4,10 +4,12 @@ import {
   bearerSecurity,
   ChatName,
   ChatSchema,
+  eventStreamResponse,
   IdempotencyHeaders,
   QAPairSchema,
   Question,
   Response,
+  StreamingHeaders,
   Uuid,
   withPairKind,
 } from '../schemas.js';
@@ -23,10 +25,11 @@ export const createBranch = createRoute({
   description:
     'The branch sees the history up to and including `response_id`, then its own pairs. Forking from an inherited ' +
     'pair attaches the branch to the chat that stores that pair. No message is copied. With `question`, the ' +
-    'branch’s first pair is added in the same call. `activate` (default true) makes the branch the active chat.',
+    'branch’s first pair is added in the same call (without `response`, the responder answers from the fork’s ' +
+    'history; `Accept: text/event-stream` streams that answer). `activate` (default true) makes the branch the active chat.',
   security: bearerSecurity,
   request: {
-    headers: IdempotencyHeaders,
+    headers: StreamingHeaders,
     body: {
       required: true,
       content: {
@@ -66,7 +69,8 @@ export const createBranch = createRoute({
         },
       },
     },
-    ...errors(400, 401, 404, 409, 413, 415, 422, 429, 500, 503),
+    200: eventStreamResponse('the same `{chat, qa_pair}` as the JSON answer (the branch exists only from then on)'),
+    ...errors(400, 401, 404, 409, 413, 415, 422, 429, 500, 502, 503, 504),
   },
 });
 

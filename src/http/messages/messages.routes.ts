@@ -2,11 +2,12 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { errors } from '../errors.js';
 import {
   bearerSecurity,
-  IdempotencyHeaders,
+  eventStreamResponse,
   PairType,
   QAPairSchema,
   Question,
   Response,
+  StreamingHeaders,
   Uuid,
   withPairKind,
 } from '../schemas.js';
@@ -19,10 +20,12 @@ export const addMessage = createRoute({
   summary: 'Append a question and its response to a chat',
   description:
     'Appended at the end of the chat’s own history. Without `response` the configured responder answers ' +
-    '(the default is local and deterministic). Concurrent calls on one chat all succeed, each in its own position.',
+    '(the default is local and deterministic; README, "Model responses"): the model sees the chat’s visible history ' +
+    'within the token budget. `Accept: text/event-stream` streams the answer (server-sent events); the pair is stored ' +
+    'once, when the answer is complete. Concurrent calls on one chat all succeed, each in its own position.',
   security: bearerSecurity,
   request: {
-    headers: IdempotencyHeaders,
+    headers: StreamingHeaders,
     body: {
       required: true,
       content: {
@@ -36,7 +39,8 @@ export const addMessage = createRoute({
   },
   responses: {
     201: { description: 'The stored pair', content: { 'application/json': { schema: QAPairSchema } } },
-    ...errors(400, 401, 404, 409, 413, 415, 422, 429, 500, 503),
+    200: eventStreamResponse('the stored QAPair (as the JSON answer)'),
+    ...errors(400, 401, 404, 409, 413, 415, 422, 429, 500, 502, 503, 504),
   },
 });
 

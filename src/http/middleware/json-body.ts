@@ -1,6 +1,6 @@
 /**
- * Body rules for JSON routes, before schema validation: at most 1 MiB (also when chunked, without
- * Content-Length) → 413; a body that is not JSON → 415; malformed JSON → 400.
+ * Body rules for JSON routes, before schema validation: at most 1 MiB (import-chat: IMPORT_MAX_MB), also
+ * when chunked, without Content-Length → 413; a body that is not JSON → 415; malformed JSON → 400.
  */
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -11,13 +11,22 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 const JSON_TYPE_RE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
 
-export function limitBody(): MiddlewareHandler<AppBindings> {
+function limit(bytes: number): MiddlewareHandler<AppBindings> {
   return bodyLimit({
-    maxSize: BODY_LIMIT_BYTES,
+    maxSize: bytes,
     onError: () => {
-      throw new HttpProblem(413, `The body exceeds ${BODY_LIMIT_BYTES} bytes`);
+      throw new HttpProblem(413, `The body exceeds ${bytes} bytes`);
     },
   });
+}
+
+/** 1 MiB everywhere, but the paths given (imports) have their own, larger limit. */
+export function limitBody(larger: { paths: string[]; bytes: number } = { paths: [], bytes: 0 }) {
+  const normal = limit(BODY_LIMIT_BYTES);
+  const big = limit(larger.bytes);
+  const handler: MiddlewareHandler<AppBindings> = (c, next) =>
+    larger.paths.includes(c.req.path) ? big(c, next) : normal(c, next);
+  return handler;
 }
 
 export function requireJsonBody(): MiddlewareHandler<AppBindings> {

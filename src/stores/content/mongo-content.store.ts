@@ -220,6 +220,13 @@ export class MongoContentStore implements ContentStore {
     });
   }
 
+  removeChats(chatIds: string[], fence: number): Promise<number> {
+    return this.run(async () => {
+      if (chatIds.length === 0) return 0;
+      return this.em().nativeDelete(QaPairDocument, { chatId: { $in: chatIds }, fence });
+    });
+  }
+
   removeSlot(chatId: string, seq: number, fence: number): Promise<boolean> {
     return this.run(async () => {
       // Documents written before fencing carry no fence; scanSlots reports them as 0.

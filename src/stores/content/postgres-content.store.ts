@@ -130,6 +130,17 @@ export class PostgresContentStore implements ContentStore {
     });
   }
 
+  removeChats(chatIds: string[], fence: number): Promise<number> {
+    return this.run(async () => {
+      if (chatIds.length === 0) return 0;
+      const r = await sql`
+        delete from qa_pairs where chat_id = any(${chatIds}::uuid[]) and fence = ${fence} returning 1`.execute(
+        this.db(),
+      );
+      return r.rows.length;
+    });
+  }
+
   removeSlot(chatId: string, seq: number, fence: number): Promise<boolean> {
     return this.run(async () => {
       const r = await sql`

@@ -378,8 +378,17 @@ export class PostgresMetadataStore implements MetadataStore {
     });
   }
 
-  importTree(tree: ImportedTree, write: (fence: number) => Promise<void>): Promise<void> {
+  importTrees(trees: ImportedTree[], write: (fence: number) => Promise<void>): Promise<void> {
     return this.tx(async (db) => {
+      for (const tree of trees) await this.insertTree(db, tree);
+      const fence = await sql<{ fence: string }>`select nextval('content_fence') as fence`.execute(db);
+      // Content last, in this transaction: with PostgreSQL content it commits or rolls back with the rows.
+      await write(Number(fence.rows[0]?.fence));
+    });
+  }
+
+  private async insertTree(db: Db, tree: ImportedTree): Promise<void> {
+    {
       const root = tree.chats[0];
       if (!root || root.parentChatId !== null) throw new Error('an imported tree starts with its root');
       // Parents before children, so each row's foreign keys are satisfied as it is inserted.
@@ -399,9 +408,6 @@ export class PostgresMetadataStore implements MetadataStore {
                                    version, system_prompt)
         values (${root.chatId}, ${root.accountId}, ${root.name}, false, ${root.createdAt}, ${tree.lastActivityAt},
                 ${tree.chats.length - 1}, 0, ${tree.systemPrompt})`.execute(db);
-      const fence = await sql<{ fence: string }>`select nextval('content_fence') as fence`.execute(db);
-      // Content last, under this transaction: with PostgreSQL content it commits or rolls back with the rows.
-      await write(Number(fence.rows[0]?.fence));
-    });
+    }
   }
 }

@@ -1,0 +1,212 @@
+/**
+ * Export and import of whole conversations (README, "Import and export"). Export reads a tree into a
+ * TreeSnapshot (every live chat with its own pairs); import turns snapshots into chats and pairs with fresh
+ * ids and stores all of them in one transaction: everything or nothing.
+ */
+import { requireChat } from '../chats/chats.service.js';
+import type { Ctx } from '../context.js';
+import { ValidationError } from '../errors.js';
+import { historyLength, rangesFor, segmentsOf } from '../history.js';
+import type { ChatRecord, PairRecord } from '../model.js';
+import type { ImportedTree } from '../ports.js';
+import { fromChatGpt } from './chatgpt.js';
+import type { SnapshotPair, TreeSnapshot } from './snapshot.js';
+
+/** Chats whose own pairs are read per content-store call. */
+const CHATS_PER_READ = 200;
+
+const snapshotPair = (p: PairRecord): SnapshotPair => ({
+  responseId: p.responseId,
+  question: p.question,
+  response: p.response,
+  timestamp: p.timestamp,
+  type: p.type,
+  language: p.language,
+  url: p.url,
+  generation: p.generation,
+});
+
+/** The whole tree of a chat: every live chat (root first, each after its parent) with its own pairs. */
+export async function exportTree(ctx: Ctx, chatId: string): Promise<{ chat: ChatRecord; snapshot: TreeSnapshot }> {
+  const chat = await requireChat(ctx, chatId);
+  const chats = await ctx.deps.meta.listTree(ctx.accountId, chat.rootChatId);
+
+  // Parents before children (creation times alone need not say so for imported trees).
+  const children = new Map<string | null, ChatRecord[]>();
+  for (const c of chats) children.set(c.parentChatId, [...(children.get(c.parentChatId) ?? []), c]);
+  const ordered: ChatRecord[] = [];
+  const visit = (parent: string | null) => {
+    for (const c of children.get(parent) ?? []) {
+      ordered.push(c);
+      visit(c.chatId);
+    }
+  };
+  visit(null);
+
+  const pairsOf = new Map<string, SnapshotPair[]>();
+  for (let i = 0; i < ordered.length; i += CHATS_PER_READ) {
+    const batch = ordered.slice(i, i + CHATS_PER_READ).filter((c) => c.ownCount > 0);
+    const ranges = batch.map((c) => ({ chatId: c.chatId, fromSeq: 1, toSeq: c.ownCount }));
+    for (const p of await ctx.deps.content.readRanges(ctx.accountId, ranges)) {
+      pairsOf.set(p.chatId, [...(pairsOf.get(p.chatId) ?? []), snapshotPair(p)]);
+    }
+  }
+  const root = ordered[0];
+  const active = ordered.find((c) => c.active);
+  if (!root || !active) throw new Error('conversation tree without a root or an active chat');
+  return {
+    chat,
+    snapshot: {
+      title: root.name,
+      systemPrompt: chat.systemPrompt,
+      activeChatId: active.chatId,
+      chats: ordered.map((c) => ({
+        chatId: c.chatId,
+        parentChatId: c.parentChatId,
+        forkResponseId: c.forkResponseId,
+        name: c.name,
+        createdAt: c.createdAt,
+        updatedAt: c.updatedAt,
+        pairs: pairsOf.get(c.chatId) ?? [],
+      })),
+    },
+  };
+}
+
+/** A chat and its whole visible history (inherited pairs included), for the Markdown export. */
+export async function exportHistory(ctx: Ctx, chatId: string): Promise<{ chat: ChatRecord; pairs: PairRecord[] }> {
+  const chat = await requireChat(ctx, chatId);
+  const segments = segmentsOf(chat);
+  const pairs = await ctx.deps.content.readRanges(ctx.accountId, rangesFor(segments, 1, historyLength(segments)));
+  return { chat, pairs };
+}
+
+export interface ImportedConversation {
+  rootChatId: string;
+  activeChatId: string;
+  title: string;
+  chatCount: number;
+  pairCount: number;
+}
+
+/** A snapshot as records to store: fresh ids, ancestor chains, own counts, one active chat. */
+function materialise(ctx: Ctx, s: TreeSnapshot): { tree: ImportedTree; pairs: PairRecord[] } {
+  const ids = new Map<string, ChatRecord>();
+  const seqOf = new Map<string, { chatId: string; seq: number }>();
+  const pairIds = new Map<string, string>();
+  const chats: ChatRecord[] = [];
+  const pairs: PairRecord[] = [];
+  let lastActivityAt = new Date(0);
+  const later = (d: Date) => {
+    if (d.getTime() > lastActivityAt.getTime()) lastActivityAt = d;
+  };
+  const rootChatId = ctx.deps.newId();
+  for (const c of s.chats) {
+    const chatId = chats.length === 0 ? rootChatId : ctx.deps.newId();
+    let ancestorIds: string[] = [];
+    let ancestorLimits: number[] = [];
+    if (c.parentChatId !== null) {
+      const parent = ids.get(c.parentChatId);
+      const fork = c.forkResponseId === null ? undefined : seqOf.get(c.forkResponseId);
+      if (!parent || !fork || fork.chatId !== parent.chatId) {
+        throw new ValidationError('The conversation does not form a tree', [
+          { path: 'mapping', message: `chat ${c.chatId} forks from a pair its parent does not hold` },
+        ]);
+      }
+      ancestorIds = [...parent.ancestorIds, parent.chatId];
+      ancestorLimits = [...parent.ancestorLimits, fork.seq];
+    }
+    const record: ChatRecord = {
+      chatId,
+      accountId: ctx.accountId,
+      rootChatId,
+      parentChatId: c.parentChatId === null ? null : (ids.get(c.parentChatId)?.chatId ?? null),
+      forkResponseId: null, // set below from the fork pair's new id
+      chatType: c.parentChatId === null ? 'main' : 'branch',
+      name: c.name,
+      createdAt: c.createdAt,
+      updatedAt: c.updatedAt,
+      active: c.chatId === s.activeChatId,
+      ancestorIds,
+      ancestorLimits,
+      ownCount: c.pairs.length,
+      treeVersion: 0,
+      systemPrompt: s.systemPrompt,
+    };
+    if (c.forkResponseId !== null) record.forkResponseId = pairIds.get(c.forkResponseId) ?? null;
+    ids.set(c.chatId, record);
+    chats.push(record);
+    later(c.updatedAt);
+    c.pairs.forEach((p, i) => {
+      const responseId = ctx.deps.newId();
+      pairIds.set(p.responseId, responseId);
+      seqOf.set(p.responseId, { chatId, seq: i + 1 });
+      pairs.push({
+        responseId,
+        chatId,
+        accountId: ctx.accountId,
+        seq: i + 1,
+        question: p.question,
+        response: p.response,
+        type: p.type,
+        language: p.language,
+        url: p.url,
+        timestamp: p.timestamp,
+        generation: p.generation,
+      });
+      later(p.timestamp);
+    });
+  }
+  if (chats.filter((c) => c.active).length !== 1) {
+    throw new ValidationError('The conversation has no active chat', [
+      { path: 'current_node', message: 'does not designate one chat' },
+    ]);
+  }
+  return { tree: { chats, systemPrompt: s.systemPrompt, lastActivityAt }, pairs };
+}
+
+/**
+ * Imports ChatGPT conversations (one, or an array: a conversations.json). Malformed input → ValidationError
+ * listing every problem found, and nothing is stored; otherwise all of them are stored in one transaction.
+ */
+export async function importConversations(
+  ctx: Ctx,
+  input: unknown,
+): Promise<{ conversations: ImportedConversation[]; notes: string[] }> {
+  const parsed = fromChatGpt(input);
+  if (!parsed.ok)
+    throw new ValidationError('The conversation could not be imported; nothing was stored', parsed.errors);
+  const built = parsed.snapshots.map((s) => ({ snapshot: s, ...materialise(ctx, s) }));
+  const pairs = built.flatMap((b) => b.pairs);
+  let fenceUsed: number | null = null;
+  try {
+    await ctx.deps.meta.importTrees(
+      built.map((b) => b.tree),
+      async (fence) => {
+        fenceUsed = fence;
+        await ctx.deps.content.appendMany(pairs, fence);
+      },
+    );
+  } catch (e) {
+    // Content outside the metadata database stays behind when the transaction fails: remove it (its
+    // historic timestamps put it outside the reconciler's window).
+    if (fenceUsed !== null && !ctx.deps.content.atomicWithMetadata) {
+      const chatIds = built.flatMap((b) => b.tree.chats.map((c) => c.chatId));
+      await ctx.deps.content.removeChats(chatIds, fenceUsed).catch(() => {});
+    }
+    throw e;
+  }
+  return {
+    conversations: built.map((b) => {
+      const root = b.tree.chats[0] as ChatRecord;
+      return {
+        rootChatId: root.chatId,
+        activeChatId: (b.tree.chats.find((c) => c.active) as ChatRecord).chatId,
+        title: root.name,
+        chatCount: b.tree.chats.length,
+        pairCount: b.pairs.length,
+      };
+    }),
+    notes: parsed.notes,
+  };
+}

@@ -1,0 +1,168 @@
+/** Export and import of whole conversations (README, "Import and export"). */
+import { createRoute, z } from '@hono/zod-openapi';
+import { errors } from '../errors.js';
+import { bearerSecurity, IdempotencyHeaders, QAPairSchema, Uuid } from '../schemas.js';
+
+const tags = ['Import and export'];
+
+const ExportedChatSchema = z
+  .object({
+    chat_id: z.uuid(),
+    chat_type: z.enum(['main', 'branch']),
+    name: z.string(),
+    parent_chat_id: z.uuid().nullable(),
+    fork_response_id: z.uuid().nullable(),
+    active: z.boolean(),
+    created_at: z.iso.datetime(),
+    updated_at: z.iso.datetime(),
+    qa_pairs: z
+      .array(QAPairSchema)
+      .openapi({ description: 'The chat’s OWN pairs, in order (not the inherited ones).' }),
+  })
+  .openapi('ExportedChat');
+
+export const TreeExportSchema = z
+  .object({
+    format: z.literal('branchat.tree.v1'),
+    exported_at: z.iso.datetime(),
+    title: z.string(),
+    system_prompt: z.string().nullable(),
+    root_chat_id: z.uuid(),
+    active_chat_id: z.uuid(),
+    chats: z
+      .array(ExportedChatSchema)
+      .openapi({ description: 'Every live chat of the tree: the root first, each chat after its parent.' }),
+  })
+  .openapi('TreeExport');
+
+const Seconds = z.number().nullable().openapi({ description: 'Seconds since the epoch (milliseconds as decimals).' });
+
+const ChatGptMessageSchema = z
+  .looseObject({
+    id: z.string(),
+    author: z.looseObject({ role: z.string().openapi({ example: 'user' }) }),
+    create_time: Seconds.optional(),
+    content: z.looseObject({
+      content_type: z.string().openapi({ example: 'text' }),
+      parts: z.array(z.unknown()).optional(),
+    }),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+  })
+  .openapi('ChatGptMessage');
+
+export const ChatGptConversationSchema = z
+  .looseObject({
+    title: z.string().nullable().optional(),
+    create_time: Seconds.optional(),
+    update_time: Seconds.optional(),
+    mapping: z.record(
+      z.string(),
+      z.looseObject({
+        id: z.string(),
+        message: ChatGptMessageSchema.nullable(),
+        parent: z.string().nullable(),
+        children: z.array(z.string()),
+      }),
+    ),
+    current_node: z.string().nullable().optional(),
+  })
+  .openapi('ChatGptConversation', {
+    description:
+      'The shape of a conversation in a ChatGPT data export (conversations.json holds an array of them). ' +
+      'Exports from branchat add `branchat` keys (top level and in message metadata) so that branch names, ' +
+      'empty branches, message types and generation details survive a round trip; other importers ignore them.',
+  });
+
+export const exportChat = createRoute({
+  operationId: 'exportChat',
+  method: 'get',
+  path: '/api/v1/chats/export-chat',
+  tags,
+  summary: 'Export a conversation: the whole tree (json, chatgpt) or a chat’s history (markdown)',
+  description:
+    '`json`: the whole tree in branchat’s own format (every live chat with its own pairs). `chatgpt`: the whole ' +
+    'tree as one conversation of a ChatGPT data export (`mapping` of message nodes; each pair is a user node and ' +
+    'its assistant node; a branch is a second child of the pair it forks after; `current_node` is the last ' +
+    'message of the active chat); import-chat reads it back. `markdown`: the visible history of `chat_id` ' +
+    '(inherited pairs included) as a readable document. Any chat of the tree can be given for json and chatgpt.',
+  security: bearerSecurity,
+  request: {
+    query: z.strictObject({
+      chat_id: Uuid,
+      format: z
+        .enum(['json', 'markdown', 'chatgpt'])
+        .default('json')
+        .openapi({ description: 'json (default), markdown or chatgpt.' }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'The export, with a Content-Disposition file name',
+      content: {
+        'application/json': { schema: z.union([TreeExportSchema, ChatGptConversationSchema]) },
+        'text/markdown': { schema: z.string().openapi({ example: '# Trip ideas\n\n**You** · …' }) },
+      },
+    },
+    ...errors(401, 404, 422, 500, 503),
+  },
+});
+
+export const ImportResultSchema = z
+  .object({
+    conversations: z.array(
+      z.object({
+        root_chat_id: z.uuid(),
+        active_chat_id: z.uuid(),
+        title: z.string(),
+        chat_count: z.number().int().openapi({ description: 'Chats created: the root and its branches.' }),
+        pair_count: z.number().int(),
+      }),
+    ),
+    notes: z.array(z.string()).openapi({
+      description:
+        'What the ChatGPT shape holds that a branchat tree cannot, and was left out (e.g. alternative answers ' +
+        'to the very first question: a tree cannot fork before its first pair).',
+    }),
+  })
+  .openapi('ImportResult');
+
+export const importChat = createRoute({
+  operationId: 'importChat',
+  method: 'post',
+  path: '/api/v1/chats/import-chat',
+  tags,
+  summary: 'Import ChatGPT conversations (one, or a conversations.json array)',
+  description:
+    'Rebuilds each tree: a message with several answers (regenerations) or several follow-up questions (edits) ' +
+    'becomes branches; timestamps and the active path (`current_node`) are kept; system and tool messages are ' +
+    'skipped (a non-empty system message becomes the system prompt). Everything is checked first: malformed ' +
+    'input → 422 listing each problem (`errors`, with paths such as `[2].mapping.<id>.parent`) and nothing is ' +
+    'stored. Otherwise all conversations are stored in one transaction. Text limits are those of add-message. ' +
+    'Body limit: IMPORT_MAX_MB (default 32 MiB).',
+  security: bearerSecurity,
+  request: {
+    headers: IdempotencyHeaders,
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          // Checked in depth by the importer, which lists every problem at once; the document shows the shape.
+          schema: z.union([z.looseObject({}), z.array(z.unknown())]).openapi({
+            description: 'A ChatGPT conversation, or an array of them.',
+            oneOf: [
+              { $ref: '#/components/schemas/ChatGptConversation' },
+              { type: 'array', items: { $ref: '#/components/schemas/ChatGptConversation' } },
+            ],
+          }),
+        },
+      },
+    },
+  },
+  responses: {
+    201: { description: 'The conversations created', content: { 'application/json': { schema: ImportResultSchema } } },
+    ...errors(400, 401, 409, 413, 415, 422, 429, 500, 503),
+  },
+});
+
+export type ExportChatRoute = typeof exportChat;
+export type ImportChatRoute = typeof importChat;
