@@ -260,10 +260,7 @@ export function eventStreamResponse(done: string) {
 
 /** The Accept header of the routes that can stream their answer. */
 export const StreamingHeaders = IdempotencyHeaders.extend({
-  accept: z
-    .string()
-    .optional()
-    .openapi({
-      description: '`text/event-stream`: stream the answer as server-sent events (200) instead of JSON (201).',
-    }),
+  accept: z.string().optional().openapi({
+    description: '`text/event-stream`: stream the answer as server-sent events (200) instead of JSON (201).',
+  }),
 });

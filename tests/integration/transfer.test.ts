@@ -49,7 +49,11 @@ async function importOf(a: Client, body: unknown) {
 function canonical(tree: any) {
   const index = new Map<string, number>(tree.chats.map((c: any, i: number) => [c.chat_id, i]));
   const seqOf = new Map<string, number>();
-  for (const c of tree.chats) c.qa_pairs.forEach((p: any, i: number) => seqOf.set(p.response_id, i + 1));
+  for (const c of tree.chats) {
+    c.qa_pairs.forEach((p: any, i: number) => {
+      seqOf.set(p.response_id, i + 1);
+    });
+  }
   const pair = (p: any) => {
     const { response_id: _r, chat_id: _c, branches, ...rest } = p;
     return { ...rest, branches: branches.map((b: string) => index.get(b)) };
