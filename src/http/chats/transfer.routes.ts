@@ -147,13 +147,18 @@ export const importChat = createRoute({
       content: {
         'application/json': {
           // Checked in depth by the importer, which lists every problem at once; the document shows the shape.
-          schema: z.union([z.looseObject({}), z.array(z.unknown())]).openapi({
-            description: 'A ChatGPT conversation, or an array of them.',
-            oneOf: [
-              { $ref: '#/components/schemas/ChatGptConversation' },
-              { type: 'array', items: { $ref: '#/components/schemas/ChatGptConversation' } },
-            ],
-          }),
+          schema: z
+            .custom<object>((v) => typeof v === 'object' && v !== null, {
+              message: 'expected a ChatGPT conversation (an object) or an array of them',
+            })
+            .openapi({
+              type: ['object', 'array'],
+              description: 'A ChatGPT conversation, or an array of them.',
+              oneOf: [
+                { $ref: '#/components/schemas/ChatGptConversation' },
+                { type: 'array', items: { $ref: '#/components/schemas/ChatGptConversation' } },
+              ],
+            }),
         },
       },
     },
