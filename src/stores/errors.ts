@@ -1,6 +1,6 @@
 /** Translating driver failures into the domain's vocabulary, so the transport never sees a driver message. */
 import { ConnectionException, UniqueConstraintViolationException } from '@mikro-orm/core';
-import { UnavailableError } from '../domain/errors.js';
+import { DomainError, UnavailableError } from '../domain/errors.js';
 
 const CONNECTION_CODES = new Set([
   'ECONNREFUSED',
@@ -62,7 +62,9 @@ export function isUniqueViolation(e: unknown): boolean {
 
 /** Maps a store failure to UnavailableError when it is a connectivity problem; otherwise returns it unchanged. */
 export function translateStoreError(e: unknown, store: string): unknown {
-  if (e instanceof UnavailableError) return e;
+  // Already the domain's own answer (e.g. an UpstreamError whose cause is the model endpoint's refused
+  // connection: that is a 502, not a database outage).
+  if (e instanceof DomainError) return e;
   if (isConnectionFailure(e)) return new UnavailableError(`The ${store} is unavailable`, 5, { cause: e });
   return e;
 }

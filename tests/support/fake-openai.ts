@@ -26,8 +26,10 @@ export type Behaviour =
   | { kind: 'hang' }
   /** Sends `chunks`, then nothing more (the connection stays open). */
   | { kind: 'stall'; chunks: string[] }
-  /** Sends `chunks`, then breaks the connection without finishing the stream. */
-  | { kind: 'break'; chunks: string[] };
+  /** Sends `chunks`, then (50 ms later, once they are out) breaks the connection without finishing the stream. */
+  | { kind: 'break'; chunks: string[] }
+  /** Breaks the connection before any header is sent (the caller sees ECONNRESET). */
+  | { kind: 'reset' };
 
 export interface RecordedRequest {
   body: {
@@ -93,6 +95,16 @@ export async function startFakeOpenAI(defaultBehaviour: Behaviour = { kind: 'str
         );
       }
       if (b.kind === 'hang') return new Promise<Response>(() => {});
+      if (b.kind === 'reset') {
+        settle('finished');
+        return new Response(
+          new ReadableStream({
+            start(ctl) {
+              ctl.error(new Error('fake: connection reset before headers'));
+            },
+          }),
+        );
+      }
 
       const id = `chatcmpl-${crypto.randomUUID()}`;
       const model = (b.kind === 'stream' && b.model) || `${body.model}-fake`;
@@ -111,6 +123,7 @@ export async function startFakeOpenAI(defaultBehaviour: Behaviour = { kind: 'str
           }
           if (b.kind === 'stall') return; // keeps the stream open, sends nothing more
           if (b.kind === 'break') {
+            await Bun.sleep(50); // let the headers and chunks go out first: the break comes mid-stream
             ctl.error(new Error('fake: connection broken'));
             return;
           }
