@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Postman "Flow" (postman/branchat.postman_collection.json) with curl, for people without Postman:
 # register, login, create a chat, add two pairs, branch from the first, switch back, read the tree, search,
-# rename with If-Match, delete the branch, and the error cases. Each step prints its status; an unexpected
+# rename with If-Match, set a system prompt, stream an answer, export and import, delete the branch, and the
+# error cases. Each step prints its status; an unexpected
 # status or value stops the script (exit 1) with the response body.
 #
 #   BASE=http://localhost:3000 bash scripts/flow.sh
@@ -136,6 +137,32 @@ expect b.name 'Spring trip'
 step 'update-chat (stale If-Match -> 412)' 412 PUT /chats/update-chat \
   "{\"chat_id\":\"$CHAT\",\"name\":\"Never applied\"}" -H "If-Match: $ETAG"
 expect b.status 412
+
+step 'update-chat (system prompt)' 200 PUT /chats/update-chat \
+  "{\"chat_id\":\"$CHAT\",\"system_prompt\":\"You are a concise travel agent.\"}"
+expect b.system_prompt 'You are a concise travel agent.'
+
+step 'add-message (streamed: Accept text/event-stream)' 200 POST /messages/add-message \
+  "{\"chat_id\":\"$CHAT\",\"question\":\"And in June?\"}" -H 'Accept: text/event-stream' -N
+[[ $(header Content-Type) == text/event-stream* ]] || fail "not an event stream: $(header Content-Type)"
+[[ $BODY == *'event: delta'* ]] || fail 'no delta event'
+DONE=$(printf '%s\n' "$BODY" | awk '/^event: done$/ { getline; print substr($0, 7) }')
+[[ -n $DONE ]] || fail 'no done event'
+BODY=$DONE
+expect b.question 'And in June?'
+
+step 'export-chat (format chatgpt)' 200 GET "/chats/export-chat?chat_id=$CHAT&format=chatgpt"
+expect b.title 'Spring trip'
+EXPORTED=$BODY
+
+step 'import-chat (the export back)' 201 POST /chats/import-chat "$EXPORTED"
+expect 'b.conversations.length' 1
+expect 'b.conversations[0].chat_count' 2
+expect 'b.conversations[0].pair_count' 4
+IMPORTED=$(json 'b.conversations[0].root_chat_id')
+
+step 'export-chat (format markdown, the imported root)' 200 GET "/chats/export-chat?chat_id=$IMPORTED&format=markdown"
+[[ $BODY == '# Spring trip'* ]] || fail 'the Markdown export does not start with the title'
 
 step 'delete-chat (the branch)' 200 DELETE "/chats/delete-chat?chat_id=$BRANCH"
 expect 'b.deleted_chat_ids.join()' "$BRANCH"

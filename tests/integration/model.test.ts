@@ -37,6 +37,8 @@ interface MPair {
   question: string;
   response: string;
   timestamp: string;
+  /** As the write answered it: the responder's record, or null for a response the client gave. */
+  generation: unknown;
 }
 
 interface MChat {
@@ -113,6 +115,7 @@ function pairJson(m: Model, p: MPair) {
     question: p.question,
     response: p.response,
     timestamp: p.timestamp,
+    generation: p.generation,
     type: 'text',
     branches: branchesOf(m, p.id).map((c) => c.id),
   };
@@ -131,6 +134,7 @@ function chatJson(m: Model, r: Real, c: MChat) {
     parent_chat_id: c.parentId,
     fork_response_id: c.forkId,
     message_count: visible(m, c).length,
+    system_prompt: null,
   };
 }
 
@@ -166,8 +170,12 @@ function addPair(m: Model, chat: MChat, body: any, question: string, response: s
     // The responder answered: any non-empty text, which every later read must return unchanged.
     expect(typeof body.response).toBe('string');
     expect(body.response.length).toBeGreaterThan(0);
+    expect(body.generation.model).toBe('branchat-local');
+    expect(Number.isInteger(body.generation.prompt_tokens) && body.generation.prompt_tokens > 0).toBe(true);
+    expect(Number.isInteger(body.generation.completion_tokens) && body.generation.completion_tokens > 0).toBe(true);
   } else {
     expect(body.response).toBe(response);
+    expect(body.generation).toBeNull();
   }
   const pair: MPair = {
     id: body.response_id,
@@ -176,6 +184,7 @@ function addPair(m: Model, chat: MChat, body: any, question: string, response: s
     question,
     response: body.response,
     timestamp: body.timestamp,
+    generation: body.generation,
   };
   chat.own.push(pair);
   m.pairs.push(pair);

@@ -39,6 +39,13 @@ function bodyFor(valid: () => Record<string, unknown>) {
   );
 }
 
+const msg = (role: string, text: string) => ({
+  id: crypto.randomUUID(),
+  author: { role },
+  create_time: 1764090184.5,
+  content: { content_type: 'text', parts: [text] },
+});
+
 const posts: [string, string, () => Record<string, unknown>][] = [
   ['POST', '/api/v1/chats/create-chat', () => ({ name: 'fuzz' })],
   ['PUT', '/api/v1/chats/update-chat', () => ({ chat_id: chatId, name: 'fuzz' })],
@@ -46,6 +53,19 @@ const posts: [string, string, () => Record<string, unknown>][] = [
   ['POST', '/api/v1/branches/create-branch', () => ({ chat_id: chatId, response_id: responseId, activate: false })],
   ['PUT', '/api/v1/branches/set-active-branch', () => ({ chat_id: chatId })],
   ['POST', '/api/v1/auth/login', () => ({ email: 'nobody@example.com', password: 'password123' })],
+  [
+    'POST',
+    '/api/v1/chats/import-chat',
+    () => ({
+      title: 't',
+      current_node: 'a',
+      mapping: {
+        r: { id: 'r', message: null, parent: null, children: ['q'] },
+        q: { id: 'q', message: msg('user', 'hi'), parent: 'r', children: ['a'] },
+        a: { id: 'a', message: msg('assistant', 'hello'), parent: 'q', children: [] },
+      },
+    }),
+  ],
 ];
 
 const gets: [string, string, string[]][] = [
@@ -53,6 +73,7 @@ const gets: [string, string, string[]][] = [
   ['GET', '/api/v1/chats/list-chats', ['limit', 'cursor']],
   ['GET', '/api/v1/branches/get-branches', ['chat_id']],
   ['DELETE', '/api/v1/chats/delete-chat', ['chat_id']],
+  ['GET', '/api/v1/chats/export-chat', ['chat_id', 'format']],
 ];
 
 describe('fuzz: never a 5xx for bad input', () => {
@@ -69,9 +90,69 @@ describe('fuzz: never a 5xx for bad input', () => {
     });
   }
 
+  test('POST /api/v1/chats/import-chat: arbitrary node graphs and node contents', async () => {
+    const key = fc.constantFrom('r', 'q', 'a', 'b', 'client-created-root');
+    const message = fc.record(
+      {
+        id: anyValue,
+        author: fc.record({ role: fc.oneof(fc.constantFrom('user', 'assistant', 'system', 'tool'), anyValue) }),
+        create_time: fc.oneof(fc.double(), anyValue),
+        content: fc.record(
+          {
+            content_type: fc.oneof(fc.constantFrom('text', 'code', 'multimodal_text', 'thoughts'), anyValue),
+            parts: fc.oneof(fc.array(fc.oneof(fc.string(), anyValue), { maxLength: 3 }), anyValue),
+            text: anyValue,
+          },
+          { requiredKeys: [] },
+        ),
+        metadata: fc.oneof(fc.record({ branchat: json, model_slug: anyValue }, { requiredKeys: [] }), anyValue),
+      },
+      { requiredKeys: [] },
+    );
+    const node = fc.record(
+      {
+        id: fc.oneof(key, anyValue),
+        message: fc.oneof(fc.constant(null), message, anyValue),
+        parent: fc.oneof(key, fc.constant(null), anyValue),
+        children: fc.oneof(fc.array(key, { maxLength: 3 }), anyValue),
+      },
+      { requiredKeys: [] },
+    );
+    const conversation = fc.record(
+      {
+        title: fc.oneof(fc.string(), anyValue),
+        create_time: anyValue,
+        current_node: fc.oneof(key, anyValue),
+        mapping: fc.oneof(fc.dictionary(key, node, { maxKeys: 5 }), anyValue),
+        branchat: json,
+      },
+      { requiredKeys: ['mapping'] },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(conversation, fc.array(conversation, { maxLength: 3 })), async (body) => {
+        const r = await a.call('POST', '/api/v1/chats/import-chat', { body });
+        expect(r.status).toBeLessThan(500);
+        if (r.status >= 400) expect(r.headers.get('content-type')).toContain('application/problem+json');
+      }),
+      { numRuns: RUNS * 3 },
+    );
+  });
+
   for (const [method, path, names] of gets) {
     test(`${method} ${path} query`, async () => {
-      const realValues = fc.constantFrom(chatId, responseId, 'end', '0', '1', '1000', '1001', crypto.randomUUID());
+      const realValues = fc.constantFrom(
+        chatId,
+        responseId,
+        'end',
+        '0',
+        '1',
+        '1000',
+        '1001',
+        crypto.randomUUID(),
+        'json',
+        'markdown',
+        'chatgpt',
+      );
       const pairs = fc.array(
         fc.tuple(
           fc.oneof(fc.constantFrom(...names), fc.string({ maxLength: 12 })),

@@ -13,9 +13,9 @@ import type {
 } from '../../src/domain/model.js';
 import type {
   AppendSlot,
+  ChatChanges,
   ContentHit,
   ContentSearch,
-  ChatChanges,
   ContentStore,
   ImportedTree,
   ListCursor,

@@ -788,10 +788,11 @@ interface DraftPair {
 }
 
 interface DraftChat {
-  /** The chat id the source gives (metadata.branchat.chat_id, or the extension); null: invented below. */
+  /** The chat id the source gives (metadata.branchat.chat_id, or the extension); null: invented. */
   key: string | null;
   /** Where an invented id starts from. */
   idBase: string;
+  /** The final id (set once every chat is known). */
   id: string;
   parent: DraftChat | null;
   fork: DraftPair | null;
@@ -799,7 +800,7 @@ interface DraftChat {
   /** The user node that starts the chat (for error paths), if any. */
   firstNode: string | null;
   ext: ExtChat | null;
-  /** Order of discovery (the order of chats not listed by the extension). */
+  /** Order of discovery (the order of chats the extension does not list). */
   order: number;
 }
 
@@ -811,30 +812,20 @@ interface Header {
   ext: Extension | null;
 }
 
+const keyPath = (nodeId: string) => `mapping.${nodeId}.message.metadata.branchat.chat_id`;
+
 /**
- * The pairs and chats of a validated node tree (problems found on the way are reported; the caller
- * discards the result then).
+ * Questions and answers attached to their nearest kept ancestor (in node order), through transparent
+ * nodes; also the first system message with text, in node order.
  */
-function buildTree(nodes: Map<string, RawNode>, rootNode: string, h: Header, sc: Scope, notes: string[]): TreeSnapshot {
-  const node = (id: string) => nodes.get(id) as RawNode;
-  const keyPath = (id: string) => `mapping.${id}.message.metadata.branchat.chat_id`;
-
-  // The path from the root to current_node: preferred wherever the source branches.
-  const ancestry: string[] = [];
-  for (let id: string | null | undefined = h.currentNode; typeof id === 'string'; id = node(id).parent)
-    ancestry.push(id);
-  ancestry.reverse();
-  const onPath = new Set(ancestry);
-
-  // Kept nodes (questions and answers), attached to their nearest kept ancestor, in node order.
+function keepTree(nodes: Map<string, RawNode>, rootNode: string, sc: Scope) {
   const top: Kept[] = [];
   let firstSystem: string | null = null;
   const stack: { id: string; above: Kept | null; asked: boolean }[] = [{ id: rootNode, above: null, asked: false }];
   for (let item = stack.pop(); item; item = stack.pop()) {
-    const n = node(item.id);
+    const n = nodes.get(item.id) as RawNode;
     const m = n.message;
-    let above = item.above;
-    let asked = item.asked;
+    let { above, asked } = item;
     if (m && (m.kind === 'question' || m.kind === 'answer')) {
       if (m.kind === 'answer' && !asked) sc.issue(`mapping.${n.id}.message`, 'is an answer with no question before it');
       const kept: Kept = { id: n.id, message: m, children: [] };
@@ -842,32 +833,50 @@ function buildTree(nodes: Map<string, RawNode>, rootNode: string, h: Header, sc:
       above = kept;
       asked ||= m.kind === 'question';
     } else if (m?.kind === 'system' && m.text !== '' && firstSystem === null) firstSystem = n.id;
-    for (let i = n.children.length - 1; i >= 0; i--) {
-      stack.push({ id: n.children[i] as string, above, asked });
-    }
+    for (let i = n.children.length - 1; i >= 0; i--) stack.push({ id: n.children[i] as string, above, asked });
   }
+  return { top, firstSystem };
+}
 
-  // The system prompt: the first non-empty system message on the current path (without one: in node order).
-  const promptNode =
-    h.currentNode === null
-      ? firstSystem
-      : (ancestry.find((id) => node(id).message?.kind === 'system' && node(id).message?.text !== '') ?? null);
-  const systemPrompt = promptNode === null ? null : (node(promptNode).message as Message).text;
-  if (promptNode !== null && systemPrompt !== null) {
-    checkText(systemPrompt, SYSTEM_PROMPT_MAX, `mapping.${promptNode}.message.content`, 'the system prompt', sc);
-  }
+/** The first non-empty system message on the current path; without a current_node, the first in node order. */
+function systemPromptOf(
+  nodes: Map<string, RawNode>,
+  ancestry: string[] | null,
+  firstSystem: string | null,
+  sc: Scope,
+): string | null {
+  const hasPrompt = (id: string) => nodes.get(id)?.message?.kind === 'system' && nodes.get(id)?.message?.text !== '';
+  const id = ancestry === null ? firstSystem : (ancestry.find(hasPrompt) ?? null);
+  if (id === null) return null;
+  const text = nodes.get(id)?.message?.text ?? '';
+  checkText(text, SYSTEM_PROMPT_MAX, `mapping.${id}.message.content`, 'the system prompt', sc);
+  return text;
+}
 
-  const chats: DraftChat[] = [];
-  const byKey = new Map<string, DraftChat>();
-  const nodePair = new Map<string, DraftPair>(); // question and answer nodes → the first pair using them
-  const byResponse = new Map<string, DraftPair>();
-  const newChat = (
-    key: string | null,
-    idBase: string,
-    parent: DraftChat | null,
-    fork: DraftPair | null,
-    first: string | null,
-  ) => {
+/**
+ * Questions and answers → pairs and chats. Each chat is followed question by question; where the source
+ * forks, one way continues the chat and every other way starts a branch (queued, so chats are discovered
+ * breadth first).
+ */
+class ChatWalk {
+  readonly chats: DraftChat[] = [];
+  readonly byKey = new Map<string, DraftChat>();
+  /** Question and answer node → the first pair made from it (to find the pair of current_node). */
+  readonly nodePair = new Map<string, DraftPair>();
+  readonly byResponse = new Map<string, DraftPair>();
+  /** Other answers to the first question, and other first questions: they cannot become branches. */
+  droppedAnswers = 0;
+  droppedQuestions = 0;
+  private readonly queue: { chat: DraftChat; question: Kept; previous: DraftPair | null; variant: Variant | null }[] =
+    [];
+
+  constructor(
+    private readonly h: Header,
+    private readonly onPath: Set<string>,
+    private readonly sc: Scope,
+  ) {}
+
+  newChat(key: string | null, idBase: string, parent: DraftChat | null, fork: DraftPair | null, first: string | null) {
     const chat: DraftChat = {
       key,
       idBase,
@@ -877,26 +886,89 @@ function buildTree(nodes: Map<string, RawNode>, rootNode: string, h: Header, sc:
       pairs: [],
       firstNode: first,
       ext: null,
-      order: chats.length,
+      order: this.chats.length,
     };
     if (key !== null) {
-      if (byKey.has(key)) {
-        sc.issue(first === null ? 'branchat.chats' : keyPath(first), `the chat id "${key}" is used by two chats`);
+      if (this.byKey.has(key)) {
+        this.sc.issue(first === null ? 'branchat.chats' : keyPath(first), `the chat id "${key}" is used by two chats`);
         chat.key = null;
-      } else byKey.set(key, chat);
+      } else this.byKey.set(key, chat);
     }
-    chats.push(chat);
+    this.chats.push(chat);
     return chat;
-  };
+  }
 
-  const makePair = (question: Kept, v: Variant, chat: DraftChat): DraftPair => {
+  /** The root chat, starting at the first question (the one on the current path if there are several). */
+  start(top: Kept[]): DraftChat {
+    const questions = top.filter((k) => k.message.kind === 'question');
+    const first = questions.find((k) => this.onPath.has(k.id)) ?? questions[0] ?? null;
+    this.droppedQuestions = questions.length - (first ? 1 : 0);
+    const key = first?.message.questionExt?.chatId ?? null;
+    const listedRoot = this.h.ext?.root.chatId ?? null;
+    if (first && key !== null && listedRoot !== null && key !== listedRoot) {
+      this.sc.issue(keyPath(first.id), `is "${key}", but branchat.chats makes "${listedRoot}" the root`);
+    }
+    const root = this.newChat(key ?? listedRoot, this.h.id ?? 'root', null, null, first?.id ?? null);
+    if (first) this.queue.push({ chat: root, question: first, previous: null, variant: null });
+    for (let i = 0; i < this.queue.length; i++) this.follow(this.queue[i] as (typeof this.queue)[number]);
+    return root;
+  }
+
+  /** One chat, from its first question to its last pair. */
+  private follow(from: (typeof this.queue)[number]): void {
+    const { chat } = from;
+    let { question, previous, variant } = from;
+    for (;;) {
+      const variants = variant ? [variant] : variantsOf(question);
+      const main = variant ?? variants.find((v) => this.onPath.has(v.end.id)) ?? (variants[0] as Variant);
+      const pair = this.makePair(question, main, chat);
+      // Other answers to this question (regenerations): branches after the previous pair, repeating it.
+      for (const alt of variant ? [] : variants) {
+        if (alt === main) continue;
+        if (previous === null) this.droppedAnswers++;
+        else {
+          const branch = this.newChat(null, alt.end.id, previous.chat, previous, question.id);
+          this.queue.push({ chat: branch, question, previous, variant: alt });
+        }
+      }
+      // Other questions after this pair (edits): branches after it.
+      const next = this.continuation(main.next, chat);
+      for (const kid of main.next) {
+        if (kid === next) continue;
+        const key = kid.message.questionExt?.chatId ?? null;
+        if (key !== null && key === chat.key) {
+          this.sc.issue(keyPath(kid.id), `continues chat "${key}", which already continues with "${next?.id}"`);
+          continue;
+        }
+        const branch = this.newChat(key, kid.id, chat, pair, kid.id);
+        this.queue.push({ chat: branch, question: kid, previous: pair, variant: null });
+      }
+      if (!next) return;
+      previous = pair;
+      question = next;
+      variant = null;
+    }
+  }
+
+  /**
+   * Which following question continues `chat`: with chat ids in the metadata, the one carrying this chat's
+   * id; without, the one on the current path, else the first.
+   */
+  private continuation(kids: Kept[], chat: DraftChat): Kept | null {
+    if (kids.some((k) => (k.message.questionExt?.chatId ?? null) !== null)) {
+      return chat.key === null ? null : (kids.find((k) => k.message.questionExt?.chatId === chat.key) ?? null);
+    }
+    return kids.find((k) => this.onPath.has(k.id)) ?? kids[0] ?? null;
+  }
+
+  private makePair(question: Kept, v: Variant, chat: DraftChat): DraftPair {
     const response = v.answers
       .map((a) => a.message.text)
       .filter((t) => t !== '')
       .join('\n\n');
     if (response.length > RESPONSE_MAX) {
       // Each answer was checked alone; merged ones can still be too long together.
-      sc.issue(
+      this.sc.issue(
         `mapping.${v.end.id}.message.content`,
         `the merged answer has ${response.length} characters; at most ${RESPONSE_MAX}`,
       );
@@ -904,10 +976,9 @@ function buildTree(nodes: Map<string, RawNode>, rootNode: string, h: Header, sc:
     const time =
       v.answers.find((a) => a.message.createTime !== null)?.message.createTime ??
       question.message.createTime ??
-      h.createTime ??
+      this.h.createTime ??
       0;
     const ext = question.message.questionExt;
-    const generation = v.answers.findLast((a) => a.message.generation !== null)?.message.generation ?? null;
     const pair: SnapshotPair = {
       responseId: v.end.id,
       question: question.message.text,
@@ -916,167 +987,127 @@ function buildTree(nodes: Map<string, RawNode>, rootNode: string, h: Header, sc:
       type: ext?.type ?? 'text',
       language: ext?.language ?? null,
       url: ext?.url ?? null,
-      generation,
+      generation: v.answers.findLast((a) => a.message.generation !== null)?.message.generation ?? null,
     };
     const draft = { pair, chat };
     chat.pairs.push(draft);
-    byResponse.set(pair.responseId, draft);
-    for (const id of [question.id, ...v.answers.map((a) => a.id)]) if (!nodePair.has(id)) nodePair.set(id, draft);
+    this.byResponse.set(pair.responseId, draft);
+    for (const id of [question.id, ...v.answers.map((a) => a.id)]) {
+      if (!this.nodePair.has(id)) this.nodePair.set(id, draft);
+    }
     return draft;
-  };
-
-  /**
-   * Which following question continues `chat`: with chat ids in the metadata, the one carrying this chat's
-   * id; without, the one on the current path, else the first. The others start branches.
-   */
-  const continuation = (kids: Kept[], chat: DraftChat): Kept | null => {
-    if (kids.some((k) => (k.message.questionExt?.chatId ?? null) !== null)) {
-      return chat.key === null ? null : (kids.find((k) => k.message.questionExt?.chatId === chat.key) ?? null);
-    }
-    return kids.find((k) => onPath.has(k.id)) ?? kids[0] ?? null;
-  };
-
-  // The root chat starts at the first question (the one on the current path if several: edits of the
-  // first question, which cannot become branches).
-  const firstQuestions = top.filter((k) => k.message.kind === 'question');
-  const first = firstQuestions.find((k) => onPath.has(k.id)) ?? firstQuestions[0] ?? null;
-  const firstKey = first?.message.questionExt?.chatId ?? null;
-  if (h.ext && firstKey !== null && firstKey !== h.ext.root.chatId) {
-    sc.issue(keyPath((first as Kept).id), `is "${firstKey}", but branchat.chats makes "${h.ext.root.chatId}" the root`);
-  }
-  const root = newChat(firstKey ?? h.ext?.root.chatId ?? null, h.id ?? 'root', null, null, first?.id ?? null);
-  const droppedQuestions = firstQuestions.length - (first ? 1 : 0);
-  let droppedAnswers = 0;
-
-  // Chat by chat (breadth first): follow a chat's questions, starting branches where the source forks.
-  const queue: { chat: DraftChat; question: Kept; previous: DraftPair | null; variant: Variant | null }[] = [];
-  if (first) queue.push({ chat: root, question: first, previous: null, variant: null });
-  for (let qi = 0; qi < queue.length; qi++) {
-    let { question, previous, variant } = queue[qi] as (typeof queue)[number];
-    const chat = (queue[qi] as (typeof queue)[number]).chat;
-    for (;;) {
-      const variants = variant ? [variant] : variantsOf(question);
-      const main = variant ?? variants.find((v) => onPath.has(v.end.id)) ?? (variants[0] as Variant);
-      const pair = makePair(question, main, chat);
-      // Other answers to this question: branches forking after the previous pair, repeating the question.
-      for (const alt of variant ? [] : variants) {
-        if (alt === main) continue;
-        if (previous === null) {
-          droppedAnswers++;
-          continue;
-        }
-        const branch = newChat(null, alt.end.id, previous.chat, previous, question.id);
-        queue.push({ chat: branch, question, previous, variant: alt });
-      }
-      // Edits: other questions after this pair start branches forking after it.
-      const next = continuation(main.next, chat);
-      for (const kid of main.next) {
-        if (kid === next) continue;
-        const key = kid.message.questionExt?.chatId ?? null;
-        if (key !== null && key === chat.key) {
-          sc.issue(keyPath(kid.id), `continues chat "${key}", which already continues with "${next?.id}"`);
-          continue;
-        }
-        queue.push({ chat: newChat(key, kid.id, chat, pair, kid.id), question: kid, previous: pair, variant: null });
-      }
-      if (!next) break;
-      previous = pair;
-      question = next;
-      variant = null;
-    }
   }
 
-  // Chat ids: the source's where it gives them, else invented (unique, and unlike every listed id).
-  const used = new Set<string>([...byKey.keys(), ...(h.ext?.chats.map((c) => c.chatId) ?? [])]);
-  for (const chat of chats) {
-    if (chat.key !== null) {
-      chat.id = chat.key;
+  /** Final ids: the source's where it gives them, else invented (unique, and unlike every listed id). */
+  assignIds(): void {
+    const used = new Set<string>([...this.byKey.keys(), ...(this.h.ext?.chats.map((c) => c.chatId) ?? [])]);
+    for (const chat of this.chats) {
+      if (chat.key !== null) {
+        chat.id = chat.key;
+        continue;
+      }
+      let id = chat.idBase;
+      for (let n = 2; used.has(id); n++) id = `${chat.idBase}-${n}`;
+      used.add(id);
+      chat.id = id;
+    }
+  }
+}
+
+/**
+ * The top-level extension against the walk: every chat it names agrees with the messages, the chats it
+ * lists without pairs are added. Returns the active chat it names.
+ */
+function applyExtension(walk: ChatWalk, ext: Extension, sc: Scope): DraftChat | undefined {
+  const listed = new Map(ext.chats.map((c) => [c.chatId, c]));
+  for (const chat of walk.chats) {
+    if (chat.key === null) continue;
+    const e = listed.get(chat.key);
+    if (!e) {
+      const path = chat.firstNode === null ? 'branchat.chats' : keyPath(chat.firstNode);
+      sc.issue(path, `names chat "${chat.key}", which branchat.chats does not list`);
       continue;
     }
-    let id = chat.idBase;
-    for (let n = 2; used.has(id); n++) id = `${chat.idBase}-${n}`;
-    used.add(id);
-    chat.id = id;
+    chat.ext = e;
+    const parentId = chat.parent?.id ?? null;
+    const forkId = chat.fork?.pair.responseId ?? null;
+    const path = `branchat.chats[${e.index}]`;
+    const says = (listedValue: string | null, actual: string | null) =>
+      `is ${JSON.stringify(listedValue)}, but the messages make it ${JSON.stringify(actual)}`;
+    if (e.parentChatId !== parentId) sc.issue(`${path}.parent_chat_id`, says(e.parentChatId, parentId));
+    else if (e.forkResponseId !== forkId) sc.issue(`${path}.fork_response_id`, says(e.forkResponseId, forkId));
+  }
+  const byId = new Map(walk.chats.map((c) => [c.id, c]));
+  for (const e of ext.chats) {
+    if (byId.has(e.chatId)) continue;
+    // A chat without pairs: a branch after a pair of a chat that has some.
+    const parent = e.parentChatId === null ? undefined : byId.get(e.parentChatId);
+    const fork = e.forkResponseId === null ? undefined : walk.byResponse.get(e.forkResponseId);
+    if (!parent || !fork || fork.chat !== parent) {
+      const message = `must name the answer of a pair of chat "${e.parentChatId}"`;
+      sc.issue(`branchat.chats[${e.index}].fork_response_id`, message);
+      continue;
+    }
+    const chat = walk.newChat(e.chatId, e.chatId, parent, fork, null);
+    chat.id = e.chatId;
+    chat.ext = e;
+    byId.set(chat.id, chat);
+  }
+  return byId.get(ext.activeChatId);
+}
+
+/**
+ * The pairs and chats of a validated node tree. Problems found on the way are reported (the caller then
+ * discards the result); what had to be left out is said in `notes`.
+ */
+function buildTree(nodes: Map<string, RawNode>, rootNode: string, h: Header, sc: Scope, notes: string[]): TreeSnapshot {
+  // The path from the root to current_node: preferred wherever the source branches.
+  const ancestry: string[] = [];
+  for (let id: string | null | undefined = h.currentNode; typeof id === 'string'; id = nodes.get(id)?.parent) {
+    ancestry.push(id);
+  }
+  ancestry.reverse();
+
+  const { top, firstSystem } = keepTree(nodes, rootNode, sc);
+  const systemPrompt = systemPromptOf(nodes, h.currentNode === null ? null : ancestry, firstSystem, sc);
+  const walk = new ChatWalk(h, new Set(ancestry), sc);
+  const root = walk.start(top);
+  walk.assignIds();
+
+  let active: DraftChat | undefined;
+  if (h.ext) active = applyExtension(walk, h.ext, sc);
+  else {
+    // The chat holding current_node's pair (the nearest one above it).
+    const holder = ancestry.findLast((id) => walk.nodePair.has(id));
+    active = holder === undefined ? undefined : walk.nodePair.get(holder)?.chat;
   }
 
-  // The extension: every chat it names agrees with the messages; the chats it lists without pairs are
-  // added; it names the active chat.
-  const byId = new Map(chats.map((c) => [c.id, c]));
-  let active = root;
-  if (h.ext) {
-    const listed = new Map(h.ext.chats.map((c) => [c.chatId, c]));
-    for (const chat of [...chats]) {
-      if (chat.key === null) continue;
-      const e = listed.get(chat.key);
-      if (!e) {
-        sc.issue(
-          chat.firstNode === null ? 'branchat.chats' : keyPath(chat.firstNode),
-          `names chat "${chat.key}", which branchat.chats does not list`,
-        );
-        continue;
-      }
-      chat.ext = e;
-      const parentId = chat.parent?.id ?? null;
-      const forkId = chat.fork?.pair.responseId ?? null;
-      if (e.parentChatId !== parentId) {
-        sc.issue(
-          `branchat.chats[${e.index}].parent_chat_id`,
-          `is ${JSON.stringify(e.parentChatId)}, but the messages make it ${JSON.stringify(parentId)}`,
-        );
-      } else if (e.forkResponseId !== forkId) {
-        sc.issue(
-          `branchat.chats[${e.index}].fork_response_id`,
-          `is ${JSON.stringify(e.forkResponseId)}, but the messages make it ${JSON.stringify(forkId)}`,
-        );
-      }
-    }
-    for (const e of h.ext.chats) {
-      if (byId.has(e.chatId)) continue;
-      const parent = e.parentChatId === null ? undefined : byId.get(e.parentChatId);
-      const fork = e.forkResponseId === null ? undefined : byResponse.get(e.forkResponseId);
-      if (!parent || !fork || fork.chat !== parent) {
-        sc.issue(
-          `branchat.chats[${e.index}].fork_response_id`,
-          `must name the answer of a pair of chat "${e.parentChatId}"`,
-        );
-        continue;
-      }
-      const chat = newChat(e.chatId, e.chatId, parent, fork, null);
-      chat.id = e.chatId;
-      chat.ext = e;
-      byId.set(chat.id, chat);
-    }
-    active = byId.get(h.ext.activeChatId) ?? root;
-  } else {
-    // The chat holding current_node's pair (the nearest one above it), else the root.
-    for (let i = ancestry.length - 1; i >= 0; i--) {
-      const p = nodePair.get(ancestry[i] as string);
-      if (p) {
-        active = p.chat;
-        break;
-      }
-    }
+  const left = (n: number, one: string, many: string, what: string) =>
+    `conversation '${h.title}': ${plural(n, one, many)} ${what} ${n === 1 ? 'was' : 'were'} not imported ` +
+    '(a conversation cannot fork before its first pair)';
+  if (walk.droppedAnswers > 0) {
+    notes.push(left(walk.droppedAnswers, 'alternative answer', 'alternative answers', 'to the first question'));
   }
+  if (walk.droppedQuestions > 0) {
+    notes.push(left(walk.droppedQuestions, 'other version', 'other versions', 'of the first question'));
+  }
+  return snapshotOf(walk.chats, root, active ?? root, systemPrompt, h);
+}
 
-  if (droppedAnswers > 0) {
-    notes.push(
-      `conversation '${h.title}': ${plural(droppedAnswers, 'alternative answer', 'alternative answers')} to the first question ${droppedAnswers === 1 ? 'was' : 'were'} not imported (a conversation cannot fork before its first pair)`,
-    );
-  }
-  if (droppedQuestions > 0) {
-    notes.push(
-      `conversation '${h.title}': ${plural(droppedQuestions, 'other version', 'other versions')} of the first question ${droppedQuestions === 1 ? 'was' : 'were'} not imported (a conversation cannot fork before its first pair)`,
-    );
-  }
-
-  // Names and times: the extension's, else from the title and the pairs.
+/** The snapshot: names and times from the extension, else from the title and the pairs; chats in order. */
+function snapshotOf(
+  chats: DraftChat[],
+  root: DraftChat,
+  active: DraftChat,
+  systemPrompt: string | null,
+  h: Header,
+): TreeSnapshot {
   const branchName = cut(`${h.title} (branch)`, NAME_MAX);
   const out = new Map<DraftChat, SnapshotChat>();
   for (const chat of chats) {
-    const firstTime = chat.pairs[0]?.pair.timestamp;
+    const firstTime = chat.pairs[0]?.pair.timestamp ?? new Date(0);
     const createdAt =
-      chat.ext?.createdAt ??
-      (chat === root && h.createTime !== null ? dateOf(h.createTime) : (firstTime ?? new Date(0)));
+      chat.ext?.createdAt ?? (chat === root && h.createTime !== null ? dateOf(h.createTime) : firstTime);
     out.set(chat, {
       chatId: chat.id,
       parentChatId: chat.parent?.id ?? null,
@@ -1087,27 +1118,26 @@ function buildTree(nodes: Map<string, RawNode>, rootNode: string, h: Header, sc:
       pairs: chat.pairs.map((p) => p.pair),
     });
   }
-  const ordered = orderChats(chats, root, (c) => (out.get(c) as SnapshotChat).createdAt.getTime());
-  const rootChat = out.get(root) as SnapshotChat;
+  const snapshot = (c: DraftChat) => out.get(c) as SnapshotChat;
   return {
-    title: rootChat.name,
+    title: snapshot(root).name,
     systemPrompt,
     activeChatId: active.id,
-    chats: ordered.map((c) => out.get(c) as SnapshotChat),
+    chats: orderChats(chats, root, (c) => snapshot(c).createdAt.getTime()).map(snapshot),
   };
 }
 
 /**
  * Root first, every chat after its parent, siblings by creation time then source order (the extension's
- * list, then discovery). A source order that already satisfies this is kept as it is (so a round trip
- * keeps the snapshot's order); otherwise depth first.
+ * list, then discovery). When the extension lists every chat in an order that satisfies this, that order
+ * is kept (so a round trip keeps the snapshot's order); otherwise depth first, like exportTree.
  */
 function orderChats(chats: DraftChat[], root: DraftChat, time: (c: DraftChat) => number): DraftChat[] {
   const rank = (c: DraftChat) => (c.ext ? c.ext.index : 1e9 + c.order);
   const source = [...chats].sort((a, b) => rank(a) - rank(b));
   const seen = new Set<DraftChat>();
   const lastSibling = new Map<DraftChat, number>();
-  let valid = source[0] === root;
+  let valid = source[0] === root && source.every((c) => c.ext !== null);
   for (const c of source) {
     if (!valid) break;
     if (c.parent) {

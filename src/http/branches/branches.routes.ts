@@ -5,7 +5,6 @@ import {
   ChatName,
   ChatSchema,
   eventStreamResponse,
-  IdempotencyHeaders,
   QAPairSchema,
   Question,
   Response,

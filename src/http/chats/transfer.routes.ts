@@ -67,6 +67,37 @@ export const ChatGptConversationSchema = z
     current_node: z.string().nullable().optional(),
   })
   .openapi('ChatGptConversation', {
+    example: {
+      title: 'Trip ideas',
+      create_time: 1764090184.123,
+      current_node: 'a1',
+      mapping: {
+        'client-created-root': { id: 'client-created-root', message: null, parent: null, children: ['q1'] },
+        q1: {
+          id: 'q1',
+          message: {
+            id: 'q1',
+            author: { role: 'user' },
+            create_time: 1764090184.123,
+            content: { content_type: 'text', parts: ['Where should we go in March?'] },
+          },
+          parent: 'client-created-root',
+          children: ['a1'],
+        },
+        a1: {
+          id: 'a1',
+          message: {
+            id: 'a1',
+            author: { role: 'assistant' },
+            create_time: 1764090186.5,
+            content: { content_type: 'text', parts: ['Lisbon: mild and sunny.'] },
+            metadata: { model_slug: 'gpt-4o' },
+          },
+          parent: 'q1',
+          children: [],
+        },
+      },
+    },
     description:
       'The shape of a conversation in a ChatGPT data export (conversations.json holds an array of them). ' +
       'Exports from branchat add `branchat` keys (top level and in message metadata) so that branch names, ' +
