@@ -5,7 +5,7 @@
  * UPDATE_SCREENSHOTS=1 (how the README's pictures are made).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -19,6 +19,7 @@ import {
   startServer,
   unavailable,
 } from '../faults/harness.js';
+import { type FakeOpenAI, startFakeOpenAI } from '../support/fake-openai.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const why =
@@ -178,5 +179,65 @@ describe.skipIf(Boolean(why))('the demo app in Chromium', () => {
     await question('question 1').waitFor();
     expect(await pairs().count()).toBe(70);
     await expect(page.getByRole('button', { name: 'Load older messages' }).count()).resolves.toBe(0);
+  }, 60_000);
+
+  test('a model’s answer streams into the page; a ChatGPT export is imported; a chat is exported as Markdown', async () => {
+    // A second server whose responder is a (fake) OpenAI-compatible model that holds back its last chunk.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const fake: FakeOpenAI = await startFakeOpenAI();
+    fake.next({ kind: 'stream', chunks: ['Lisbon ', 'is mild ', 'in March.'], gate, gateAt: 2 });
+    const llm = await startServer({
+      databaseUrl: await freshDatabase(),
+      port: await freePort(),
+      jwtSecret: randomSecret(),
+      extraEnv: { OPENAI_BASE_URL: fake.url, OPENAI_MODEL: 'fake-model' },
+    });
+    const p = await browser.newPage({ viewport: { width: 1280, height: 760 }, acceptDownloads: true });
+    try {
+      await p.goto(`${llm.base}/app/`);
+      await p.getByLabel('email').fill(`stream${Date.now()}@example.com`);
+      await p.getByLabel('password').fill('correct horse battery');
+      await p.getByRole('button', { name: 'Sign up' }).click();
+      await p.getByLabel('new chat name').fill('Spring');
+      await p.getByRole('button', { name: '+' }).click();
+      await p.getByLabel('message').fill('Where in March?');
+      await p.getByRole('button', { name: 'Send' }).click();
+
+      // The first chunks are on the page while the model still holds the last one; nothing is stored yet.
+      const streaming = p.locator('[data-testid="streaming"]');
+      await streaming.getByText('Lisbon is mild', { exact: false }).waitFor();
+      await p.screenshot({ path: join(shots, 'streaming.png') });
+      expect(await p.locator('[data-testid="pairs"] .pair:not(.pending)').count()).toBe(0);
+      release();
+      // Then the stored pair replaces the streamed one.
+      await p.locator('[data-testid="pairs"] .pair:not(.pending) .bubble.a').getByText('Lisbon is mild in March.').waitFor();
+      await streaming.waitFor({ state: 'detached' });
+
+      // Import: the hand-written ChatGPT fixture, through the file picker; it opens on its active chat.
+      const fixture = join(root, 'tests', 'fixtures', 'chatgpt-conversation.json');
+      const conversation = JSON.parse(readFileSync(fixture, 'utf8'));
+      await p.locator('input[aria-label="import"]').setInputFiles(fixture);
+      await p.locator('[data-testid="chat-list"]').getByText(conversation.title).waitFor();
+      await expect(p.locator('[data-testid="chat-title"]').textContent()).resolves.toContain(conversation.title);
+      const leaf = conversation.mapping[conversation.current_node].message.content.parts.join('\n');
+      await p.locator('[data-testid="pairs"] .bubble.a').getByText(leaf.slice(0, 40), { exact: false }).waitFor();
+
+      // Export: the open chat as Markdown, downloaded.
+      const download = p.waitForEvent('download');
+      await p.getByLabel('export').selectOption('markdown');
+      const file = await (await download).path();
+      const markdown = readFileSync(file, 'utf8');
+      expect(markdown.startsWith(`# ${conversation.title}`)).toBe(true);
+      expect(markdown).toContain(leaf.slice(0, 40));
+    } finally {
+      release();
+      await p.close();
+      llm.kill('SIGTERM');
+      await llm.exited;
+      await fake.stop();
+    }
   }, 60_000);
 });

@@ -133,6 +133,12 @@ function Workspace({ api, token, onLogout }: { api: Api; token: string; onLogout
             open(chat.chat_id);
           })
         }
+        onImported={(rootChatId) =>
+          guard(async () => {
+            await refreshChats();
+            open(rootChatId);
+          })
+        }
         onLogout={onLogout}
         guard={guard}
       />

@@ -28,6 +28,8 @@ export function ChatView({ api, chatId, focus, version, onOpen, guard, onChanged
   const [forking, setForking] = useState<string | null>(null);
   const [forkText, setForkText] = useState('');
   const [renaming, setRenaming] = useState(false);
+  /** The question being answered and the answer so far (streamed), until the stored pair arrives. */
+  const [streaming, setStreaming] = useState<{ question: string; answer: string } | null>(null);
   const [name, setName] = useState('');
   const list = useRef<HTMLDivElement>(null);
   const loadingOlder = useRef(false);
@@ -118,6 +120,19 @@ export function ChatView({ api, chatId, focus, version, onOpen, guard, onChanged
           </h2>
         )}
         <span className="spacer" />
+        <select
+          aria-label="export"
+          value=""
+          onChange={(e) => {
+            const format = e.target.value as 'markdown' | 'chatgpt' | 'json';
+            if (format) void guard(() => api.download(chat.chat_id, format));
+          }}
+        >
+          <option value="">Export…</option>
+          <option value="markdown">This chat as Markdown</option>
+          <option value="chatgpt">The tree as ChatGPT JSON</option>
+          <option value="json">The tree as branchat JSON</option>
+        </select>
         <button
           type="button"
           onClick={() => {
@@ -210,16 +225,36 @@ export function ChatView({ api, chatId, focus, version, onOpen, guard, onChanged
             <Variants pair={p} next={pairs[i + 1]} chat={chat} onOpen={onOpen} />
           </div>
         ))}
+        {streaming && (
+          <div className="pair pending" data-testid="streaming">
+            <div className="bubble q">
+              <span className="text">{streaming.question}</span>
+            </div>
+            <div className="bubble a text">{streaming.answer || '…'}</div>
+          </div>
+        )}
       </div>
       <form
         className="row composer"
         onSubmit={(e) => {
           e.preventDefault();
-          if (!question.trim()) return;
+          const asked = question.trim();
+          if (!asked || streaming) return;
+          setQuestion('');
+          setStreaming({ question: asked, answer: '' });
+          // The answer streams in (server-sent events); the stored pair replaces it when it is complete.
           void guard(async () => {
-            const pair = await api.addMessage(chatId, question.trim());
-            setQuestion('');
-            setPairs((ps) => (ps.some((x) => x.response_id === pair.response_id) ? ps : [...ps, pair]));
+            try {
+              const pair = await api.addMessageStreamed(chatId, asked, (text) =>
+                setStreaming((s) => (s ? { ...s, answer: s.answer + text } : s)),
+              );
+              setPairs((ps) => (ps.some((x) => x.response_id === pair.response_id) ? ps : [...ps, pair]));
+            } catch (err) {
+              setQuestion(asked); // nothing was stored: give the question back
+              throw err;
+            } finally {
+              setStreaming(null);
+            }
           });
         }}
       >
@@ -229,7 +264,9 @@ export function ChatView({ api, chatId, focus, version, onOpen, guard, onChanged
           value={question}
           onChange={(e) => setQuestion(e.target.value)}
         />
-        <button type="submit">Send</button>
+        <button type="submit" disabled={streaming !== null}>
+          Send
+        </button>
       </form>
     </div>
   );

@@ -7,11 +7,13 @@ interface Props {
   openRoot: string | null;
   onOpen: (chatId: string, responseId?: string | null) => void;
   onCreate: (name: string) => void;
+  /** After an import: the conversations were created (open the first). */
+  onImported: (chatId: string) => void;
   onLogout: () => void;
   guard: (fn: () => Promise<void>) => Promise<void>;
 }
 
-export function Sidebar({ api, chats, openRoot, onOpen, onCreate, onLogout, guard }: Props) {
+export function Sidebar({ api, chats, openRoot, onOpen, onCreate, onImported, onLogout, guard }: Props) {
   const [name, setName] = useState('');
   const [q, setQ] = useState('');
   const [hits, setHits] = useState<SearchHit[] | null>(null);
@@ -75,6 +77,25 @@ export function Sidebar({ api, chats, openRoot, onOpen, onCreate, onLogout, guar
           </li>
         ))}
       </ul>
+      <label className="link import">
+        Import ChatGPT conversations…
+        <input
+          type="file"
+          accept="application/json,.json"
+          aria-label="import"
+          hidden
+          onChange={(e) => {
+            const file = e.target.files?.[0];
+            e.target.value = '';
+            if (!file) return;
+            void guard(async () => {
+              const result = await api.importChats(await file.text());
+              const first = result.conversations[0];
+              if (first) onImported(first.active_chat_id);
+            });
+          }}
+        />
+      </label>
       <button type="button" className="link" onClick={onLogout}>
         Log out
       </button>

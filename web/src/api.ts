@@ -30,6 +30,12 @@ export interface QAPair {
   language?: string;
   url?: string;
   branches: string[];
+  generation: {
+    model: string;
+    prompt_tokens: number | null;
+    completion_tokens: number | null;
+    latency_ms: number | null;
+  } | null;
 }
 
 export interface ChatPage {
@@ -138,6 +144,79 @@ export class Api {
   }
   async addMessage(chatId: string, question: string) {
     return (await this.request<QAPair>('POST', '/messages/add-message', { body: { chat_id: chatId, question } })).body;
+  }
+  /**
+   * add-message as an event stream: `onDelta` gets the answer's text as it arrives; resolves with the stored
+   * pair (the `done` event), rejects with the problem of an `error` event or of a refused request.
+   */
+  async addMessageStreamed(chatId: string, question: string, onDelta: (text: string) => void): Promise<QAPair> {
+    const res = await fetch('/api/v1/messages/add-message', {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'text/event-stream',
+        ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}),
+      },
+      body: JSON.stringify({ chat_id: chatId, question }),
+    });
+    if (!res.ok || !res.body) {
+      const body = await res.json().catch(() => null);
+      throw new ApiError(body ?? { status: res.status, title: res.statusText, detail: res.statusText });
+    }
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let end = buffer.indexOf('\n\n');
+      while (end >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        end = buffer.indexOf('\n\n');
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (!event || data === undefined) continue; // a comment (keep-alive)
+        const payload = JSON.parse(data);
+        if (event === 'delta') onDelta(payload.text);
+        else if (event === 'done') return payload as QAPair;
+        else if (event === 'error') throw new ApiError(payload as Problem);
+      }
+    }
+    throw new ApiError({ status: 502, title: 'Bad Gateway', detail: 'The answer stream ended without a result' });
+  }
+  /** A conversation export as a file download (the token cannot go in a plain link). */
+  async download(chatId: string, format: 'markdown' | 'chatgpt' | 'json') {
+    const res = await fetch(`/api/v1/chats/export-chat?chat_id=${chatId}&format=${format}`, {
+      headers: this.token ? { Authorization: `Bearer ${this.token}` } : {},
+    });
+    if (!res.ok)
+      throw new ApiError(
+        (await res.json().catch(() => null)) ?? { status: res.status, title: res.statusText, detail: res.statusText },
+      );
+    const name = /filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') ?? '')?.[1] ?? `export.${format}`;
+    const url = URL.createObjectURL(await res.blob());
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+  async importChats(json: string) {
+    const res = await fetch('/api/v1/chats/import-chat', {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}),
+      },
+      body: json,
+    });
+    const body = await res.json().catch(() => null);
+    if (!res.ok) throw new ApiError(body ?? { status: res.status, title: res.statusText, detail: res.statusText });
+    return body as {
+      conversations: { root_chat_id: string; active_chat_id: string; title: string; pair_count: number }[];
+      notes: string[];
+    };
   }
   async fork(chatId: string, responseId: string, question: string) {
     return (
