@@ -213,7 +213,10 @@ describe.skipIf(Boolean(why))('the demo app in Chromium', () => {
       expect(await p.locator('[data-testid="pairs"] .pair:not(.pending)').count()).toBe(0);
       release();
       // Then the stored pair replaces the streamed one.
-      await p.locator('[data-testid="pairs"] .pair:not(.pending) .bubble.a').getByText('Lisbon is mild in March.').waitFor();
+      await p
+        .locator('[data-testid="pairs"] .pair:not(.pending) .bubble.a')
+        .getByText('Lisbon is mild in March.')
+        .waitFor();
       await streaming.waitFor({ state: 'detached' });
 
       // Import: the hand-written ChatGPT fixture, through the file picker; it opens on its active chat.
