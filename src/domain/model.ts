@@ -105,6 +105,12 @@ export const NAME_MAX = 200;
 export const QUESTION_MAX = 32_000;
 export const RESPONSE_MAX = 100_000;
 export const SYSTEM_PROMPT_MAX = 32_000;
+/** A recorded model name (the column is varchar(200)); a token count or latency (an int column). */
+export const MODEL_MAX = 200;
+export const COUNT_MAX = 2_147_483_647;
+/** Timestamps the stores hold and the API writes as ISO 8601 with four-digit years: years 1 to 9999. */
+export const MIN_TIME_MS = -62_135_596_800_000;
+export const MAX_TIME_MS = 253_402_300_799_999;
 
 /**
  * Text that can be stored and returned verbatim: no U+0000 (PostgreSQL text cannot hold it) and no lone

@@ -14,13 +14,15 @@ import { errorToProblemBody } from './errors.js';
 export const EVENT_STREAM = 'text/event-stream';
 const HEARTBEAT_MS = 15_000;
 
-/** True when the client asked for an event stream (and did not prefer JSON over it). */
+/** True when the client's Accept lists text/event-stream (and does not refuse it with q=0). */
 export function wantsEventStream(c: Context): boolean {
   const accept = c.req.header('Accept') ?? '';
-  return accept
-    .split(',')
-    .map((part) => part.trim().split(';')[0]?.trim().toLowerCase())
-    .includes(EVENT_STREAM);
+  return accept.split(',').some((part) => {
+    const [type, ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+    if (type !== EVENT_STREAM) return false;
+    const q = params.find((p) => p.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
 }
 
 /**
@@ -87,21 +89,31 @@ export function eventStream<T>(
   const heartbeat = setInterval(() => send(': keep-alive\n\n'), HEARTBEAT_MS);
   void (async () => {
     try {
-      send(': stream open\n\n');
-      const result = await pending.run((text) => send(frame('delta', { text })));
-      const json = toJson(result);
-      await outcome?.complete(JSON.stringify(json));
-      await after(result);
-      send(frame('done', json));
-    } catch (e) {
-      await outcome?.release();
-      if (e instanceof CancelledError || gone.signal.aborted) {
-        c.var.log.info({ reason: e instanceof Error ? e.message : String(e) }, 'stream cancelled by the client');
-      } else {
-        const problem = errorToProblemBody(c, e);
-        c.var.log.warn({ status: problem.status, detail: problem.detail }, 'stream ended with an error');
-        send(frame('error', problem));
+      let result: T;
+      try {
+        send(': stream open\n\n');
+        result = await pending.run((text) => send(frame('delta', { text })));
+      } catch (e) {
+        // Nothing was stored: the key is free for a retry, and the client (if still there) gets the problem.
+        await outcome?.release();
+        if (e instanceof CancelledError || gone.signal.aborted) {
+          c.var.log.info({ reason: e instanceof Error ? e.message : String(e) }, 'stream cancelled by the client');
+        } else {
+          const problem = errorToProblemBody(c, e);
+          c.var.log.warn({ status: problem.status, detail: problem.detail }, 'stream ended with an error');
+          send(frame('error', problem));
+        }
+        return;
       }
+      // Stored. From here on the answer is `done` whatever else fails: never an `error` event, and the key is
+      // never released (a retry must replay, not store again; if recording the answer fails, the key stays
+      // in flight until its lease ends, as for a JSON answer).
+      const json = toJson(result);
+      await outcome?.complete(JSON.stringify(json)).catch((e) => {
+        c.var.log.error({ err: e }, 'could not record the streamed answer for its Idempotency-Key');
+      });
+      await after(result).catch((e) => c.var.log.warn({ err: e }, 'could not publish the events of a streamed write'));
+      send(frame('done', json));
     } finally {
       clearInterval(heartbeat);
       running--;

@@ -17,9 +17,30 @@ const PER_REPLY = 3;
 /** History pairs read per round trip while walking back from the newest. */
 const READ_BATCH = 64;
 
+/**
+ * Counting splits the text into pieces of at most this many characters (at a space where there is one): BPE
+ * on one long run without spaces (`yyyy…`, base64) takes time quadratic in its length (100,000 characters:
+ * ~30 s), in pieces it is linear. A cut inside a word may count a token more: at most one per piece.
+ */
+const PIECE = 400;
+
 /** Tokens of a text; special-token spellings such as `<|endoftext|>` in user text count as plain text. */
 export function countTokens(text: string): number {
-  return bpeCount(text, { disallowedSpecial: new Set() });
+  const options = { disallowedSpecial: new Set<string>() };
+  if (text.length <= PIECE) return bpeCount(text, options);
+  let n = 0;
+  for (let at = 0; at < text.length; ) {
+    let end = Math.min(text.length, at + PIECE);
+    if (end < text.length) {
+      const space = text.lastIndexOf(' ', end);
+      if (space > at + PIECE / 2) end = space;
+      // Never split a surrogate pair.
+      else if (/[\uD800-\uDBFF]/.test(text[end - 1] ?? '')) end--;
+    }
+    n += bpeCount(text.slice(at, end), options);
+    at = end;
+  }
+  return n;
 }
 
 export function messageTokens(m: ModelMessage): number {

@@ -6,7 +6,7 @@
  */
 import type { Ctx } from '../context.js';
 import { CancelledError, DomainError, UpstreamError, UpstreamTimeoutError } from '../errors.js';
-import type { ChatRecord, Generation } from '../model.js';
+import { type ChatRecord, COUNT_MAX, type Generation, MODEL_MAX, RESPONSE_MAX } from '../model.js';
 import type { ResponderChunk } from '../ports.js';
 import { buildContext, countTokens } from './context.js';
 
@@ -28,6 +28,10 @@ export interface PendingAnswer {
   /** Receives the answer; `onDelta` sees each piece of text as it arrives (their concatenation is `text`). */
   run(onDelta?: (text: string) => void): Promise<Answer>;
 }
+
+/** A count as a model reported it, if it is one we can store. */
+const count = (v: number | null | undefined) =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= COUNT_MAX ? v : null;
 
 /** Text a model sent, made storable: PostgreSQL text cannot hold U+0000. */
 const storable = (s: string) => (s.includes('\u0000') ? s.replaceAll('\u0000', '\uFFFD') : s);
@@ -116,6 +120,7 @@ export async function prepareAnswer(
   return {
     async run(onDelta) {
       const parts: string[] = [];
+      let length = 0;
       let usage: Extract<ResponderChunk, { kind: 'usage' }> | undefined;
       const it = stream[Symbol.asyncIterator]();
       try {
@@ -126,9 +131,18 @@ export async function prepareAnswer(
           arm();
           if (r.value.kind === 'usage') usage = r.value;
           else if (r.value.text !== '') {
-            const text = storable(r.value.text);
+            // An answer is cut at RESPONSE_MAX characters (as a model's max_tokens would): the same limit as a
+            // response a client sends, so every stored pair can be exported and imported again.
+            let text = storable(r.value.text).slice(0, RESPONSE_MAX - length);
+            if (/[\uD800-\uDBFF]$/.test(text)) text = text.slice(0, -1);
             parts.push(text);
-            onDelta?.(text);
+            length += text.length;
+            if (text !== '') onDelta?.(text);
+            if (length >= RESPONSE_MAX - 1) {
+              ctl.abort(); // stop the model: nothing more will be kept
+              void it.return?.()?.catch(() => {});
+              break;
+            }
           }
         }
       } catch (e) {
@@ -140,10 +154,10 @@ export async function prepareAnswer(
       return {
         text,
         generation: {
-          model: usage?.model || responder.model,
-          promptTokens: usage?.promptTokens ?? context.promptTokens,
-          completionTokens: usage?.completionTokens ?? countTokens(text),
-          latencyMs: Math.round(performance.now() - started),
+          model: (usage?.model || responder.model).slice(0, MODEL_MAX),
+          promptTokens: count(usage?.promptTokens) ?? context.promptTokens,
+          completionTokens: count(usage?.completionTokens) ?? countTokens(text),
+          latencyMs: Math.min(COUNT_MAX, Math.round(performance.now() - started)),
         },
       };
     },

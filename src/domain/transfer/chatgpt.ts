@@ -15,7 +15,11 @@
  */
 import type { FieldIssue } from '../errors.js';
 import {
+  COUNT_MAX,
   type Generation,
+  MAX_TIME_MS,
+  MIN_TIME_MS,
+  MODEL_MAX,
   NAME_MAX,
   PAIR_TYPES,
   type PairType,
@@ -38,8 +42,9 @@ const DEFAULT_TITLE = 'Imported conversation';
 const LANGUAGE = /^[A-Za-z0-9][A-Za-z0-9_+#.-]*$/;
 const LANGUAGE_MAX = 32;
 const URL_MAX = 2048;
-/** The range of a Date, in seconds either side of 1970. */
-const MAX_SECONDS = 8.64e12;
+/** Times the stores can hold and the API can write (years 1 to 9999), in seconds since 1970. */
+const MIN_SECONDS = MIN_TIME_MS / 1000;
+const MAX_SECONDS = MAX_TIME_MS / 1000;
 const ISO_TIME = /^[+-]?\d{4,6}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
 
 // ---- the shape we emit -------------------------------------------------------------------------------------
@@ -357,8 +362,8 @@ function checkText(text: string, max: number, path: string, what: string, sc: Sc
 /** Seconds since 1970 (a float), or null when absent. */
 function readTime(v: unknown, path: string, sc: Scope): number | null {
   if (absent(v)) return null;
-  if (typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= MAX_SECONDS) return v;
-  sc.issue(path, 'must be a time in seconds since 1970 (a finite number) or null');
+  if (typeof v === 'number' && Number.isFinite(v) && v >= MIN_SECONDS && v <= MAX_SECONDS) return v;
+  sc.issue(path, 'must be a time in seconds since 1970 (years 1 to 9999) or null');
   return null;
 }
 
@@ -367,9 +372,9 @@ const dateOf = (t: number) => new Date(Math.round(t * 1000));
 function readIso(v: unknown, path: string, sc: Scope): Date | null {
   if (typeof v === 'string' && ISO_TIME.test(v)) {
     const d = new Date(v);
-    if (!Number.isNaN(d.getTime())) return d;
+    if (d.getTime() >= MIN_TIME_MS && d.getTime() <= MAX_TIME_MS) return d;
   }
-  sc.issue(path, 'must be an ISO 8601 timestamp');
+  sc.issue(path, 'must be an ISO 8601 timestamp (years 1 to 9999)');
   return null;
 }
 
@@ -484,15 +489,18 @@ function readQuestionExt(raw: unknown, path: string, sc: Scope): QuestionExt | n
 
 function readCount(v: unknown, path: string, sc: Scope): number | null {
   if (absent(v)) return null;
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
-  sc.issue(path, 'must be a non-negative integer or null');
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= COUNT_MAX) return v;
+  sc.issue(path, `must be an integer from 0 to ${COUNT_MAX}, or null`);
   return null;
 }
 
 function readGeneration(meta: Record<string, unknown>, path: string, sc: Scope): Generation | null {
   let model: string | null = null;
-  if (typeof meta.model_slug === 'string') model = meta.model_slug;
-  else if (!absent(meta.model_slug)) sc.issue(`${path}.model_slug`, 'must be a string');
+  if (typeof meta.model_slug === 'string' && meta.model_slug.length <= MODEL_MAX && storableText(meta.model_slug)) {
+    model = meta.model_slug;
+  } else if (!absent(meta.model_slug)) {
+    sc.issue(`${path}.model_slug`, `must be a string of at most ${MODEL_MAX} characters`);
+  }
   const ext = meta.branchat;
   let counts: Omit<Generation, 'model'> = { promptTokens: null, completionTokens: null, latencyMs: null };
   if (isRecord(ext)) {

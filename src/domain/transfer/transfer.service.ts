@@ -5,7 +5,7 @@
  */
 import { requireChat } from '../chats/chats.service.js';
 import type { Ctx } from '../context.js';
-import { ValidationError } from '../errors.js';
+import { UnavailableError, ValidationError } from '../errors.js';
 import { historyLength, rangesFor, segmentsOf } from '../history.js';
 import type { ChatRecord, PairRecord } from '../model.js';
 import type { ImportedTree } from '../ports.js';
@@ -14,6 +14,13 @@ import type { SnapshotPair, TreeSnapshot } from './snapshot.js';
 
 /** Chats whose own pairs are read per content-store call. */
 const CHATS_PER_READ = 200;
+
+/**
+ * Limits of an imported tree's nesting: every chat stores its whole ancestor chain, so a chain of branches
+ * of branches costs its depth in every chat below. Real exports nest a few levels (an edit of an edit …).
+ */
+export const IMPORT_MAX_DEPTH = 256;
+export const IMPORT_MAX_ANCESTORS = 200_000;
 
 const snapshotPair = (p: PairRecord): SnapshotPair => ({
   responseId: p.responseId,
@@ -94,6 +101,7 @@ function materialise(ctx: Ctx, s: TreeSnapshot): { tree: ImportedTree; pairs: Pa
   const ids = new Map<string, ChatRecord>();
   const seqOf = new Map<string, { chatId: string; seq: number }>();
   const pairIds = new Map<string, string>();
+  let ancestors = 0;
   const chats: ChatRecord[] = [];
   const pairs: PairRecord[] = [];
   let lastActivityAt = new Date(0);
@@ -115,6 +123,23 @@ function materialise(ctx: Ctx, s: TreeSnapshot): { tree: ImportedTree; pairs: Pa
       }
       ancestorIds = [...parent.ancestorIds, parent.chatId];
       ancestorLimits = [...parent.ancestorLimits, fork.seq];
+      if (ancestorIds.length > IMPORT_MAX_DEPTH) {
+        throw new ValidationError('The conversation nests branches too deeply', [
+          {
+            path: 'mapping',
+            message: `branches nest more than ${IMPORT_MAX_DEPTH} levels deep (a branch of a branch of …)`,
+          },
+        ]);
+      }
+      ancestors += ancestorIds.length;
+      if (ancestors > IMPORT_MAX_ANCESTORS) {
+        throw new ValidationError('The conversation has too many nested branches', [
+          {
+            path: 'mapping',
+            message: `the branches' ancestor chains add up to more than ${IMPORT_MAX_ANCESTORS} links`,
+          },
+        ]);
+      }
     }
     const record: ChatRecord = {
       chatId,
@@ -189,8 +214,9 @@ export async function importConversations(
     );
   } catch (e) {
     // Content outside the metadata database stays behind when the transaction fails: remove it (its
-    // historic timestamps put it outside the reconciler's window).
-    if (fenceUsed !== null && !ctx.deps.content.atomicWithMetadata) {
+    // historic timestamps put it outside the reconciler's window). Not when the connection was lost: the
+    // COMMIT may have gone through, and removing the content would leave chats without their pairs.
+    if (fenceUsed !== null && !ctx.deps.content.atomicWithMetadata && !(e instanceof UnavailableError)) {
       const chatIds = built.flatMap((b) => b.tree.chats.map((c) => c.chatId));
       await ctx.deps.content.removeChats(chatIds, fenceUsed).catch(() => {});
     }

@@ -209,8 +209,10 @@ export class MongoContentStore implements ContentStore {
 
   appendMany(pairs: PairRecord[], fence: number): Promise<void> {
     return this.run(async () => {
-      // New slots of new chats: plain inserts. If the metadata transaction then fails, the caller removes
-      // them (best effort) and the reconciler sweeps the rest: their chats have no committed row.
+      // New slots of new chats: plain inserts. If the metadata transaction then fails, the caller removes them
+      // (removeChats). When its outcome is unknown (connection lost), they stay: invisible if it rolled back
+      // (their chats have no row), and swept by a full reconciler pass (`npm run reconcile`), not by the
+      // periodic one, whose time window does not reach their historic timestamps.
       for (let i = 0; i < pairs.length; i += 1000) {
         await this.em().insertMany(
           QaPairDocument,
