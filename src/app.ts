@@ -61,7 +61,10 @@ const REQUEST_ID_RE = /^[A-Za-z0-9._~:-]{1,128}$/;
 
 export const OPENAPI_INFO = {
   openapi: '3.1.0',
-  servers: [{ url: 'http://localhost:3000', description: 'npm start (embedded defaults)' }],
+  servers: [
+    { url: '/', description: 'this server: the one serving this document (and /docs)' },
+    { url: 'http://localhost:3000', description: 'npm start (embedded defaults)' },
+  ],
   info: {
     title: 'branchat',
     version: '1.0.0',

@@ -1,0 +1,110 @@
+/**
+ * The API reference at /docs (Scalar) in headless Chromium: import-chat and export-chat work from the page
+ * itself ("Test Request": the prefilled example body, a bearer token, Send). The page loads Scalar from its CDN;
+ * the browser here has no internet, so those requests are answered from the same version of the package,
+ * installed as a devDependency. Everything else (the document, the API calls) is the real server.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import {
+  call,
+  cleanup,
+  freePort,
+  freshDatabase,
+  randomSecret,
+  root,
+  type ServerProcess,
+  startServer,
+  unavailable,
+} from '../faults/harness.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCALAR = join(root, 'node_modules', '@scalar', 'api-reference');
+const why =
+  (existsSync(CHROMIUM) ? null : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`) ??
+  (existsSync(join(SCALAR, 'esm.js')) ? null : 'no @scalar/api-reference in node_modules (npm ci installs it)') ??
+  (await unavailable());
+if (why) console.info(`[browser/docs] skipped: ${why}`);
+
+let server: ServerProcess;
+let browser: Browser;
+let page: Page;
+let token: string;
+
+beforeAll(async () => {
+  if (why) return;
+  server = await startServer({ databaseUrl: await freshDatabase(), port: await freePort(), jwtSecret: randomSecret() });
+  const r = await call(server.base, 'POST', '/api/v1/auth/register', {
+    body: { email: `docs${Date.now()}@example.com`, password: 'correct horse battery' },
+  });
+  token = r.body.token;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  // The CDN, answered from the installed package (same version as @scalar/hono-api-reference expects).
+  await page.route('https://cdn.jsdelivr.net/npm/@scalar/api-reference/**', (route) => {
+    const path = new URL(route.request().url()).pathname.replace('/npm/@scalar/api-reference', '');
+    const file = join(SCALAR, path);
+    if (!file.startsWith(SCALAR) || !existsSync(file)) return route.fulfill({ status: 404, body: '' });
+    return route.fulfill({
+      status: 200,
+      body: readFileSync(file),
+      contentType: 'application/javascript',
+      headers: { 'Access-Control-Allow-Origin': '*' },
+    });
+  });
+  await page.route('https://fonts.scalar.com/**', (route) => route.fulfill({ status: 404, body: '' }));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await cleanup();
+});
+
+/** Opens an operation from the sidebar and its "Test Request" client. */
+async function tryIt(operation: string) {
+  await page.getByText(operation, { exact: false }).first().click();
+  await page.waitForTimeout(500);
+  for (const button of await page.getByRole('button', { name: /Test Request/ }).all()) {
+    const box = await button.boundingBox();
+    if (box && box.y > 0 && box.y < 1000) {
+      await button.click();
+      return;
+    }
+  }
+  throw new Error(`no visible Test Request button for ${operation}`);
+}
+
+describe.skipIf(Boolean(why))('the API reference in Chromium', () => {
+  test('import-chat and export-chat work from /docs: the example body imports, the tree exports', async () => {
+    await page.goto(`${server.base}/docs`);
+    await page.getByText('Import and export').first().click();
+    await tryIt('Import ChatGPT conversations');
+    // Requests go to the server the page came from (servers: "/"), with the token typed in once.
+    await expect(page.getByText(`${server.base}`).first().isVisible()).resolves.toBe(true);
+    await page.getByPlaceholder('Token').first().fill(token);
+    await page.getByPlaceholder('Token').first().press('Control+Enter');
+    await page.getByText('201 Created').first().waitFor();
+    // Stored: the account now has exactly that conversation, and the page shows its new id.
+    const mine = await call(server.base, 'GET', '/api/v1/chats/list-chats', { token });
+    expect(mine.body.chats.map((c: { name: string }) => c.name)).toEqual(['Trip ideas']);
+    const rootId = mine.body.chats[0].chat_id as string;
+    expect(await page.locator('body').innerText()).toContain(`"root_chat_id": "${rootId}"`);
+
+    await page.keyboard.press('Escape');
+    await tryIt('Export a conversation');
+    await page.getByText('0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e').last().click(); // the example chat_id
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(rootId);
+    await page.keyboard.press('Control+Enter');
+    await page.getByText('200 OK').first().waitFor();
+    const exported = await page.locator('body').innerText();
+    expect(exported).toContain('branchat.tree.v1');
+    expect(exported).toContain('Where should we go in March?');
+    expect(exported).toContain(`"root_chat_id": "${rootId}"`);
+  }, 60_000);
+});
