@@ -55,7 +55,10 @@ afterAll(async () => {
   await cleanup();
 });
 
-const pairs = () => page.locator('[data-testid="pairs"] .pair');
+/** Stored pairs on the page (not an answer still streaming in). */
+const pairs = () => page.locator('[data-testid="pairs"] .pair:not(.pending)');
+/** An answer of a stored pair. */
+const answer = (text: string) => pairs().locator('.bubble.a').getByText(text);
 /** The question bubble whose text is exactly `q`. */
 const question = (q: string) => page.locator('.bubble.q .text').getByText(q, { exact: true });
 const title = () => page.locator('[data-testid="chat-title"]');
@@ -84,7 +87,7 @@ describe.skipIf(Boolean(why))('the demo app in Chromium', () => {
     for (const q of ['Where should we go in March?', 'What about April?']) {
       await page.getByLabel('message').fill(q);
       await page.getByRole('button', { name: 'Send' }).click();
-      await page.getByText(`You asked: "${q}"`).waitFor();
+      await answer(`You asked: "${q}"`).waitFor();
     }
     expect(await pairs().count()).toBe(2);
     await page.screenshot({ path: join(shots, 'chat.png') });
@@ -94,7 +97,8 @@ describe.skipIf(Boolean(why))('the demo app in Chromium', () => {
     await pairs().first().getByRole('button', { name: 'fork from here' }).click();
     await page.getByLabel('fork question').fill('Rather Lisbon or Porto?');
     await page.getByRole('button', { name: 'Fork', exact: true }).click();
-    await page.getByText('You asked: "Rather Lisbon or Porto?"').waitFor();
+    await title().filter({ hasText: 'branch' }).waitFor();
+    await answer('You asked: "Rather Lisbon or Porto?"').waitFor();
     await expect(title().textContent()).resolves.toContain('branch');
     expect(await pairs().allTextContents()).toEqual([
       expect.stringContaining('Where should we go in March?'),

@@ -29,7 +29,7 @@ export function ChatView({ api, chatId, focus, version, onOpen, guard, onChanged
   const [forkText, setForkText] = useState('');
   const [renaming, setRenaming] = useState(false);
   /** The question being answered and the answer so far (streamed), until the stored pair arrives. */
-  const [streaming, setStreaming] = useState<{ question: string; answer: string } | null>(null);
+  const [streaming, setStreaming] = useState<{ question: string; answer: string; after?: string } | null>(null);
   const [name, setName] = useState('');
   const list = useRef<HTMLDivElement>(null);
   const loadingOlder = useRef(false);
@@ -203,13 +203,25 @@ export function ChatView({ api, chatId, focus, version, onOpen, guard, onChanged
                 className="row forkform"
                 onSubmit={(e) => {
                   e.preventDefault();
-                  if (!forkText.trim()) return;
+                  const asked = forkText.trim();
+                  if (!asked || streaming) return;
+                  setForkText('');
+                  setStreaming({ question: asked, answer: '', after: p.response_id });
+                  // The branch's first answer streams in under the pair it forks from; then the branch opens.
                   void guard(async () => {
-                    const r = await api.fork(chatId, p.response_id, forkText.trim());
-                    setForking(null);
-                    setForkText('');
-                    onChanged();
-                    onOpen(r.chat.chat_id);
+                    try {
+                      const r = await api.forkStreamed(chatId, p.response_id, asked, (text) =>
+                        setStreaming((s) => (s ? { ...s, answer: s.answer + text } : s)),
+                      );
+                      setForking(null);
+                      onChanged();
+                      onOpen(r.chat.chat_id);
+                    } catch (err) {
+                      setForkText(asked); // nothing was created: give the question back
+                      throw err;
+                    } finally {
+                      setStreaming(null);
+                    }
                   });
                 }}
               >
@@ -222,16 +234,12 @@ export function ChatView({ api, chatId, focus, version, onOpen, guard, onChanged
                 <button type="submit">Fork</button>
               </form>
             )}
+            {streaming?.after === p.response_id && <Pending question={streaming.question} answer={streaming.answer} />}
             <Variants pair={p} next={pairs[i + 1]} chat={chat} onOpen={onOpen} />
           </div>
         ))}
-        {streaming && (
-          <div className="pair pending" data-testid="streaming">
-            <div className="bubble q">
-              <span className="text">{streaming.question}</span>
-            </div>
-            <div className="bubble a text">{streaming.answer || '…'}</div>
-          </div>
+        {streaming && streaming.after === undefined && (
+          <Pending question={streaming.question} answer={streaming.answer} />
         )}
       </div>
       <form
@@ -268,6 +276,18 @@ export function ChatView({ api, chatId, focus, version, onOpen, guard, onChanged
           Send
         </button>
       </form>
+    </div>
+  );
+}
+
+/** A question being answered, with the answer so far (streamed). */
+function Pending({ question, answer }: { question: string; answer: string }) {
+  return (
+    <div className="pair pending" data-testid="streaming">
+      <div className="bubble q">
+        <span className="text">{question}</span>
+      </div>
+      <div className="bubble a text">{answer || '…'}</div>
     </div>
   );
 }

@@ -150,18 +150,30 @@ export class Api {
    * pair (the `done` event), rejects with the problem of an `error` event or of a refused request.
    */
   async addMessageStreamed(chatId: string, question: string, onDelta: (text: string) => void): Promise<QAPair> {
-    const res = await fetch('/api/v1/messages/add-message', {
+    return this.streamed<QAPair>('/messages/add-message', { chat_id: chatId, question }, onDelta);
+  }
+  /** create-branch with a first question, its answer streamed like addMessageStreamed's. */
+  async forkStreamed(chatId: string, responseId: string, question: string, onDelta: (text: string) => void) {
+    return this.streamed<{ chat: Chat; qa_pair: QAPair | null }>(
+      '/branches/create-branch',
+      { chat_id: chatId, response_id: responseId, question },
+      onDelta,
+    );
+  }
+  /** A write answered as server-sent events: deltas to `onDelta`, then the `done` data (or the `error` problem). */
+  private async streamed<T>(path: string, body: unknown, onDelta: (text: string) => void): Promise<T> {
+    const res = await fetch(`/api/v1${path}`, {
       method: 'POST',
       headers: {
         'Content-Type': 'application/json',
         Accept: 'text/event-stream',
         ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}),
       },
-      body: JSON.stringify({ chat_id: chatId, question }),
+      body: JSON.stringify(body),
     });
     if (!res.ok || !res.body) {
-      const body = await res.json().catch(() => null);
-      throw new ApiError(body ?? { status: res.status, title: res.statusText, detail: res.statusText });
+      const problem = await res.json().catch(() => null);
+      throw new ApiError(problem ?? { status: res.status, title: res.statusText, detail: res.statusText });
     }
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';
@@ -179,7 +191,7 @@ export class Api {
         if (!event || data === undefined) continue; // a comment (keep-alive)
         const payload = JSON.parse(data);
         if (event === 'delta') onDelta(payload.text);
-        else if (event === 'done') return payload as QAPair;
+        else if (event === 'done') return payload as T;
         else if (event === 'error') throw new ApiError(payload as Problem);
       }
     }
@@ -217,13 +229,6 @@ export class Api {
       conversations: { root_chat_id: string; active_chat_id: string; title: string; pair_count: number }[];
       notes: string[];
     };
-  }
-  async fork(chatId: string, responseId: string, question: string) {
-    return (
-      await this.request<{ chat: Chat; qa_pair: QAPair | null }>('POST', '/branches/create-branch', {
-        body: { chat_id: chatId, response_id: responseId, question },
-      })
-    ).body;
   }
   async tree(chatId: string) {
     return (await this.request<Tree>('GET', '/branches/get-branches', { query: { chat_id: chatId } })).body;
