@@ -92,8 +92,9 @@ async function shutdown(signal: string) {
   void server.stop(false);
   const deadline = Date.now() + config.SHUTDOWN_GRACE_MS;
   // Streamed answers count too: their handler returned, their pair is stored when the stream completes.
-  while ((inflight > 0 || activeStreams() > 0) && Date.now() < deadline) await sleep(20);
-  if (inflight > 0 || activeStreams() > 0) {
+  const busy = () => inflight > 0 || activeStreams() > 0;
+  while (busy() && Date.now() < deadline) await sleep(20);
+  if (busy()) {
     log.warn({ inflight, streams: activeStreams() }, 'grace period over; closing with requests in flight');
   }
   hub.closeAll(CLOSE_GOING_AWAY, 'server shutting down');

@@ -78,15 +78,21 @@ export function problemBody(status: number, detail: string) {
   return { type: `/problems/${slug}`, title, status, detail };
 }
 
+/** The whole problem document of this request: `instance` is its request id. */
+function problemDocument(c: Context, status: number, detail: string, issues?: FieldIssue[]): Problem {
+  const body: Problem = { ...problemBody(status, detail), instance: (c.get('requestId') as string | undefined) ?? '' };
+  if (issues) body.errors = issues;
+  return body;
+}
+
 export function problemResponse(
   c: Context,
   status: ContentfulStatusCode,
   detail: string,
   options: { headers?: Record<string, string>; issues?: FieldIssue[] } = {},
 ): Response {
-  const requestId = (c.get('requestId') as string | undefined) ?? '';
-  const body: Problem = { ...problemBody(status, detail), instance: requestId };
-  if (options.issues) body.errors = options.issues;
+  const body = problemDocument(c, status, detail, options.issues);
+  const requestId = body.instance;
   // A bare Response does not carry the headers middleware prepared with c.header(), so the request id
   // (every response carries it) is set here explicitly.
   const idHeader: Record<string, string> = requestId ? { 'X-Request-Id': requestId } : {};
@@ -153,9 +159,7 @@ export function errorToResponse(c: Context, err: unknown, translate: (e: unknown
 /** The problem body of a thrown value, for an `error` event of a stream already answering 200. */
 export function errorToProblemBody(c: Context, err: unknown): Problem {
   const p = errorToProblem(c, err);
-  const body: Problem = { ...problemBody(p.status, p.detail), instance: (c.get('requestId') as string) ?? '' };
-  if (p.issues) body.errors = p.issues;
-  return body;
+  return problemDocument(c, p.status, p.detail, p.issues);
 }
 
 export function zodIssues(error: ZodError): FieldIssue[] {

@@ -1,5 +1,18 @@
 /** Helpers for raw rows read through MikroORM's Kysely instance. */
+import { type RawBuilder, sql } from 'kysely';
 import type { ChatRecord } from '../domain/model.js';
+
+/** A select's column list (`a, b, c`), each column qualified with `alias` when one is given. */
+export function columnList(columns: string, alias?: string): RawBuilder<unknown> {
+  return sql.raw(
+    alias
+      ? columns
+          .split(', ')
+          .map((c) => `${alias}.${c}`)
+          .join(', ')
+      : columns,
+  );
+}
 
 /** PostgreSQL returns timestamptz as text ("2026-11-25 17:03:04.123+00") through this driver setup. */
 export function toDate(v: unknown): Date {

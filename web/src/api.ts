@@ -99,18 +99,20 @@ export class Api {
   async request<T>(
     method: string,
     path: string,
-    o: { query?: Query; body?: unknown; headers?: Record<string, string> } = {},
+    /** `body` is sent as JSON; `json` is JSON text sent as it is (a file's content). */
+    o: { query?: Query; body?: unknown; json?: string; headers?: Record<string, string> } = {},
   ) {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) qs.set(k, String(v));
+    const sent = o.json ?? (o.body === undefined ? undefined : JSON.stringify(o.body));
     const res = await fetch(`/api/v1${path}${qs.size ? `?${qs}` : ''}`, {
       method,
       headers: {
-        ...(o.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        ...(sent !== undefined ? { 'Content-Type': 'application/json' } : {}),
         ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}),
         ...o.headers,
       },
-      body: o.body === undefined ? undefined : JSON.stringify(o.body),
+      body: sent,
     });
     const body = await res.json().catch(() => null);
     if (!res.ok) throw new ApiError(body ?? { status: res.status, title: res.statusText, detail: res.statusText });
@@ -214,21 +216,14 @@ export class Api {
     a.click();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   }
+  /** A ChatGPT export file's text, sent as it is (a malformed file gets the API's 400 or 422). */
   async importChats(json: string) {
-    const res = await fetch('/api/v1/chats/import-chat', {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}),
-      },
-      body: json,
-    });
-    const body = await res.json().catch(() => null);
-    if (!res.ok) throw new ApiError(body ?? { status: res.status, title: res.statusText, detail: res.statusText });
-    return body as {
-      conversations: { root_chat_id: string; active_chat_id: string; title: string; pair_count: number }[];
-      notes: string[];
-    };
+    return (
+      await this.request<{
+        conversations: { root_chat_id: string; active_chat_id: string; title: string; pair_count: number }[];
+        notes: string[];
+      }>('POST', '/chats/import-chat', { json })
+    ).body;
   }
   async tree(chatId: string) {
     return (await this.request<Tree>('GET', '/branches/get-branches', { query: { chat_id: chatId } })).body;

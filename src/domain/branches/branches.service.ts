@@ -5,7 +5,7 @@ import type { Ctx } from '../context.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { givenAnswer, prepareAnswer } from '../generation/generate.js';
 import { resolveFork } from '../history.js';
-import { ensureWanted, type PendingWrite, pairWriter } from '../messages/messages.service.js';
+import { ensureWanted, type PendingWrite, storeAnswer } from '../messages/messages.service.js';
 import type { ChatRecord, PairKind } from '../model.js';
 
 export const NAME_MAX = 200;
@@ -90,17 +90,15 @@ export async function startCreateBranch(
     input.response === undefined ? await prepareAnswer(ctx, branch, question, signal) : givenAnswer(input.response);
   return {
     async run(onDelta) {
-      const { text, generation } = await answer.run(onDelta);
-      ensureWanted(signal);
-      const writer = pairWriter(ctx, {
-        question,
-        response: text,
-        responseId: ctx.deps.newId(),
-        kind: input.kind,
-        generation,
-      });
-      const chat = await writer.commit((write) => ctx.deps.meta.createBranch(branch, { activate, writeFirst: write }));
-      return { chat, pair: writer.result() };
+      const { committed, pair } = await storeAnswer(
+        ctx,
+        answer,
+        { question, kind: input.kind },
+        signal,
+        onDelta,
+        (write) => ctx.deps.meta.createBranch(branch, { activate, writeFirst: write }),
+      );
+      return { chat: committed, pair };
     },
   };
 }

@@ -4,7 +4,7 @@ import type { PairView } from '../chats/chats.service.js';
 import { requireChat } from '../chats/chats.service.js';
 import type { Ctx } from '../context.js';
 import { CancelledError, UnavailableError } from '../errors.js';
-import { givenAnswer, prepareAnswer } from '../generation/generate.js';
+import { givenAnswer, type PendingAnswer, prepareAnswer } from '../generation/generate.js';
 import { type ChatRecord, type Generation, kindFields, type PairKind } from '../model.js';
 import type { AppendSlot } from '../ports.js';
 
@@ -22,7 +22,7 @@ export interface NewPairInput {
  * rolled back after the content write, `commit()` removes the now-orphaned content (best effort: what it
  * misses is invisible, replaced by the next write at that slot, and swept by the reconciler).
  */
-export function pairWriter(
+function pairWriter(
   ctx: Ctx,
   input: { question: string; response: string; responseId: string; kind?: PairKind; generation: Generation | null },
 ) {
@@ -79,6 +79,32 @@ export interface PendingWrite<T> {
   run(onDelta?: (text: string) => void): Promise<T>;
 }
 
+/**
+ * Receives the answer (each piece of text to `onDelta`) and, if the client still waits for it, stores the pair
+ * through `commit` (the metadata write that runs the content write under the tree lock). Both writes that add a
+ * pair (add-message, create-branch with a question) end here.
+ */
+export async function storeAnswer<T>(
+  ctx: Ctx,
+  answer: PendingAnswer,
+  pair: { question: string; kind?: PairKind },
+  signal: AbortSignal | undefined,
+  onDelta: ((text: string) => void) | undefined,
+  commit: (write: (slot: AppendSlot) => Promise<void>) => Promise<T>,
+): Promise<{ committed: T; pair: PairView }> {
+  const { text, generation } = await answer.run(onDelta);
+  ensureWanted(signal);
+  const writer = pairWriter(ctx, {
+    question: pair.question,
+    response: text,
+    responseId: ctx.deps.newId(),
+    kind: pair.kind,
+    generation,
+  });
+  const committed = await writer.commit(commit);
+  return { committed, pair: writer.result() };
+}
+
 /** Throws if the client has gone away: an answer nobody waits for is not stored. */
 export function ensureWanted(signal: AbortSignal | undefined): void {
   if (signal?.aborted)
@@ -101,17 +127,10 @@ export async function startAddMessage(
       : givenAnswer(input.response);
   return {
     async run(onDelta) {
-      const { text, generation } = await answer.run(onDelta);
-      ensureWanted(signal);
-      const writer = pairWriter(ctx, {
-        question: input.question,
-        response: text,
-        responseId: ctx.deps.newId(),
-        kind: input.kind,
-        generation,
-      });
-      const slot = await writer.commit((write) => ctx.deps.meta.appendPair(ctx.accountId, input.chatId, write));
-      return { pair: writer.result(), chat: slot.chat };
+      const { committed, pair } = await storeAnswer(ctx, answer, input, signal, onDelta, (write) =>
+        ctx.deps.meta.appendPair(ctx.accountId, input.chatId, write),
+      );
+      return { pair, chat: committed.chat };
     },
   };
 }

@@ -10,7 +10,7 @@ import type { SeqRange } from '../../domain/history.js';
 import type { PairLocation, PairRecord, PairType } from '../../domain/model.js';
 import type { ContentHit, ContentSearch, ContentSlot, ContentStore, ScanSlotsOptions } from '../../domain/ports.js';
 import { translateStoreError } from '../errors.js';
-import { toDate } from '../pg-rows.js';
+import { columnList, toDate } from '../pg-rows.js';
 import { pgDb } from '../pg-tx.js';
 import { orderByRanges } from './ranges.js';
 import { pairSnippet, searchTerms } from './snippet.js';
@@ -32,12 +32,10 @@ interface PairRow {
   latency_ms: number | null;
 }
 
-const PAIR_COLUMNS = sql.raw(
-  'response_id, chat_id, account_id, seq, question, response, type, language, url, timestamp, model, prompt_tokens, completion_tokens, latency_ms',
-);
-const P_PAIR_COLUMNS = sql.raw(
-  'p.response_id, p.chat_id, p.account_id, p.seq, p.question, p.response, p.type, p.language, p.url, p.timestamp, p.model, p.prompt_tokens, p.completion_tokens, p.latency_ms',
-);
+const PAIR_COLUMN_NAMES =
+  'response_id, chat_id, account_id, seq, question, response, type, language, url, timestamp, model, prompt_tokens, completion_tokens, latency_ms';
+const PAIR_COLUMNS = columnList(PAIR_COLUMN_NAMES);
+const P_PAIR_COLUMNS = columnList(PAIR_COLUMN_NAMES, 'p');
 const num = (v: number | null) => (v === null ? null : Number(v));
 
 function pairFromRow(row: PairRow): PairRecord {

@@ -21,16 +21,11 @@ import type {
 } from '../../domain/ports.js';
 import { AccountEntity } from '../entities/metadata.entities.js';
 import { isUniqueViolation, translateStoreError } from '../errors.js';
-import { CHAT_COLUMNS, type ChatRow, chatFromRow, toDate } from '../pg-rows.js';
+import { CHAT_COLUMNS, type ChatRow, chatFromRow, columnList, toDate } from '../pg-rows.js';
 import { type Db, inTransaction, pgDb } from '../pg-tx.js';
 
-const cols = sql.raw(CHAT_COLUMNS);
-const prefixed = (alias: string) =>
-  sql.raw(
-    CHAT_COLUMNS.split(', ')
-      .map((c) => `${alias}.${c}`)
-      .join(', '),
-  );
+const cols = columnList(CHAT_COLUMNS);
+const prefixed = (alias: string) => columnList(CHAT_COLUMNS, alias);
 
 /** A strictly later timestamp than `prev`, so `updated_at` visibly changes on every write. */
 function later(now: Date, prev: Date): Date {
@@ -128,11 +123,7 @@ export class PostgresMetadataStore implements MetadataStore {
         ? sql`and (v.last_activity_at, v.chat_id) < (${cursor.lastActivityAt}, ${cursor.chatId})`
         : sql``;
       const r = await sql<ChatRow & { last_activity_at: unknown; branch_count: number; active_chat_id: string }>`
-        select ${sql.raw(
-          CHAT_COLUMNS.split(', ')
-            .map((c) => `c.${c}`)
-            .join(', '),
-        )},
+        select ${prefixed('c')},
                v.last_activity_at, v.branch_count, v.system_prompt,
                (select a.chat_id from chats a where a.root_chat_id = v.chat_id and a.active) as active_chat_id
         from conversations v join chats c on c.chat_id = v.chat_id
