@@ -9,81 +9,37 @@ import { afterAll, expect, test } from 'bun:test';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { call as harnessCall } from '../faults/harness.js';
 import { testDatabase } from '../support/db.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../support/fake-openai.js';
+import { type NpmServer, signalNpmServer, startNpmServer, stopNpmServer } from '../support/npm-server.js';
+import { parseEvents } from '../support/sse.js';
 
-const root = join(import.meta.dir, '..', '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'branchat-e2e-llm-'));
 chmodSync(dataDir, 0o755);
 const port = 20000 + Math.floor(Math.random() * 10000);
 const base = `http://127.0.0.1:${port}`;
 
-interface Server {
-  proc: ReturnType<typeof Bun.spawn>;
-  log: () => string;
-}
-
-let running: Server | undefined;
+let running: NpmServer | undefined;
 
 /** `npm start` on a fresh test database (DATABASE_URL: no embedded PostgreSQL to start), answering via `fake`. */
-async function startServer(fake: FakeOpenAI): Promise<Server> {
+async function startServer(fake: FakeOpenAI): Promise<NpmServer> {
   const db = await testDatabase();
-  const proc = Bun.spawn(['npm', 'start', '--silent'], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/root',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      DATABASE_URL: db.url,
-      OPENAI_BASE_URL: fake.url,
-      OPENAI_MODEL: 'fake-model',
-      LOG_LEVEL: 'info',
-    },
-    stdout: 'pipe',
-    stderr: 'pipe',
-    detached: true,
+  running = await startNpmServer(port, {
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    DATABASE_URL: db.url,
+    OPENAI_BASE_URL: fake.url,
+    OPENAI_MODEL: 'fake-model',
+    LOG_LEVEL: 'info',
   });
-  const out: string[] = [];
-  const server = { proc, log: () => out.join('') };
-  running = server;
-  const drain = async (s: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    for await (const chunk of s) out.push(decoder.decode(chunk, { stream: true }));
-  };
-  void drain(proc.stdout);
-  void drain(proc.stderr);
-  for (let i = 0; i < 120; i++) {
-    if (proc.exitCode !== null) throw new Error(`server exited (${proc.exitCode}):\n${server.log()}`);
-    const ok = await fetch(`${base}/healthz`)
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (ok) return server;
-    await Bun.sleep(250);
-  }
-  throw new Error(`server did not become healthy:\n${server.log()}`);
+  return running;
 }
 
-function signal(server: Server, s: NodeJS.Signals) {
-  try {
-    process.kill(-server.proc.pid, s); // the whole group: npm and the server under it
-  } catch {
-    try {
-      server.proc.kill(s); // already gone, or not a group leader
-    } catch {}
-  }
-}
-
-/** SIGTERM, then SIGKILL if it lingers; waits until the server under npm has logged its shutdown. */
-async function stopServer(server: Server | undefined = running) {
+async function stopServer(server: NpmServer | undefined = running) {
   if (!server) return;
   if (running === server) running = undefined;
-  signal(server, 'SIGTERM');
-  const exited = await Promise.race([server.proc.exited.then(() => true), Bun.sleep(15_000).then(() => false)]);
-  if (!exited) signal(server, 'SIGKILL');
-  // npm may exit before the server under it has finished its graceful shutdown.
-  for (let i = 0; i < 100 && !server.log().includes('"msg":"stopped"'); i++) await Bun.sleep(100);
+  await stopNpmServer(server);
 }
 
 afterAll(async () => {
@@ -91,33 +47,8 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function call(method: string, path: string, body?: unknown, token?: string) {
-  const headers: Record<string, string> = {};
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (token) headers.Authorization = `Bearer ${token}`;
-  const r = await fetch(`${base}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: r.status, body: (await r.json().catch(() => null)) as any };
-}
-
-/** `event`/`data` pairs of an SSE text, comments skipped. */
-function parseEvents(text: string): { event: string; data: any }[] {
-  return text
-    .split('\n\n')
-    .map((block) => block.split('\n').filter((l) => l !== '' && !l.startsWith(':')))
-    .filter((lines) => lines.length > 0)
-    .map((lines) => {
-      const field = (name: string) =>
-        lines
-          .filter((l) => l.startsWith(`${name}:`))
-          .map((l) => l.slice(name.length + 1).replace(/^ /, ''))
-          .join('\n');
-      return { event: field('event') || 'message', data: JSON.parse(field('data')) };
-    });
-}
+const call = (method: string, path: string, body?: unknown, token?: string) =>
+  harnessCall(base, method, path, { body, token });
 
 /** `curl -sN` asking add-message for an event stream; its output is read as it comes. */
 function curlStream(token: string, body: unknown) {
@@ -235,7 +166,7 @@ test('SIGTERM while a stream runs: the stream finishes with done, and its pair i
     fake.next({ kind: 'stream', chunks, delayMs: 200 });
     const stream = curlStream(token, { chat_id: chatId, question: 'Will you finish?' });
     await stream.firstDelta;
-    signal(first, 'SIGTERM');
+    signalNpmServer(first, 'SIGTERM');
     const { text, exitCode } = await stream.done;
     expect(exitCode).toBe(0);
     const events = parseEvents(text);

@@ -7,8 +7,9 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { call as harnessCall } from '../faults/harness.js';
+import { root, startNpmServer, stopNpmServer } from '../support/npm-server.js';
 
-const root = join(import.meta.dir, '..', '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'branchat-e2e-'));
 // As root, PostgreSQL runs as the `postgres` user, which must be able to enter the data directory.
 chmodSync(dataDir, 0o755);
@@ -16,64 +17,10 @@ const port = 20000 + Math.floor(Math.random() * 10000);
 const pgPort = 30000 + Math.floor(Math.random() * 10000);
 const base = `http://127.0.0.1:${port}`;
 
-function start() {
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '/root',
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    EMBEDDED_PG_PORT: String(pgPort),
-    LOG_LEVEL: 'info',
-  };
-  const proc = Bun.spawn(['npm', 'start', '--silent'], {
-    cwd: root,
-    env,
-    stdout: 'pipe',
-    stderr: 'pipe',
-    detached: true,
-  });
-  const out: string[] = [];
-  const drain = async (s: ReadableStream<Uint8Array>) => {
-    for await (const chunk of s) out.push(new TextDecoder().decode(chunk));
-  };
-  void drain(proc.stdout);
-  void drain(proc.stderr);
-  return { proc, log: () => out.join('') };
-}
+const start = () => startNpmServer(port, { DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'info' });
 
-async function waitHealthy(log: () => string) {
-  for (let i = 0; i < 120; i++) {
-    try {
-      const r = await fetch(`${base}/healthz`);
-      if (r.ok) return;
-    } catch {}
-    await Bun.sleep(250);
-  }
-  throw new Error(`server did not become healthy:\n${log()}`);
-}
-
-async function stop(server: ReturnType<typeof start>) {
-  try {
-    process.kill(-server.proc.pid, 'SIGTERM'); // the whole group: npm and the server under it
-  } catch {
-    server.proc.kill('SIGTERM'); // already gone, or not a group leader
-  }
-  await server.proc.exited;
-  // npm may exit before the server under it has finished its graceful shutdown.
-  for (let i = 0; i < 100 && !server.log().includes('"msg":"stopped"'); i++) await Bun.sleep(100);
-}
-
-async function call(method: string, path: string, body?: unknown, token?: string) {
-  const headers: Record<string, string> = {};
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (token) headers.Authorization = `Bearer ${token}`;
-  const r = await fetch(`${base}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: r.status, headers: r.headers, body: (await r.json().catch(() => null)) as any };
-}
+const call = (method: string, path: string, body?: unknown, token?: string) =>
+  harnessCall(base, method, path, { body, token });
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
@@ -82,9 +29,8 @@ describe('the server process', () => {
   let chatId = '';
 
   test('starts on its embedded defaults and serves the API over HTTP', async () => {
-    const server = start();
+    const server = await start();
     try {
-      await waitHealthy(server.log);
       expect((await call('GET', '/readyz')).status).toBe(200);
 
       const reg = await call('POST', '/api/v1/auth/register', { email: 'e2e@example.com', password: 'password123' });
@@ -112,16 +58,15 @@ describe('the server process', () => {
       expect(docs.status).toBe(200);
       expect(await docs.text()).toContain('/openapi.json');
     } finally {
-      await stop(server);
+      await stopNpmServer(server);
     }
     expect(server.log()).toContain('"msg":"stopped"');
     expect(server.log()).not.toContain(token);
   }, 120_000);
 
   test('keeps its data across a restart', async () => {
-    const server = start();
+    const server = await start();
     try {
-      await waitHealthy(server.log);
       const login = await call('POST', '/api/v1/auth/login', { email: 'e2e@example.com', password: 'password123' });
       expect(login.status).toBe(200);
       const page = await call('GET', `/api/v1/chats/get-chat?chat_id=${chatId}`, undefined, login.body.token);
@@ -129,7 +74,7 @@ describe('the server process', () => {
       expect(page.body.qa_pairs.map((p: { question: string }) => p.question)).toEqual(['hi']);
       expect(page.body.qa_pairs[0].branches).toHaveLength(1);
     } finally {
-      await stop(server);
+      await stopNpmServer(server);
     }
   }, 120_000);
 });

@@ -200,17 +200,20 @@ export function randomSecret(): string {
 export interface Res<T = any> {
   status: number;
   body: T;
+  headers: Headers;
 }
 
+/** A JSON call to a served API: the body parsed when it is JSON, else its text. */
 export async function call<T = any>(
   base: string,
   method: string,
   path: string,
-  options: { body?: unknown; token?: string; retries?: number } = {},
+  options: { body?: unknown; token?: string | null; retries?: number; headers?: Record<string, string> } = {},
 ): Promise<Res<T>> {
   const headers: Record<string, string> = {};
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   if (options.token) headers.Authorization = `Bearer ${options.token}`;
+  Object.assign(headers, options.headers);
   for (let attempt = 0; ; attempt++) {
     try {
       const r = await fetch(`${base}${path}`, {
@@ -223,7 +226,7 @@ export async function call<T = any>(
       try {
         body = text ? JSON.parse(text) : null;
       } catch {}
-      return { status: r.status, body: body as T };
+      return { status: r.status, body: body as T, headers: r.headers };
     } catch (e) {
       // A pooled keep-alive connection to a killed server fails once; only reads are retried.
       if (attempt >= (options.retries ?? 0)) throw e;

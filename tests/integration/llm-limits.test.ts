@@ -15,6 +15,7 @@ import { createLogger } from '../../src/logger.js';
 import { appFor, testServices } from '../support/app.js';
 import { newAccount } from '../support/client.js';
 import { expectProblem } from '../support/problem.js';
+import { parseEvents } from '../support/sse.js';
 
 let services: Services;
 beforeAll(async () => {
@@ -24,17 +25,6 @@ beforeAll(async () => {
 const ADD = '/api/v1/messages/add-message';
 const IMPORT = '/api/v1/chats/import-chat';
 const EXPORT = '/api/v1/chats/export-chat';
-
-/** Events of an SSE body: [event, data] in order. */
-function events(body: string): [string, any][] {
-  return body
-    .split('\n\n')
-    .filter((b) => b.startsWith('event: '))
-    .map((b) => {
-      const [head, data] = b.split('\n');
-      return [String(head).slice(7), JSON.parse(String(data).slice(6))];
-    });
-}
 
 function conversation(over: { t?: number; model?: unknown; promptTokens?: unknown } = {}) {
   const at = over.t ?? 1_700_000_000;
@@ -95,7 +85,7 @@ describe('streamed writes and Idempotency-Key', () => {
     const chat = (await a.createChat('keyed')).body.chat_id;
     const headers = { Accept: 'text/event-stream', 'Idempotency-Key': 'stream-key' };
     const first = await a.call('POST', ADD, { body: { chat_id: chat, question: 'q' }, headers });
-    const kinds = events(first.body).map(([e]) => e);
+    const kinds = parseEvents(first.body).map((e) => e.event);
     expect(kinds.at(-1)).toBe('done');
     expect(kinds).not.toContain('error');
     // The key stays in flight (its answer was not recorded): a retry is refused, not run again.

@@ -16,10 +16,12 @@ import { countTokens, messageTokens } from '../../src/domain/generation/context.
 import type { ModelMessage, Responder } from '../../src/domain/ports.js';
 import { localAnswer } from '../../src/responders/local.responder.js';
 import { OpenAIResponder } from '../../src/responders/openai.responder.js';
+import { call } from '../faults/harness.js';
 import { appFor, testServices } from '../support/app.js';
 import type { Res } from '../support/client.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../support/fake-openai.js';
 import { expectProblem } from '../support/problem.js';
+import { parseEventBlock, type SseEvent } from '../support/sse.js';
 
 const ADD = '/api/v1/messages/add-message';
 const BRANCH = '/api/v1/branches/create-branch';
@@ -73,37 +75,11 @@ async function rig(
   const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: app.fetch });
   cleanups.push(() => server.stop(true));
   const base = `http://127.0.0.1:${server.port}`;
-  const reg = await call(base, null, 'POST', '/api/v1/auth/register', {
-    email: `llm${crypto.randomUUID()}@example.com`,
-    password: 'correct horse battery',
+  const reg = await call(base, 'POST', '/api/v1/auth/register', {
+    body: { email: `llm${crypto.randomUUID()}@example.com`, password: 'correct horse battery' },
   });
   expect(reg.status).toBe(201);
   return { base, fake, token: reg.body.token };
-}
-
-async function call(
-  base: string,
-  token: string | null,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<Res> {
-  const r = await fetch(base + path, {
-    method,
-    headers: {
-      ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-      ...(token ? { Authorization: `Bearer ${token}` } : {}),
-      ...headers,
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {}
-  return { status: r.status, headers: r.headers, body: parsed as any };
 }
 
 /** A POST asking for an event stream; the response is returned unread. */
@@ -118,16 +94,16 @@ function post(rg: Rig, path: string, body: unknown, headers: Record<string, stri
 
 const api = {
   createChat: (rg: Rig, body: Record<string, unknown> = { name: 'llm' }) =>
-    call(rg.base, rg.token, 'POST', '/api/v1/chats/create-chat', body),
+    call(rg.base, 'POST', '/api/v1/chats/create-chat', { token: rg.token, body }),
   updateChat: (rg: Rig, body: Record<string, unknown>) =>
-    call(rg.base, rg.token, 'PUT', '/api/v1/chats/update-chat', body),
+    call(rg.base, 'PUT', '/api/v1/chats/update-chat', { token: rg.token, body }),
   add: (rg: Rig, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
-    call(rg.base, rg.token, 'POST', ADD, body, headers),
-  branch: (rg: Rig, body: Record<string, unknown>) => call(rg.base, rg.token, 'POST', BRANCH, body),
+    call(rg.base, 'POST', ADD, { token: rg.token, body, headers }),
+  branch: (rg: Rig, body: Record<string, unknown>) => call(rg.base, 'POST', BRANCH, { token: rg.token, body }),
   getChat: (rg: Rig, chatId: string) =>
-    call(rg.base, rg.token, 'GET', `/api/v1/chats/get-chat?chat_id=${chatId}&limit=1000`),
+    call(rg.base, 'GET', `/api/v1/chats/get-chat?chat_id=${chatId}&limit=1000`, { token: rg.token }),
   getBranches: (rg: Rig, chatId: string) =>
-    call(rg.base, rg.token, 'GET', `/api/v1/branches/get-branches?chat_id=${chatId}`),
+    call(rg.base, 'GET', `/api/v1/branches/get-branches?chat_id=${chatId}`, { token: rg.token }),
 };
 
 async function newChat(rg: Rig, body: Record<string, unknown> = { name: 'llm' }): Promise<string> {
@@ -188,11 +164,6 @@ function gate() {
 
 // ---- a small SSE parser over the fetch body ------------------------------------------------------
 
-interface SseEvent {
-  event: string;
-  data: any;
-}
-
 class SseReader {
   private buf = '';
   private ended = false;
@@ -215,7 +186,7 @@ class SseReader {
       if (i >= 0) {
         const block = this.buf.slice(0, i);
         this.buf = this.buf.slice(i + 2);
-        const e = this.parse(block);
+        const e = parseEventBlock(block, this.comments);
         if (e) return e;
         continue;
       }
@@ -238,26 +209,6 @@ class SseReader {
     const out: SseEvent[] = [];
     for (let e = await this.next(timeoutMs); e; e = await this.next(timeoutMs)) out.push(e);
     return out;
-  }
-
-  private parse(block: string): SseEvent | null {
-    let event = 'message';
-    const data: string[] = [];
-    let fields = 0;
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':')) {
-        this.comments.push(line.slice(1).trim());
-        continue;
-      }
-      const colon = line.indexOf(':');
-      const field = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-      fields++;
-      if (field === 'event') event = value;
-      else if (field === 'data') data.push(value);
-    }
-    if (fields === 0) return null;
-    return { event, data: JSON.parse(data.join('\n')) };
   }
 }
 
