@@ -28,6 +28,7 @@ import {
   SYSTEM_PROMPT_MAX,
   storableText,
 } from '../model.js';
+import { groupBy, parentsFirst } from '../tree-order.js';
 import type { SnapshotChat, SnapshotPair, TreeSnapshot } from './snapshot.js';
 
 /** The id ChatGPT gives the message-less root node of every conversation. */
@@ -1157,16 +1158,8 @@ function orderChats(chats: DraftChat[], root: DraftChat, time: (c: DraftChat) =>
   }
   if (valid) return source;
 
-  const children = new Map<DraftChat, DraftChat[]>();
-  for (const c of source) if (c.parent) children.set(c.parent, [...(children.get(c.parent) ?? []), c]);
-  const out: DraftChat[] = [];
-  const stack = [root];
-  for (let c = stack.pop(); c; c = stack.pop()) {
-    out.push(c);
-    const kids = [...(children.get(c) ?? [])].sort((a, b) => time(a) - time(b) || rank(a) - rank(b));
-    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i] as DraftChat);
-  }
-  return out;
+  const children = groupBy(source, (c) => c.parent);
+  return parentsFirst(root, (c) => [...(children.get(c) ?? [])].sort((a, b) => time(a) - time(b) || rank(a) - rank(b)));
 }
 
 // ---- import: entry points ----------------------------------------------------------------------------------

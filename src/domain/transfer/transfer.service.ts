@@ -9,6 +9,7 @@ import { UnavailableError, ValidationError } from '../errors.js';
 import { historyLength, rangesFor, segmentsOf } from '../history.js';
 import type { ChatRecord, PairRecord } from '../model.js';
 import type { ImportedTree } from '../ports.js';
+import { groupBy, parentsFirst } from '../tree-order.js';
 import { fromChatGpt } from './chatgpt.js';
 import type { SnapshotPair, TreeSnapshot } from './snapshot.js';
 
@@ -38,29 +39,21 @@ export async function exportTree(ctx: Ctx, chatId: string): Promise<{ chat: Chat
   const chat = await requireChat(ctx, chatId);
   const chats = await ctx.deps.meta.listTree(ctx.accountId, chat.rootChatId);
 
-  // Parents before children (creation times alone need not say so for imported trees).
-  const children = new Map<string | null, ChatRecord[]>();
-  for (const c of chats) children.set(c.parentChatId, [...(children.get(c.parentChatId) ?? []), c]);
-  const ordered: ChatRecord[] = [];
-  const visit = (parent: string | null) => {
-    for (const c of children.get(parent) ?? []) {
-      ordered.push(c);
-      visit(c.chatId);
-    }
-  };
-  visit(null);
+  // Parents before children (creation times alone need not say so for imported trees); siblings oldest first.
+  const children = groupBy(chats, (c) => c.parentChatId);
+  const root = children.get(null)?.[0];
+  if (!root) throw new Error('conversation tree without a root');
+  const ordered = parentsFirst(root, (c) => children.get(c.chatId) ?? []);
 
-  const pairsOf = new Map<string, SnapshotPair[]>();
+  const pairs: PairRecord[] = [];
   for (let i = 0; i < ordered.length; i += CHATS_PER_READ) {
     const batch = ordered.slice(i, i + CHATS_PER_READ).filter((c) => c.ownCount > 0);
     const ranges = batch.map((c) => ({ chatId: c.chatId, fromSeq: 1, toSeq: c.ownCount }));
-    for (const p of await ctx.deps.content.readRanges(ctx.accountId, ranges)) {
-      pairsOf.set(p.chatId, [...(pairsOf.get(p.chatId) ?? []), snapshotPair(p)]);
-    }
+    pairs.push(...(await ctx.deps.content.readRanges(ctx.accountId, ranges)));
   }
-  const root = ordered[0];
+  const pairsOf = groupBy(pairs, (p) => p.chatId);
   const active = ordered.find((c) => c.active);
-  if (!root || !active) throw new Error('conversation tree without a root or an active chat');
+  if (!active) throw new Error('conversation tree without an active chat');
   return {
     chat,
     snapshot: {
@@ -74,7 +67,7 @@ export async function exportTree(ctx: Ctx, chatId: string): Promise<{ chat: Chat
         name: c.name,
         createdAt: c.createdAt,
         updatedAt: c.updatedAt,
-        pairs: pairsOf.get(c.chatId) ?? [],
+        pairs: (pairsOf.get(c.chatId) ?? []).map(snapshotPair),
       })),
     },
   };

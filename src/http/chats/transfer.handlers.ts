@@ -2,6 +2,7 @@ import { toChatGpt } from '../../domain/transfer/chatgpt.js';
 import { historyMarkdown } from '../../domain/transfer/markdown.js';
 import type { TreeSnapshot } from '../../domain/transfer/snapshot.js';
 import * as transfer from '../../domain/transfer/transfer.service.js';
+import { groupBy } from '../../domain/tree-order.js';
 import { type AppRouteHandler, ctxOf } from '../app-types.js';
 import { pairJson } from '../schemas.js';
 import type { ExportChatRoute, ImportChatRoute } from './transfer.routes.js';
@@ -19,10 +20,7 @@ function fileName(title: string, ext: string): string {
 
 /** branchat's own export format: every chat with its own pairs (as QAPair, `branches` included). */
 function treeJson(s: TreeSnapshot, exportedAt: Date) {
-  const forks = new Map<string, string[]>();
-  for (const c of s.chats) {
-    if (c.forkResponseId) forks.set(c.forkResponseId, [...(forks.get(c.forkResponseId) ?? []), c.chatId]);
-  }
+  const forks = groupBy(s.chats, (c) => c.forkResponseId);
   const root = s.chats[0];
   return {
     format: 'branchat.tree.v1' as const,
@@ -46,7 +44,7 @@ function treeJson(s: TreeSnapshot, exportedAt: Date) {
           chatId: c.chatId,
           accountId: '',
           seq: i + 1,
-          branches: forks.get(p.responseId) ?? [],
+          branches: (forks.get(p.responseId) ?? []).map((c) => c.chatId),
         }),
       ),
     })),
