@@ -92,8 +92,8 @@ export interface ImportedConversation {
 /** A snapshot as records to store: fresh ids, ancestor chains, own counts, one active chat. */
 function materialise(ctx: Ctx, s: TreeSnapshot): { tree: ImportedTree; pairs: PairRecord[] } {
   const ids = new Map<string, ChatRecord>();
-  const seqOf = new Map<string, { chatId: string; seq: number }>();
-  const pairIds = new Map<string, string>();
+  /** Where each source pair went: its chat and seq, and its new id. */
+  const placed = new Map<string, { chatId: string; seq: number; responseId: string }>();
   let ancestors = 0;
   const chats: ChatRecord[] = [];
   const pairs: PairRecord[] = [];
@@ -106,9 +106,11 @@ function materialise(ctx: Ctx, s: TreeSnapshot): { tree: ImportedTree; pairs: Pa
     const chatId = chats.length === 0 ? rootChatId : ctx.deps.newId();
     let ancestorIds: string[] = [];
     let ancestorLimits: number[] = [];
+    let parent: ChatRecord | undefined;
+    let fork: { chatId: string; seq: number; responseId: string } | undefined;
     if (c.parentChatId !== null) {
-      const parent = ids.get(c.parentChatId);
-      const fork = c.forkResponseId === null ? undefined : seqOf.get(c.forkResponseId);
+      parent = ids.get(c.parentChatId);
+      fork = c.forkResponseId === null ? undefined : placed.get(c.forkResponseId);
       if (!parent || !fork || fork.chatId !== parent.chatId) {
         throw new ValidationError('The conversation does not form a tree', [
           { path: 'mapping', message: `chat ${c.chatId} forks from a pair its parent does not hold` },
@@ -138,9 +140,9 @@ function materialise(ctx: Ctx, s: TreeSnapshot): { tree: ImportedTree; pairs: Pa
       chatId,
       accountId: ctx.accountId,
       rootChatId,
-      parentChatId: c.parentChatId === null ? null : (ids.get(c.parentChatId)?.chatId ?? null),
-      forkResponseId: null, // set below from the fork pair's new id
-      chatType: c.parentChatId === null ? 'main' : 'branch',
+      parentChatId: parent?.chatId ?? null,
+      forkResponseId: fork?.responseId ?? null,
+      chatType: parent ? 'branch' : 'main',
       name: c.name,
       createdAt: c.createdAt,
       updatedAt: c.updatedAt,
@@ -151,14 +153,12 @@ function materialise(ctx: Ctx, s: TreeSnapshot): { tree: ImportedTree; pairs: Pa
       treeVersion: 0,
       systemPrompt: s.systemPrompt,
     };
-    if (c.forkResponseId !== null) record.forkResponseId = pairIds.get(c.forkResponseId) ?? null;
     ids.set(c.chatId, record);
     chats.push(record);
     later(c.updatedAt);
     c.pairs.forEach((p, i) => {
       const responseId = ctx.deps.newId();
-      pairIds.set(p.responseId, responseId);
-      seqOf.set(p.responseId, { chatId, seq: i + 1 });
+      placed.set(p.responseId, { chatId, seq: i + 1, responseId });
       pairs.push({
         responseId,
         chatId,
