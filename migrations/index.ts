@@ -8,6 +8,8 @@ import { Migration20261125020000_content_fence } from './Migration20261125020000
 import { Migration20261125030000_message_types } from './Migration20261125030000_message_types.js';
 import { Migration20261125040000_search } from './Migration20261125040000_search.js';
 import { Migration20261125050000_llm } from './Migration20261125050000_llm.js';
+import { Migration20261203000000_time_window } from './Migration20261203000000_time_window.js';
+import { Migration20261203010000_idempotency_lease } from './Migration20261203010000_idempotency_lease.js';
 
 export const migrationsList = [
   { name: 'Migration20261125000000_init', class: Migration20261125000000_init },
@@ -16,4 +18,6 @@ export const migrationsList = [
   { name: 'Migration20261125030000_message_types', class: Migration20261125030000_message_types },
   { name: 'Migration20261125040000_search', class: Migration20261125040000_search },
   { name: 'Migration20261125050000_llm', class: Migration20261125050000_llm },
+  { name: 'Migration20261203000000_time_window', class: Migration20261203000000_time_window },
+  { name: 'Migration20261203010000_idempotency_lease', class: Migration20261203010000_idempotency_lease },
 ];

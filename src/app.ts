@@ -4,32 +4,45 @@
  * No business logic here.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { TokenService } from './auth/tokens.js';
 import { noCache, type ReadThroughCache } from './cache/cache.js';
-import { LoginThrottle } from './domain/accounts/login-throttle.js';
+import { LoginThrottle, RegistrationThrottle } from './domain/accounts/login-throttle.js';
 import type { Deps } from './domain/context.js';
 import type { EventHub } from './events/events.hub.js';
 import { type EventBus, eventPublisher } from './events/events.js';
 import { type AppBindings, createRouter } from './http/app-types.js';
 import { authRouter } from './http/auth/auth.index.js';
 import { branchesRouter } from './http/branches/branches.index.js';
+import { getBranches } from './http/branches/branches.routes.js';
 import { chatsRouter } from './http/chats/chats.index.js';
-import { importChat } from './http/chats/transfer.routes.js';
-import { errorToResponse, problemResponse } from './http/errors.js';
+import { exportChat, importChat } from './http/chats/transfer.routes.js';
+import { errorToResponse, HttpProblem, problemResponse } from './http/errors.js';
 import { eventSocket, registerEventSocketDoc } from './http/events/events.ws.js';
 import { messagesRouter } from './http/messages/messages.index.js';
 import { requireAuth } from './http/middleware/auth.js';
+import { type HeavyLimits, heavyOperations } from './http/middleware/heavy.js';
 import { idempotency } from './http/middleware/idempotency.js';
 import { limitBody, requireJsonBody } from './http/middleware/json-body.js';
+import { storableQuery } from './http/middleware/query-text.js';
 import { requestLog } from './http/middleware/request-log.js';
-import { writeRateLimit } from './http/middleware/write-limit.js';
-import { createMetrics } from './http/ops/metrics.js';
-import { docsPage, opsRouter } from './http/ops/ops.routes.js';
+import {
+  accountRateLimit,
+  DEFAULT_RATE_COSTS,
+  importRateCharge,
+  type RateCosts,
+} from './http/middleware/write-limit.js';
+import { docsAssets, docsPage } from './http/ops/docs.js';
+import { createMetrics, metricsAccess } from './http/ops/metrics.js';
+import { opsRouter } from './http/ops/ops.routes.js';
 import { webApp } from './http/ops/web.js';
+import { clientKey, TrustedProxies } from './limits/client-address.js';
+import { type LimiterFactory, memoryLimiters } from './limits/limiters.js';
 import type { Logger } from './logger.js';
+import { clientAddress } from './runtime.js';
 import { translateStoreError } from './stores/errors.js';
 import type { IdempotencyStore } from './stores/idempotency.store.js';
 
@@ -39,16 +52,29 @@ export interface AppOptions {
   log: Logger;
   corsOrigins?: string[];
   login?: { maxFailures: number; windowSeconds: number };
-  /** Writes per account per window; absent or 0 points → no limit. */
-  writeLimit?: { points: number; windowSeconds: number };
+  /**
+   * Points per account per window: a write costs 1, heavy operations their weight (`costs`, default
+   * DEFAULT_RATE_COSTS); absent or 0 points → no limit.
+   */
+  writeLimit?: { points: number; windowSeconds: number; costs?: Partial<RateCosts> };
+  /** Registration attempts per client address per window; absent or 0 → no limit. */
+  registration?: { maxPerWindow: number; windowSeconds: number };
+  /** Addresses/CIDRs whose X-Forwarded-For is believed (TRUSTED_PROXIES); absent → none. */
+  trustedProxies?: readonly string[];
+  /** Where the limits count (Services.limits: Redis or memory); absent → in this app's memory. */
+  limits?: LimiterFactory;
   /** The read-through cache (also for readiness and /metrics); absent → no caching. */
   cache?: ReadThroughCache;
+  /** METRICS_TOKEN: /metrics needs it as a Bearer token; absent → /metrics answers loopback only. */
+  metricsToken?: string;
   /** Serve reads uncached even though `cache` is given (the reference side of cache tests). */
   bypassCache?: boolean;
   /** Mount the bench-only ceiling route (never in production). */
   /** Body limit of import-chat, in MiB (every other JSON route: 1 MiB). */
   importMaxMb?: number;
   benchRoutes?: boolean;
+  /** Concurrency bounds of heavy operations (import, export, get-branches); absent → none. */
+  heavy?: HeavyLimits;
   /** Idempotency-Key records; absent (document generation only) → the header is ignored. */
   idempotency?: IdempotencyStore;
   /** Serve the built demo app (web/dist) at /app from this directory; absent → no /app. */
@@ -58,6 +84,15 @@ export interface AppOptions {
 }
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._~:-]{1,128}$/;
+
+/** The security headers of every answer (hono/secure-headers' defaults, same-origin resources). */
+const SECURE_HEADERS = { crossOriginResourcePolicy: 'same-origin' } as const;
+
+/** The last resort (the listener's error handler): a 500 problem with the headers every answer carries. */
+const lastResort = new Hono().use(requestId({ headerName: 'X-Request-Id' }), secureHeaders(SECURE_HEADERS));
+lastResort.all('*', (c) => problemResponse(c, 500, 'An unexpected error occurred.'));
+export const lastResortResponse = (): Response | Promise<Response> =>
+  lastResort.fetch(new Request('http://localhost/'));
 
 export const OPENAPI_INFO = {
   openapi: '3.1.0',
@@ -76,10 +111,21 @@ export const OPENAPI_INFO = {
 
 /** The route with its own body limit. */
 const IMPORT_PATH = importChat.path;
+/** Heavy operations: their work grows with the tree or the import (http/middleware/heavy.ts). */
+const HEAVY_PATHS = [importChat.path, exportChat.path, getBranches.path];
 
 export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
   const app = createRouter();
-  const throttle = new LoginThrottle(options.login?.maxFailures ?? 10, options.login?.windowSeconds ?? 900);
+  const limits = options.limits ?? memoryLimiters();
+  const throttle = new LoginThrottle(
+    limits.create('login', options.login?.maxFailures ?? 10, options.login?.windowSeconds ?? 900),
+  );
+  const registration = new RegistrationThrottle(
+    options.registration && options.registration.maxPerWindow > 0
+      ? limits.create('register', options.registration.maxPerWindow, options.registration.windowSeconds)
+      : undefined,
+  );
+  const proxies = new TrustedProxies(options.trustedProxies ?? []);
   const events = eventPublisher(options.events?.bus, options.log);
 
   app.use(
@@ -92,7 +138,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
     }),
   );
   app.use(requestLog(options.log));
-  app.use(secureHeaders({ crossOriginResourcePolicy: 'same-origin' }));
+  app.use(secureHeaders(SECURE_HEADERS));
   if (options.corsOrigins && options.corsOrigins.length > 0) {
     const allowed = new Set(options.corsOrigins);
     app.use(
@@ -115,6 +161,8 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
     c.set('deps', options.deps);
     c.set('tokens', options.tokens);
     c.set('throttle', throttle);
+    c.set('registration', registration);
+    c.set('client', async () => clientKey(proxies.client(await clientAddress(c), c.req.header('X-Forwarded-For'))));
     c.set('events', events);
     c.set('cache', options.cache && !options.bypassCache ? options.cache : noCache);
     if (options.cache) {
@@ -126,15 +174,31 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
 
   const auth = requireAuth();
   for (const prefix of ['/api/v1/chats/*', '/api/v1/messages/*', '/api/v1/branches/*']) app.use(prefix, auth);
-  if (options.writeLimit && options.writeLimit.points > 0) {
-    const limit = writeRateLimit(options.writeLimit);
+  const accountLimit =
+    options.writeLimit && options.writeLimit.points > 0
+      ? {
+          points: options.writeLimit.points,
+          windowSeconds: options.writeLimit.windowSeconds,
+          limiter: limits.create('write', options.writeLimit.points, options.writeLimit.windowSeconds),
+          costs: { ...DEFAULT_RATE_COSTS, ...options.writeLimit.costs },
+          paths: { importChat: importChat.path, exportChat: exportChat.path, getBranches: getBranches.path },
+        }
+      : undefined;
+  if (accountLimit) {
+    const limit = accountRateLimit(accountLimit);
     for (const prefix of ['/api/v1/chats/*', '/api/v1/messages/*', '/api/v1/branches/*']) app.use(prefix, limit);
   }
+  const heavy = options.heavy ? heavyOperations(options.heavy) : undefined;
+  if (heavy) for (const path of HEAVY_PATHS) app.use(path, heavy.admit);
   app.use(
     '/api/v1/*',
     limitBody({ paths: [IMPORT_PATH], bytes: (options.importMaxMb ?? 32) * 1024 * 1024 }),
     requireJsonBody(),
+    storableQuery(),
   );
+  // The rest of an import's weight, once its body says how big it is.
+  if (accountLimit) app.use(IMPORT_PATH, importRateCharge(accountLimit));
+  if (heavy) for (const path of HEAVY_PATHS) app.use(path, heavy.slot);
   if (options.idempotency) {
     const keys = idempotency(options.idempotency);
     for (const prefix of ['/api/v1/chats/*', '/api/v1/messages/*', '/api/v1/branches/*']) app.use(prefix, keys);
@@ -161,10 +225,20 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
   });
   app.doc31('/openapi.json', OPENAPI_INFO);
   app.get('/docs', docsPage());
+  app.get('/docs/assets/:file', docsAssets());
   if (options.cache) {
     const cache = options.cache;
     const registry = createMetrics(() => cache.counters);
-    app.get('/metrics', async (c) => c.text(await registry.metrics(), 200, { 'Content-Type': registry.contentType }));
+    app.get('/metrics', async (c) => {
+      const access = await metricsAccess(c, options.metricsToken);
+      if (access === 401) {
+        throw new HttpProblem(401, 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>', {
+          'WWW-Authenticate': 'Bearer',
+        });
+      }
+      if (access === 404) return problemResponse(c, 404, `No route for ${c.req.method} ${c.req.path}`);
+      return c.text(await registry.metrics(), 200, { 'Content-Type': registry.contentType });
+    });
   }
 
   if (options.benchRoutes) {

@@ -16,6 +16,7 @@ import type { ContentStore, Responder } from './domain/ports.js';
 import type { EventBus } from './events/events.js';
 import { MemoryEventBus } from './events/memory.bus.js';
 import { RedisEventBus } from './events/redis.bus.js';
+import { createLimiters, type LimiterFactory } from './limits/limiters.js';
 import type { Logger } from './logger.js';
 import { LocalResponder } from './responders/local.responder.js';
 import { OpenAIResponder } from './responders/openai.responder.js';
@@ -33,6 +34,8 @@ export interface Services {
   idempotency: IdempotencyStore;
   /** Tree events: Redis (across processes) when REDIS_URL is set, else in process. */
   events: EventBus;
+  /** Where the rate limits count: Redis (shared by every process) when REDIS_URL is set, else in process. */
+  limits: LimiterFactory;
   close(): Promise<void>;
 }
 
@@ -107,6 +110,10 @@ export async function openServices(config: Config, log: Logger): Promise<Service
     closers.push(() => events.close());
     log.info({ events: events.kind }, 'events ready');
 
+    const limits = createLimiters(config, log);
+    closers.push(() => limits.close());
+    log.info({ limits: limits.kind }, 'rate limits ready');
+
     const responder = createResponder(config);
     log.info(
       { responder: responderKind(config), model: responder.model, context_tokens: config.CONTEXT_TOKEN_BUDGET },
@@ -119,6 +126,7 @@ export async function openServices(config: Config, log: Logger): Promise<Service
       content,
       responder,
       generation: { contextTokens: config.CONTEXT_TOKEN_BUDGET, timeoutMs: config.RESPONDER_TIMEOUT_MS },
+      imports: { maxConversations: config.IMPORT_MAX_CONVERSATIONS, maxPairs: config.IMPORT_MAX_PAIRS },
       hasher: createPasswordHasher(),
       clock,
       newId: () => uuidv7(),
@@ -128,8 +136,9 @@ export async function openServices(config: Config, log: Logger): Promise<Service
       tokens: new TokenService(secret, config.JWT_TTL_SECONDS),
       orm,
       cache,
-      idempotency: new IdempotencyStore(orm),
+      idempotency: new IdempotencyStore(orm, { leaseSeconds: config.IDEMPOTENCY_LEASE_SECONDS }),
       events,
+      limits,
       close,
     };
   } catch (e) {

@@ -3,6 +3,7 @@
  * `npm start` works on a machine with nothing but Node and npm.
  */
 import { z } from 'zod';
+import { isProxyEntry } from './limits/client-address.js';
 
 export const SEARCH_LANGUAGES = [
   'simple',
@@ -59,6 +60,16 @@ const ConfigSchema = z.object({
   EMBEDDED_PG_PORT: int(54329, 1, 65535),
   DB_POOL_MAX: int(10, 1, 200),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * Secret of GET /metrics (at least 16 characters; never logged). Set: a scrape sends `Authorization: Bearer
+   * <METRICS_TOKEN>` (compared in constant time), anything else → 401. Unset or empty: /metrics answers only
+   * requests from a loopback address without forwarding headers (a scraper on the same host), 404 to others.
+   */
+  METRICS_TOKEN: z
+    .string()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .pipe(z.string().min(16).optional()),
   /** Comma-separated list of allowed CORS origins. Empty → no CORS headers at all. */
   CORS_ORIGINS: z
     .string()
@@ -69,16 +80,55 @@ const ConfigSchema = z.object({
         .map((s) => s.trim())
         .filter(Boolean),
     ),
+  /** Failed logins per email, and per client address, per LOGIN_WINDOW_SECONDS; then 429 until it ends. */
   LOGIN_MAX_FAILURES: int(10, 1, 10_000),
   LOGIN_WINDOW_SECONDS: int(900, 1, 86_400),
+  /**
+   * Registration attempts per client address (an IPv6 client: per /64) per REGISTER_WINDOW_SECONDS; then
+   * 429 with Retry-After and no account. 0 turns the limit off.
+   */
+  REGISTER_MAX_PER_WINDOW: int(30, 0, 1_000_000),
+  REGISTER_WINDOW_SECONDS: int(600, 1, 86_400),
+  /**
+   * Comma-separated addresses or CIDRs of reverse proxies (e.g. `10.0.0.0/8,::1`) whose X-Forwarded-For is
+   * believed: when the direct peer is one of them, the client is the right-most forwarded address that is
+   * not. Empty (the default) → the header is ignored and the peer is the client.
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().refine(isProxyEntry, { message: 'not an IP address or CIDR' }))),
   SHUTDOWN_GRACE_MS: int(10_000, 0, 600_000),
   /**
+   * Seconds an idle HTTP connection (keep-alive, between requests) stays open. Bun counts in 4 s ticks, so
+   * it closes within the next tick after. Lifted while an answer waits for the model, restored when it ends.
+   */
+  HTTP_IDLE_TIMEOUT_SECONDS: int(10, 1, 255), // 255: Bun's maximum
+  /**
+   * Lease of an Idempotency-Key whose first request is still running: its process renews it every third
+   * of this while the request runs (however long), so a retry gets 409; a claim left by a crashed process
+   * is taken over once its lease runs out.
+   */
+  IDEMPOTENCY_LEASE_SECONDS: int(30, 1, 3600),
+  /**
    * Writes (POST, PUT, PATCH, DELETE on the protected routes) allowed per account per
-   * WRITE_RATE_WINDOW_SECONDS; past it, 429 with Retry-After. 0 turns the limit off. Counted per process
-   * (in memory): N instances allow up to N × the limit.
+   * WRITE_RATE_WINDOW_SECONDS; past it, 429 with Retry-After. 0 turns the limit off. Heavy operations
+   * take more of this budget (the RATE_COST_* weights). Counted in Redis (one budget across every
+   * instance) when REDIS_URL is set, else per process; while Redis is down, each process counts alone.
    */
   WRITE_RATE_LIMIT: int(600, 0, 1_000_000),
   WRITE_RATE_WINDOW_SECONDS: int(60, 1, 86_400),
+  /** import-chat's weight: points per started 1,000 messages in the body (never more than the budget). */
+  RATE_COST_IMPORT: int(10, 1, 1_000_000),
+  /** export-chat's weight, and get-branches' (0: not counted). */
+  RATE_COST_EXPORT: int(10, 0, 1_000_000),
+  RATE_COST_GET_BRANCHES: int(5, 0, 1_000_000),
   /**
    * The content reconciler (MongoDB content only): every RECONCILE_INTERVAL_SECONDS (0 = never) it removes
    * content whose metadata never committed, once it is older than RECONCILE_GRACE_SECONDS (longer than any
@@ -99,6 +149,26 @@ const ConfigSchema = z.object({
   WS_MAX_BUFFER_KB: int(1024, 16, 15_360), // below Bun's own 16 MiB backpressure limit
   /** Trees one socket may subscribe to. */
   WS_MAX_SUBSCRIPTIONS: int(100, 1, 10_000),
+  /**
+   * Frames a socket has sent and the server has not handled yet (and their KiB); beyond either, the socket
+   * is closed with 4429. Room for a client that resubscribes to all its trees at once.
+   */
+  WS_MAX_PENDING_FRAMES: int(128, 1, 10_000),
+  WS_MAX_PENDING_KB: int(64, 4, 16_384),
+  /** Frames a socket may send: WS_FRAME_BURST at once, then WS_FRAMES_PER_SECOND; beyond, close 4429. */
+  WS_FRAME_BURST: int(128, 1, 100_000),
+  WS_FRAMES_PER_SECOND: int(10, 1, 10_000),
+  /** One resume (or gap fill) replays at most this many events and KiB; beyond, `resync` instead. */
+  WS_REPLAY_MAX_EVENTS: int(500, 1, 100_000),
+  WS_REPLAY_MAX_KB: int(512, 1, 1_048_576),
+  /**
+   * Bytes of replay a socket, and all sockets of one account, may receive: a burst in KiB, refilled at
+   * KiB per second; beyond, `resync` instead of the events. Counted per process (N instances allow N times).
+   */
+  WS_REPLAY_SOCKET_BURST_KB: int(2048, 1, 1_048_576),
+  WS_REPLAY_SOCKET_KB_PER_SECOND: int(128, 1, 1_048_576),
+  WS_REPLAY_ACCOUNT_BURST_KB: int(8192, 1, 1_048_576),
+  WS_REPLAY_ACCOUNT_KB_PER_SECOND: int(512, 1, 1_048_576),
   /** The built demo app served at /app (`npm run build:web`, run by `npm ci`). */
   WEB_DIR: z.string().default('web/dist'),
   /**
@@ -120,6 +190,24 @@ const ConfigSchema = z.object({
   RESPONDER_TIMEOUT_MS: int(30_000, 100, 600_000),
   /** Body limit of import-chat (a ChatGPT conversations.json), in MiB. Other JSON bodies: 1 MiB. */
   IMPORT_MAX_MB: int(32, 1, 1024),
+  /**
+   * What one import-chat call may hold, whatever its size: conversations (the length of a conversations.json
+   * array) and pairs summed over them. It is stored in one transaction; beyond either → 422, nothing stored
+   * (import a larger file in parts). A year of heavy use is a few hundred to a few thousand conversations.
+   */
+  IMPORT_MAX_CONVERSATIONS: int(1_000, 1, 1_000_000),
+  IMPORT_MAX_PAIRS: int(100_000, 1, 10_000_000),
+  /**
+   * Heavy operations (import-chat, export-chat, get-branches): at most HEAVY_MAX_PER_ACCOUNT in flight per
+   * account (the next → 429 with Retry-After); at most HEAVY_MAX_CONCURRENT running in the process (0: half
+   * of DB_POOL_MAX; never more than DB_POOL_MAX - 1, so other requests always find a pooled connection), the
+   * next HEAVY_QUEUE_MAX waiting up to HEAVY_QUEUE_TIMEOUT_MS, beyond that → 503 with Retry-After. Per
+   * process, like the pools they protect.
+   */
+  HEAVY_MAX_PER_ACCOUNT: int(2, 1, 1000),
+  HEAVY_MAX_CONCURRENT: int(0, 0, 200),
+  HEAVY_QUEUE_MAX: int(10, 0, 10_000),
+  HEAVY_QUEUE_TIMEOUT_MS: int(10_000, 0, 600_000),
   /** Mounts GET /bench/ceiling (bench/ only): the framework's limit for a body of a given size. */
   BENCH_ROUTES: z.enum(['0', '1']).default('0'),
 });
@@ -129,6 +217,13 @@ export type Config = z.infer<typeof ConfigSchema>;
 /** The responder configured, by the rule documented on RESPONDER. */
 export function responderKind(config: Config): 'local' | 'openai' {
   return config.RESPONDER ?? (config.OPENAI_BASE_URL || config.OPENAI_API_KEY ? 'openai' : 'local');
+}
+
+/** Heavy operations running at once, by the rule documented on HEAVY_MAX_CONCURRENT. */
+export function heavySlots(config: Config): number {
+  const ceiling = Math.max(1, config.DB_POOL_MAX - 1);
+  const wanted = config.HEAVY_MAX_CONCURRENT || Math.floor(config.DB_POOL_MAX / 2);
+  return Math.min(ceiling, Math.max(1, wanted));
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {

@@ -14,19 +14,44 @@ export interface Listener {
 
 type FetchHandler = (req: Request, server?: unknown) => Response | Promise<Response>;
 
+/** Bun's idle timeout when none is given (seconds). */
+const BUN_DEFAULT_IDLE_TIMEOUT = 10;
+const idleTimeouts = new WeakMap<object, number>();
+
+/** The idle timeout (seconds) a Bun server was started with; Bun's default for one listen() did not start. */
+export function idleTimeoutOf(server: object): number {
+  return idleTimeouts.get(server) ?? BUN_DEFAULT_IDLE_TIMEOUT;
+}
+
 export async function listen(
   fetch: FetchHandler,
-  options: { hostname: string; port: number /** Bun's WebSocket handlers (ignored on Node). */; websocket?: unknown },
+  options: {
+    hostname: string;
+    port: number;
+    /** Bun's WebSocket handlers (ignored on Node). */
+    websocket?: unknown;
+    /** Seconds an idle connection stays open (Bun: idleTimeout; Node: keepAliveTimeout). */
+    idleTimeoutSeconds?: number;
+    /**
+     * The answer when `fetch` itself throws (Bun's `error` handler; Node: its own 500), instead of Bun's bare
+     * page. Bun's own 400/431/505 for a malformed request line or oversized headers never reach either.
+     */
+    onError?: (error: Error) => Response | Promise<Response>;
+  },
 ): Promise<Listener> {
+  const idleTimeout = options.idleTimeoutSeconds ?? BUN_DEFAULT_IDLE_TIMEOUT;
   if (isBun) {
     const server = options.websocket
       ? Bun.serve({
           hostname: options.hostname,
           port: options.port,
+          idleTimeout,
           fetch,
+          error: options.onError,
           websocket: options.websocket as Bun.WebSocketHandler<unknown>,
         })
-      : Bun.serve({ hostname: options.hostname, port: options.port, fetch });
+      : Bun.serve({ hostname: options.hostname, port: options.port, idleTimeout, fetch, error: options.onError });
+    idleTimeouts.set(server, idleTimeout);
     return {
       port: server.port ?? options.port,
       async stop(force) {
@@ -48,6 +73,8 @@ export async function listen(
           },
         }),
     );
+    // Node has no idle timeout during a request (nothing to lift for a long answer), only between requests.
+    (server as unknown as { keepAliveTimeout: number }).keepAliveTimeout = idleTimeout * 1000;
   });
 }
 

@@ -2,10 +2,10 @@
  * Process entry: config → stores → app → listen; SIGTERM/SIGINT → stop accepting, finish in-flight
  * requests (bounded by SHUTDOWN_GRACE_MS), close pools and the embedded database, exit 0.
  */
-import { createApp } from './app.js';
+import { createApp, lastResortResponse } from './app.js';
 import { openServices } from './bootstrap.js';
-import { loadConfig } from './config.js';
-import { CLOSE_GOING_AWAY, EventHub } from './events/events.hub.js';
+import { heavySlots, loadConfig } from './config.js';
+import { CLOSE_GOING_AWAY, EventHub, hubOptions } from './events/events.hub.js';
 import { bunWebSocketHandler } from './http/events/events.ws.js';
 import { activeStreams } from './http/sse.js';
 import { startReconciler } from './jobs/reconciler.job.js';
@@ -23,23 +23,38 @@ try {
   process.exit(1);
 }
 
-const hub = new EventHub(services.events, services.deps, log, {
-  maxBufferedBytes: config.WS_MAX_BUFFER_KB * 1024,
-  maxSubscriptions: config.WS_MAX_SUBSCRIPTIONS,
-});
+const hub = new EventHub(services.events, services.deps, log, hubOptions(config));
 const app = createApp({
   events: { bus: services.events, hub },
   webDir: config.WEB_DIR,
   importMaxMb: config.IMPORT_MAX_MB,
+  heavy: {
+    perAccount: config.HEAVY_MAX_PER_ACCOUNT,
+    slots: heavySlots(config),
+    queue: config.HEAVY_QUEUE_MAX,
+    queueTimeoutMs: config.HEAVY_QUEUE_TIMEOUT_MS,
+  },
   deps: services.deps,
   tokens: services.tokens,
   cache: services.cache,
+  metricsToken: config.METRICS_TOKEN,
   idempotency: services.idempotency,
   benchRoutes: config.BENCH_ROUTES === '1',
   log,
   corsOrigins: config.CORS_ORIGINS,
   login: { maxFailures: config.LOGIN_MAX_FAILURES, windowSeconds: config.LOGIN_WINDOW_SECONDS },
-  writeLimit: { points: config.WRITE_RATE_LIMIT, windowSeconds: config.WRITE_RATE_WINDOW_SECONDS },
+  writeLimit: {
+    points: config.WRITE_RATE_LIMIT,
+    windowSeconds: config.WRITE_RATE_WINDOW_SECONDS,
+    costs: {
+      importPer1000Messages: config.RATE_COST_IMPORT,
+      exportChat: config.RATE_COST_EXPORT,
+      getBranches: config.RATE_COST_GET_BRANCHES,
+    },
+  },
+  registration: { maxPerWindow: config.REGISTER_MAX_PER_WINDOW, windowSeconds: config.REGISTER_WINDOW_SECONDS },
+  trustedProxies: config.TRUSTED_PROXIES,
+  limits: services.limits,
 });
 
 // In-flight accounting for graceful shutdown. Keep-alive connections can carry new requests after the
@@ -70,7 +85,16 @@ const server = await listen(
       inflight--;
     }
   },
-  { hostname: config.HOST, port: config.PORT, websocket: isBun ? await bunWebSocketHandler() : undefined },
+  {
+    hostname: config.HOST,
+    port: config.PORT,
+    websocket: isBun ? await bunWebSocketHandler() : undefined,
+    idleTimeoutSeconds: config.HTTP_IDLE_TIMEOUT_SECONDS,
+    onError: (err) => {
+      log.error({ err }, 'unhandled error outside the app');
+      return lastResortResponse();
+    },
+  },
 );
 const reconciler = startReconciler(services.deps, config, log);
 log.info(

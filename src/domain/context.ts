@@ -1,5 +1,6 @@
 import type { GenerationSettings } from './generation/generate.js';
 import type { ContentStore, MetadataStore, PasswordHasher, Responder } from './ports.js';
+import type { ImportLimits } from './transfer/transfer.service.js';
 
 /** Long-lived collaborators of the services, built once at boot. */
 export interface Deps {
@@ -8,6 +9,8 @@ export interface Deps {
   responder: Responder;
   /** Context budget and model timeout; defaults in generation/generate.ts. */
   generation?: Partial<GenerationSettings>;
+  /** How much one import-chat call may hold; defaults in transfer/transfer.service.ts. */
+  imports?: Partial<ImportLimits>;
   hasher: PasswordHasher;
   clock: () => Date;
   newId: () => string;

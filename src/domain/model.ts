@@ -108,7 +108,19 @@ export const SYSTEM_PROMPT_MAX = 32_000;
 /** A recorded model name (the column is varchar(200)); a token count or latency (an int column). */
 export const MODEL_MAX = 200;
 export const COUNT_MAX = 2_147_483_647;
-/** Timestamps the stores hold and the API writes as ISO 8601 with four-digit years: years 1 to 9999. */
+/**
+ * The deepest a branch may nest (a branch of a branch of …): a chat has at most this many ancestors (the
+ * root has none, a branch of the root one). One rule for every way a tree grows (create-branch, import-chat):
+ * beyond it → 422, so whatever the service lets you build exports and imports back. Every chat stores its
+ * whole ancestor chain, so a deep chain costs its depth in every chat below it; real conversations nest a
+ * few levels (an edit of an edit …).
+ */
+export const MAX_BRANCH_DEPTH = 256;
+
+/**
+ * Timestamps the API can write as ISO 8601 with four-digit years: years 1 to 9999. What the service stores
+ * lies in a narrower window (domain/time.ts).
+ */
 export const MIN_TIME_MS = -62_135_596_800_000;
 export const MAX_TIME_MS = 253_402_300_799_999;
 

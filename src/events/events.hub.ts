@@ -11,12 +11,22 @@
  *
  * A socket that does not read its events (its send buffer over `maxBufferedBytes`) is disconnected with
  * 1008 so that it cannot hold memory or delay anyone else; sends never wait.
+ *
+ * What a client can make the server hold or send is bounded, whatever it sends:
+ * - frames it sends: at most MAX_CLIENT_FRAME_BYTES each (else 1009), a token bucket of frames (a burst, then
+ *   a rate) and a bound on frames received but not yet handled (count and bytes); beyond either, the socket
+ *   is closed with 4429 (CLOSE_TOO_MANY_FRAMES), so its backlog never grows.
+ * - replay (a resume, or a gap filled from the log): at most `replayMaxEvents` / `replayMaxBytes` per
+ *   catch-up, within byte budgets (token buckets) per socket and per account; beyond, `resync` instead of
+ *   the events, and the log is never read into memory past the bound. The account budget is per process.
  */
 import { z } from 'zod';
+import type { Config } from '../config.js';
 import type { Deps } from '../domain/context.js';
 import { problemBody } from '../http/errors.js';
 import type { Logger } from '../logger.js';
-import type { EventBus, TreeEvent } from './events.js';
+import type { EventBus, ReplayLimit, TreeEvent } from './events.js';
+import { TokenBucket } from './token-bucket.js';
 
 /** What the hub needs of a socket (Bun's ServerWebSocket, through hono's WSContext). */
 export interface SocketPort {
@@ -28,7 +38,47 @@ export interface SocketPort {
 export interface HubOptions {
   maxBufferedBytes: number;
   maxSubscriptions: number;
+  /** Frames a socket has sent that are not handled yet (and their bytes); beyond → close 4429. */
+  maxPendingFrames: number;
+  maxPendingBytes: number;
+  /** Frames a socket may send: a burst, refilled at a sustained rate; beyond → close 4429. */
+  frameBurst: number;
+  framesPerSecond: number;
+  /** One catch-up (a resume, a gap) sends at most this many events and bytes; beyond → `resync`. */
+  replayMaxEvents: number;
+  replayMaxBytes: number;
+  /** Bytes of replay per socket and per account (in this process): a burst, refilled per second. */
+  replaySocketBurstBytes: number;
+  replaySocketBytesPerSecond: number;
+  replayAccountBurstBytes: number;
+  replayAccountBytesPerSecond: number;
+  /** The buckets' clock (tests). */
+  now?: () => number;
 }
+
+/** The hub's options from the configuration (WS_*). */
+export function hubOptions(config: Config): HubOptions {
+  return {
+    maxBufferedBytes: config.WS_MAX_BUFFER_KB * 1024,
+    maxSubscriptions: config.WS_MAX_SUBSCRIPTIONS,
+    maxPendingFrames: config.WS_MAX_PENDING_FRAMES,
+    maxPendingBytes: config.WS_MAX_PENDING_KB * 1024,
+    frameBurst: config.WS_FRAME_BURST,
+    framesPerSecond: config.WS_FRAMES_PER_SECOND,
+    replayMaxEvents: config.WS_REPLAY_MAX_EVENTS,
+    replayMaxBytes: config.WS_REPLAY_MAX_KB * 1024,
+    replaySocketBurstBytes: config.WS_REPLAY_SOCKET_BURST_KB * 1024,
+    replaySocketBytesPerSecond: config.WS_REPLAY_SOCKET_KB_PER_SECOND * 1024,
+    replayAccountBurstBytes: config.WS_REPLAY_ACCOUNT_BURST_KB * 1024,
+    replayAccountBytesPerSecond: config.WS_REPLAY_ACCOUNT_KB_PER_SECOND * 1024,
+  };
+}
+
+/**
+ * The largest frame a client may send. A valid one is under 1 KiB (a subscribe with a 100-character id,
+ * even all \u-escaped); the transport refuses larger ones before they are buffered (maxPayloadLength).
+ */
+export const MAX_CLIENT_FRAME_BYTES = 4096;
 
 const ChatRef = z.uuid().transform((v) => v.toLowerCase());
 export const ClientFrame = z.discriminatedUnion('type', [
@@ -46,6 +96,10 @@ export type ClientFrame = z.infer<typeof ClientFrame>;
 export const CLOSE_SLOW_CONSUMER = 1008;
 export const CLOSE_TOKEN_EXPIRED = 4401;
 export const CLOSE_GOING_AWAY = 1001;
+/** The client sent frames faster than the frame rate allows, or more than may wait to be handled. */
+export const CLOSE_TOO_MANY_FRAMES = 4429;
+/** A frame over MAX_CLIENT_FRAME_BYTES (the transport closes with the same code). */
+export const CLOSE_FRAME_TOO_LARGE = 1009;
 
 function problem(status: number, detail: string, errors?: { path: string; message: string }[]) {
   return { ...problemBody(status, detail), ...(errors ? { errors } : {}) };
@@ -105,15 +159,19 @@ class Subscription {
   /** Sends what came after `after` from the log (or resync), then what arrived live meanwhile. */
   async catchUp(after: number): Promise<void> {
     this.catchingUp = true;
+    const replay = this.session.reserveReplay();
+    let sent = 0;
     try {
-      const missed = await this.bus.since(this.rootChatId, after);
+      const missed = await this.bus.since(this.rootChatId, after, replay.limit);
       if (this.session.closed || this.stopped) return;
-      if (missed === 'gone') {
+      if (missed === 'gone' || missed === 'over-limit') {
+        // Not kept, or more than this socket may be sent now: the client reloads through REST instead.
         // Held events up to `current` are covered by the reload; later ones follow.
+        if (missed === 'over-limit') this.session.log.debug({ root_chat_id: this.rootChatId }, 'replay over budget');
         this.lastSent = await this.bus.currentSeq(this.rootChatId);
         this.session.send({ type: 'resync', root_chat_id: this.rootChatId, seq: this.lastSent });
       } else {
-        for (const e of missed) this.deliverNow(e);
+        for (const e of missed) sent += this.deliverNow(e);
       }
     } catch (err) {
       // The log is unreachable: the client reloads, and the events held so far follow without a new gap.
@@ -121,6 +179,8 @@ class Subscription {
       const first = Math.min(...this.pending.map((e) => e.seq));
       if (Number.isFinite(first)) this.lastSent = first - 1;
       this.session.send({ type: 'resync', root_chat_id: this.rootChatId, seq: this.lastSent });
+    } finally {
+      replay.settle(sent);
     }
     const held = this.pending.sort((a, b) => a.seq - b.seq);
     this.pending = [];
@@ -129,14 +189,15 @@ class Subscription {
   }
 
   /** After a fan-out outage: anything published meanwhile is read back from the log. */
-  recheck(): void {
-    if (!this.catchingUp) void this.catchUp(this.lastSent);
+  recheck(): Promise<void> {
+    return this.catchingUp ? Promise.resolve() : this.catchUp(this.lastSent);
   }
 
-  private deliverNow(e: TreeEvent) {
-    if (this.stopped || e.seq <= this.lastSent) return;
+  /** Sends one replayed event; returns the bytes sent. */
+  private deliverNow(e: TreeEvent): number {
+    if (this.stopped || e.seq <= this.lastSent) return 0;
     this.lastSent = e.seq;
-    this.session.send({ type: 'event', ...e });
+    return this.session.send({ type: 'event', ...e });
   }
 
   /** The first answer: `subscribed`, then the resume (if asked) and whatever arrived meanwhile. */
@@ -167,21 +228,62 @@ export class Session {
   closed = false;
   private readonly subs = new Map<string, Subscription>();
   private expiry: ReturnType<typeof setTimeout> | undefined;
+  /** Frames this socket may still send now. */
+  private readonly frameBudget: TokenBucket;
+  /** Bytes of replay this socket may still be sent now. */
+  private readonly replayBudget: TokenBucket;
+  /** Frames received and not handled yet, and their bytes. */
+  private pendingFrames = 0;
+  private pendingBytes = 0;
 
   constructor(
     private readonly socket: SocketPort,
     readonly accountId: string,
     private readonly hub: EventHub,
     readonly log: Logger,
-  ) {}
+    /** The account's replay budget, shared by its sockets in this process. */
+    private readonly accountReplayBudget: TokenBucket,
+  ) {
+    const o = hub.options;
+    this.frameBudget = new TokenBucket(o.frameBurst, o.framesPerSecond, o.now);
+    this.replayBudget = new TokenBucket(o.replaySocketBurstBytes, o.replaySocketBytesPerSecond, o.now);
+  }
 
-  send(frame: unknown): void {
-    if (this.closed) return;
-    this.socket.send(JSON.stringify(frame));
+  /** Sends a frame (unless closed); returns its size in bytes. */
+  send(frame: unknown): number {
+    if (this.closed) return 0;
+    const text = JSON.stringify(frame);
+    this.socket.send(text);
     if (this.socket.bufferedAmount() > this.hub.options.maxBufferedBytes) {
       this.log.warn({ account_id: this.accountId }, 'websocket closed: slow consumer');
       this.close(CLOSE_SLOW_CONSUMER, 'slow consumer: too many unread events');
     }
+    return Buffer.byteLength(text);
+  }
+
+  /**
+   * What one catch-up may replay: the per-catch-up bound, within what the socket's and the account's
+   * budgets hold now. The bytes are taken up front (so that concurrent catch-ups cannot overspend) and
+   * settled against what was sent.
+   */
+  reserveReplay(): { limit: ReplayLimit; settle(sentBytes: number): void } {
+    const o = this.hub.options;
+    const bytes = Math.min(o.replayMaxBytes, this.replayBudget.available(), this.accountReplayBudget.available());
+    this.replayBudget.charge(bytes);
+    this.accountReplayBudget.charge(bytes);
+    let settled = false;
+    return {
+      limit: { maxEvents: o.replayMaxEvents, maxBytes: bytes },
+      settle: (sent) => {
+        if (settled) return;
+        settled = true;
+        // Frames carry a few bytes more than the events the log measured: that little goes into debt.
+        for (const b of [this.replayBudget, this.accountReplayBudget]) {
+          if (sent < bytes) b.refund(bytes - sent);
+          else b.charge(sent - bytes);
+        }
+      },
+    };
   }
 
   /** Closes the socket when the token expires (a long timeout is re-armed in steps). */
@@ -196,13 +298,46 @@ export class Session {
 
   private queue: Promise<void> = Promise.resolve();
 
-  /** Frames are handled one at a time, in the order received. */
+  /**
+   * Frames are handled one at a time, in the order received. A frame over the size limit, over the frame
+   * rate, or over the bound of frames waiting to be handled closes the socket: a client can make the server
+   * hold only so much, however fast it sends.
+   */
   receive(text: string): Promise<void> {
-    this.queue = this.queue.then(() => this.handle(text));
+    if (this.closed) return Promise.resolve();
+    const o = this.hub.options;
+    const bytes = Buffer.byteLength(text);
+    if (bytes > MAX_CLIENT_FRAME_BYTES) {
+      this.close(CLOSE_FRAME_TOO_LARGE, `frames are at most ${MAX_CLIENT_FRAME_BYTES} bytes`);
+      return Promise.resolve();
+    }
+    const over = !this.frameBudget.take()
+      ? 'frame rate exceeded'
+      : this.pendingFrames >= o.maxPendingFrames || this.pendingBytes + bytes > o.maxPendingBytes
+        ? 'too many unhandled frames'
+        : null;
+    if (over) {
+      this.log.warn({ account_id: this.accountId, reason: over }, 'websocket closed: too many frames');
+      this.close(CLOSE_TOO_MANY_FRAMES, `too many frames: ${over}`);
+      return Promise.resolve();
+    }
+    this.pendingFrames++;
+    this.pendingBytes += bytes;
+    this.queue = this.queue
+      .then(() => this.handle(text))
+      .catch((err) => {
+        this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'websocket frame failed');
+      })
+      .finally(() => {
+        this.pendingFrames--;
+        this.pendingBytes -= bytes;
+      });
     return this.queue;
   }
 
   private async handle(text: string): Promise<void> {
+    // The socket closed while this frame waited: nothing to answer, nothing to read.
+    if (this.closed) return;
     let raw: unknown;
     try {
       raw = JSON.parse(text);
@@ -281,8 +416,15 @@ export class Session {
     }
   }
 
-  recheck(): void {
-    for (const s of this.subs.values()) s.recheck();
+  /**
+   * One tree after the other: each catch-up reserves its replay bound from the socket's budget, so
+   * concurrent ones would leave the later trees none (a resync where a few events would have done).
+   */
+  async recheck(): Promise<void> {
+    for (const s of [...this.subs.values()]) {
+      if (this.closed) return;
+      await s.recheck();
+    }
   }
 
   close(code: number, reason: string): void {
@@ -304,6 +446,9 @@ export class Session {
 
 export class EventHub {
   private readonly sessions = new Set<Session>();
+  /** Replay budgets per account, with the number of its open sockets (in this process). */
+  private readonly accounts = new Map<string, { budget: TokenBucket; sockets: number }>();
+  private sweepAt = 1024;
 
   constructor(
     readonly bus: EventBus,
@@ -313,19 +458,40 @@ export class EventHub {
   ) {
     // After the fan-out reconnects, events published meanwhile were not received: check every subscription.
     bus.onReconnect(() => {
-      for (const s of this.sessions) s.recheck();
+      for (const s of this.sessions) void s.recheck();
     });
   }
 
   open(socket: SocketPort, accountId: string, tokenExpMs: number): Session {
-    const session = new Session(socket, accountId, this, this.log);
+    const session = new Session(socket, accountId, this, this.log, this.accountBudget(accountId));
     this.sessions.add(session);
     session.expireAt(tokenExpMs);
     return session;
   }
 
+  /**
+   * The account's replay budget. It outlives the account's sockets until it has refilled (reconnecting
+   * does not reset it); budgets of accounts without sockets are swept once full.
+   */
+  private accountBudget(accountId: string): TokenBucket {
+    let a = this.accounts.get(accountId);
+    if (!a) {
+      if (this.accounts.size >= this.sweepAt) {
+        for (const [id, other] of this.accounts) if (other.sockets === 0 && other.budget.full) this.accounts.delete(id);
+        this.sweepAt = Math.max(1024, 2 * this.accounts.size);
+      }
+      const o = this.options;
+      a = { budget: new TokenBucket(o.replayAccountBurstBytes, o.replayAccountBytesPerSecond, o.now), sockets: 0 };
+      this.accounts.set(accountId, a);
+    }
+    a.sockets++;
+    return a.budget;
+  }
+
   forget(session: Session): void {
-    this.sessions.delete(session);
+    if (!this.sessions.delete(session)) return;
+    const a = this.accounts.get(session.accountId);
+    if (a && --a.sockets === 0 && a.budget.full) this.accounts.delete(session.accountId);
   }
 
   get size(): number {

@@ -26,6 +26,12 @@ export interface TreeEvent {
   data: unknown;
 }
 
+/** How much one read of the log may return: events, and bytes of their JSON (as stored and sent). */
+export interface ReplayLimit {
+  maxEvents: number;
+  maxBytes: number;
+}
+
 /** The write side, as the HTTP handlers see it. */
 export interface EventPublisher {
   /** Publishes after a committed write; never throws (a failure is logged, the write stands). */
@@ -41,8 +47,12 @@ export interface EventBus {
    * process); resolves to the function that stops it.
    */
   listen(rootChatId: string, onEvent: (e: TreeEvent) => void): Promise<() => void>;
-  /** Events after `after`, in order; 'gone' when some of them are no longer retained (or never existed). */
-  since(rootChatId: string, after: number): Promise<TreeEvent[] | 'gone'>;
+  /**
+   * Events after `after`, in order; 'gone' when some of them are no longer retained (or never existed);
+   * 'over-limit' when there are more of them than `limit` allows (then none are read into memory beyond
+   * about the limit, whatever the log holds).
+   */
+  since(rootChatId: string, after: number, limit?: ReplayLimit): Promise<TreeEvent[] | 'gone' | 'over-limit'>;
   /** The tree's latest seq (0 before its first event). */
   currentSeq(rootChatId: string): Promise<number>;
   /** Called after a lost connection to the fan-out comes back (events may have been missed meanwhile). */

@@ -4,12 +4,12 @@
  * their clients get `resync` when they resume); an event over `maxRetainedBytes` is sent live but kept
  * only as a stub, like on Redis.
  */
-import type { EventBus, EventName, TreeEvent } from './events.js';
+import type { EventBus, EventName, ReplayLimit, TreeEvent } from './events.js';
 
 interface TreeLog {
   seq: number;
-  /** Retained events; `null` data marks one too large to keep (resuming over it → resync). */
-  log: (TreeEvent | { seq: number; stub: true })[];
+  /** Retained events with the size of their JSON; a stub marks one too large to keep (resuming over it → resync). */
+  log: ({ seq: number; e: TreeEvent; bytes: number } | { seq: number; stub: true })[];
 }
 
 export class MemoryEventBus implements EventBus {
@@ -40,7 +40,9 @@ export class MemoryEventBus implements EventBus {
     }
 
     const e: TreeEvent = { seq: ++t.seq, root_chat_id: rootChatId, event, at: new Date().toISOString(), data };
-    t.log.push(JSON.stringify(data).length > this.maxRetainedBytes ? { seq: e.seq, stub: true } : e);
+    // The size of the whole event, as the Redis bus measures what it keeps.
+    const bytes = Buffer.byteLength(JSON.stringify(e));
+    t.log.push(bytes > this.maxRetainedBytes ? { seq: e.seq, stub: true } : { seq: e.seq, e, bytes });
     if (t.log.length > this.retention) t.log.splice(0, t.log.length - this.retention);
     for (const fn of this.listeners.get(rootChatId) ?? []) fn(e);
     return e.seq;
@@ -59,15 +61,24 @@ export class MemoryEventBus implements EventBus {
     };
   }
 
-  async since(rootChatId: string, after: number): Promise<TreeEvent[] | 'gone'> {
+  async since(rootChatId: string, after: number, limit?: ReplayLimit): Promise<TreeEvent[] | 'gone' | 'over-limit'> {
     const t = this.trees.get(rootChatId);
     const current = t?.seq ?? 0;
     if (after > current) return 'gone';
     if (after === current) return [];
     const first = t?.log[0]?.seq;
     if (!t || first === undefined || first > after + 1) return 'gone';
-    const missed = t.log.slice(after + 1 - first);
-    return missed.some((e) => 'stub' in e) ? 'gone' : (missed as TreeEvent[]);
+    if (limit && current - after > limit.maxEvents) return 'over-limit';
+    const events: TreeEvent[] = [];
+    let bytes = 0;
+    for (let i = after + 1 - first; i < t.log.length; i++) {
+      const entry = t.log[i] as TreeLog['log'][number];
+      if ('stub' in entry) return 'gone';
+      bytes += entry.bytes;
+      if (limit && bytes > limit.maxBytes) return 'over-limit';
+      events.push(entry.e);
+    }
+    return events;
   }
 
   async currentSeq(rootChatId: string): Promise<number> {

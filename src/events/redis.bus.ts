@@ -13,7 +13,7 @@
  */
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import type { EventBus, EventName, TreeEvent } from './events.js';
+import type { EventBus, EventName, ReplayLimit, TreeEvent } from './events.js';
 
 const PUBLISH_LUA = `
 local seq = redis.call('INCR', KEYS[1])
@@ -35,6 +35,38 @@ redis.call('PUBLISH', ARGV[5], event)
 return seq
 `;
 
+/**
+ * The events after ARGV[1], read in pages inside Redis so that no more than about ARGV[3] bytes (and ARGV[2]
+ * events) are ever returned or held: -1 when `after` is past the sequence (another era) or nothing after it
+ * is kept, -2 when the range is over either limit, else the stored JSON texts (possibly none: `after` is the
+ * current seq); the caller checks for stubs and for a gap at the start. Needs Redis 6.2+ (exclusive range).
+ */
+const SINCE_LUA = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local after = tonumber(ARGV[1])
+if after > current then return -1 end
+if after == current then return {} end
+if current - after > tonumber(ARGV[2]) then return -2 end
+local maxBytes = tonumber(ARGV[3])
+local out = {}
+local bytes = 0
+local from = '(' .. ARGV[1] .. '-0'
+while true do
+  local page = redis.call('XRANGE', KEYS[2], from, '+', 'COUNT', 32)
+  if #page == 0 then
+    if #out == 0 then return -1 end
+    return out
+  end
+  for _, entry in ipairs(page) do
+    local text = entry[2][2]
+    bytes = bytes + string.len(text)
+    if bytes > maxBytes then return -2 end
+    out[#out + 1] = text
+  end
+  from = '(' .. page[#page][1]
+end
+`;
+
 export interface RedisEventBusOptions {
   url: string;
   log: Logger;
@@ -48,6 +80,7 @@ export interface RedisEventBusOptions {
 
 type Publisher = Redis & {
   branchatPublish(seqKey: string, logKey: string, ...args: (string | number)[]): Promise<number>;
+  branchatSince(seqKey: string, logKey: string, ...args: (string | number)[]): Promise<number | string[]>;
 };
 
 export class RedisEventBus implements EventBus {
@@ -75,6 +108,7 @@ export class RedisEventBus implements EventBus {
       autoResendUnfulfilledCommands: false,
     }) as Publisher;
     this.pub.defineCommand('branchatPublish', { numberOfKeys: 2, lua: PUBLISH_LUA });
+    this.pub.defineCommand('branchatSince', { numberOfKeys: 2, lua: SINCE_LUA });
     // The subscriber queues its SUBSCRIBEs while disconnected and re-subscribes after a reconnect.
     this.sub = new Redis(options.url, { ...common, autoResubscribe: true });
     this.pub.on('error', (e) => this.warn(e));
@@ -161,14 +195,21 @@ export class RedisEventBus implements EventBus {
     };
   }
 
-  async since(rootChatId: string, after: number): Promise<TreeEvent[] | 'gone'> {
-    const current = await this.currentSeq(rootChatId);
-    if (after > current) return 'gone';
-    if (after === current) return [];
-    const entries = (await this.pub.xrange(this.logKey(rootChatId), `${after + 1}-0`, '+')) as [string, string[]][];
+  async since(rootChatId: string, after: number, limit?: ReplayLimit): Promise<TreeEvent[] | 'gone' | 'over-limit'> {
+    const texts = await this.pub.branchatSince(
+      this.seqKey(rootChatId),
+      this.logKey(rootChatId),
+      after,
+      limit?.maxEvents ?? Number.MAX_SAFE_INTEGER,
+      limit?.maxBytes ?? Number.MAX_SAFE_INTEGER,
+    );
+    if (texts === -1) return 'gone';
+    if (texts === -2) return 'over-limit';
+    if (typeof texts === 'number') return 'gone';
+    if (texts.length === 0) return []; // `after` is the current seq
     const events: TreeEvent[] = [];
-    for (const [, fields] of entries) {
-      const e = JSON.parse(fields[1] ?? '{}') as TreeEvent & { stub?: boolean };
+    for (const text of texts) {
+      const e = JSON.parse(text) as TreeEvent & { stub?: boolean };
       if (e.stub) return 'gone';
       events.push(e);
     }

@@ -1,7 +1,7 @@
 import { OpenAPIHono, type RouteConfig, type RouteHandler } from '@hono/zod-openapi';
 import type { TokenService } from '../auth/tokens.js';
 import type { ReadCache } from '../cache/cache.js';
-import type { LoginThrottle } from '../domain/accounts/login-throttle.js';
+import type { LoginThrottle, RegistrationThrottle } from '../domain/accounts/login-throttle.js';
 import type { Ctx, Deps } from '../domain/context.js';
 import type { EventPublisher } from '../events/events.js';
 import type { Logger } from '../logger.js';
@@ -15,6 +15,9 @@ export interface AppBindings {
     deps: Deps;
     tokens: TokenService;
     throttle: LoginThrottle;
+    registration: RegistrationThrottle;
+    /** The client's limit key: its address (TRUSTED_PROXIES decides whether X-Forwarded-For counts). */
+    client: () => Promise<string>;
     cacheHealth?: () => 'ok' | 'degraded';
     /** Read-through cache of serialised read responses. */
     cache: ReadCache;
@@ -22,8 +25,11 @@ export interface AppBindings {
     events: EventPublisher;
     /** Set by the auth middleware on protected routes. */
     accountId: string;
-    /** Set when an Idempotency-Key was claimed: how a streamed answer settles it at its end. */
-    streamOutcome?: { complete(json: string): Promise<void>; release(): Promise<void> };
+    /**
+     * Set when an Idempotency-Key was claimed: how a streamed answer settles it at its end, and `end()` when
+     * the stream is over in any case (the claim's lease is renewed until then).
+     */
+    streamOutcome?: { complete(json: string): Promise<void>; release(): Promise<void>; end(): void };
   };
 }
 

@@ -142,6 +142,12 @@ export function errorToProblem(
       ? { status, detail: e.message || TITLES[status][1], headers: {} }
       : { status: 500, detail: 'Unexpected error', headers: {} };
   }
+  // The client went away (closed the connection mid-body, say): whatever broke is a consequence, not a fault.
+  if (c.req.raw.signal?.aborted) {
+    const what = e instanceof Error ? { name: e.name, message: e.message } : { value: String(e) };
+    c.get('log')?.info({ err: what }, 'client closed the request');
+    return { status: 499 as ContentfulStatusCode, detail: 'The client closed the request', headers: {} };
+  }
   c.get('log')?.error({ err: e }, 'unhandled error');
   return {
     status: 500,
@@ -174,11 +180,14 @@ const problemContent = { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } };
 
 /** Error responses, spread into each route's `responses`. */
 export const errorResponses = {
-  400: { description: 'Malformed JSON', content: problemContent },
+  400: {
+    description: 'Malformed JSON, or arrays and objects nested deeper than 64 levels (JSON_MAX_DEPTH)',
+    content: problemContent,
+  },
   401: { description: 'Missing, invalid or expired token', content: problemContent },
   404: { description: 'Not found, deleted, or another account’s', content: problemContent },
   409: { description: 'Conflict', content: problemContent },
-  412: { description: 'Stale If-Match', content: problemContent },
+  412: { description: 'If-Match matches no current entity tag (stale, weak or malformed)', content: problemContent },
   413: { description: 'Body over 1 MiB', content: problemContent },
   415: { description: 'Body is not JSON', content: problemContent },
   422: { description: 'Validation failed (see `errors`)', content: problemContent },

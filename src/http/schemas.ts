@@ -35,6 +35,21 @@ export const maxUnits = (max: number) =>
     { message: `Too big: expected at most ${max} characters (UTF-16 code units)` },
   ] as const;
 
+/**
+ * A numeric query or header parameter: a plain decimal integer (`-?[0-9]+`) in min..max, else 422. Number()
+ * (z.coerce) would also take `0x10`, `1e3`, `0b11`, ` 5`, `5.0` and ``; none of them is a page size. Every
+ * numeric parameter uses this one schema.
+ */
+export function DecimalInt(min: number, max: number, def: number, description: string) {
+  return z
+    .string()
+    .regex(/^-?[0-9]{1,15}$/, 'must be a decimal integer (digits only)')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .default(def)
+    .openapi({ type: 'integer', minimum: min, maximum: max, default: def, description: `${description} Digits only.` });
+}
+
 export const ChatName = z
   .string()
   .min(1)
@@ -231,7 +246,7 @@ export const IdempotencyHeaders = z.object({
     .openapi({
       description:
         'Makes the POST safe to retry (kept 24 h, per account): the same key and body replay the first answer ' +
-        '(with `Idempotent-Replayed: true`) and store nothing new; another body → 422; while the first call runs → 409.',
+        '(with `Idempotent-Replayed: true`) and store nothing new; another body → 422; while the first call runs (however long) → 409.',
     }),
 });
 

@@ -8,6 +8,7 @@
 import type { Context } from 'hono';
 import { CancelledError } from '../domain/errors.js';
 import type { PendingWrite } from '../domain/messages/messages.service.js';
+import { idleTimeoutOf } from '../runtime.js';
 import type { AppBindings } from './app-types.js';
 import { errorToProblemBody } from './errors.js';
 
@@ -25,13 +26,37 @@ export function wantsEventStream(c: Context): boolean {
   });
 }
 
+/** How to give back the idle timeout of each request that lifted it (allowSlowAnswer). */
+const lifted = new WeakMap<Request, () => void>();
+
 /**
- * Lifts Bun's idle timeout (10 s by default) for a request that waits for a model: the model's own timeout
- * (RESPONDER_TIMEOUT_MS) bounds the wait instead. Elsewhere (Node, app.request in tests) nothing to do.
+ * Lifts Bun's idle timeout (HTTP_IDLE_TIMEOUT_SECONDS) for a request that waits for a model: the model's own
+ * timeout (RESPONDER_TIMEOUT_MS) bounds the wait instead. The answer restores it as it ends (a JSON answer:
+ * restoreIdleTimeout; a stream: when it closes). Elsewhere (Node, app.request in tests) nothing to do.
  */
 export function allowSlowAnswer(c: Context): void {
   const server = c.env as { timeout?: (request: Request, seconds: number) => void } | undefined;
-  if (typeof server?.timeout === 'function') server.timeout(c.req.raw, 0);
+  if (typeof server?.timeout !== 'function') return;
+  const req = c.req.raw;
+  server.timeout(req, 0);
+  lifted.set(req, () => server.timeout?.(req, idleTimeoutOf(server)));
+}
+
+/**
+ * Restores the idle timeout allowSlowAnswer lifted (no-op if it did not, or a stream took it over). Bun
+ * keeps, for the idle connection after a response, the timeout in force when the response's last bytes
+ * were queued, and ignores one set later: so this must run before the answer is returned (or, for a
+ * stream, before its end is written), never after; else the connection stays open for good.
+ */
+export function restoreIdleTimeout(c: Context): void {
+  takeIdleTimeout(c)();
+}
+
+/** The restore of a lifted idle timeout, now owned by the caller. */
+function takeIdleTimeout(c: Context): () => void {
+  const restore = lifted.get(c.req.raw);
+  lifted.delete(c.req.raw);
+  return restore ?? (() => {});
 }
 
 /** Streams running now (graceful shutdown waits for them, like for requests). */
@@ -75,6 +100,8 @@ export function eventStream<T>(
     }
   };
   const outcome = c.var.streamOutcome;
+  // The stream restores the idle timeout itself, as it ends (the handler returns long before).
+  const restoreIdle = takeIdleTimeout(c);
   const body = new ReadableStream<Uint8Array>({
     start(ctl) {
       controller = ctl;
@@ -117,6 +144,9 @@ export function eventStream<T>(
     } finally {
       clearInterval(heartbeat);
       running--;
+      outcome?.end(); // settled above, or (if recording it failed) left in flight until its lease runs out
+      // Before the end of the stream is written (see restoreIdleTimeout): the idle connection after it closes.
+      restoreIdle();
       if (!closed) {
         closed = true;
         try {

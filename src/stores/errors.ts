@@ -32,10 +32,52 @@ const MONGO_UNAVAILABLE = new Set([
   'MongoNotConnectedError',
 ]);
 
+/**
+ * MongoDB server errors that mean "this node cannot serve the operation now, another attempt may succeed":
+ * the retryable codes of the driver specifications (retryable reads and writes), which a mongod answers while
+ * it shuts down, steps down or loses its primary, plus time limits and ingress overload.
+ */
+const MONGO_RETRYABLE_CODES = new Set([
+  6, // HostUnreachable
+  7, // HostNotFound
+  50, // MaxTimeMSExpired (like PostgreSQL's statement_timeout)
+  89, // NetworkTimeout
+  91, // ShutdownInProgress
+  134, // ReadConcernMajorityNotAvailableYet
+  189, // PrimarySteppedDown
+  262, // ExceededTimeLimit
+  462, // IngressRequestRateLimitExceeded
+  9001, // SocketException
+  10058, // LegacyNotPrimary
+  10107, // NotWritablePrimary
+  11600, // InterruptedAtShutdown
+  11602, // InterruptedDueToReplStateChange
+  13435, // NotPrimaryNoSecondaryOk
+  13436, // NotPrimaryOrSecondary
+]);
+
+/** Labels the server or the driver puts on errors whose operation may simply be tried again. */
+const MONGO_RETRYABLE_LABELS = [
+  'RetryableWriteError',
+  'TransientTransactionError',
+  'ResetPool',
+  'PoolRequestedRetry',
+  'RetryableError',
+  'SystemOverloadedError',
+];
+
 /** The error and its causes, outermost first (bounded: cause chains can be cyclic). */
-function* causeChain(e: unknown): Generator<{ code?: unknown; name?: unknown }> {
+interface ErrorFields {
+  code?: unknown;
+  name?: unknown;
+  codeName?: unknown;
+  errorLabelSet?: unknown;
+  errorResponse?: { errorLabels?: unknown; writeConcernError?: { code?: unknown } };
+}
+
+function* causeChain(e: unknown): Generator<ErrorFields> {
   for (let depth = 0; e && typeof e === 'object' && depth < 6; depth++) {
-    yield e as { code?: unknown; name?: unknown };
+    yield e as ErrorFields;
     e = (e as { cause?: unknown }).cause;
   }
 }
@@ -56,15 +98,43 @@ export function isConnectionFailure(e: unknown): boolean {
   );
 }
 
+/** A MongoDB error's labels: the driver keeps them in `errorLabelSet` (copied by MikroORM's wrapper too). */
+function mongoLabels(o: ErrorFields): string[] {
+  const labels: unknown[] = [];
+  if (o.errorLabelSet instanceof Set) labels.push(...o.errorLabelSet);
+  if (Array.isArray(o.errorResponse?.errorLabels)) labels.push(...o.errorResponse.errorLabels);
+  return labels.filter((l): l is string => typeof l === 'string');
+}
+
+/**
+ * A MongoDB server or driver error that a later attempt may not get: a retryable code (a server error carries
+ * its codeName, which tells it from other numeric codes) or label, on the error or on one of its causes.
+ */
+export function isMongoTransient(e: unknown): boolean {
+  for (const o of causeChain(e)) {
+    if (mongoLabels(o).some((l) => MONGO_RETRYABLE_LABELS.includes(l))) return true;
+    const isServerError = typeof o.codeName === 'string' || (o.errorResponse && typeof o.errorResponse === 'object');
+    if (isServerError && typeof o.code === 'number' && MONGO_RETRYABLE_CODES.has(o.code)) return true;
+    const wce = o.errorResponse?.writeConcernError?.code;
+    if (typeof wce === 'number' && MONGO_RETRYABLE_CODES.has(wce)) return true;
+  }
+  return false;
+}
+
 export function isUniqueViolation(e: unknown): boolean {
   return e instanceof UniqueConstraintViolationException || codeOf(e) === '23505';
 }
 
-/** Maps a store failure to UnavailableError when it is a connectivity problem; otherwise returns it unchanged. */
+/**
+ * Maps a store failure to UnavailableError (503 + Retry-After) when it is a connectivity problem or a MongoDB
+ * error a later attempt may not get (a node shutting down or stepping down answers these before its
+ * connections drop); otherwise returns it unchanged.
+ */
 export function translateStoreError(e: unknown, store: string): unknown {
   // Already the domain's own answer (e.g. an UpstreamError whose cause is the model endpoint's refused
   // connection: that is a 502, not a database outage).
   if (e instanceof DomainError) return e;
-  if (isConnectionFailure(e)) return new UnavailableError(`The ${store} is unavailable`, 5, { cause: e });
+  if (isConnectionFailure(e) || isMongoTransient(e))
+    return new UnavailableError(`The ${store} is unavailable`, 5, { cause: e });
   return e;
 }

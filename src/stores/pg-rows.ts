@@ -1,6 +1,7 @@
 /** Helpers for raw rows read through MikroORM's Kysely instance. */
 import { type RawBuilder, sql } from 'kysely';
-import type { ChatRecord } from '../domain/model.js';
+import { type ChatRecord, MAX_TIME_MS, MIN_TIME_MS } from '../domain/model.js';
+import { readableTime } from '../domain/time.js';
 
 /** A select's column list (`a, b, c`), each column qualified with `alias` when one is given. */
 export function columnList(columns: string, alias?: string): RawBuilder<unknown> {
@@ -14,14 +15,32 @@ export function columnList(columns: string, alias?: string): RawBuilder<unknown>
   );
 }
 
-/** PostgreSQL returns timestamptz as text ("2026-11-25 17:03:04.123+00") through this driver setup. */
+/** timestamptz as PostgreSQL writes it (DateStyle ISO): years of 4+ digits, any offset, " BC" before year 1. */
+const PG_TIME =
+  /^(\d{4,})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(\.\d+)?(?:Z|([+-])(\d\d)(?::?(\d\d))?(?::?(\d\d))?)?( BC)?$/;
+
+/**
+ * PostgreSQL returns timestamptz as text ("2026-11-25 17:03:04.123+00") through this driver setup. Any time
+ * PostgreSQL can hold reads back: one outside what the API can write (year 10000, `infinity`, a BC date) is
+ * clamped to years 1..9999 (domain/time.ts), so a row written by hand never turns a listing into a 500.
+ */
 export function toDate(v: unknown): Date {
-  if (v instanceof Date) return v;
+  if (v instanceof Date) return readableTime(v);
   const s = String(v);
-  const iso = s.includes('T') ? s : s.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00');
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) throw new Error(`unparseable timestamp from the database: ${s}`);
-  return d;
+  if (s === 'infinity') return new Date(MAX_TIME_MS);
+  if (s === '-infinity') return new Date(MIN_TIME_MS);
+  const m = PG_TIME.exec(s);
+  if (!m) throw new Error(`unparseable timestamp from the database: ${s}`);
+  if (m[12]) return new Date(MIN_TIME_MS);
+  const n = (i: number) => Number(m[i] ?? 0);
+  // Not Date.UTC: it maps years 0..99 to 1900..1999.
+  const d = new Date(0);
+  d.setUTCFullYear(n(1), n(2) - 1, n(3));
+  d.setUTCHours(n(4), n(5), n(6), m[7] ? Math.round(Number(m[7]) * 1000) : 0);
+  const offsetMs = (m[8] === '-' ? -1 : 1) * ((n(9) * 60 + n(10)) * 60 + n(11)) * 1000;
+  const ms = d.getTime() - offsetMs;
+  // NaN: a year past JavaScript's range (BC dates were handled above).
+  return Number.isNaN(ms) ? new Date(MAX_TIME_MS) : readableTime(new Date(ms));
 }
 
 export interface ChatRow {

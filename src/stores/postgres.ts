@@ -37,10 +37,16 @@ export async function openPostgres(options: {
   });
 }
 
+/** The advisory lock every migrator takes (session level, keyed by `hashtext` of this name). */
+export const MIGRATION_LOCK = 'branchat:migrations';
+
 /**
  * Applies pending migrations; returns the names applied. On its own connections without statement or lock
  * timeouts (a migration may rewrite a large table), and under a PostgreSQL advisory lock, so that instances
- * starting together migrate one after the other (the later ones find nothing left to do).
+ * starting together migrate one after the other (the later ones find nothing left to do). The lock is held on
+ * one dedicated connection for the whole run; the migrator works on the pool's other one and has committed
+ * (or rolled back) before the lock is released. Should that connection die, the session ends and PostgreSQL
+ * releases the lock itself.
  */
 export async function migrate(url: string): Promise<string[]> {
   const orm = await openPostgres({ url, poolMax: 2, timeouts: false });
@@ -49,12 +55,13 @@ export async function migrate(url: string): Promise<string[]> {
       .getKysely()
       .connection()
       .execute(async (db) => {
-        await sql`select pg_advisory_lock(hashtext('branchat:migrations'))`.execute(db);
+        await sql`select pg_advisory_lock(hashtext(${MIGRATION_LOCK}))`.execute(db);
         try {
           const applied = await orm.migrator.up();
           return applied.map((m) => m.name);
         } finally {
-          await sql`select pg_advisory_unlock(hashtext('branchat:migrations'))`.execute(db);
+          // A failed unlock must not hide the migration's own error: closing the pool ends the session anyway.
+          await sql`select pg_advisory_unlock(hashtext(${MIGRATION_LOCK}))`.execute(db).catch(() => undefined);
         }
       });
   } finally {

@@ -1,13 +1,13 @@
 /**
- * The API reference at /docs (Scalar) in headless Chromium: import-chat and export-chat work from the page
- * itself ("Test Request": the prefilled example body, a bearer token, Send). The page loads Scalar from its CDN;
- * the browser here has no internet, so those requests are answered from the same version of the package,
- * installed as a devDependency. Everything else (the document, the API calls) is the real server.
+ * The API reference at /docs (Scalar) in headless Chromium, with every request that leaves the server
+ * aborted and recorded: the page is served by the service itself (the pinned @scalar/api-reference bundle),
+ * renders with no network, under its Content-Security-Policy without a single violation, and import-chat and
+ * export-chat work from the page itself ("Test Request": the prefilled example body, a bearer token, Send).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import {
   call,
   cleanup,
@@ -21,17 +21,22 @@ import {
 } from '../faults/harness.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCALAR = join(root, 'node_modules', '@scalar', 'api-reference');
+const BUNDLE = join(root, 'node_modules', '@scalar', 'api-reference', 'dist', 'browser', 'standalone.js');
 const why =
   (existsSync(CHROMIUM) ? null : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`) ??
-  (existsSync(join(SCALAR, 'esm.js')) ? null : 'no @scalar/api-reference in node_modules (npm ci installs it)') ??
+  (existsSync(BUNDLE) ? null : 'no @scalar/api-reference in node_modules (npm ci installs it)') ??
   (await unavailable());
 if (why) console.info(`[browser/docs] skipped: ${why}`);
 
 let server: ServerProcess;
 let browser: Browser;
+let context: BrowserContext;
 let page: Page;
 let token: string;
+/** Requests the page tried to send anywhere but the server (all aborted). */
+const outside: string[] = [];
+/** CSP violations, from the console and from `securitypolicyviolation` events. */
+const violations: string[] = [];
 
 beforeAll(async () => {
   if (why) return;
@@ -44,20 +49,24 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  // The CDN, answered from the installed package (same version as @scalar/hono-api-reference expects).
-  await page.route('https://cdn.jsdelivr.net/npm/@scalar/api-reference/**', (route) => {
-    const path = new URL(route.request().url()).pathname.replace('/npm/@scalar/api-reference', '');
-    const file = join(SCALAR, path);
-    if (!file.startsWith(SCALAR) || !existsSync(file)) return route.fulfill({ status: 404, body: '' });
-    return route.fulfill({
-      status: 200,
-      body: readFileSync(file),
-      contentType: 'application/javascript',
-      headers: { 'Access-Control-Allow-Origin': '*' },
-    });
+  context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  // No network but the server: anything else (a CDN, fonts, telemetry, a proxy) is recorded and aborted.
+  const origin = new URL(server.base).origin;
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (new URL(url).origin === origin) return route.continue();
+    outside.push(url);
+    return route.abort('internetdisconnected');
   });
-  await page.route('https://fonts.scalar.com/**', (route) => route.fulfill({ status: 404, body: '' }));
+  // Run in the page before its own scripts (a string: this file is not compiled with the DOM library).
+  await context.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => {
+    console.error('Content Security Policy violation: ' + e.violatedDirective + ' ' + e.blockedURI +
+      ' at ' + e.sourceFile + ':' + e.lineNumber + ':' + e.columnNumber);
+  });`);
+  page = await context.newPage();
+  page.on('console', (m) => {
+    if (/Content[- ]Security[- ]Policy/i.test(m.text())) violations.push(m.text());
+  });
 });
 
 afterAll(async () => {
@@ -101,6 +110,28 @@ async function tryIt(operation: string, method: 'get' | 'post') {
 }
 
 describe.skipIf(Boolean(why))('the API reference in Chromium', () => {
+  test('renders from the service alone: its own pinned bundle, a strict CSP, nothing fetched elsewhere', async () => {
+    const response = await page.goto(`${server.base}/docs`);
+    const csp = response?.headers()['content-security-policy'] ?? '';
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).toContain("connect-src 'self';");
+    expect(csp).not.toMatch(/https?:|\*/);
+    // The operations list, from /openapi.json, with every group of the API.
+    await page.getByText('Import and export').first().waitFor();
+    for (const group of ['Auth', 'Chats', 'Messages', 'Branches', 'Operations']) {
+      expect(await page.getByText(group, { exact: true }).first().isVisible()).toBe(true);
+    }
+    const scripts = await page
+      .locator('script')
+      .evaluateAll((all) => all.map((s) => (s as unknown as { src: string }).src));
+    expect(scripts).toEqual([
+      expect.stringMatching(new RegExp(`^${server.base}/docs/assets/init-[0-9a-f]+\\.js$`)),
+      expect.stringMatching(new RegExp(`^${server.base}/docs/assets/scalar-\\d+\\.\\d+\\.\\d+\\.js$`)),
+    ]);
+    expect(outside).toEqual([]);
+    expect(violations).toEqual([]);
+  }, 60_000);
+
   test('import-chat and export-chat work from /docs: the example body imports, the tree exports', async () => {
     await page.goto(`${server.base}/docs`);
     await page.getByText('Import and export').first().click();
@@ -127,5 +158,7 @@ describe.skipIf(Boolean(why))('the API reference in Chromium', () => {
     expect(exported).toContain('branchat.tree.v1');
     expect(exported).toContain('Where should we go in March?');
     expect(exported).toContain(`"root_chat_id": "${rootId}"`);
+    expect(outside).toEqual([]);
+    expect(violations).toEqual([]);
   }, 60_000);
 });

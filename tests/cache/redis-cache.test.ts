@@ -239,12 +239,15 @@ if ('skip' in redis) {
 
   describe('metrics', () => {
     test('GET /metrics exposes cache counts in Prometheus text format', async () => {
-      const { app } = await instance(env);
+      const services = await openExtraServices(env);
+      opened.push(services);
+      const metricsToken = `metrics-${crypto.randomUUID()}`;
+      const app = appFor(services, { metricsToken });
       const a = await newAccount(app);
       const { chatId } = await a.chatWith(1);
       await a.getChat(chatId);
       await a.getChat(chatId);
-      const r = await app.request('/metrics');
+      const r = await app.request('/metrics', { headers: { Authorization: `Bearer ${metricsToken}` } });
       expect(r.status).toBe(200);
       expect(r.headers.get('content-type')).toContain('text/plain');
       const text = await r.text();

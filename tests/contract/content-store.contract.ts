@@ -327,6 +327,40 @@ export function contentStoreContract(name: string, open: () => Promise<ContentSt
       expect(hit?.snippet).toContain(`${MARK_START}birds${MARK_END}`);
     });
 
+    test('search: a word that appears verbatim is found, whether or not its stem is a prefix of it', async () => {
+      const store = await open();
+      const { accountId, chatA } = ctx();
+      // Snowball stems that are not prefixes of the word: happi, citi, histori, parti, studi, queri.
+      const words = ['happy', 'city', 'history', 'party', 'study', 'studies', 'query'];
+      const pairs = words.map((w, i) =>
+        pair({ accountId, chatId: chatA, seq: i + 1, question: `About the ${w}, please`, response: `Yes: ${w}.` }),
+      );
+      for (const p of pairs) await store.append(p, nextFence());
+      const all = [{ chatId: chatA, fromSeq: 1, toSeq: words.length }];
+      const stemsOf: Record<string, string[]> = { study: ['study', 'studies'], studies: ['study', 'studies'] };
+      for (const w of words) {
+        const expected = pairs.filter((p) => (stemsOf[w] ?? [w]).some((x) => p.question.includes(` ${x},`)));
+        expect({ w, hits: ids(await search(store, accountId, w, all)) }).toEqual({
+          w,
+          hits: expected.map((p) => p.responseId).sort(),
+        });
+      }
+      // Several such words are ANDed, and a pair found on them carries a mark on its match.
+      const both = pair({
+        accountId,
+        chatId: chatA,
+        seq: 8,
+        question: 'A happy city',
+        response: 'with a long history',
+      });
+      await store.append(both, nextFence());
+      const range8 = [{ chatId: chatA, fromSeq: 1, toSeq: 8 }];
+      expect(ids(await search(store, accountId, 'happy city history', range8))).toEqual([both.responseId]);
+      expect(await search(store, accountId, 'happy party', range8)).toEqual([]);
+      const [hit] = await search(store, accountId, 'city', [{ chatId: chatA, fromSeq: 8, toSeq: 8 }]);
+      expect(hit?.snippet).toContain(`${MARK_START}city${MARK_END}`);
+    });
+
     test('search: code pairs (with a `language` field) and link URLs are indexed', async () => {
       const store = await open();
       const { accountId, chatA } = ctx();

@@ -1,5 +1,7 @@
 /** The content-store contract on the MongoDB adapter, against the in-memory wire-protocol double (every CI run). */
-import { afterAll } from 'bun:test';
+import { afterAll, describe, expect, test } from 'bun:test';
+import { MongoClient } from 'mongodb';
+import { v7 } from 'uuid';
 import { MongoContentStore } from '../../src/stores/content/mongo-content.store.js';
 import { startMongoDouble } from '../support/mongo-double/server.js';
 import { contentStoreContract } from './content-store.contract.js';
@@ -20,4 +22,61 @@ afterAll(async () => {
   const { store, stop } = await opened;
   await store.close();
   await stop();
+});
+
+describe('mongodb adapter (wire-protocol double): search fields of documents written before them', () => {
+  test('connect backfills them in batches (and drops the old text index); search then finds those pairs', async () => {
+    const double = await startMongoDouble();
+    const dbName = `backfill_${process.pid}`;
+    const client = new MongoClient(double.url);
+    try {
+      const qa = client.db(dbName).collection('qa_pairs');
+      // As an earlier version left them: no search fields (or another tokenizer/language), a text index.
+      await qa.createIndex(
+        { account_id: 1, question: 'text', response: 'text', url: 'text' },
+        { name: 'qa_pairs_text_idx', language_override: 'text_language' },
+      );
+      const accountId = v7();
+      const chatId = v7();
+      const docs = Array.from({ length: 1203 }, (_, i) => ({
+        response_id: v7(),
+        chat_id: chatId,
+        account_id: accountId,
+        seq: i + 1,
+        question: i === 1202 ? 'A happy city' : `filler ${i}`,
+        response: i === 0 ? 'with a long history' : 'text',
+        type: 'text',
+        language: null,
+        url: null,
+        timestamp: new Date(),
+        generation: null,
+        fence: 1,
+        ...(i === 1 ? { search_stems: ['stale'], search_weights: [1], search_key: '0:english' } : {}),
+      }));
+      await qa.insertMany(docs);
+
+      const updates = double.commands.filter((c) => c === 'update').length;
+      const store = await MongoContentStore.connect({ url: double.url, dbName });
+      try {
+        // 1,203 documents, 500 per round trip: three bulk updates.
+        expect(double.commands.filter((c) => c === 'update').length - updates).toBe(3);
+        expect(await qa.countDocuments({ search_key: { $ne: '1:english' } })).toBe(0);
+        expect((await qa.listIndexes().toArray()).map((i) => i.name)).not.toContain('qa_pairs_text_idx');
+        const all = [{ chatId, fromSeq: 1, toSeq: 1203 }];
+        const found = async (text: string) =>
+          (await store.search({ accountId, text, ranges: all, limit: 10, after: null })).map((h) => h.pair.seq);
+        expect(await found('happy city')).toEqual([1203]);
+        expect(await found('history')).toEqual([1]);
+        expect(await found('filler 1')).toEqual([2]); // re-indexed, not left with its stale stems
+        expect(await found('stale')).toEqual([]);
+        // Idempotent: a second start finds nothing left to do.
+        expect(await MongoContentStore.backfillSearchFields(qa, 'english')).toBe(0);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await client.close();
+      await double.stop();
+    }
+  });
 });

@@ -56,7 +56,11 @@ describe('the server process', () => {
       expect(doc).toEqual(JSON.parse(readFileSync(join(root, 'openapi.json'), 'utf8')));
       const docs = await fetch(`${base}/docs`);
       expect(docs.status).toBe(200);
-      expect(await docs.text()).toContain('/openapi.json');
+      // The reference's scripts are served by the server itself (the pinned package), never from a CDN.
+      const scripts = [...(await docs.text()).matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]!);
+      expect(scripts.length).toBe(2);
+      for (const src of scripts)
+        expect({ src, status: (await fetch(`${base}${src}`)).status }).toEqual({ src, status: 200 });
     } finally {
       await stopNpmServer(server);
     }

@@ -3,7 +3,8 @@
  * PostgreSQL database, one JWT secret and one Redis (REDIS_URL, else 127.0.0.1:6379), with a key prefix of
  * this run's own. Sockets on one process receive the writes made through the other: in order, with the REST
  * answers as data; refusals before the upgrade; resume across processes, retention and `resync`; a client
- * that stops reading is dropped (1008) while another socket on the same tree gets every event.
+ * that stops reading is dropped (1008) while another socket on the same tree gets every event; the frame and
+ * replay bounds as server.ts wires them (a flood → 4429, a resume over WS_REPLAY_MAX_KB → resync).
  *
  * Skipped, with the reason printed, when PostgreSQL or Redis is absent.
  */
@@ -30,6 +31,8 @@ if (skipReason) console.warn(`[events/cluster] skipped: ${skipReason}`);
 
 const RETENTION = 5;
 const MAX_BUFFER_KB = 64;
+/** Under the 5 retained events when they are large (the other limits are the shipped defaults). */
+const REPLAY_MAX_KB = 200;
 const WAIT_MS = 10_000;
 
 type Frame = Record<string, any>;
@@ -399,6 +402,7 @@ describe.skipIf(skipReason !== null)('events across two server processes on one 
       CACHE_KEY_PREFIX: prefix,
       EVENTS_RETENTION: String(RETENTION),
       WS_MAX_BUFFER_KB: String(MAX_BUFFER_KB),
+      WS_REPLAY_MAX_KB: String(REPLAY_MAX_KB),
     };
     // One after the other: the first applies the migrations to the fresh database.
     p1 = await startServer({ databaseUrl, port: await freePort(), jwtSecret: secret, extraEnv });
@@ -710,4 +714,36 @@ describe.skipIf(skipReason !== null)('events across two server processes on one 
     fresh.close();
     fast.close();
   }, 90_000);
+  test('bounds of server.ts: a resume over WS_REPLAY_MAX_KB is a resync on either process; a flood of frames is closed with 4429', async () => {
+    const a = await registerAccount(p1.base);
+    const root = (await createChat(p1.base, a.token, 'bounded')).chat_id as string;
+    // 4 answers of ~60 KB, each kept (under 64 KiB): ~240 KB in all, over the 200 KiB one resume may send.
+    for (let i = 1; i <= 4; i++) await addMessage(p1.base, a.token, root, `q${i}`, 'y'.repeat(60_000));
+    for (const p of [p1, p2]) {
+      const s = await open(p, a.token);
+      expect(await s.subscribe(root, 0)).toMatchObject({ type: 'subscribed', seq: 4 });
+      expect(await s.one()).toEqual({ type: 'resync', root_chat_id: root, seq: 4 });
+      expect(await s.subscribe(root, 2)).toMatchObject({ type: 'subscribed', seq: 4 });
+      expect((await s.next(2)).map((e) => [e.type, e.seq])).toEqual([
+        ['event', 3],
+        ['event', 4],
+      ]);
+      expect(await s.drain()).toEqual([]);
+      s.close();
+    }
+
+    // WS_FRAME_BURST and WS_MAX_PENDING_FRAMES at their defaults (128): a flood is cut short.
+    const flood = await open(p2, a.token);
+    for (let i = 0; i < 3000; i++) flood.send({ type: 'ping', id: String(i) });
+    const deadline = Date.now() + WAIT_MS;
+    while (!flood.closed && Date.now() < deadline) await Bun.sleep(20);
+    expect(flood.closed).toEqual({ code: 4429, reason: expect.stringContaining('too many frames') });
+    expect(flood.frames.length).toBeLessThanOrEqual(128 + 128);
+    expect(p2.log()).toContain('too many frames');
+    expect((await fetch(`${p2.base}/healthz`)).status).toBe(200);
+    const after = await open(p2, a.token);
+    expect(await after.subscribe(root)).toMatchObject({ type: 'subscribed', seq: 4 });
+    expect(await after.drain()).toEqual([]);
+    after.close();
+  }, 60_000);
 });

@@ -1,9 +1,11 @@
 /**
  * Real-time events through the whole stack in one process: the app served by Bun with its WebSocket
  * handler, the in-process event bus (no REDIS_URL), real PostgreSQL, and the content store of the run
- * (test:pg, test:mongo). Across processes on Redis: tests/events/cluster.test.ts.
+ * (test:pg, test:mongo); and, on a second server with tight limits, the frame and replay bounds over a real
+ * socket. Across processes on Redis: tests/events/cluster.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { CLOSE_FRAME_TOO_LARGE, CLOSE_TOO_MANY_FRAMES } from '../../src/events/events.hub.js';
 import { bunWebSocketHandler } from '../../src/http/events/events.ws.js';
 import { appFor, testServices } from '../support/app.js';
 
@@ -47,15 +49,18 @@ async function account(): Promise<string> {
   return r.body.token;
 }
 
-/** A socket that collects frames and can wait for a number of them. */
-async function socket(token: string) {
-  const ws = new WebSocket(`${base.replace('http', 'ws')}/api/v1/ws`, ['branchat.v1', `bearer.${token}`]);
+/** A socket that collects frames and can wait for a number of them, or for its close. */
+async function socket(token: string, at = base) {
+  const ws = new WebSocket(`${at.replace('http', 'ws')}/api/v1/ws`, ['branchat.v1', `bearer.${token}`]);
   const frames: Frame[] = [];
   const waiters: (() => void)[] = [];
   ws.onmessage = (m) => {
     frames.push(JSON.parse(String(m.data)));
     for (const w of waiters.splice(0)) w();
   };
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+    ws.onclose = (e) => resolve({ code: e.code, reason: e.reason });
+  });
   await new Promise<void>((resolve, reject) => {
     ws.onopen = () => resolve();
     ws.onerror = () => reject(new Error('socket failed to open'));
@@ -63,6 +68,7 @@ async function socket(token: string) {
   return {
     ws,
     frames,
+    closed,
     send: (f: unknown) => ws.send(JSON.stringify(f)),
     async until(n: number, timeoutMs = 5000): Promise<Frame[]> {
       const deadline = Date.now() + timeoutMs;
@@ -173,5 +179,143 @@ describe('events in one process', () => {
       headers: { ...upgrade, 'Sec-WebSocket-Protocol': `bearer.${await account()}` },
     });
     expect(echo.status).toBe(400);
+  });
+});
+
+describe('what a client can make the server hold or send is bounded (a real socket)', () => {
+  const LIMITS = {
+    frameBurst: 20,
+    framesPerSecond: 1,
+    maxPendingFrames: 10,
+    replayMaxEvents: 50,
+    replayMaxBytes: 40_000,
+    replaySocketBurstBytes: 80_000,
+    replaySocketBytesPerSecond: 1,
+    replayAccountBurstBytes: 120_000,
+    replayAccountBytesPerSecond: 1,
+  };
+  let tight: ReturnType<typeof Bun.serve>;
+  let at: string;
+
+  beforeAll(async () => {
+    const app = appFor(await testServices(), { events: true, hub: LIMITS });
+    tight = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: app.fetch, websocket: await bunWebSocketHandler() });
+    at = `http://127.0.0.1:${tight.port}`;
+  });
+  afterAll(() => tight.stop(true));
+
+  test('a flood of frames is closed with 4429 after at most burst + pending answers; the server keeps serving', async () => {
+    const token = await account();
+    const root = (await call(token, 'POST', '/api/v1/chats/create-chat', { name: 'flooded' })).body;
+    const flood = await socket(token, at);
+    for (let i = 0; i < 5000; i++) flood.send({ type: 'subscribe', chat_id: root.chat_id, id: String(i) });
+    const close = await flood.closed;
+    expect(close).toEqual({ code: CLOSE_TOO_MANY_FRAMES, reason: expect.stringContaining('too many frames') });
+    expect(flood.frames.length).toBeLessThanOrEqual(LIMITS.frameBurst + LIMITS.maxPendingFrames);
+
+    // The same account, right after: a new socket is served, and so is REST.
+    const next = await socket(token, at);
+    next.send({ type: 'subscribe', chat_id: root.chat_id, id: 'after' });
+    expect((await next.until(1))[0]).toMatchObject({ type: 'subscribed', id: 'after' });
+    expect((await call(token, 'GET', `/api/v1/chats/get-chat?chat_id=${root.chat_id}`)).status).toBe(200);
+    next.ws.close();
+  });
+
+  test('a frame larger than any valid one is refused with 1009', async () => {
+    const s = await socket(await account(), at);
+    s.send({ type: 'ping', id: 'x'.repeat(60_000) });
+    expect((await s.closed).code).toBe(CLOSE_FRAME_TOO_LARGE);
+    expect(s.frames).toEqual([]);
+  });
+
+  test('a normal client (a few subscribes, pings, live events) is never affected', async () => {
+    const token = await account();
+    const roots = await Promise.all(
+      [1, 2, 3].map(async (i) => (await call(token, 'POST', '/api/v1/chats/create-chat', { name: `n${i}` })).body),
+    );
+    const s = await socket(token, at);
+    for (const r of roots) s.send({ type: 'subscribe', chat_id: r.chat_id });
+    s.send({ type: 'ping', id: 'p1' });
+    await s.until(4);
+    for (const r of roots) {
+      await call(token, 'POST', '/api/v1/messages/add-message', { chat_id: r.chat_id, question: 'q', response: 'a' });
+    }
+    await s.until(7);
+    s.send({ type: 'ping', id: 'p2' });
+    const frames = await s.until(8);
+    expect(frames.map((f) => f.type)).toEqual([
+      'subscribed',
+      'subscribed',
+      'subscribed',
+      'pong',
+      'event',
+      'event',
+      'event',
+      'pong',
+    ]);
+    expect(s.ws.readyState).toBe(WebSocket.OPEN);
+    s.ws.close();
+  });
+
+  test('replay: beyond the per-resume bound, then past the socket’s and the account’s byte budgets → resync; another account is unaffected', async () => {
+    /** An account with a tree of 12 events of ~8.4 KB. */
+    const tree = async () => {
+      const token = await account();
+      const root = (await call(token, 'POST', '/api/v1/chats/create-chat', { name: 'replayed' })).body.chat_id;
+      for (let i = 1; i <= 12; i++) {
+        const r = await call(token, 'POST', '/api/v1/messages/add-message', {
+          chat_id: root,
+          question: `q${i}`,
+          response: 'x'.repeat(8000),
+        });
+        expect(r.status).toBe(201);
+      }
+      return { token, root: root as string };
+    };
+    /** Resumes after `lastSeq`: the events replayed (their seqs), or 'resync'. */
+    const resume = async (s: Awaited<ReturnType<typeof socket>>, root: string, lastSeq: number) => {
+      const from = s.frames.length;
+      s.send({ type: 'subscribe', chat_id: root, last_seq: lastSeq, id: `r${from}` });
+      s.send({ type: 'ping', id: `end${from}` }); // answered after the replay: frames are handled in order
+      const frames = await (async () => {
+        for (;;) {
+          const got = s.frames.slice(from);
+          if (got.some((f) => f.type === 'pong')) return got;
+          await s.until(s.frames.length + 1);
+        }
+      })();
+      expect(frames[0]).toMatchObject({ type: 'subscribed', root_chat_id: root, seq: 12 });
+      const rest = frames.slice(1, -1);
+      return rest.map((f) => (f.type === 'event' ? f.seq : f.type)).join(',');
+    };
+
+    const a = await tree();
+    const s1 = await socket(a.token, at);
+    // The whole log (~100 KB) is over the bound of one resume: resync, none of the data.
+    expect(await resume(s1, a.root, 0)).toBe('resync');
+    // 4 events (~34 KB) are within it, twice; the third time the socket's 80 KB budget is spent.
+    expect(await resume(s1, a.root, 8)).toBe('9,10,11,12');
+    expect(await resume(s1, a.root, 8)).toBe('9,10,11,12');
+    expect(await resume(s1, a.root, 8)).toBe('resync');
+    // A second socket of the account has a budget of its own, but the account's 120 KB runs out.
+    const s2 = await socket(a.token, at);
+    expect(await resume(s2, a.root, 8)).toBe('9,10,11,12');
+    expect(await resume(s2, a.root, 8)).toBe('resync');
+    s1.ws.close();
+    s2.ws.close();
+    await s1.closed;
+    await s2.closed;
+    // Reconnecting does not reset the account's budget.
+    const s3 = await socket(a.token, at);
+    expect(await resume(s3, a.root, 8)).toBe('resync');
+    // A small resume that misses nothing is never refused.
+    expect(await resume(s3, a.root, 12)).toBe('');
+    s3.ws.close();
+
+    // Another account: unaffected.
+    const b = await tree();
+    const sb = await socket(b.token, at);
+    expect(await resume(sb, b.root, 8)).toBe('9,10,11,12');
+    sb.ws.close();
   });
 });

@@ -1,5 +1,7 @@
 /** Idempotency-Key on POST routes (API.md "Safe retries"), against a real PostgreSQL. */
 import { beforeAll, describe, expect, test } from 'bun:test';
+import { createHash } from 'node:crypto';
+import { IdempotencyStore } from '../../src/stores/idempotency.store.js';
 import { appFor, testApp } from '../support/app.js';
 import { Client, newAccount } from '../support/client.js';
 
@@ -150,5 +152,104 @@ describe('Idempotency-Key', () => {
     const long = await post(a, '/api/v1/chats/create-chat', { name: 'x' }, 'k'.repeat(256));
     expect(long.status).toBe(422);
     expect((await a.listChats()).body.chats).toHaveLength(0);
+  });
+});
+
+describe('Idempotency-Key leases (a first request that outlives its lease)', () => {
+  /** Seconds: short, so that a request can outlive several leases within a test. */
+  const LEASE = 2;
+  const ADD = '/api/v1/messages/add-message';
+  let short: IdempotencyStore;
+  beforeAll(() => {
+    short = new IdempotencyStore(services.orm, { leaseSeconds: LEASE });
+  });
+
+  /** The hash the middleware claims a key with (method, path, canonical JSON: keys sorted; flat bodies here). */
+  const requestHash = (path: string, body: Record<string, unknown>) =>
+    createHash('sha256')
+      .update(
+        `POST ${path}\n${JSON.stringify(Object.fromEntries(Object.entries(body).sort(([x], [y]) => x.localeCompare(y))))}`,
+      )
+      .digest('hex');
+
+  /** A client of an app whose keys have the short lease, for a new account. */
+  async function shortLeaseClient(responder = services.deps.responder) {
+    const a0 = await newAccount(app);
+    const served = appFor({ ...services, idempotency: short, deps: { ...services.deps, responder } });
+    return new Client(served, a0.token, a0.accountId);
+  }
+
+  test('retries get 409 all along, the replay afterwards; the model was asked once, one pair stored', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let calls = 0;
+    const a = await shortLeaseClient({
+      model: 'slow',
+      start: async () => {
+        calls++;
+        await gate;
+        return (async function* () {
+          yield { kind: 'delta' as const, text: 'a long answer' };
+        })();
+      },
+    });
+    const { chatId } = await a.chatWith(0);
+    const body = { chat_id: chatId, question: 'q' };
+    // Control: a claim nobody renews, taken on the same store now, is free again once the lease has run out.
+    const idle = `idle-${crypto.randomUUID()}`;
+    expect((await short.claim(a.accountId!, idle, requestHash(ADD, body))).kind).toBe('claimed');
+
+    const first = post(a, ADD, body, 'long');
+    const until = Date.now() + 2.5 * LEASE * 1000;
+    let retries = 0;
+    while (Date.now() < until) {
+      await Bun.sleep(500);
+      const during = await post(a, ADD, body, 'long');
+      expect(during.status).toBe(409);
+      retries++;
+    }
+    expect(retries).toBeGreaterThan(0);
+    // The first request has outlived its lease several times over: only renewals kept the key busy.
+    expect((await short.claim(a.accountId!, idle, requestHash(ADD, body))).kind).toBe('claimed');
+
+    release();
+    const done = await first;
+    expect(done.status).toBe(201);
+    const after = await post(a, ADD, body, 'long');
+    expect(after.status).toBe(201);
+    expect(after.headers.get('idempotent-replayed')).toBe('true');
+    expect(after.body).toEqual(done.body);
+    expect(calls).toBe(1);
+    expect(await a.questions(chatId)).toEqual(['q']);
+  });
+
+  test('a claim whose owner stopped renewing (a crashed process) is taken over after its lease; its owner can no longer settle it', async () => {
+    const a = await shortLeaseClient();
+    const { chatId } = await a.chatWith(0);
+    const body = { chat_id: chatId, question: 'q', response: 'r' };
+    const key = `crashed-${crypto.randomUUID()}`;
+    // Claimed as the middleware would, then never renewed nor settled: the owner "crashed".
+    const stale = await short.claim(a.accountId!, key, requestHash(ADD, body));
+    if (stale.kind !== 'claimed') throw new Error(`expected a claim, got ${stale.kind}`);
+    expect((await post(a, ADD, body, key)).status).toBe(409);
+
+    let retry = await post(a, ADD, body, key);
+    for (const giveUp = Date.now() + 10 * LEASE * 1000; retry.status === 409 && Date.now() < giveUp; ) {
+      await Bun.sleep(200);
+      retry = await post(a, ADD, body, key);
+    }
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBeNull();
+
+    // The former owner's late settlement changes nothing: the key keeps the answer of the one that ran.
+    await short.release(a.accountId!, key, stale.token);
+    await short.complete(a.accountId!, key, stale.token, 500, 'late');
+    const replay = await post(a, ADD, body, key);
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body).toEqual(retry.body);
+    expect(await a.questions(chatId)).toEqual(['q']);
   });
 });

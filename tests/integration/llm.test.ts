@@ -16,6 +16,7 @@ import { countTokens, messageTokens } from '../../src/domain/generation/context.
 import type { ModelMessage, Responder } from '../../src/domain/ports.js';
 import { localAnswer } from '../../src/responders/local.responder.js';
 import { OpenAIResponder } from '../../src/responders/openai.responder.js';
+import { IdempotencyStore } from '../../src/stores/idempotency.store.js';
 import { call } from '../faults/harness.js';
 import { appFor, testServices } from '../support/app.js';
 import type { Res } from '../support/client.js';
@@ -35,6 +36,7 @@ interface Rig {
   base: string;
   fake: FakeOpenAI;
   token: string;
+  accountId: string;
 }
 
 const cleanups: (() => unknown)[] = [];
@@ -59,6 +61,8 @@ async function rig(
     local?: boolean;
     /** Another endpoint than the fake's. */
     baseURL?: string;
+    /** Idempotency-Key records with a lease of their own (default: the services'). */
+    idempotency?: IdempotencyStore;
   } = {},
 ): Promise<Rig> {
   const fake = await startFakeOpenAI();
@@ -71,7 +75,11 @@ async function rig(
         timeoutMs: o.responderTimeoutMs ?? 10_000,
       });
   const generation = { contextTokens: o.contextTokens ?? 8192, timeoutMs: o.timeoutMs ?? 10_000 };
-  const app = appFor({ ...services, deps: { ...services.deps, responder, generation } });
+  const app = appFor({
+    ...services,
+    idempotency: o.idempotency ?? services.idempotency,
+    deps: { ...services.deps, responder, generation },
+  });
   const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: app.fetch });
   cleanups.push(() => server.stop(true));
   const base = `http://127.0.0.1:${server.port}`;
@@ -79,7 +87,7 @@ async function rig(
     body: { email: `llm${crypto.randomUUID()}@example.com`, password: 'correct horse battery' },
   });
   expect(reg.status).toBe(201);
-  return { base, fake, token: reg.body.token };
+  return { base, fake, token: reg.body.token, accountId: reg.body.account_id };
 }
 
 /** A POST asking for an event stream; the response is returned unread. */
@@ -908,6 +916,43 @@ describe('Idempotency-Key on a streamed call', () => {
     const replayed = await readAll(replay);
     expect(replayed.events).toEqual([{ event: 'done', data: done }]);
 
+    expect(await pairs(rg, chatId)).toEqual([done]);
+    expect(rg.fake.requests).toHaveLength(1);
+  });
+
+  test('a stream that outlives several leases keeps its key: 409 all along, then the replay; one upstream request, one pair', async () => {
+    const LEASE = 2; // seconds
+    const short = new IdempotencyStore(services.orm, { leaseSeconds: LEASE });
+    const rg = await rig({ idempotency: short });
+    const chatId = await newChat(rg);
+    const key = { 'Idempotency-Key': crypto.randomUUID() };
+    const body = { chat_id: chatId, question: 'a long one' };
+    // Control: a claim nobody renews, taken now on the same store, is free again once its lease ran out.
+    const idle = crypto.randomUUID();
+    expect((await short.claim(rg.accountId, idle, '0'.repeat(64))).kind).toBe('claimed');
+
+    const g = gate();
+    rg.fake.next({ kind: 'stream', chunks: ['a ', 'long ', 'answer'], gate: g.promise, gateAt: 1 });
+    const first = await post(rg, ADD, body, { ...SSE, ...key });
+    expectEventStream(first);
+    const sse = new SseReader(first);
+    expect((await sse.next())?.event).toBe('delta');
+    const until = Date.now() + 2.5 * LEASE * 1000;
+    while (Date.now() < until) {
+      await Bun.sleep(500);
+      expectProblem(await api.add(rg, body, key), 409);
+    }
+    // The stream has outlived its lease several times over: only renewals kept the key busy.
+    expect((await short.claim(rg.accountId, idle, '0'.repeat(64))).kind).toBe('claimed');
+    g.open();
+    const rest = await sse.rest();
+    expect(rest.map((e) => e.event)).toEqual(['delta', 'delta', 'done']);
+    const done = rest[2]?.data;
+
+    const replay = await api.add(rg, body, key);
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(replay.body).toEqual(done);
     expect(await pairs(rg, chatId)).toEqual([done]);
     expect(rg.fake.requests).toHaveLength(1);
   });

@@ -233,6 +233,23 @@ describe('search-messages', () => {
     expect(ids((await search(a, 'generously climbs')).hits)).toEqual([id]);
   });
 
+  test('a word that appears verbatim is found even when its stem is not a prefix of it (happy → happi)', async () => {
+    const a = await newAccount(app);
+    const { chatId } = await a.chatWith(0);
+    const words = ['happy', 'city', 'history', 'party', 'query'];
+    const byWord = new Map<string, string>();
+    for (const w of words) byWord.set(w, await a.add(chatId, `Tell me about the ${w}`, `The ${w} is here.`));
+    const studies = await a.add(chatId, 'Two studies', 'and one study');
+    for (const w of words) {
+      const r = await search(a, w);
+      expect({ w, hits: ids(r.hits) }).toEqual({ w, hits: [byWord.get(w) as string] });
+      expect(r.hits[0]?.snippet).toContain(`<mark>${w}</mark>`);
+    }
+    expect(ids((await search(a, 'study')).hits)).toEqual([studies]);
+    expect(ids((await search(a, 'studies')).hits)).toEqual([studies]);
+    expect(ids((await search(a, 'happy history')).hits)).toEqual([]);
+  });
+
   test('only stop words: nothing to find, an empty answer (not an error)', async () => {
     const a = await newAccount(app);
     const { chatId } = await a.chatWith(0);

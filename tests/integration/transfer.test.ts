@@ -1,19 +1,22 @@
 /**
  * Import and export through the API, on both content stores: the formats, the hand-written ChatGPT fixture,
  * malformed input (a 422 listing the problems, nothing stored), isolation, and the round trip
- * import(export(tree)) = tree on random trees built with real API calls (property-based, fast-check).
+ * import(export(tree)) = tree on random trees built with real API calls (property-based, fast-check); the
+ * limits of one import (conversations, pairs, nesting depth) and the stored-time window.
  */
 import { beforeAll, describe, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { testApp } from '../support/app.js';
-import { type Client, newAccount } from '../support/client.js';
+import { MAX_BRANCH_DEPTH } from '../../src/domain/model.js';
+import { appFor, testApp } from '../support/app.js';
+import { type Client, newAccount, type Res } from '../support/client.js';
 import { expectProblem } from '../support/problem.js';
 
 let app: Awaited<ReturnType<typeof testApp>>['app'];
+let services: Awaited<ReturnType<typeof testApp>>['services'];
 beforeAll(async () => {
-  ({ app } = await testApp());
+  ({ app, services } = await testApp());
 });
 
 const EXPORT = '/api/v1/chats/export-chat';
@@ -334,4 +337,180 @@ describe('round trip', () => {
       { numRuns: Number(process.env.ROUNDTRIP_RUNS ?? 25) },
     );
   }, 180_000);
+});
+
+// ---- times outside the stored window ----------------------------------------------------------------------
+
+/** A ChatGPT conversation of one question/answer pair per entry of `seconds` (the pair's time, in s). */
+function dated(title: string, seconds: number[]) {
+  const mapping: Record<string, any> = { root: { id: 'root', message: null, parent: null, children: [] } };
+  let parent = 'root';
+  seconds.forEach((t, i) => {
+    const msg = (id: string, role: string, text: string) => ({
+      id,
+      author: { role },
+      create_time: t,
+      content: { content_type: 'text', parts: [text] },
+    });
+    for (const [id, role, text] of [
+      [`u${i}`, 'user', `zebra question ${i}`],
+      [`a${i}`, 'assistant', `zebra answer ${i}`],
+    ] as const) {
+      mapping[parent].children.push(id);
+      mapping[id] = { id, message: msg(id, role, text), parent, children: [] };
+      parent = id;
+    }
+  });
+  return { title, create_time: seconds[0], update_time: seconds.at(-1), current_node: parent, mapping };
+}
+
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+const DAY_MS = 86_400_000;
+
+/** Every time a tree's JSON export holds: chats' created_at/updated_at and pairs' timestamps. */
+function timesOf(tree: any): string[] {
+  return tree.chats.flatMap((c: any) => [c.created_at, c.updated_at, ...c.qa_pairs.map((p: any) => p.timestamp)]);
+}
+
+describe('times outside the stored window (1970-01-01 … now + 1 day)', () => {
+  test('an import at 9999-12-31T23:59:59.999Z, then a message: every read answers, every time in the window', async () => {
+    const a = await newAccount(app);
+    const imported = await importOf(a, dated('Far future', [253_402_300_799.999]));
+    expect(imported.notes.join('\n')).toContain('1970-01-01T00:00:00.000Z');
+    const conv = imported.conversations[0] as (typeof imported.conversations)[number];
+    await a.add(conv.active_chat_id, 'zebra after the import', 'ok');
+
+    const list = await a.listChats();
+    expect(list.status).toBe(200);
+    const search = await a.call('GET', '/api/v1/messages/search-messages', { query: { q: 'zebra' } });
+    expect(search.status).toBe(200);
+    expect(search.body.hits.length).toBe(2);
+    const page = await a.getChat(conv.active_chat_id, { limit: 100 });
+    expect(page.status).toBe(200);
+    expect((await a.getBranches(conv.active_chat_id)).status).toBe(200);
+    const tree = (await exportOf(a, conv.root_chat_id, 'json')).body;
+    expect((await exportOf(a, conv.root_chat_id, 'chatgpt')).status).toBe(200);
+
+    const bound = Date.now() + DAY_MS;
+    const times = [
+      list.body.chats[0].last_activity_at,
+      list.body.chats[0].updated_at,
+      page.body.chat.updated_at,
+      ...page.body.qa_pairs.map((p: any) => p.timestamp),
+      ...search.body.hits.map((h: any) => h.timestamp),
+      ...timesOf(tree),
+    ];
+    for (const t of times) {
+      expect(t).toMatch(ISO);
+      expect(Date.parse(t)).toBeLessThanOrEqual(bound);
+    }
+    // The new pair is the latest thing in the tree, and list-chats says so.
+    const last = page.body.qa_pairs.at(-1);
+    expect(last.question).toBe('zebra after the import');
+    expect(list.body.chats[0].last_activity_at).toBe(
+      new Date(Math.max(...timesOf(tree).map((t) => Date.parse(t)))).toISOString(),
+    );
+  });
+
+  test('last_activity_at of an imported tree is its latest time (also for a tree older than 1970)', async () => {
+    const a = await newAccount(app);
+    const old = await importOf(a, dated('Old', [-315_619_200, -315_619_100])); // 1960
+    const recent = await importOf(a, dated('Recent', [978_307_200, 978_307_260.5])); // 2001
+    expect(old.notes.join('\n')).toContain('1970-01-01T00:00:00.000Z');
+    expect(recent.notes).toEqual([]);
+    const listed = new Map<string, any>((await a.listChats()).body.chats.map((c: any) => [c.chat_id, c]));
+    for (const conv of [...old.conversations, ...recent.conversations]) {
+      const times = timesOf((await exportOf(a, conv.root_chat_id, 'json')).body);
+      for (const t of times) expect(Date.parse(t)).toBeGreaterThanOrEqual(0);
+      const latest = new Date(Math.max(...times.map((t) => Date.parse(t)))).toISOString();
+      expect(listed.get(conv.root_chat_id).last_activity_at).toBe(latest);
+    }
+    expect(listed.get(recent.conversations[0]?.root_chat_id as string).last_activity_at).toBe(
+      '2001-01-01T00:01:00.500Z',
+    );
+  });
+});
+
+// ---- limits of one import, and of a tree's depth ----------------------------------------------------------
+
+describe('import limits (IMPORT_MAX_CONVERSATIONS, IMPORT_MAX_PAIRS)', () => {
+  const refusal = (r: Res, setting: string) => {
+    expectProblem(r, 422);
+    expect(r.body.errors).toHaveLength(1);
+    expect(r.body.errors[0].path).toBe('(input)');
+    expect(r.body.errors[0].message).toContain(setting);
+  };
+
+  test('the defaults: 1,001 conversations in one call → 422 before any is read; nothing stored', async () => {
+    const a = await newAccount(app);
+    const r = await a.call('POST', IMPORT, { body: Array.from({ length: 1_001 }, () => ({})) });
+    refusal(r, 'IMPORT_MAX_CONVERSATIONS');
+    expect(r.body.errors[0].message).toContain('holds 1001 conversations; at most 1000');
+    expect((await a.listChats()).body.chats).toEqual([]);
+  });
+
+  test('beyond either cap → 422, nothing stored; at the caps → 201', async () => {
+    const small = appFor({ ...services, deps: { ...services.deps, imports: { maxConversations: 3, maxPairs: 5 } } });
+    const a = await newAccount(small);
+    const conv = (n: number, title: string) =>
+      dated(
+        title,
+        Array.from({ length: n }, (_, i) => 1_700_000_000 + i),
+      );
+
+    refusal(
+      await a.call('POST', IMPORT, { body: [conv(1, 'a'), conv(1, 'b'), conv(1, 'c'), conv(1, 'd')] }),
+      'IMPORT_MAX_CONVERSATIONS',
+    );
+    const pairs = await a.call('POST', IMPORT, { body: [conv(3, 'a'), conv(3, 'b')] });
+    refusal(pairs, 'IMPORT_MAX_PAIRS');
+    expect(pairs.body.errors[0].message).toContain('holds 6 pairs; at most 5');
+    refusal(await a.call('POST', IMPORT, { body: conv(6, 'one too long') }), 'IMPORT_MAX_PAIRS');
+    expect((await a.listChats()).body.chats).toEqual([]);
+
+    expect((await a.call('POST', IMPORT, { body: [conv(1, 'a'), conv(2, 'b'), conv(2, 'c')] })).status).toBe(201);
+    expect((await a.call('POST', IMPORT, { body: conv(5, 'five') })).status).toBe(201);
+    expect((await a.listChats()).body.chats).toHaveLength(4);
+  });
+});
+
+describe(`the deepest tree (${MAX_BRANCH_DEPTH} levels of branches)`, () => {
+  test('create-branch refuses one level more (422); the deepest tree exports (chatgpt) and imports back', async () => {
+    const a = await newAccount(app);
+    const root = (await a.createChat('Deep')).body.chat_id as string;
+    let fork = await a.add(root, 'level 0', 'answer 0');
+    let chat = root;
+    for (let level = 1; level <= MAX_BRANCH_DEPTH; level++) {
+      const r = await a.createBranch({ chat_id: chat, response_id: fork, question: `level ${level}`, response: 'ok' });
+      expect(r.status).toBe(201);
+      chat = r.body.chat.chat_id;
+      fork = r.body.qa_pair.response_id;
+    }
+    // One level more: refused, whatever the branch would hold; nothing created.
+    for (const extra of [{}, { question: 'too deep', response: 'no' }]) {
+      const r = await a.createBranch({ chat_id: chat, response_id: fork, ...extra });
+      expectProblem(r, 422);
+      expect(r.body.errors[0].path).toBe('response_id');
+      expect(r.body.errors[0].message).toContain(`at most ${MAX_BRANCH_DEPTH}`);
+    }
+    const before = await a.getBranches(root);
+    expect(before.body.count).toBe(MAX_BRANCH_DEPTH + 1);
+    // Forking the deepest chat from an inherited pair attaches higher up: allowed.
+    expect(
+      (await a.createBranch({ chat_id: chat, response_id: (await a.getChat(root)).body.qa_pairs[0].response_id }))
+        .status,
+    ).toBe(201);
+
+    const original = (await exportOf(a, root, 'json')).body;
+    const imported = await importOf(a, (await exportOf(a, root, 'chatgpt')).body);
+    expect(imported.notes).toEqual([]);
+    const conv = imported.conversations[0] as (typeof imported.conversations)[number];
+    expect(conv.chat_count).toBe(MAX_BRANCH_DEPTH + 2);
+    const copy = (await exportOf(a, conv.root_chat_id, 'json')).body;
+    expect(canonical(copy)).toEqual(canonical(original));
+    // The copy is as deep, and as closed: its deepest chat cannot branch either.
+    const deepest = copy.chats.find((c: any) => c.qa_pairs[0]?.question === `level ${MAX_BRANCH_DEPTH}`);
+    const deep = await a.createBranch({ chat_id: deepest.chat_id, response_id: deepest.qa_pairs[0].response_id });
+    expectProblem(deep, 422);
+  }, 120_000);
 });

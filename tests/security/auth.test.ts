@@ -1,12 +1,15 @@
 /**
  * Authentication per API.md: register/login, the token contract (HS256 only, numeric `exp` required, `sub`
- * must be an account), auth before anything else, and login brute-force throttling.
+ * must be an account), auth before anything else, login brute-force throttling, the per-client registration
+ * limit, and whose address those per-client limits count (TRUSTED_PROXIES and X-Forwarded-For, over a real
+ * socket: in process there is no peer address).
  * Forged tokens are built by hand so that each one differs from a valid token in exactly one respect.
  */
 
-import { beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createHmac } from 'node:crypto';
-import { TEST_JWT_SECRET, testApp } from '../support/app.js';
+import { type Listener, listen } from '../../src/runtime.js';
+import { appFor, TEST_JWT_SECRET, testApp, testServices } from '../support/app.js';
 import { Client, newAccount, type Res } from '../support/client.js';
 import { expectProblem } from '../support/problem.js';
 
@@ -312,5 +315,94 @@ describe('login brute force', () => {
     expect(statuses.filter((s) => s === 401 || s === 200).length).toBeLessThanOrEqual(5);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(35);
     expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('registration limit per client', () => {
+  test('past the limit → 429 with Retry-After and no account; a duplicate counts too', async () => {
+    const limited = appFor(await testServices(), { registration: { maxPerWindow: 3, windowSeconds: 3600 } });
+    const anon = new Client(limited);
+    const first = freshEmail('reg');
+    expect((await anon.call('POST', REGISTER, { body: { email: first, password: 'long enough' } })).status).toBe(201);
+    expectProblem(await anon.call('POST', REGISTER, { body: { email: first, password: 'long enough' } }), 409);
+    expect(
+      (await anon.call('POST', REGISTER, { body: { email: freshEmail('reg'), password: 'long enough' } })).status,
+    ).toBe(201);
+    // A malformed body is refused before it counts.
+    expectProblem(await anon.call('POST', REGISTER, { body: { email: 'not-an-email', password: 'long enough' } }), 422);
+
+    const refusedEmail = freshEmail('reg');
+    const refused = await anon.call('POST', REGISTER, { body: { email: refusedEmail, password: 'long enough' } });
+    expectProblem(refused, 429);
+    const retry = Number(refused.headers.get('Retry-After'));
+    expect(Number.isInteger(retry)).toBe(true);
+    expect(retry).toBeGreaterThanOrEqual(1);
+    expect(retry).toBeLessThanOrEqual(3600);
+    expect(refused.body.token).toBeUndefined();
+    // Nothing was created: the email cannot log in, and is still free to register elsewhere.
+    expect401(await new Client(app).call('POST', LOGIN, { body: { email: refusedEmail, password: 'long enough' } }));
+    expect(
+      (await new Client(app).call('POST', REGISTER, { body: { email: refusedEmail, password: 'x'.repeat(8) } })).status,
+    ).toBe(201);
+  });
+});
+
+describe('client address: TRUSTED_PROXIES and X-Forwarded-For', () => {
+  const servers: Listener[] = [];
+  afterAll(async () => {
+    for (const s of servers.splice(0)) await s.stop(true);
+  });
+
+  /** The app on a real socket at 127.0.0.1, so that the peer address is real. */
+  async function served(options: Parameters<typeof appFor>[1]) {
+    const limited = appFor(await testServices(), options);
+    const server = await listen((req, srv) => limited.fetch(req, srv), { hostname: '127.0.0.1', port: 0 });
+    servers.push(server);
+    const base = `http://127.0.0.1:${server.port}`;
+    return async (path: string, body: unknown, forwardedFor?: string) => {
+      const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+      if (forwardedFor !== undefined) headers['X-Forwarded-For'] = forwardedFor;
+      const res = await fetch(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+      return { status: res.status, headers: res.headers, body: await res.json() } as Res;
+    };
+  }
+  const limits = {
+    login: { maxFailures: 2, windowSeconds: 60 },
+    registration: { maxPerWindow: 2, windowSeconds: 3600 },
+  };
+  const guess = () => ({ email: freshEmail('nobody'), password: 'a guess that fails' });
+  const account = () => ({ email: freshEmail('xff'), password: 'long enough' });
+
+  test('without TRUSTED_PROXIES the header is ignored: a spoofed address resets neither limit', async () => {
+    const post = await served(limits);
+    expect((await post(REGISTER, account(), '198.51.100.1')).status).toBe(201);
+    expect((await post(REGISTER, account(), '198.51.100.2')).status).toBe(201);
+    for (const spoof of ['198.51.100.3', '203.0.113.9, 198.51.100.4', '2001:db8::1']) {
+      expectProblem(await post(REGISTER, account(), spoof), 429);
+    }
+    expect401(await post(LOGIN, guess(), '198.51.100.1'));
+    expect401(await post(LOGIN, guess(), '198.51.100.2'));
+    for (const spoof of ['198.51.100.3', '203.0.113.9, 198.51.100.4']) {
+      expectProblem(await post(LOGIN, guess(), spoof), 429);
+    }
+  });
+
+  test('with the peer a trusted proxy, the right-most untrusted forwarded address is the client', async () => {
+    // The test connects from loopback: that is the proxy here.
+    const post = await served({ ...limits, trustedProxies: ['127.0.0.0/8', '::1'] });
+    expect((await post(REGISTER, account(), '198.51.100.1')).status).toBe(201);
+    expect((await post(REGISTER, account(), '198.51.100.1')).status).toBe(201);
+    expectProblem(await post(REGISTER, account(), '198.51.100.1'), 429);
+    // A client that writes its own header in front of the proxy's entry is still itself.
+    expectProblem(await post(REGISTER, account(), '203.0.113.50, 198.51.100.1'), 429);
+    // Another client behind the same proxy has its own count.
+    expect((await post(REGISTER, account(), '198.51.100.2')).status).toBe(201);
+
+    expect401(await post(LOGIN, guess(), '198.51.100.7'));
+    expect401(await post(LOGIN, guess(), '198.51.100.7'));
+    expectProblem(await post(LOGIN, guess(), '198.51.100.7'), 429);
+    expect401(await post(LOGIN, guess(), '198.51.100.8'));
+    // Without the header, the client is the proxy itself (one more client, its own count).
+    expect401(await post(LOGIN, guess()));
   });
 });

@@ -2,10 +2,11 @@
  * The real application wired to a real PostgreSQL (tests/support/db.ts), shared by the integration
  * tests of one process. Content goes to PostgreSQL, or to MongoDB when MONGO_URL is set.
  */
-import { createApp } from '../../src/app.js';
+import { type AppOptions, createApp } from '../../src/app.js';
 import { openServices, type Services } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config.js';
-import { EventHub } from '../../src/events/events.hub.js';
+import { EventHub, type HubOptions, hubOptions } from '../../src/events/events.hub.js';
+import type { HeavyLimits } from '../../src/http/middleware/heavy.js';
 import { createLogger } from '../../src/logger.js';
 import { testDatabase } from './db.js';
 
@@ -55,16 +56,29 @@ export function appFor(
   options: {
     login?: { maxFailures: number; windowSeconds: number };
     bypassCache?: boolean;
-    writeLimit?: { points: number; windowSeconds: number };
+    writeLimit?: AppOptions['writeLimit'];
+    /** Registrations per client per window (off unless a test asks: in process every client is 'unknown'). */
+    registration?: AppOptions['registration'];
+    trustedProxies?: string[];
     /** Publish events on the services' bus and serve /api/v1/ws through a hub of its own. */
     events?: boolean;
+    /** The hub's limits (default: the configuration's defaults, with a 1 MiB send buffer). */
+    hub?: Partial<HubOptions>;
+    /** Concurrency bounds of import, export and get-branches (off unless a test asks for them). */
+    heavy?: HeavyLimits;
+    /** METRICS_TOKEN: GET /metrics needs it (in-process requests have no loopback address). */
+    metricsToken?: string;
   } = {},
 ) {
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const events = options.events
     ? {
         bus: services.events,
-        hub: new EventHub(services.events, services.deps, log, { maxBufferedBytes: 1 << 20, maxSubscriptions: 100 }),
+        hub: new EventHub(services.events, services.deps, log, {
+          ...hubOptions(loadConfig({})),
+          maxBufferedBytes: 1 << 20,
+          ...options.hub,
+        }),
       }
     : undefined;
   return createApp({
@@ -73,10 +87,16 @@ export function appFor(
     tokens: services.tokens,
     cache: services.cache,
     idempotency: services.idempotency,
+    metricsToken: options.metricsToken,
     bypassCache: options.bypassCache,
     log,
     login: options.login ?? { maxFailures: 1000, windowSeconds: 60 },
     // Off unless a test asks for it: most suites need volume.
     writeLimit: options.writeLimit,
+    registration: options.registration,
+    trustedProxies: options.trustedProxies,
+    // The services' limiters: Redis-backed (shared by every app on that Redis and prefix) when REDIS_URL is set.
+    limits: services.limits,
+    heavy: options.heavy,
   });
 }

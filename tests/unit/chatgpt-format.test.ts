@@ -524,9 +524,10 @@ describe('round trip: fromChatGpt(toChatGpt(s)) = s', () => {
     };
   }
 
+  // Inside the stored-time window (1970 … now + 1 day; the tree's own steps add at most a few days).
   const start = fc.date({
     min: new Date('1990-01-01T00:00:00Z'),
-    max: new Date('2090-01-01T00:00:00Z'),
+    max: new Date('2025-01-01T00:00:00Z'),
     noInvalidDate: true,
   });
   const systemPrompt = fc.option(text(1, 30), { nil: null });
@@ -930,6 +931,49 @@ describe('fromChatGpt: real-export rules', () => {
     conv.create_time = null;
     expect(times()).toEqual([200_001, 300_250, 0]);
     expect(only(fromChatGpt(conv)).chats[0]?.createdAt).toEqual(at(200_001)); // no create_time: the first pair's
+  });
+
+  test('times outside the stored window (1970 … now + 1 day) move to its nearest end, with a note each', () => {
+    const now = new Date('2026-06-01T00:00:00.000Z');
+    const end = now.getTime() + 86_400_000; // 2026-06-02T00:00:00.000Z
+    const odd = conversation(
+      [
+        ROOT,
+        u('u1', 'root', 'q1'),
+        a('a1', 'u1', 'r1', 253_402_300_799.999), // 9999-12-31T23:59:59.999Z → the end
+        u('u2', 'a1', 'q2'),
+        a('a2', 'u2', 'r2', end / 1000), // the end itself: kept
+        u('u3', 'a2', 'q3', -100), // 1969 → the start
+        a('a3', 'u3', 'r3'),
+        u('u4', 'a3', 'q4', 0), // the start itself: kept
+        a('a4', 'u4', 'r4'),
+      ],
+      { title: 'Odd times', create_time: -1e9 },
+    );
+    // The extension's ISO times too.
+    const exported = toChatGpt(sample());
+    (exported.branchat.chats[1] as { created_at: string }).created_at = '1969-12-31T23:59:59.999Z';
+    const r = expectOk(fromChatGpt(JSON.parse(JSON.stringify([odd, exported])), { now }));
+    const [s, t] = r.snapshots as [TreeSnapshot, TreeSnapshot];
+    expect(s.chats[0]?.pairs.map((p) => p.timestamp.getTime())).toEqual([end, end, 0, 0]);
+    expect(s.chats[0]?.createdAt.getTime()).toBe(0);
+    const expected = sample();
+    (expected.chats[1] as SnapshotChat).createdAt = at(0);
+    expect(t).toEqual(expected);
+    expect(r.notes).toEqual([
+      "conversation 'Odd times': 3 times outside 1970-01-01T00:00:00.000Z … 2026-06-02T00:00:00.000Z (the times " +
+        'this service stores) were moved to the nearest end of that range',
+      "conversation 'Trip': 1 time outside 1970-01-01T00:00:00.000Z … 2026-06-02T00:00:00.000Z (the times this " +
+        'service stores) was moved to the nearest end of that range',
+    ]);
+    // Without `now`: the window of the real clock (a time two days ahead moves back to one day ahead).
+    const ahead = Date.now() + 2 * 86_400_000;
+    const later = only(fromChatGpt(conversation([ROOT, u('u1', 'root', 'q1'), a('a1', 'u1', 'r1', ahead / 1000)])));
+    const stamped = later.chats[0]?.pairs[0]?.timestamp.getTime() as number;
+    expect(stamped).toBeLessThan(ahead);
+    expect(stamped).toBeGreaterThanOrEqual(ahead - 86_400_000 - 60_000);
+    // Not a time at all (outside years 1 to 9999) is still a problem, not moved.
+    expect(pathsOf(conversation([ROOT, u('u1', 'root', 'q1', 2.6e11)]))).toEqual(['mapping.u1.message.create_time']);
   });
 
   test('the active chat: the one holding current_node’s pair (also from a node below it); the root without one', () => {

@@ -1,16 +1,23 @@
 /**
  * The event hub and the in-process bus, with fake sockets: order, exactly-once, resume, resync, gaps,
- * authorisation of subscriptions, slow consumers and token expiry. (Across processes on Redis:
+ * authorisation of subscriptions, slow consumers and token expiry; the bounds on what a client can make the
+ * hub hold (frame size, rate and backlog → 1009 / 4429) or send (replay per resume, per socket and per
+ * account → resync), on a hand-moved clock. (Across processes on Redis:
  * tests/events/cluster.test.ts; the whole stack in one process: tests/integration/events.test.ts.)
  */
 import { beforeEach, describe, expect, test } from 'bun:test';
 import { v7 } from 'uuid';
+import { loadConfig } from '../../src/config.js';
 import { createChat } from '../../src/domain/chats/chats.service.js';
 import type { Ctx, Deps } from '../../src/domain/context.js';
 import {
+  CLOSE_FRAME_TOO_LARGE,
   CLOSE_SLOW_CONSUMER,
   CLOSE_TOKEN_EXPIRED,
+  CLOSE_TOO_MANY_FRAMES,
   EventHub,
+  type HubOptions,
+  hubOptions,
   type Session,
   type SocketPort,
 } from '../../src/events/events.hub.js';
@@ -41,6 +48,13 @@ class FakeSocket implements SocketPort {
 }
 
 const log = createLogger('silent');
+/** The configuration's defaults, with a small send buffer and two trees per socket, and `more`. */
+const limits = (more: Partial<HubOptions> = {}): HubOptions => ({
+  ...hubOptions(loadConfig({})),
+  maxBufferedBytes: 1000,
+  maxSubscriptions: 2,
+  ...more,
+});
 let deps: Deps;
 let ctx: Ctx;
 let bus: MemoryEventBus;
@@ -57,7 +71,7 @@ beforeEach(() => {
   };
   ctx = { deps, accountId: v7() };
   bus = new MemoryEventBus(5);
-  hub = new EventHub(bus, deps, log, { maxBufferedBytes: 1000, maxSubscriptions: 2 });
+  hub = new EventHub(bus, deps, log, limits());
 });
 
 const hour = () => Date.now() + 3_600_000;
@@ -120,7 +134,7 @@ describe('event hub', () => {
         return bus.listen(root, (e) => e.seq !== 2 && fn(e));
       },
     });
-    hub = new EventHub(lossy, deps, log, { maxBufferedBytes: 1000, maxSubscriptions: 2 });
+    hub = new EventHub(lossy, deps, log, limits());
     const { socket, session } = await connect();
     await session.receive(JSON.stringify({ type: 'subscribe', chat_id: chat.chatId }));
     await publishN(chat.chatId, 4);
@@ -140,7 +154,7 @@ describe('event hub', () => {
         throw new Error('redis down');
       },
     });
-    hub = new EventHub(broken, deps, log, { maxBufferedBytes: 1000, maxSubscriptions: 2 });
+    hub = new EventHub(broken, deps, log, limits());
     const { socket, session } = await connect();
     await session.receive(JSON.stringify({ type: 'subscribe', chat_id: chat.chatId }));
     await publishN(chat.chatId, 4);
@@ -193,7 +207,7 @@ describe('event hub', () => {
         return bus.currentSeq(root);
       },
     });
-    hub = new EventHub(flaky, deps, log, { maxBufferedBytes: 1000, maxSubscriptions: 1 });
+    hub = new EventHub(flaky, deps, log, limits({ maxSubscriptions: 1 }));
     const { socket, session } = await connect();
     await session.receive(JSON.stringify({ type: 'subscribe', chat_id: chat.chatId }));
     expect(socket.frames.map((f) => f.problem?.status)).toEqual([503]);
@@ -279,5 +293,264 @@ describe('event hub', () => {
     await new Promise((r) => setTimeout(r, 60));
     expect(socket.closed?.code).toBe(CLOSE_TOKEN_EXPIRED);
     expect(hub.size).toBe(0);
+  });
+});
+
+describe('what a client can make the hub hold or send is bounded', () => {
+  /** A clock the token buckets read, moved by hand. */
+  let clock = 0;
+  const now = () => clock;
+  const ping = (id = 'p') => JSON.stringify({ type: 'ping', id });
+  const pongs = (s: FakeSocket) => s.frames.filter((f) => f.type === 'pong').length;
+
+  test('a flood over the frame rate is closed with 4429 at the first frame past the burst; nothing queued is handled', async () => {
+    hub = new EventHub(bus, deps, log, limits({ frameBurst: 5, framesPerSecond: 1, now }));
+    const { socket, session } = await connect();
+    // All at once, as frames read from one TCP chunk arrive.
+    const handled = Array.from({ length: 1000 }, (_, i) => session.receive(ping(String(i))));
+    await Promise.all(handled);
+    expect(socket.closed).toEqual({ code: CLOSE_TOO_MANY_FRAMES, reason: 'too many frames: frame rate exceeded' });
+    // The 5 accepted were still queued when the 6th closed the socket: none was handled.
+    expect(pongs(socket)).toBe(0);
+    expect(hub.size).toBe(0);
+    // Anything after the close is dropped, answered by nothing.
+    await session.receive(ping());
+    expect(pongs(socket)).toBe(0);
+  });
+
+  test('a client at the sustained rate is never closed', async () => {
+    hub = new EventHub(bus, deps, log, limits({ frameBurst: 3, framesPerSecond: 2, now }));
+    const chat = await createChat(ctx, { name: 'c' });
+    const { socket, session } = await connect();
+    await session.receive(JSON.stringify({ type: 'subscribe', chat_id: chat.chatId }));
+    for (let i = 0; i < 50; i++) {
+      clock += 500; // 2 frames per second
+      await session.receive(ping());
+    }
+    await session.receive(JSON.stringify({ type: 'unsubscribe', chat_id: chat.chatId }));
+    expect(socket.closed).toBeNull();
+    expect(pongs(socket)).toBe(50);
+    // Over it, even by a little, once the burst is spent: closed.
+    for (let i = 0; i < 20 && !socket.closed; i++) {
+      clock += 400;
+      await session.receive(ping());
+    }
+    expect(socket.closed?.code).toBe(CLOSE_TOO_MANY_FRAMES);
+  });
+
+  test('frames waiting to be handled are bounded in number and bytes (4429), whatever the rate allows', async () => {
+    // Subscribes that wait on the metadata store: frames pile up behind the first.
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let reads = 0;
+    const getChat = deps.meta.getChat.bind(deps.meta);
+    deps.meta.getChat = async (...args) => {
+      reads++;
+      await gate;
+      return getChat(...args);
+    };
+    hub = new EventHub(bus, deps, log, limits({ maxPendingFrames: 4, now }));
+    const chat = await createChat(ctx, { name: 'c' });
+    const a = await connect();
+    const frames = [a.session.receive(JSON.stringify({ type: 'subscribe', chat_id: chat.chatId, id: 'first' }))];
+    await settle(); // the first one is being handled (waiting on the store)
+    expect(reads).toBe(1);
+    for (let i = 0; i < 10; i++) {
+      frames.push(a.session.receive(JSON.stringify({ type: 'subscribe', chat_id: chat.chatId, id: String(i) })));
+    }
+    expect(a.socket.closed).toEqual({
+      code: CLOSE_TOO_MANY_FRAMES,
+      reason: 'too many frames: too many unhandled frames',
+    });
+    release();
+    await Promise.all(frames);
+    // The one being handled when the socket closed read the store; the three behind it never did.
+    expect(reads).toBe(1);
+    expect(a.socket.frames).toEqual([]);
+
+    // Bytes: 3 frames of ~1 KB against a 2 KiB bound.
+    hub = new EventHub(bus, deps, log, limits({ maxPendingBytes: 2048, now }));
+    const b = await connect();
+    const big = ping('x'.repeat(100)).replace('{', `{${' '.repeat(900)}`);
+    const pending = [b.session.receive(big), b.session.receive(big)];
+    expect(b.socket.closed).toBeNull();
+    pending.push(b.session.receive(big));
+    expect(b.socket.closed?.code).toBe(CLOSE_TOO_MANY_FRAMES);
+    await Promise.all(pending);
+
+    // Handled frames free their place: the same frames, one at a time, never close.
+    const c = await connect();
+    for (let i = 0; i < 20; i++) await c.session.receive(big);
+    expect(c.socket.closed).toBeNull();
+    expect(pongs(c.socket)).toBe(20);
+  });
+
+  test('a frame over the size limit is closed with 1009', async () => {
+    const { socket, session } = await connect();
+    await session.receive(ping('x'.repeat(5000)));
+    expect(socket.closed?.code).toBe(CLOSE_FRAME_TOO_LARGE);
+    expect(socket.frames).toEqual([]);
+  });
+
+  /** Events of ~1 KB each (the envelope is small beside the data). */
+  const KB_EVENT = { text: 'x'.repeat(1000) };
+  const subscribe = (s: Session, chatId: string, lastSeq?: number) =>
+    s.receive(
+      JSON.stringify({ type: 'subscribe', chat_id: chatId, ...(lastSeq !== undefined ? { last_seq: lastSeq } : {}) }),
+    );
+  const replayed = (s: FakeSocket) => s.frames.slice(1).map((f) => [f.type, f.seq]);
+
+  test('one resume replays at most replayMaxEvents / replayMaxBytes; beyond, resync and no events', async () => {
+    bus = new MemoryEventBus(1000);
+    hub = new EventHub(bus, deps, log, limits({ replayMaxEvents: 3, replayMaxBytes: 2500, now }));
+    const chat = await createChat(ctx, { name: 'c' });
+    for (let i = 0; i < 10; i++) await bus.publish(chat.chatId, 'message.added', KB_EVENT);
+
+    const all = await connect();
+    await subscribe(all.session, chat.chatId, 0);
+    expect(replayed(all.socket)).toEqual([['resync', 10]]);
+    const fewBig = await connect();
+    await subscribe(fewBig.session, chat.chatId, 7); // 3 events, but ~3.4 KB
+    expect(replayed(fewBig.socket)).toEqual([['resync', 10]]);
+    const within = await connect();
+    await subscribe(within.session, chat.chatId, 8);
+    expect(replayed(within.socket)).toEqual([
+      ['event', 9],
+      ['event', 10],
+    ]);
+    // Live events follow the resync as usual.
+    await bus.publish(chat.chatId, 'message.added', {});
+    for (const s of [all, fewBig, within]) expect(s.socket.events().at(-1)?.seq).toBe(11);
+    // Nothing missed: nothing to replay, no resync.
+    const current = await connect();
+    await subscribe(current.session, chat.chatId, 11);
+    expect(replayed(current.socket)).toEqual([]);
+  });
+
+  test('replay budgets: per socket, then per account across its sockets (reconnecting does not reset it); another account is unaffected; both refill', async () => {
+    bus = new MemoryEventBus(1000);
+    // Each resume of 2 events is ~2.3 KB; a socket may receive ~3 of them at once, an account ~5.
+    hub = new EventHub(
+      bus,
+      deps,
+      log,
+      limits({
+        maxSubscriptions: 100,
+        replaySocketBurstBytes: 7500,
+        replaySocketBytesPerSecond: 1000,
+        replayAccountBurstBytes: 12_000,
+        replayAccountBytesPerSecond: 1000,
+        now,
+      }),
+    );
+    const chat = await createChat(ctx, { name: 'c' });
+    for (let i = 0; i < 4; i++) await bus.publish(chat.chatId, 'message.added', KB_EVENT);
+
+    const outcomes = async (s: { session: Session; socket: FakeSocket }, n: number, id = chat.chatId) => {
+      const out: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const before = s.socket.frames.length;
+        await subscribe(s.session, id, 2);
+        out.push(
+          s.socket.frames
+            .slice(before + 1)
+            .map((f) => (f.type === 'event' ? f.seq : f.type))
+            .join(','),
+        );
+      }
+      return out;
+    };
+    const a1 = await connect();
+    expect(await outcomes(a1, 4)).toEqual(['3,4', '3,4', '3,4', 'resync']);
+    // Another socket of the account: its own budget, but the account's runs out after two more.
+    const a2 = await connect();
+    expect(await outcomes(a2, 3)).toEqual(['3,4', '3,4', 'resync']);
+    a1.session.dispose();
+    a2.session.dispose();
+    const a3 = await connect();
+    expect(await outcomes(a3, 1)).toEqual(['resync']);
+
+    // Another account, same process: its own budget.
+    const other = { deps, accountId: v7() };
+    const theirs = await createChat(other, { name: 'theirs' });
+    for (let i = 0; i < 4; i++) await bus.publish(theirs.chatId, 'message.added', KB_EVENT);
+    const b = await connect(other.accountId);
+    expect(await outcomes(b, 2, theirs.chatId)).toEqual(['3,4', '3,4']);
+
+    // Time refills both.
+    clock += 10_000;
+    expect(await outcomes(a3, 1)).toEqual(['3,4']);
+  });
+
+  test('after a fan-out outage, a socket’s trees are read back one after the other, within its budget', async () => {
+    bus = new MemoryEventBus(1000);
+    let down = false;
+    let reconnected: () => void = () => {};
+    const outage: EventBus = Object.assign(Object.create(bus), {
+      listen(root: string, fn: (e: TreeEvent) => void) {
+        return bus.listen(root, (e) => !down && fn(e));
+      },
+      onReconnect(fn: () => void) {
+        reconnected = fn;
+      },
+    });
+    // One catch-up may take 3 KB; the socket holds 8.5 KB: three trees missing ~2.6 KB each fit only if
+    // each catch-up gives back what it did not use before the next one reserves.
+    hub = new EventHub(
+      outage,
+      deps,
+      log,
+      limits({
+        maxSubscriptions: 10,
+        replayMaxBytes: 3000,
+        replaySocketBurstBytes: 8500,
+        replaySocketBytesPerSecond: 1,
+        now,
+      }),
+    );
+    const chats = await Promise.all([1, 2, 3].map((i) => createChat(ctx, { name: `c${i}` })));
+    const { socket, session } = await connect();
+    for (const c of chats) await subscribe(session, c.chatId);
+    down = true;
+    for (const c of chats) await publishN(c.chatId, 2, 'message.added');
+    for (const c of chats) await bus.publish(c.chatId, 'message.added', KB_EVENT);
+    for (const c of chats) await bus.publish(c.chatId, 'message.added', KB_EVENT);
+    down = false;
+    reconnected();
+    await settle();
+    for (const c of chats) {
+      expect(
+        socket.frames.filter((f) => f.root_chat_id === c.chatId && f.type !== 'subscribed').map((f) => f.seq),
+      ).toEqual([1, 2, 3, 4]);
+    }
+  });
+
+  test('hubOptions: the WS_* settings, KiB as bytes', () => {
+    expect(hubOptions(loadConfig({ WS_FRAME_BURST: '7', WS_REPLAY_ACCOUNT_BURST_KB: '3' }))).toMatchObject({
+      frameBurst: 7,
+      framesPerSecond: 10,
+      maxPendingFrames: 128,
+      maxPendingBytes: 64 * 1024,
+      replayMaxEvents: 500,
+      replayMaxBytes: 512 * 1024,
+      replaySocketBurstBytes: 2048 * 1024,
+      replaySocketBytesPerSecond: 128 * 1024,
+      replayAccountBurstBytes: 3 * 1024,
+      replayAccountBytesPerSecond: 512 * 1024,
+    });
+    expect(() => loadConfig({ WS_FRAMES_PER_SECOND: '0' })).toThrow(/WS_FRAMES_PER_SECOND/);
+  });
+
+  test('the in-process log returns over-limit without building the whole range', async () => {
+    const small = new MemoryEventBus(100);
+    for (let i = 0; i < 50; i++) await small.publish('t', 'message.added', KB_EVENT);
+    expect(await small.since('t', 0, { maxEvents: 49, maxBytes: 1e9 })).toBe('over-limit');
+    expect(await small.since('t', 0, { maxEvents: 50, maxBytes: 5000 })).toBe('over-limit');
+    expect(await small.since('t', 46, { maxEvents: 50, maxBytes: 5000 })).toHaveLength(4);
+    expect(await small.since('t', 50, { maxEvents: 0, maxBytes: 0 })).toEqual([]);
+    expect(await small.since('t', 51, { maxEvents: 50, maxBytes: 5000 })).toBe('gone');
+    expect(await small.since('t', 0)).toHaveLength(50);
   });
 });

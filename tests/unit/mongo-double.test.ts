@@ -693,3 +693,182 @@ describe('mongo-double: text indexes and $text', () => {
     expect(Object.fromEntries(Object.keys(vocabulary).map((w) => [w, stemEnglish(w)]))).toEqual(vocabulary);
   });
 });
+
+describe('mongo-double: what MongoDB refuses', () => {
+  test('empty or malformed $or / $and / $nor: code 2 BadValue, in find, update, delete, count and aggregate', async () => {
+    const c = db.collection('logical');
+    await c.insertOne({ a: 1 });
+    for (const op of ['$or', '$and', '$nor']) {
+      const empty = await serverError(c.find({ [op]: [] }).toArray());
+      expect([empty.code, empty.codeName, empty.message]).toEqual([
+        2,
+        'BadValue',
+        '$and/$or/$nor must be a nonempty array',
+      ]);
+      const notObjects = await serverError(c.find({ [op]: [1] } as Document).toArray());
+      expect([notObjects.code, notObjects.message]).toEqual([2, '$or/$and/$nor entries need to be full objects']);
+      const notArray = await serverError(c.find({ [op]: { a: 1 } } as Document).toArray());
+      expect([notArray.code, notArray.message]).toEqual([2, `${op} must be an array`]);
+    }
+    // Nested too (inside another $or, or $elemMatch), and in every command that takes a filter.
+    expect((await serverError(c.find({ $or: [{ a: 1 }, { $and: [] }] }).toArray())).code).toBe(2);
+    expect((await serverError(c.find({ xs: { $elemMatch: { $or: [] } } }).toArray())).code).toBe(2);
+    expect((await serverError(c.updateOne({ $or: [] }, { $set: { b: 1 } }))).code).toBe(2);
+    expect((await serverError(c.deleteMany({ $nor: [] }))).code).toBe(2);
+    expect((await serverError(c.countDocuments({ $and: [] }))).code).toBe(2);
+    expect((await serverError(c.aggregate([{ $match: { a: 1 } }, { $match: { $or: [] } }]).toArray())).code).toBe(2);
+    // Nothing was changed by the refused writes; a non-empty $or still works.
+    expect<Document[]>(await c.find({ $or: [{ a: 1 }] }, { projection: { _id: 0 } }).toArray()).toEqual([{ a: 1 }]);
+    expect(double.unsupported.filter((u) => u.includes('$or'))).toEqual([]);
+  });
+
+  test('two update operators on one path (or a path and its prefix): code 40 ConflictingUpdateOperators', async () => {
+    const c = db.collection('conflicts');
+    await c.insertOne({ k: 1, a: 1 });
+    const setAndInsert = await serverError(
+      c.updateOne({ k: 2 }, { $set: { a: 1 }, $setOnInsert: { a: 2 } }, { upsert: true }),
+    );
+    // (A write error carries code and errmsg; the driver raises it as the command's error.)
+    expect([setAndInsert.code, setAndInsert.message]).toEqual([
+      40,
+      "Updating the path 'a' would create a conflict at 'a'",
+    ]);
+    // Refused when parsed: also when the filter matches an existing document, and for prefixes of a path.
+    expect((await serverError(c.updateOne({ k: 1 }, { $set: { a: 1 }, $setOnInsert: { a: 2 } }))).code).toBe(40);
+    const prefix = await serverError(c.updateOne({ k: 1 }, { $set: { 'a.b': 1 }, $unset: { a: '' } }));
+    expect([prefix.code, prefix.message]).toEqual([40, "Updating the path 'a' would create a conflict at 'a'"]);
+    expect((await serverError(c.updateOne({ k: 1 }, { $set: { a: 1, 'a.x': 2 } }))).code).toBe(40);
+    expect((await serverError(c.updateOne({ k: 1 }, { $rename: { a: 'b' }, $set: { b: 1 } }))).code).toBe(40);
+    expect((await serverError(c.findOneAndUpdate({ k: 1 }, { $inc: { a: 1 }, $set: { a: 5 } }))).code).toBe(40);
+    // Different paths are fine, and nothing above was written.
+    await c.updateOne({ k: 3 }, { $set: { a: 1 }, $setOnInsert: { created: true } }, { upsert: true });
+    expect<Document[]>(await c.find({}, { projection: { _id: 0 }, sort: { k: 1 } }).toArray()).toEqual([
+      { k: 1, a: 1 },
+      { k: 3, a: 1, created: true },
+    ]);
+  });
+
+  test('documents over 16 MiB: 2 BadValue on insert, 10334 BSONObjectTooLarge when an update grows one', async () => {
+    const c = db.collection('sizes');
+    // Binary, not strings: bson serializes large strings slowly under Bun.
+    const nineMiB = Buffer.alloc(9 * 1024 * 1024, 1);
+    // Just over 16 MiB: the driver's serializer cannot build a message with a document over 17 MiB at all.
+    const tooBig = Buffer.alloc(16 * 1024 * 1024 + 100, 1);
+    const e = await serverError(c.insertOne({ _id: 'big' as never, a: tooBig }));
+    expect(e.code).toBe(2);
+    expect(e.message).toMatch(/^object to insert too large\. size in bytes: \d+, max size: 16777216$/);
+    await c.insertOne({ _id: 'grow' as never, a: nineMiB });
+    const grown = await serverError(c.updateOne({ _id: 'grow' as never }, { $set: { b: nineMiB } }));
+    expect([grown.code, grown.message]).toEqual([10334, 'Resulting document after update is larger than 16777216']);
+    const sevenMiB = Buffer.alloc(7.5 * 1024 * 1024, 1);
+    const upserted = await serverError(
+      c.updateOne({ key: 'new' }, { $set: { a: nineMiB, b: sevenMiB } }, { upsert: true }),
+    );
+    expect(upserted.code).toBe(10334);
+    // Nothing half-written: the grown document is unchanged, the refused ones are absent.
+    const docs = await c.find({}, { projection: { a: 0 } }).toArray();
+    expect(docs).toEqual([{ _id: 'grow' as never }]);
+  });
+
+  test('nesting deeper than 100 levels: code 15 Overflow, on insert and on update', async () => {
+    const c = db.collection('depth');
+    const nested = (levels: number) => {
+      let v: Document = { leaf: true };
+      for (let i = 1; i < levels; i++) v = { v };
+      return v; // `levels` objects deep, the document itself included
+    };
+    await c.insertOne({ _id: 'ok' as never, ...nested(100) });
+    const tooDeep = await serverError(c.insertOne({ _id: 'deep' as never, ...nested(101) }));
+    expect([tooDeep.code, tooDeep.message]).toEqual([15, 'Document exceeds maximum nesting depth of 100']);
+    expect((await serverError(c.updateOne({ _id: 'ok' as never }, { $set: { w: nested(100) } }))).code).toBe(15);
+    expect(await c.countDocuments()).toBe(1);
+    expect(await c.countDocuments({ w: { $exists: true } })).toBe(0);
+  });
+});
+
+describe('mongo-double: fault injection and interleaving', () => {
+  test('failNext answers the next matching command with a server error and its labels, then runs normally', async () => {
+    const c = db.collection('faults');
+    await c.insertOne({ k: 1 });
+    double.failNext({
+      command: 'insert',
+      collection: 'faults',
+      code: 91,
+      codeName: 'ShutdownInProgress',
+      errmsg: 'The server is in quiesce mode and will shut down',
+      labels: ['RetryableWriteError'],
+    });
+    const e = await serverError(c.insertOne({ k: 2 }));
+    expect([e.code, e.codeName, e.message]).toEqual([
+      91,
+      'ShutdownInProgress',
+      'The server is in quiesce mode and will shut down',
+    ]);
+    expect(e.hasErrorLabel('RetryableWriteError')).toBe(true);
+    expect(double.injected.at(-1)).toEqual({ kind: 'fault', command: 'insert' });
+    // Consumed: the next insert works, and the refused one was never run.
+    await c.insertOne({ k: 3 });
+    expect((await c.find({}, { sort: { k: 1 } }).toArray()).map((d) => d.k)).toEqual([1, 3]);
+  });
+
+  test('failNext with `times` outlasts the driver’s own retry of a read; other collections are unaffected', async () => {
+    const c = db.collection('faults2');
+    await c.insertOne({ k: 1 });
+    double.failNext({
+      command: 'find',
+      collection: 'faults2',
+      code: 11600,
+      codeName: 'InterruptedAtShutdown',
+      times: 2,
+    });
+    expect(await db.collection('faults').countDocuments()).toBe(2); // an aggregate elsewhere: not failed
+    const e = await serverError(c.find({}).toArray());
+    expect(e.code).toBe(11600);
+    expect(double.injected.filter((i) => i.kind === 'fault' && i.command === 'find')).toHaveLength(2);
+    expect(await c.countDocuments()).toBe(1);
+  });
+
+  test('failNext with `network`: the connection is dropped without an answer (a MongoNetworkError)', async () => {
+    const c = db.collection('faults3');
+    double.failNext({ command: 'insert', collection: 'faults3', network: true });
+    const error = await c.insertOne({ k: 1 }).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(error?.name).toBe('MongoNetworkError');
+    expect(await c.countDocuments()).toBe(0);
+    await c.insertOne({ k: 2 }); // a new connection works
+    expect(await c.countDocuments()).toBe(1);
+  });
+
+  test('interleave at upsert-insert: a competing insert lands in the race window, the upsert loses with E11000', async () => {
+    const c = db.collection('race');
+    await c.createIndex({ chat: 1, seq: 1 }, { unique: true, name: 'race_uq' });
+    double.interleave({
+      command: 'update',
+      collection: 'race',
+      at: 'upsert-insert',
+      run: { insert: 'race', documents: [{ chat: 'c', seq: 1, who: 'competitor' }] },
+    });
+    const e = await serverError(c.updateOne({ chat: 'c', seq: 1 }, { $set: { who: 'upsert' } }, { upsert: true }));
+    expect(e.code).toBe(11000);
+    expect(e.message).toContain('index: race_uq dup key: { chat: "c", seq: 1 }');
+    expect(double.injected.at(-1)).toMatchObject({ kind: 'interleave', command: 'update', reply: { n: 1, ok: 1 } });
+    // Retried, the upsert now matches the competitor's document and updates it.
+    await c.updateOne({ chat: 'c', seq: 1 }, { $set: { who: 'upsert' } }, { upsert: true });
+    expect<Document[]>(await c.find({}, { projection: { _id: 0 } }).toArray()).toEqual([
+      { chat: 'c', seq: 1, who: 'upsert' },
+    ]);
+  });
+
+  test('interleave before: the competing command runs first, then the command itself', async () => {
+    const c = db.collection('race2');
+    double.interleave({
+      command: 'find',
+      collection: 'race2',
+      at: 'before',
+      run: { insert: 'race2', documents: [{ k: 1 }] },
+    });
+    expect<Document[]>(await c.find({}, { projection: { _id: 0 } }).toArray()).toEqual([{ k: 1 }]);
+  });
+});

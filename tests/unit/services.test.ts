@@ -13,6 +13,7 @@ import {
 import type { Ctx, Deps } from '../../src/domain/context.js';
 import { NotFoundError, PreconditionFailedError, ValidationError } from '../../src/domain/errors.js';
 import { addMessage } from '../../src/domain/messages/messages.service.js';
+import { MAX_TIME_MS, MIN_TIME_MS } from '../../src/domain/model.js';
 import { LocalResponder, localAnswer } from '../../src/responders/local.responder.js';
 import { MemoryContentStore, MemoryMetadataStore } from '../support/memory-stores.js';
 
@@ -111,7 +112,10 @@ describe('list cursors', () => {
     expect(decodeListCursor(encodeListCursor(c))).toEqual(c);
     const over = (ms: number) => Buffer.from(JSON.stringify([ms, v7()])).toString('base64url');
     expect(() => decodeListCursor(over(9e15))).toThrow(ValidationError); // past the largest Date
-    expect(() => decodeListCursor(over(-1))).toThrow(ValidationError);
+    // Any time a listing can show (years 1 to 9999), also one before 1970 that a row holds by accident.
+    expect(decodeListCursor(over(-1)).lastActivityAt.getTime()).toBe(-1);
+    expect(() => decodeListCursor(over(MIN_TIME_MS - 1))).toThrow(ValidationError);
+    expect(() => decodeListCursor(over(MAX_TIME_MS + 1))).toThrow(ValidationError);
     for (const bad of [
       'x',
       'e30',

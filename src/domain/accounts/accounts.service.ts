@@ -2,13 +2,18 @@
 import type { Deps } from '../context.js';
 import { ConflictError, UnauthenticatedError } from '../errors.js';
 import type { AccountRecord } from '../model.js';
-import type { LoginThrottle } from './login-throttle.js';
+import type { LoginThrottle, RegistrationThrottle } from './login-throttle.js';
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-export async function register(deps: Deps, input: { email: string; password: string }): Promise<AccountRecord> {
+export async function register(
+  deps: Deps,
+  throttle: RegistrationThrottle,
+  input: { email: string; password: string; client: string },
+): Promise<AccountRecord> {
+  await throttle.attempt(input.client);
   const email = normalizeEmail(input.email);
   if (await deps.meta.findAccountByEmail(email)) throw new ConflictError('An account with this email already exists');
   const account: AccountRecord = {

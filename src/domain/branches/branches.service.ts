@@ -6,7 +6,7 @@ import { NotFoundError, ValidationError } from '../errors.js';
 import { givenAnswer, prepareAnswer } from '../generation/generate.js';
 import { resolveFork } from '../history.js';
 import { ensureWanted, type PendingWrite, storeAnswer } from '../messages/messages.service.js';
-import type { ChatRecord, PairKind } from '../model.js';
+import { type ChatRecord, MAX_BRANCH_DEPTH, type PairKind } from '../model.js';
 
 export const NAME_MAX = 200;
 const BRANCH_SUFFIX = ' (branch)';
@@ -56,6 +56,16 @@ export async function startCreateBranch(
   const loc = await ctx.deps.content.locate(ctx.accountId, input.responseId);
   const fork = loc ? resolveFork(source, loc) : null;
   if (!fork) throw new NotFoundError(`Pair ${input.responseId} is not in the history of chat ${source.chatId}`);
+  if (fork.ancestorIds.length > MAX_BRANCH_DEPTH) {
+    throw new ValidationError('The branch would nest too deeply', [
+      {
+        path: 'response_id',
+        message:
+          `a branch after this pair would be nested ${fork.ancestorIds.length} levels deep (a branch of a branch ` +
+          `of …); at most ${MAX_BRANCH_DEPTH}: fork after a pair of a chat nearer the root`,
+      },
+    ]);
+  }
 
   const now = ctx.deps.clock();
   const branch: ChatRecord = {

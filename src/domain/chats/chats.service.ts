@@ -3,7 +3,14 @@ import { createHash } from 'node:crypto';
 import type { Ctx } from '../context.js';
 import { NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js';
 import { historyLength, type PageCursor, pageWindow, positionOf, rangesFor, segmentsOf } from '../history.js';
-import { type ChatRecord, type ConversationSummary, messageCount, type PairRecord } from '../model.js';
+import {
+  type ChatRecord,
+  type ConversationSummary,
+  MAX_TIME_MS,
+  MIN_TIME_MS,
+  messageCount,
+  type PairRecord,
+} from '../model.js';
 import type { ListCursor, SubtreeDeletion } from '../ports.js';
 
 export interface PairView extends PairRecord {
@@ -122,7 +129,13 @@ async function readWindow(
 /** Renames a chat and/or sets its conversation's system prompt (null removes it). */
 export async function updateChat(
   ctx: Ctx,
-  input: { chatId: string; name?: string; systemPrompt?: string | null; ifMatch?: string[] },
+  input: {
+    chatId: string;
+    name?: string;
+    systemPrompt?: string | null;
+    /** From If-Match: `*` (any current chat) or the strong entity tags listed; absent → unconditional. */
+    ifMatch?: '*' | string[];
+  },
 ): Promise<ChatRecord> {
   if (input.name === undefined && input.systemPrompt === undefined) {
     throw new ValidationError('Nothing to update', [{ path: 'name', message: 'give name, system_prompt or both' }]);
@@ -131,7 +144,7 @@ export async function updateChat(
   return ctx.deps.meta.updateChat(ctx.accountId, input.chatId, changes, ctx.deps.clock(), (current) => {
     if (!input.ifMatch) return;
     const tag = chatEtag(current);
-    if (!input.ifMatch.includes('*') && !input.ifMatch.includes(tag)) {
+    if (input.ifMatch !== '*' && !input.ifMatch.includes(tag)) {
       throw new PreconditionFailedError('The chat changed since the ETag given in If-Match was issued');
     }
   });
@@ -161,8 +174,9 @@ export function decodeListCursor(raw: string): ListCursor {
     parsed.length !== 2 ||
     typeof parsed[0] !== 'number' ||
     !Number.isSafeInteger(parsed[0]) ||
-    parsed[0] < 0 ||
-    parsed[0] > 8.64e15 || // the largest valid Date
+    // Any time a listing can show (a row outside the stored-time window reads clamped to years 1..9999).
+    parsed[0] < MIN_TIME_MS ||
+    parsed[0] > MAX_TIME_MS ||
     typeof parsed[1] !== 'string' ||
     !UUID_RE.test(parsed[1])
   ) {

@@ -28,6 +28,7 @@ import {
   SYSTEM_PROMPT_MAX,
   storableText,
 } from '../model.js';
+import { clampMs, type TimeWindow, timeWindow } from '../time.js';
 import { groupBy, parentsFirst } from '../tree-order.js';
 import type { SnapshotChat, SnapshotPair, TreeSnapshot } from './snapshot.js';
 
@@ -43,7 +44,10 @@ const DEFAULT_TITLE = 'Imported conversation';
 const LANGUAGE = /^[A-Za-z0-9][A-Za-z0-9_+#.-]*$/;
 const LANGUAGE_MAX = 32;
 const URL_MAX = 2048;
-/** Times the stores can hold and the API can write (years 1 to 9999), in seconds since 1970. */
+/**
+ * Times that are times at all (years 1 to 9999: what ISO 8601 with four-digit years says), in seconds since
+ * 1970; outside → a problem. Inside but outside the stored-time window (domain/time.ts) → moved into it.
+ */
 const MIN_SECONDS = MIN_TIME_MS / 1000;
 const MAX_SECONDS = MAX_TIME_MS / 1000;
 const ISO_TIME = /^[+-]?\d{4,6}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
@@ -360,20 +364,33 @@ function checkText(text: string, max: number, path: string, what: string, sc: Sc
   if (!storableText(text)) sc.issue(path, `${what} contains U+0000 or an unpaired surrogate`);
 }
 
-/** Seconds since 1970 (a float), or null when absent. */
-function readTime(v: unknown, path: string, sc: Scope): number | null {
+/** The stored-time window of one call, and how many times of the conversation being read were moved into it. */
+interface Times {
+  readonly window: TimeWindow;
+  moved: number;
+}
+
+/** `ms` inside the window (counted when moved). */
+function within(ms: number, times: Times): number {
+  const inside = clampMs(ms, times.window);
+  if (inside !== ms) times.moved++;
+  return inside;
+}
+
+/** Milliseconds since 1970 (from seconds as a float, rounded), inside the window; null when absent. */
+function readTime(v: unknown, path: string, sc: Scope, times: Times): number | null {
   if (absent(v)) return null;
-  if (typeof v === 'number' && Number.isFinite(v) && v >= MIN_SECONDS && v <= MAX_SECONDS) return v;
+  if (typeof v === 'number' && Number.isFinite(v) && v >= MIN_SECONDS && v <= MAX_SECONDS) {
+    return within(Math.round(v * 1000), times);
+  }
   sc.issue(path, 'must be a time in seconds since 1970 (years 1 to 9999) or null');
   return null;
 }
 
-const dateOf = (t: number) => new Date(Math.round(t * 1000));
-
-function readIso(v: unknown, path: string, sc: Scope): Date | null {
+function readIso(v: unknown, path: string, sc: Scope, times: Times): Date | null {
   if (typeof v === 'string' && ISO_TIME.test(v)) {
-    const d = new Date(v);
-    if (d.getTime() >= MIN_TIME_MS && d.getTime() <= MAX_TIME_MS) return d;
+    const ms = new Date(v).getTime();
+    if (ms >= MIN_TIME_MS && ms <= MAX_TIME_MS) return new Date(within(ms, times));
   }
   sc.issue(path, 'must be an ISO 8601 timestamp (years 1 to 9999)');
   return null;
@@ -415,6 +432,7 @@ interface Message {
   kind: 'question' | 'answer' | 'system' | 'skip';
   /** The question, the answer's text, or the system message's text ('' when it has none). */
   text: string;
+  /** Milliseconds since 1970, inside the window. */
   createTime: number | null;
   questionExt: QuestionExt | null;
   /** The answer's generation, when it names a model. */
@@ -520,14 +538,14 @@ function readGeneration(meta: Record<string, unknown>, path: string, sc: Scope):
  * A message, validated. Questions and answers are checked against the limits here (they do not depend
  * on the tree); a merged answer is checked again once merged.
  */
-function readMessage(raw: Record<string, unknown>, path: string, sc: Scope): Message | null {
+function readMessage(raw: Record<string, unknown>, path: string, sc: Scope, times: Times): Message | null {
   const author = raw.author;
   const role = isRecord(author) && typeof author.role === 'string' ? author.role : null;
   if (role === null) sc.issue(`${path}.author.role`, 'is missing (expected a string such as "user" or "assistant")');
   let meta: Record<string, unknown> = {};
   if (isRecord(raw.metadata)) meta = raw.metadata;
   else if (!absent(raw.metadata)) sc.issue(`${path}.metadata`, 'must be an object');
-  const createTime = readTime(raw.create_time, `${path}.create_time`, sc);
+  const createTime = readTime(raw.create_time, `${path}.create_time`, sc, times);
   const content = readContent(raw.content, `${path}.content`, sc);
   if (role === null || content === null) return null;
 
@@ -562,7 +580,11 @@ interface RawNode {
 }
 
 /** Reads and checks every node: fields, links both ways, one root, no cycle, the message count. */
-function readNodes(mapping: Record<string, unknown>, sc: Scope): { nodes: Map<string, RawNode>; root: string | null } {
+function readNodes(
+  mapping: Record<string, unknown>,
+  sc: Scope,
+  times: Times,
+): { nodes: Map<string, RawNode>; root: string | null } {
   const nodes = new Map<string, RawNode>();
   const keys = Object.keys(mapping);
   const known = new Set(keys);
@@ -599,7 +621,7 @@ function readNodes(mapping: Record<string, unknown>, sc: Scope): { nodes: Map<st
     let message: Message | null = null;
     if (!absent(raw.message)) {
       messages++;
-      if (isRecord(raw.message)) message = readMessage(raw.message, `${path}.message`, sc);
+      if (isRecord(raw.message)) message = readMessage(raw.message, `${path}.message`, sc, times);
       else sc.issue(`${path}.message`, 'must be an object or null');
     }
     nodes.set(key, { id: key, parent, children, childSet, message });
@@ -665,7 +687,7 @@ interface Extension {
   chats: ExtChat[];
 }
 
-function readExtension(raw: unknown, sc: Scope): Extension | null {
+function readExtension(raw: unknown, sc: Scope, times: Times): Extension | null {
   const before = sc.errors;
   if (!isRecord(raw)) {
     sc.issue('branchat', 'must be an object');
@@ -702,8 +724,8 @@ function readExtension(raw: unknown, sc: Scope): Extension | null {
     else if (parentOk && (parentChatId === null) !== (forkResponseId === null)) {
       sc.issue(`${path}.fork_response_id`, 'must be null exactly when parent_chat_id is null');
     }
-    const createdAt = readIso(c.created_at, `${path}.created_at`, sc);
-    const updatedAt = readIso(c.updated_at, `${path}.updated_at`, sc);
+    const createdAt = readIso(c.created_at, `${path}.created_at`, sc, times);
+    const updatedAt = readIso(c.updated_at, `${path}.updated_at`, sc, times);
     if (chatId !== null && nameOk && parentOk && forkOk && createdAt && updatedAt) {
       chats.push({
         chatId,
@@ -815,6 +837,7 @@ interface DraftChat {
 
 interface Header {
   title: string;
+  /** Milliseconds since 1970, inside the window. */
   createTime: number | null;
   id: string | null;
   currentNode: string | null;
@@ -992,7 +1015,7 @@ class ChatWalk {
       responseId: v.end.id,
       question: question.message.text,
       response,
-      timestamp: dateOf(time),
+      timestamp: new Date(time),
       type: ext?.type ?? 'text',
       language: ext?.language ?? null,
       url: ext?.url ?? null,
@@ -1116,7 +1139,7 @@ function snapshotOf(
   for (const chat of chats) {
     const firstTime = chat.pairs[0]?.pair.timestamp ?? new Date(0);
     const createdAt =
-      chat.ext?.createdAt ?? (chat === root && h.createTime !== null ? dateOf(h.createTime) : firstTime);
+      chat.ext?.createdAt ?? (chat === root && h.createTime !== null ? new Date(h.createTime) : firstTime);
     out.set(chat, {
       chatId: chat.id,
       parentChatId: chat.parent?.id ?? null,
@@ -1164,7 +1187,8 @@ function orderChats(chats: DraftChat[], root: DraftChat, time: (c: DraftChat) =>
 
 // ---- import: entry points ----------------------------------------------------------------------------------
 
-function readConversation(raw: unknown, sc: Scope, notes: string[]): TreeSnapshot | null {
+function readConversation(raw: unknown, sc: Scope, notes: string[], window: TimeWindow): TreeSnapshot | null {
+  const times: Times = { window, moved: 0 };
   if (!isRecord(raw)) {
     sc.issue('', 'must be a conversation object');
     return null;
@@ -1174,7 +1198,7 @@ function readConversation(raw: unknown, sc: Scope, notes: string[]): TreeSnapsho
     if (!storableText(raw.title)) sc.issue('title', 'contains U+0000 or an unpaired surrogate');
     title = cut(raw.title.trim(), NAME_MAX).trim() || DEFAULT_TITLE;
   } else if (!absent(raw.title)) sc.issue('title', 'must be a string or null');
-  const createTime = readTime(raw.create_time, 'create_time', sc);
+  const createTime = readTime(raw.create_time, 'create_time', sc, times);
   let id: string | null = null;
   for (const field of ['id', 'conversation_id'] as const) {
     const v = raw[field];
@@ -1184,7 +1208,7 @@ function readConversation(raw: unknown, sc: Scope, notes: string[]): TreeSnapsho
   let currentNode: string | null = null;
   if (typeof raw.current_node === 'string') currentNode = raw.current_node;
   else if (!absent(raw.current_node)) sc.issue('current_node', 'must be a node id or null');
-  const ext = absent(raw.branchat) ? null : readExtension(raw.branchat, sc);
+  const ext = absent(raw.branchat) ? null : readExtension(raw.branchat, sc, times);
 
   const mapping = raw.mapping;
   if (!isRecord(mapping)) {
@@ -1196,7 +1220,7 @@ function readConversation(raw: unknown, sc: Scope, notes: string[]): TreeSnapsho
     sc.issue('mapping', `holds ${size} nodes; at most ${MAX_NODES} are allowed`);
     return null;
   }
-  const { nodes, root } = readNodes(mapping, sc);
+  const { nodes, root } = readNodes(mapping, sc, times);
   if (currentNode !== null && !nodes.has(currentNode)) {
     sc.issue('current_node', `names "${currentNode}", which is not a node of the mapping`);
   }
@@ -1205,6 +1229,13 @@ function readConversation(raw: unknown, sc: Scope, notes: string[]): TreeSnapsho
   const snapshot = buildTree(nodes, root, { title, createTime, id, currentNode, ext }, sc, found);
   if (sc.errors > 0) return null;
   notes.push(...found);
+  if (times.moved > 0) {
+    const range = `${new Date(window.min).toISOString()} … ${new Date(window.max).toISOString()}`;
+    notes.push(
+      `conversation '${title}': ${plural(times.moved, 'time', 'times')} outside ${range} (the times this service ` +
+        `stores) ${times.moved === 1 ? 'was' : 'were'} moved to the nearest end of that range`,
+    );
+  }
   return snapshot;
 }
 
@@ -1218,19 +1249,23 @@ function readConversation(raw: unknown, sc: Scope, notes: string[]): TreeSnapsho
  * regenerated answer becomes a branch, the current path (`current_node`) staying in the chat it continues.
  * The `branchat` extension keys written by toChatGpt, when present, give chat ids, names, times, empty
  * chats, the active chat and pair kinds back exactly.
+ *
+ * Times: years 1 to 9999 are read; those outside the stored-time window of a write at `now` (1970 … now + 1
+ * day, domain/time.ts) are moved to its nearest end, with a note per conversation.
  */
-export function fromChatGpt(input: unknown): ParseResult {
+export function fromChatGpt(input: unknown, options: { now?: Date } = {}): ParseResult {
+  const window = timeWindow(options.now ?? new Date());
   const problems = new Problems();
   const notes: string[] = [];
   const snapshots: TreeSnapshot[] = [];
   if (Array.isArray(input)) {
     if (input.length === 0) problems.add('(input)', 'is an empty array; expected at least one conversation');
     input.forEach((c: unknown, i) => {
-      const s = readConversation(c, scope(problems, `[${i}]`), notes);
+      const s = readConversation(c, scope(problems, `[${i}]`), notes, window);
       if (s) snapshots.push(s);
     });
   } else if (isRecord(input)) {
-    const s = readConversation(input, scope(problems, ''), notes);
+    const s = readConversation(input, scope(problems, ''), notes, window);
     if (s) snapshots.push(s);
   } else problems.add('(input)', 'must be a conversation object or an array of them');
   return problems.count > 0 ? { ok: false, errors: problems.result() } : { ok: true, snapshots, notes };

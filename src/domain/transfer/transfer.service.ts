@@ -7,7 +7,7 @@ import { requireChat } from '../chats/chats.service.js';
 import type { Ctx } from '../context.js';
 import { UnavailableError, ValidationError } from '../errors.js';
 import { historyLength, rangesFor, segmentsOf } from '../history.js';
-import type { ChatRecord, PairRecord } from '../model.js';
+import { type ChatRecord, MAX_BRANCH_DEPTH, type PairRecord } from '../model.js';
 import type { ImportedTree } from '../ports.js';
 import { groupBy, parentsFirst } from '../tree-order.js';
 import { fromChatGpt } from './chatgpt.js';
@@ -17,11 +17,24 @@ import type { SnapshotPair, TreeSnapshot } from './snapshot.js';
 const CHATS_PER_READ = 200;
 
 /**
- * Limits of an imported tree's nesting: every chat stores its whole ancestor chain, so a chain of branches
- * of branches costs its depth in every chat below. Real exports nest a few levels (an edit of an edit …).
+ * The sum of an imported tree's ancestor chains (every chat stores its own, at most MAX_BRANCH_DEPTH long):
+ * bounds what many deep branches of one file cost.
  */
-export const IMPORT_MAX_DEPTH = 256;
 export const IMPORT_MAX_ANCESTORS = 200_000;
+
+/**
+ * How much one import-chat call may hold, whatever its size in bytes (settings IMPORT_MAX_CONVERSATIONS and
+ * IMPORT_MAX_PAIRS): it is stored in one transaction. Beyond either → 422 and nothing is stored; a larger
+ * conversations.json is imported in parts.
+ */
+export interface ImportLimits {
+  /** Conversations per call (the length of a conversations.json array). */
+  maxConversations: number;
+  /** Pairs per call, summed over all its conversations. */
+  maxPairs: number;
+}
+
+export const DEFAULT_IMPORT_LIMITS: ImportLimits = { maxConversations: 1_000, maxPairs: 100_000 };
 
 const snapshotPair = (p: PairRecord): SnapshotPair => ({
   responseId: p.responseId,
@@ -97,9 +110,10 @@ function materialise(ctx: Ctx, s: TreeSnapshot): { tree: ImportedTree; pairs: Pa
   let ancestors = 0;
   const chats: ChatRecord[] = [];
   const pairs: PairRecord[] = [];
-  let lastActivityAt = new Date(0);
+  // The latest time of the tree (of any chat or pair), whatever its era.
+  let lastActivityAt: Date | null = null;
   const later = (d: Date) => {
-    if (d.getTime() > lastActivityAt.getTime()) lastActivityAt = d;
+    if (lastActivityAt === null || d.getTime() > lastActivityAt.getTime()) lastActivityAt = d;
   };
   const rootChatId = ctx.deps.newId();
   for (const c of s.chats) {
@@ -118,11 +132,11 @@ function materialise(ctx: Ctx, s: TreeSnapshot): { tree: ImportedTree; pairs: Pa
       }
       ancestorIds = [...parent.ancestorIds, parent.chatId];
       ancestorLimits = [...parent.ancestorLimits, fork.seq];
-      if (ancestorIds.length > IMPORT_MAX_DEPTH) {
+      if (ancestorIds.length > MAX_BRANCH_DEPTH) {
         throw new ValidationError('The conversation nests branches too deeply', [
           {
             path: 'mapping',
-            message: `branches nest more than ${IMPORT_MAX_DEPTH} levels deep (a branch of a branch of …)`,
+            message: `branches nest more than ${MAX_BRANCH_DEPTH} levels deep (a branch of a branch of …)`,
           },
         ]);
       }
@@ -155,6 +169,7 @@ function materialise(ctx: Ctx, s: TreeSnapshot): { tree: ImportedTree; pairs: Pa
     };
     ids.set(c.chatId, record);
     chats.push(record);
+    later(c.createdAt);
     later(c.updatedAt);
     c.pairs.forEach((p, i) => {
       const responseId = ctx.deps.newId();
@@ -180,20 +195,40 @@ function materialise(ctx: Ctx, s: TreeSnapshot): { tree: ImportedTree; pairs: Pa
       { path: 'current_node', message: 'does not designate one chat' },
     ]);
   }
+  if (lastActivityAt === null) throw new Error('an imported tree without a chat');
   return { tree: { chats, systemPrompt: s.systemPrompt, lastActivityAt }, pairs };
 }
 
+/** ImportLimits → ValidationError: one problem at the input's top level. */
+function overLimit(what: string, count: number, max: number, setting: string): ValidationError {
+  return new ValidationError('The import holds too much for one call; nothing was stored', [
+    {
+      path: '(input)',
+      message: `holds ${count} ${what}; at most ${max} per import (${setting}): import the file in parts`,
+    },
+  ]);
+}
+
 /**
- * Imports ChatGPT conversations (one, or an array: a conversations.json). Malformed input → ValidationError
- * listing every problem found, and nothing is stored; otherwise all of them are stored in one transaction.
+ * Imports ChatGPT conversations (one, or an array: a conversations.json). Malformed input, or more than the
+ * ImportLimits → ValidationError listing every problem found, and nothing is stored; otherwise all of them
+ * are stored in one transaction. Times are moved into the stored-time window (domain/time.ts), with a note.
  */
 export async function importConversations(
   ctx: Ctx,
   input: unknown,
 ): Promise<{ conversations: ImportedConversation[]; notes: string[] }> {
-  const parsed = fromChatGpt(input);
+  const limits = { ...DEFAULT_IMPORT_LIMITS, ...ctx.deps.imports };
+  // Counted before anything is read: the cap bounds the work of a refused call too.
+  if (Array.isArray(input) && input.length > limits.maxConversations) {
+    throw overLimit('conversations', input.length, limits.maxConversations, 'IMPORT_MAX_CONVERSATIONS');
+  }
+  const parsed = fromChatGpt(input, { now: ctx.deps.clock() });
   if (!parsed.ok)
     throw new ValidationError('The conversation could not be imported; nothing was stored', parsed.errors);
+  let pairCount = 0;
+  for (const s of parsed.snapshots) for (const c of s.chats) pairCount += c.pairs.length;
+  if (pairCount > limits.maxPairs) throw overLimit('pairs', pairCount, limits.maxPairs, 'IMPORT_MAX_PAIRS');
   const built = parsed.snapshots.map((s) => ({ snapshot: s, ...materialise(ctx, s) }));
   const pairs = built.flatMap((b) => b.pairs);
   let fenceUsed: number | null = null;

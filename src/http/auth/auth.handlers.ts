@@ -1,6 +1,5 @@
 import type { Context } from 'hono';
 import * as accounts from '../../domain/accounts/accounts.service.js';
-import { clientAddress } from '../../runtime.js';
 import type { AppBindings, AppRouteHandler } from '../app-types.js';
 import type { LoginRoute, RegisterRoute } from './auth.routes.js';
 
@@ -16,12 +15,12 @@ async function tokenBody(c: Context<AppBindings>, accountId: string) {
 
 export const register: AppRouteHandler<RegisterRoute> = async (c) => {
   const body = c.req.valid('json');
-  const account = await accounts.register(c.var.deps, body);
+  const account = await accounts.register(c.var.deps, c.var.registration, { ...body, client: await c.var.client() });
   return c.json(await tokenBody(c, account.accountId), 201);
 };
 
 export const login: AppRouteHandler<LoginRoute> = async (c) => {
   const body = c.req.valid('json');
-  const account = await accounts.login(c.var.deps, c.var.throttle, { ...body, client: await clientAddress(c) });
+  const account = await accounts.login(c.var.deps, c.var.throttle, { ...body, client: await c.var.client() });
   return c.json(await tokenBody(c, account.accountId), 200);
 };

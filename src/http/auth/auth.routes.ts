@@ -53,11 +53,16 @@ export const register = createRoute({
   path: '/api/v1/auth/register',
   tags,
   summary: 'Create an account and get a token',
-  description: 'Emails are case-insensitive (stored lowercased). Passwords are stored as argon2id hashes.',
+  description:
+    'Emails are case-insensitive (stored lowercased). Passwords are stored as argon2id hashes. At most ' +
+    'REGISTER_MAX_PER_WINDOW (default 30) registration attempts per client address (an IPv6 client: per /64) ' +
+    'per REGISTER_WINDOW_SECONDS (default 600); every well-formed attempt counts, a duplicate email too. Past ' +
+    'it → 429 with Retry-After, and no account is created. The client address is the connection’s, or with ' +
+    'TRUSTED_PROXIES the one they forward (X-Forwarded-For); counted across every instance when REDIS_URL is set.',
   request: { body: { required: true, content: { 'application/json': { schema: Credentials } } } },
   responses: {
     201: { description: 'The new account and a token', content: { 'application/json': { schema: TokenSchema } } },
-    ...errors(400, 409, 413, 415, 422, 500, 503),
+    ...errors(400, 409, 413, 415, 422, 429, 500, 503),
   },
 });
 
@@ -69,7 +74,9 @@ export const login = createRoute({
   summary: 'Exchange email and password for a token',
   description:
     'A wrong email and a wrong password get the same 401. Repeated failures per email and per client address ' +
-    'answer 429 with Retry-After until the window passes.',
+    'answer 429 with Retry-After until the window passes: LOGIN_MAX_FAILURES (default 10) per ' +
+    'LOGIN_WINDOW_SECONDS (default 900); a successful login clears its email’s count. The client address is ' +
+    'as for register; counted across every instance when REDIS_URL is set.',
   request: { body: { required: true, content: { 'application/json': { schema: LoginCredentials } } } },
   responses: {
     200: { description: 'A token', content: { 'application/json': { schema: TokenSchema } } },

@@ -4,7 +4,7 @@ import { messageCount } from '../../domain/model.js';
 import { type AppRouteHandler, ctxOf } from '../app-types.js';
 import { treeKey } from '../cache-keys.js';
 import { chatJson, kindOf, pairJson } from '../schemas.js';
-import { allowSlowAnswer, clientGone, eventStream, wantsEventStream } from '../sse.js';
+import { allowSlowAnswer, clientGone, eventStream, restoreIdleTimeout, wantsEventStream } from '../sse.js';
 import type { CreateBranchRoute, GetBranchesRoute, SetActiveBranchRoute, TreeNodeShape } from './branches.routes.js';
 
 const createdJson = (r: branches.CreatedBranch) => ({
@@ -31,14 +31,18 @@ export const createBranch: AppRouteHandler<CreateBranchRoute> = async (c) => {
     }
   };
   if (b.question !== undefined && b.response === undefined) allowSlowAnswer(c);
-  if (wantsEventStream(c)) {
-    const gone = clientGone(c);
-    const pending = await branches.startCreateBranch(ctxOf(c), input, gone.signal);
-    return eventStream(c, gone, pending, createdJson, published) as never;
+  try {
+    if (wantsEventStream(c)) {
+      const gone = clientGone(c);
+      const pending = await branches.startCreateBranch(ctxOf(c), input, gone.signal);
+      return eventStream(c, gone, pending, createdJson, published) as never;
+    }
+    const result = await branches.createBranch(ctxOf(c), input);
+    await published(result);
+    return c.json(createdJson(result), 201);
+  } finally {
+    restoreIdleTimeout(c); // the answer (or problem) is ready; a stream restores it when it ends
   }
-  const result = await branches.createBranch(ctxOf(c), input);
-  await published(result);
-  return c.json(createdJson(result), 201);
 };
 
 type NodeJson = TreeNodeShape;

@@ -1,5 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { MAX_BRANCH_DEPTH } from '../../domain/model.js';
 import { errors } from '../errors.js';
+import { HEAVY_LIMITS_DOC } from '../middleware/heavy.js';
+import { RATE_WEIGHT_DOC } from '../middleware/write-limit.js';
 import {
   bearerSecurity,
   ChatName,
@@ -25,7 +28,10 @@ export const createBranch = createRoute({
     'The branch sees the history up to and including `response_id`, then its own pairs. Forking from an inherited ' +
     'pair attaches the branch to the chat that stores that pair. No message is copied. With `question`, the ' +
     'branch’s first pair is added in the same call (without `response`, the responder answers from the fork’s ' +
-    'history; `Accept: text/event-stream` streams that answer). `activate` (default true) makes the branch the active chat.',
+    'history; `Accept: text/event-stream` streams that answer). `activate` (default true) makes the branch the active chat. ' +
+    `Branches nest at most ${MAX_BRANCH_DEPTH} levels deep (a branch of a branch of …; the root is level 0): a fork ` +
+    'whose branch would be deeper → 422 (`errors[].path` `response_id`). The same limit holds for import-chat, so ' +
+    'every tree exports (format chatgpt) and imports back.',
   security: bearerSecurity,
   request: {
     headers: StreamingHeaders,
@@ -109,6 +115,7 @@ export const getBranches = createRoute({
   path: '/api/v1/branches/get-branches',
   tags,
   summary: 'The whole tree of a conversation',
+  description: `${HEAVY_LIMITS_DOC} ${RATE_WEIGHT_DOC.getBranches}`,
   security: bearerSecurity,
   request: { query: z.strictObject({ chat_id: Uuid.openapi({ description: 'Any chat of the tree.' }) }) },
   responses: {
@@ -122,7 +129,7 @@ export const getBranches = createRoute({
         },
       },
     },
-    ...errors(401, 404, 422, 500, 503),
+    ...errors(401, 404, 422, 429, 500, 503),
   },
 });
 

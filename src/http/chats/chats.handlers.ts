@@ -1,6 +1,7 @@
 import * as chats from '../../domain/chats/chats.service.js';
 import { type AppRouteHandler, ctxOf } from '../app-types.js';
 import { chatPageKey } from '../cache-keys.js';
+import { HttpProblem } from '../errors.js';
 import { chatJson, pairJson } from '../schemas.js';
 import type {
   CreateChatRoute,
@@ -12,18 +13,30 @@ import type {
 
 export const quoteEtag = (tag: string) => `"${tag}"`;
 
-/** Parses an If-Match header into bare entity tags (`*` kept as is). */
-export function parseIfMatch(header: string | undefined): string[] | undefined {
+/** One element of an If-Match list (RFC 9110 §8.8.3: `[W/]"etagc*"`), with the whitespace and comma around it. */
+const IF_MATCH_ELEMENT = /[ \t]*(?:(W\/)?"([\x21\x23-\x7e\x80-\xff]*)")?[ \t]*(?:,|$)/y;
+
+/**
+ * Parses If-Match for the strong comparison RFC 9110 §13.1.1 requires: a bare `*` is the wildcard; otherwise
+ * the opaque values of the strong tags listed (weak `W/"…"` tags can never match, so they are left out, and a
+ * quoted `"*"` is an ordinary tag). A value that is neither → HttpProblem 412: it matches no entity tag.
+ */
+export function parseIfMatch(header: string | undefined): '*' | string[] | undefined {
   if (header === undefined) return undefined;
-  return header
-    .split(',')
-    .map((t) =>
-      t
-        .trim()
-        .replace(/^W\//, '')
-        .replace(/^"(.*)"$/, '$1'),
-    )
-    .filter(Boolean);
+  const value = header.trim();
+  if (value === '*') return '*';
+  const tags: string[] = [];
+  let at = 0;
+  while (at < value.length) {
+    IF_MATCH_ELEMENT.lastIndex = at;
+    const m = IF_MATCH_ELEMENT.exec(value);
+    if (!m || m[0] === '') {
+      throw new HttpProblem(412, 'If-Match must be * or a list of entity tags ("…" or W/"…"); it matches nothing');
+    }
+    if (m[2] !== undefined && m[1] === undefined) tags.push(m[2]);
+    at = IF_MATCH_ELEMENT.lastIndex;
+  }
+  return tags;
 }
 
 export const createChat: AppRouteHandler<CreateChatRoute> = async (c) => {

@@ -4,6 +4,7 @@ import {
   bearerSecurity,
   ChatName,
   ChatSchema,
+  DecimalInt,
   IdempotencyHeaders,
   QAPairSchema,
   SystemPrompt,
@@ -46,13 +47,7 @@ export const createChat = createRoute({
   },
 });
 
-const Limit = z.coerce.number().int().min(1).max(1000).default(200).openapi({
-  type: 'integer',
-  minimum: 1,
-  maximum: 1000,
-  default: 200,
-  description: 'Page size, 1..1000 (out of range → 422).',
-});
+const Limit = DecimalInt(1, 1000, 200, 'Page size, 1..1000 (out of range → 422).');
 
 export const getChat = createRoute({
   operationId: 'getChat',
@@ -115,7 +110,15 @@ export const updateChat = createRoute({
   security: bearerSecurity,
   request: {
     headers: z.object({
-      'if-match': z.string().optional().openapi({ description: 'An ETag from get-chat or update-chat; stale → 412.' }),
+      'if-match': z
+        .string()
+        .optional()
+        .openapi({
+          description:
+            'An ETag from get-chat or update-chat, a comma-separated list of them, or `*` (any existing chat). ' +
+            'Compared strongly (RFC 9110 §13.1.1): a weak `W/"…"` tag never matches, and a quoted `"*"` is a ' +
+            'tag like any other. Stale, weak only, or malformed (neither `*` nor a list of entity tags) → 412.',
+        }),
     }),
     body: {
       required: true,
@@ -182,13 +185,7 @@ export const listChats = createRoute({
   security: bearerSecurity,
   request: {
     query: z.strictObject({
-      limit: z.coerce
-        .number()
-        .int()
-        .min(1)
-        .max(100)
-        .default(50)
-        .openapi({ type: 'integer', minimum: 1, maximum: 100, default: 50, description: 'Page size, 1..100.' }),
+      limit: DecimalInt(1, 100, 50, 'Page size, 1..100.'),
       cursor: z.string().min(1).max(200).optional().openapi({ description: 'Opaque; from `next_cursor`.' }),
     }),
   },

@@ -1,6 +1,10 @@
 /** Export and import of whole conversations (README, "Import and export"). */
 import { createRoute, z } from '@hono/zod-openapi';
+import { MAX_BRANCH_DEPTH } from '../../domain/model.js';
+import { DEFAULT_IMPORT_LIMITS } from '../../domain/transfer/transfer.service.js';
 import { errors } from '../errors.js';
+import { HEAVY_LIMITS_DOC } from '../middleware/heavy.js';
+import { RATE_WEIGHT_DOC } from '../middleware/write-limit.js';
 import { bearerSecurity, IdempotencyHeaders, QAPairSchema, Uuid } from '../schemas.js';
 
 const tags = ['Import and export'];
@@ -115,7 +119,8 @@ export const exportChat = createRoute({
     'tree as one conversation of a ChatGPT data export (`mapping` of message nodes; each pair is a user node and ' +
     'its assistant node; a branch is a second child of the pair it forks after; `current_node` is the last ' +
     'message of the active chat); import-chat reads it back. `markdown`: the visible history of `chat_id` ' +
-    '(inherited pairs included) as a readable document. Any chat of the tree can be given for json and chatgpt.',
+    '(inherited pairs included) as a readable document. Any chat of the tree can be given for json and chatgpt. ' +
+    `${HEAVY_LIMITS_DOC} ${RATE_WEIGHT_DOC.exportChat}`,
   security: bearerSecurity,
   request: {
     query: z.strictObject({
@@ -134,7 +139,7 @@ export const exportChat = createRoute({
         'text/markdown': { schema: z.string().openapi({ example: '# Trip ideas\n\n**You** · …' }) },
       },
     },
-    ...errors(401, 404, 422, 500, 503),
+    ...errors(401, 404, 422, 429, 500, 503),
   },
 });
 
@@ -169,7 +174,14 @@ export const importChat = createRoute({
     'skipped (a non-empty system message becomes the system prompt). Everything is checked first: malformed ' +
     'input → 422 listing each problem (`errors`, with paths such as `[2].mapping.<id>.parent`) and nothing is ' +
     'stored. Otherwise all conversations are stored in one transaction. Text limits are those of add-message. ' +
-    'Body limit: IMPORT_MAX_MB (default 32 MiB).',
+    'Body limit: IMPORT_MAX_MB (default 32 MiB). One call holds at most IMPORT_MAX_CONVERSATIONS (default ' +
+    `${DEFAULT_IMPORT_LIMITS.maxConversations.toLocaleString('en')}) conversations and IMPORT_MAX_PAIRS (default ` +
+    `${DEFAULT_IMPORT_LIMITS.maxPairs.toLocaleString('en')}) pairs over all of them: beyond either → 422 ` +
+    '(`errors[].path` `(input)`), nothing stored; import a larger conversations.json in parts. Branches nest at ' +
+    `most ${MAX_BRANCH_DEPTH} levels deep, as with create-branch (deeper → 422). Times are kept from 1970-01-01T00:00:00Z ` +
+    'to one day past the server’s clock: a time outside that window (but within years 1 to 9999) is moved to its ' +
+    'nearest end, and `notes` says so per conversation; a time outside years 1 to 9999 → 422. ' +
+    `${HEAVY_LIMITS_DOC} ${RATE_WEIGHT_DOC.importChat}`,
   security: bearerSecurity,
   request: {
     headers: IdempotencyHeaders,

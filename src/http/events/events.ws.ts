@@ -11,22 +11,32 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { WSContext, WSEvents } from 'hono/ws';
-import type { EventHub, Session, SocketPort } from '../../events/events.hub.js';
+import {
+  CLOSE_FRAME_TOO_LARGE,
+  CLOSE_SLOW_CONSUMER,
+  CLOSE_TOKEN_EXPIRED,
+  CLOSE_TOO_MANY_FRAMES,
+  type EventHub,
+  MAX_CLIENT_FRAME_BYTES,
+  type Session,
+  type SocketPort,
+} from '../../events/events.hub.js';
 import { EVENT_NAMES } from '../../events/events.js';
 import type { AppBindings } from '../app-types.js';
 import { errors, HttpProblem } from '../errors.js';
-import { JWT_RE } from '../middleware/auth.js';
+import { bearerToken, JWT_RE } from '../middleware/auth.js';
 
 export const WS_PROTOCOL = 'branchat.v1';
 const challenge = { 'WWW-Authenticate': 'Bearer' };
 
 /**
- * Bun.serve's `websocket` option: hono's dispatcher plus limits on what a client may send. Loaded lazily:
- * `hono/bun` touches the `Bun` global when imported, which would break the Node build.
+ * Bun.serve's `websocket` option: hono's dispatcher plus limits on what a client may send (a larger frame is
+ * refused while it arrives, close 1009). Loaded lazily: `hono/bun` touches the `Bun` global when imported,
+ * which would break the Node build.
  */
 export async function bunWebSocketHandler() {
   const { websocket } = await import('hono/bun');
-  return { ...websocket, maxPayloadLength: 64 * 1024, idleTimeout: 120, sendPings: true };
+  return { ...websocket, maxPayloadLength: MAX_CLIENT_FRAME_BYTES, idleTimeout: 120, sendPings: true };
 }
 
 function offeredProtocols(c: Context): string[] {
@@ -37,8 +47,8 @@ function offeredProtocols(c: Context): string[] {
 }
 
 function tokenOf(c: Context, protocols: string[]): string | undefined {
-  const auth = c.req.header('authorization');
-  if (auth?.startsWith('Bearer ')) return auth.slice(7);
+  const fromHeader = bearerToken(c.req.header('authorization'));
+  if (fromHeader) return fromHeader;
   const fromProtocol = protocols.find((p) => p.startsWith('bearer.'));
   if (fromProtocol) return fromProtocol.slice('bearer.'.length);
   return c.req.query('token');
@@ -138,7 +148,14 @@ const ServerFrame = z
     z.object({
       type: z.literal('resync'),
       root_chat_id: z.uuid(),
-      seq: z.number().int().openapi({ description: 'Reload the tree through REST; live events continue after it.' }),
+      seq: z
+        .number()
+        .int()
+        .openapi({
+          description:
+            'Reload the tree through REST (the events after `last_seq` are not kept, or are more than a resume may ' +
+            'replay); live events continue after it.',
+        }),
     }),
     z.object({ type: z.literal('unsubscribed'), root_chat_id: z.uuid(), id: z.string().optional() }),
     z.object({ type: z.literal('pong'), id: z.string().optional() }),
@@ -178,8 +195,15 @@ export function registerEventSocketDoc(app: OpenAPIHono<AppBindings>): void {
       'or `?token=`. Then send ClientFrame JSON texts and receive ServerFrame JSON texts: `subscribe` to a tree by ' +
       'any of its chat ids (another account’s → an `error` frame with a 404 problem), with `last_seq` to resume ' +
       '(the last 1,000 events per tree are kept; beyond, `resync`). Events of a tree arrive in `seq` order, once. ' +
-      'A client that does not read its events is disconnected (close 1008); an expired token closes the socket ' +
-      '(4401). See README, "Real-time events".',
+      'A resume replays at most 500 events / 512 KiB (WS_REPLAY_MAX_EVENTS, WS_REPLAY_MAX_KB), within replay byte ' +
+      'budgets per socket (2 MiB, then 128 KiB/s) and per account (8 MiB, then 512 KiB/s; per server process); ' +
+      'beyond, `resync` instead of the events: read the tree over REST. ' +
+      `Close codes: ${CLOSE_SLOW_CONSUMER} a client that does not read its events (send buffer full); ` +
+      `${CLOSE_TOKEN_EXPIRED} the token expired; ${CLOSE_TOO_MANY_FRAMES} too many frames: over the frame rate ` +
+      '(a burst of 128, then 10 per second: WS_FRAME_BURST, WS_FRAMES_PER_SECOND) or over the frames waiting ' +
+      'to be handled (128 frames / 64 KiB: WS_MAX_PENDING_FRAMES, WS_MAX_PENDING_KB), do not reconnect at once; ' +
+      `${CLOSE_FRAME_TOO_LARGE} a frame over ${MAX_CLIENT_FRAME_BYTES} bytes; 1003 a binary frame. ` +
+      'Defaults are quoted; see README, "Real-time events".',
     security: [{ Bearer: [] }],
     request: {
       query: z.object({

@@ -2,7 +2,7 @@ import * as messages from '../../domain/messages/messages.service.js';
 import * as search from '../../domain/search/search.service.js';
 import { type AppRouteHandler, ctxOf } from '../app-types.js';
 import { kindOf, markedSnippet, pairJson } from '../schemas.js';
-import { allowSlowAnswer, clientGone, eventStream, wantsEventStream } from '../sse.js';
+import { allowSlowAnswer, clientGone, eventStream, restoreIdleTimeout, wantsEventStream } from '../sse.js';
 import type { AddMessageRoute, SearchMessagesRoute } from './messages.routes.js';
 
 export const addMessage: AppRouteHandler<AddMessageRoute> = async (c) => {
@@ -11,14 +11,18 @@ export const addMessage: AppRouteHandler<AddMessageRoute> = async (c) => {
   const published = (r: messages.AddedPair) =>
     c.var.events.publish(r.chat.rootChatId, 'message.added', pairJson(r.pair));
   if (body.response === undefined) allowSlowAnswer(c);
-  if (wantsEventStream(c)) {
-    const gone = clientGone(c);
-    const pending = await messages.startAddMessage(ctxOf(c), input, gone.signal);
-    return eventStream(c, gone, pending, (r) => pairJson(r.pair), published) as never;
+  try {
+    if (wantsEventStream(c)) {
+      const gone = clientGone(c);
+      const pending = await messages.startAddMessage(ctxOf(c), input, gone.signal);
+      return eventStream(c, gone, pending, (r) => pairJson(r.pair), published) as never;
+    }
+    const added = await messages.addMessage(ctxOf(c), input);
+    await published(added);
+    return c.json(pairJson(added.pair), 201);
+  } finally {
+    restoreIdleTimeout(c); // the answer (or problem) is ready; a stream restores it when it ends
   }
-  const added = await messages.addMessage(ctxOf(c), input);
-  await published(added);
-  return c.json(pairJson(added.pair), 201);
 };
 
 export const searchMessages: AppRouteHandler<SearchMessagesRoute> = async (c) => {

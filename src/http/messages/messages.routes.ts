@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { errors } from '../errors.js';
 import {
   bearerSecurity,
+  DecimalInt,
   eventStreamResponse,
   PairType,
   QAPairSchema,
@@ -91,13 +92,7 @@ export const searchMessages = createRoute({
         example: 'connection error',
       }),
       chat_id: Uuid.optional(),
-      limit: z.coerce
-        .number()
-        .int()
-        .min(1)
-        .max(100)
-        .default(20)
-        .openapi({ type: 'integer', minimum: 1, maximum: 100, default: 20, description: 'Hits per page, 1..100.' }),
+      limit: DecimalInt(1, 100, 20, 'Hits per page, 1..100.'),
       cursor: z
         .string()
         .min(1)

@@ -1,6 +1,6 @@
 /**
  * Bearer authentication for the protected routes. Runs before body parsing and validation, so a request
- * without a valid token gets 401 whatever its body. Only the `Bearer` scheme is accepted.
+ * without a valid token gets 401 whatever its body. Only the `Bearer` scheme is accepted (in any case).
  */
 import type { MiddlewareHandler } from 'hono';
 import type { AppBindings } from '../app-types.js';
@@ -9,6 +9,14 @@ import { HttpProblem } from '../errors.js';
 /** The shape of a compact JWT (three base64url parts); anything else is refused before verification. */
 export const JWT_RE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const challenge = { 'WWW-Authenticate': 'Bearer' };
+
+/** `Bearer <token>` (RFC 6750 §2.1): the scheme is case-insensitive (RFC 9110 §11.1), then one or more spaces. */
+const BEARER_RE = /^bearer +(\S+)$/i;
+
+/** The token of an Authorization header using the Bearer scheme; undefined for any other header. */
+export function bearerToken(header: string | undefined): string | undefined {
+  return header === undefined ? undefined : BEARER_RE.exec(header.trim())?.[1];
+}
 
 /** Positive answers of "does this account exist" are cached briefly (accounts are never removed). */
 class AccountPresence {
@@ -34,7 +42,7 @@ export function requireAuth(): MiddlewareHandler<AppBindings> {
   return async (c, next) => {
     const header = c.req.header('Authorization');
     if (!header) throw new HttpProblem(401, 'Missing Authorization: Bearer <token>', challenge);
-    const token = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+    const token = bearerToken(header) ?? '';
     if (!JWT_RE.test(token)) throw new HttpProblem(401, 'Authorization must be "Bearer <token>"', challenge);
     const accountId = await c.var.tokens.verify(token);
     if (!accountId) throw new HttpProblem(401, 'The token is invalid or expired', challenge);

@@ -1,9 +1,10 @@
 /**
  * Idempotency-Key on POST routes (API.md "Safe retries", after the IETF draft): the same key and body
  * answer the first answer again (same status and body, `Idempotent-Replayed: true`) and store nothing new;
- * the same key with another body → 422; while the first call is still running → 409. Keys are scoped per
- * account. A first call that ends in a 5xx releases its key, so a retry runs again. A streamed call is
- * recorded as its JSON answer (201) when the stream completes; replayed as JSON, or as a one-event stream.
+ * the same key with another body → 422; while the first call is still running, however long (its claim is
+ * renewed while it runs) → 409. Keys are scoped per account. A first call that ends in a 5xx releases its key,
+ * so a retry runs again. A streamed call is recorded as its JSON answer (201) when the stream completes;
+ * replayed as JSON, or as a one-event stream.
  */
 import { createHash } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
@@ -14,6 +15,7 @@ import { EVENT_STREAM, replayedStream, wantsEventStream } from '../sse.js';
 
 const KEY_RE = /^[\x20-\x7e]{1,255}$/;
 
+/** Recursive, which is safe: requireJsonBody ran first and refused bodies nested deeper than JSON_MAX_DEPTH. */
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v && typeof v === 'object') {
@@ -62,19 +64,27 @@ export function idempotency(store: IdempotencyStore): MiddlewareHandler<AppBindi
       });
     }
 
-    // A streamed answer settles its key when the stream ends (http/sse.ts), as the JSON answer it stands for.
+    // The claim is renewed for as long as the request runs (a model may take minutes), so a retry meanwhile
+    // gets 409 however long it is. A streamed answer settles its key when the stream ends (http/sse.ts), as
+    // the JSON answer it stands for, and holds the lease until then.
+    const lease = store.hold(accountId, key, claim.token);
     c.set('streamOutcome', {
-      complete: (json) => store.complete(accountId, key, 201, json),
-      release: () => store.release(accountId, key).catch(() => {}),
+      complete: (json) => lease.complete(201, json),
+      release: () => lease.release().catch(() => {}),
+      end: () => lease.stop(),
     });
     try {
       await next();
     } catch (e) {
-      await store.release(accountId, key).catch(() => {});
+      await lease.release().catch(() => {});
       throw e;
     }
     if (c.res.headers.get('Content-Type')?.startsWith(EVENT_STREAM)) return;
-    if (c.res.status >= 500) await store.release(accountId, key).catch(() => {});
-    else await store.complete(accountId, key, c.res.status, await c.res.clone().text());
+    try {
+      if (c.res.status >= 500) await lease.release().catch(() => {});
+      else await lease.complete(c.res.status, await c.res.clone().text());
+    } finally {
+      lease.stop(); // if recording the answer failed, the key stays in flight until its lease runs out
+    }
   };
 }

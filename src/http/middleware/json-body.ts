@@ -1,13 +1,37 @@
 /**
  * Body rules for JSON routes, before schema validation: at most 1 MiB (import-chat: IMPORT_MAX_MB), also
- * when chunked, without Content-Length → 413; a body that is not JSON → 415; malformed JSON → 400.
+ * when chunked, without Content-Length → 413; a body that is not JSON → 415; malformed JSON, or JSON nested
+ * deeper than JSON_MAX_DEPTH → 400; a client that goes away while sending it → 499 (logged at info).
  */
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { CancelledError } from '../../domain/errors.js';
 import type { AppBindings } from '../app-types.js';
 import { HttpProblem } from '../errors.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * The deepest nesting of arrays and objects a body may have (the top-level value is depth 1). Checked once
+ * here, so that nothing after it (Idempotency-Key hashing, validation, importers) walks an unbounded depth
+ * recursively. The deepest legitimate body, a ChatGPT conversations.json, nests about 10 levels (its
+ * `mapping` is flat); branchat.tree.v1 exports about 5.
+ */
+export const JSON_MAX_DEPTH = 64;
+
+/** The nesting depth of a parsed JSON value, counted without recursion; stops once past `max`. */
+export function jsonDepthExceeds(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [v, depth] = item;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
 
 const JSON_TYPE_RE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
 
@@ -34,13 +58,19 @@ export function requireJsonBody(): MiddlewareHandler<AppBindings> {
     if (c.req.method === 'POST' || c.req.method === 'PUT' || c.req.method === 'PATCH') {
       const type = c.req.header('Content-Type') ?? '';
       if (!JSON_TYPE_RE.test(type)) throw new HttpProblem(415, 'Send the body as application/json');
+      let body: unknown;
       try {
         // Parsed once here; Hono caches it for the validator.
-        await c.req.json();
+        body = await c.req.json();
       } catch (e) {
         // Only a parse failure is the client's malformed JSON; a body-limit abort must reach bodyLimit.
         if (e instanceof SyntaxError) throw new HttpProblem(400, 'The body is not valid JSON');
+        // The client closed the connection before the whole body arrived: nothing to answer, nothing wrong here.
+        if (c.req.raw.signal.aborted) throw new CancelledError('The client closed the request before sending its body');
         throw e;
+      }
+      if (jsonDepthExceeds(body, JSON_MAX_DEPTH)) {
+        throw new HttpProblem(400, `The body nests arrays and objects deeper than ${JSON_MAX_DEPTH} levels`);
       }
     }
     await next();

@@ -1,31 +1,110 @@
 /**
- * Per-account write rate limit (OWASP API4, unrestricted resource consumption): every POST, PUT, PATCH or
- * DELETE on the protected routes counts against the caller's account in a fixed window; past the limit the
- * answer is 429 with Retry-After, before the body is read or anything is stored. Reads are not limited.
- * Counted per process (a deployment of N instances allows up to N × the limit).
+ * Per-account rate limit (OWASP API4, unrestricted resource consumption): each account has a budget of
+ * points per fixed window; every POST, PUT, PATCH or DELETE on the protected routes costs 1, and the heavy
+ * operations cost their weight (RateCosts), reads included. Past the budget the answer is 429 with
+ * Retry-After, before the body is read or anything is stored. Other reads cost nothing.
+ * Counted where the limiter counts (src/limits/limiters.ts): in Redis, shared by every process, when
+ * REDIS_URL is set; else per process.
  */
-import type { MiddlewareHandler } from 'hono';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Context, MiddlewareHandler } from 'hono';
+import { type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import { RateLimitedError } from '../../domain/errors.js';
 import type { AppBindings } from '../app-types.js';
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-export function writeRateLimit(limit: { points: number; windowSeconds: number }): MiddlewareHandler<AppBindings> {
-  const limiter = new RateLimiterMemory({ points: limit.points, duration: limit.windowSeconds, keyPrefix: 'write' });
+/** What the heavy operations cost, in points of the account's budget (a plain write costs 1). */
+export interface RateCosts {
+  /** import-chat: per started 1,000 messages (mapping nodes) in the body; at least once. */
+  importPer1000Messages: number;
+  /** export-chat (any format). */
+  exportChat: number;
+  /** get-branches. */
+  getBranches: number;
+}
+
+export const DEFAULT_RATE_COSTS: RateCosts = { importPer1000Messages: 10, exportChat: 10, getBranches: 5 };
+
+export interface AccountRateLimit {
+  points: number;
+  windowSeconds: number;
+  limiter: RateLimiterAbstract;
+  costs: RateCosts;
+  /** The operations' paths (from their route definitions). */
+  paths: { importChat: string; exportChat: string; getBranches: string };
+}
+
+async function charge(c: Context<AppBindings>, limit: AccountRateLimit, cost: number): Promise<void> {
+  // An operation never costs more than the whole budget: it may take all of it, but is not refused forever.
+  const points = Math.min(cost, limit.points);
+  try {
+    const res = await limit.limiter.consume(c.var.accountId, points);
+    c.header('RateLimit-Limit', String(limit.points));
+    c.header('RateLimit-Remaining', String(res.remainingPoints));
+  } catch (e) {
+    if (!(e instanceof RateLimiterRes)) throw e;
+    throw RateLimitedError.after(
+      `Over the account's budget of ${limit.points} points per ${limit.windowSeconds} s ` +
+        `(this request costs ${points}); slow down`,
+      e.msBeforeNext,
+    );
+  }
+}
+
+/** Before the body: writes cost 1, the heavy operations their weight (an import its first thousand). */
+export function accountRateLimit(limit: AccountRateLimit): MiddlewareHandler<AppBindings> {
+  const { paths, costs } = limit;
+  const weights = new Map<string, number>([
+    [`POST ${paths.importChat}`, costs.importPer1000Messages],
+    [`GET ${paths.exportChat}`, costs.exportChat],
+    [`GET ${paths.getBranches}`, costs.getBranches],
+  ]);
   return async (c, next) => {
-    if (!WRITES.has(c.req.method)) return next();
-    try {
-      const res = await limiter.consume(c.var.accountId, 1);
-      c.header('RateLimit-Limit', String(limit.points));
-      c.header('RateLimit-Remaining', String(res.remainingPoints));
-    } catch (e) {
-      if (!(e instanceof RateLimiterRes)) throw e;
-      throw RateLimitedError.after(
-        `More than ${limit.points} writes in ${limit.windowSeconds} s; slow down`,
-        e.msBeforeNext,
-      );
+    // Hono answers HEAD with the GET handler (all the work, no body): it costs what GET costs.
+    const method = c.req.method === 'HEAD' ? 'GET' : c.req.method;
+    const cost = weights.get(`${method} ${c.req.path}`) ?? (WRITES.has(method) ? 1 : 0);
+    if (cost > 0) await charge(c, limit, cost);
+    await next();
+  };
+}
+
+/** Mapping nodes in an import body, counted without trusting its shape (the importer checks it later). */
+export function importMessageCount(body: unknown): number {
+  let n = 0;
+  for (const conversation of Array.isArray(body) ? body : [body]) {
+    const mapping = (conversation as { mapping?: unknown } | null)?.mapping;
+    if (mapping && typeof mapping === 'object') n += Object.keys(mapping).length;
+  }
+  return n;
+}
+
+/**
+ * After the body is parsed, on import-chat: the rest of the import's cost (each further started 1,000
+ * messages), so the weight follows the work the import will do and chunked uploads pay the same.
+ */
+export function importRateCharge(limit: AccountRateLimit): MiddlewareHandler<AppBindings> {
+  const per = limit.costs.importPer1000Messages;
+  return async (c, next) => {
+    if (c.req.method === 'POST' && c.req.path === limit.paths.importChat && per > 0) {
+      const thousands = Math.max(1, Math.ceil(importMessageCount(await c.req.json()) / 1000));
+      const already = Math.min(per, limit.points);
+      const rest = Math.min(per * thousands, limit.points) - already;
+      if (rest > 0) await charge(c, limit, rest);
     }
     await next();
   };
 }
+
+const BUDGET =
+  "the account's budget of WRITE_RATE_LIMIT points per WRITE_RATE_WINDOW_SECONDS (default 600 per 60 s, " +
+  'where a write costs 1), shared by every server instance when REDIS_URL is set';
+
+/** The weights as the operations' OpenAPI descriptions state them. */
+export const RATE_WEIGHT_DOC = {
+  importChat:
+    `Rate limit: costs RATE_COST_IMPORT (default ${DEFAULT_RATE_COSTS.importPer1000Messages}) points per started ` +
+    `1,000 messages (mapping nodes) in the body, never more than the whole budget, of ${BUDGET}; past it → 429 ` +
+    'with Retry-After and nothing stored.',
+  exportChat: `Rate limit: costs RATE_COST_EXPORT (default ${DEFAULT_RATE_COSTS.exportChat}) points of ${BUDGET}; past it → 429 with Retry-After.`,
+  getBranches: `Rate limit: costs RATE_COST_GET_BRANCHES (default ${DEFAULT_RATE_COSTS.getBranches}) points of ${BUDGET}; past it → 429 with Retry-After.`,
+};

@@ -1,6 +1,11 @@
 /** Prometheus metrics: cache hit/miss/error/load counts and the process defaults (GET /metrics). */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Context } from 'hono';
 import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
 import type { CacheCounters } from '../../cache/cache.js';
+import { clientAddress } from '../../runtime.js';
+import type { AppBindings } from '../app-types.js';
+import { bearerToken } from '../middleware/auth.js';
 
 export function createMetrics(counters: () => CacheCounters): Registry {
   const registry = new Registry();
@@ -23,4 +28,26 @@ export function createMetrics(counters: () => CacheCounters): Registry {
     });
   }
   return registry;
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+const isLoopback = (address: string) =>
+  /^127\.\d+\.\d+\.\d+$/.test(address) || address === '::1' || /^::ffff:127\.\d+\.\d+\.\d+$/i.test(address);
+
+/** A proxy on the same host would make every outside scrape look local: a forwarded request is never. */
+const FORWARDING_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip'];
+
+/**
+ * Who may read /metrics (METRICS_TOKEN in config.ts): with a token, only a request bearing it (401 otherwise);
+ * without one, only a direct request from loopback (404 otherwise, as if there were no such route).
+ */
+export async function metricsAccess(c: Context<AppBindings>, token: string | undefined): Promise<401 | 404 | 'ok'> {
+  if (token !== undefined) {
+    const given = bearerToken(c.req.header('Authorization'));
+    // Hashes have one length, so the comparison takes the same time whatever was sent.
+    return given !== undefined && timingSafeEqual(digest(given), digest(token)) ? 'ok' : 401;
+  }
+  if (FORWARDING_HEADERS.some((h) => c.req.header(h) !== undefined)) return 404;
+  return isLoopback(await clientAddress(c)) ? 'ok' : 404;
 }

@@ -1,6 +1,5 @@
-/** Liveness, readiness, the OpenAPI document and the docs page. */
+/** Liveness and readiness (the docs page is in docs.ts). */
 import { createRoute, z } from '@hono/zod-openapi';
-import { Scalar } from '@scalar/hono-api-reference';
 import { createRouter } from '../app-types.js';
 
 const Health = z.object({ status: z.literal('ok') }).openapi('Health');
@@ -63,7 +62,3 @@ export const opsRouter = createRouter()
       ? c.json({ status: 'ready' as const, checks }, 200)
       : c.json({ status: 'unavailable' as const, checks }, 503);
   });
-
-export function docsPage() {
-  return Scalar({ url: '/openapi.json', pageTitle: 'branchat API' });
-}

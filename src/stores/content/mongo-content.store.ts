@@ -9,14 +9,22 @@
  * time (see README, "Data model").
  */
 import { defineEntity, MikroORM, type MongoEntityManager, ObjectId, p } from '@mikro-orm/mongodb';
-import type { Document } from 'mongodb';
+import type { Collection, Document } from 'mongodb';
 import type { SearchLanguage } from '../../config.js';
 import { StaleWriteError } from '../../domain/errors.js';
 import type { SeqRange } from '../../domain/history.js';
 import type { Generation, PairLocation, PairRecord, PairType } from '../../domain/model.js';
 import type { ContentHit, ContentSearch, ContentSlot, ContentStore, ScanSlotsOptions } from '../../domain/ports.js';
+import { readableTime } from '../../domain/time.js';
 import { isUniqueViolation, translateStoreError } from '../errors.js';
-import { mongoSearchFilter } from './mongo-search.js';
+import {
+  queryStems,
+  type SearchFields,
+  scoreExpression,
+  searchFieldsOf,
+  searchKey,
+  stemMatcher,
+} from './mongo-search.js';
 import { orderByRanges } from './ranges.js';
 import { pairSnippet, searchTerms } from './snippet.js';
 
@@ -32,7 +40,8 @@ function pairFromDocument(d: Document): PairRecord {
     type: d.type as PairType,
     language: d.language ?? null,
     url: d.url ?? null,
-    timestamp: d.timestamp,
+    // Clamped to what the API can write (domain/time.ts): a stray document never fails a whole read.
+    timestamp: readableTime(d.timestamp),
     generation: generationFromDocument(d.generation),
   };
 }
@@ -62,8 +71,9 @@ function generationFromDocument(g: GenerationDocument | null | undefined): Gener
   };
 }
 
-/** A pair's document fields (entity property names) for a write with `fence`. */
-function documentOf(pair: PairRecord, fence: number) {
+/** A pair's document fields (entity property names) for a write with `fence`, search terms included. */
+function documentOf(pair: PairRecord, fence: number, language: SearchLanguage) {
+  const search = searchFieldsOf(pair, language);
   return {
     responseId: pair.responseId,
     chatId: pair.chatId,
@@ -77,8 +87,14 @@ function documentOf(pair: PairRecord, fence: number) {
     timestamp: pair.timestamp,
     generation: generationToDocument(pair.generation),
     fence,
+    searchStems: search.search_stems,
+    searchWeights: search.search_weights,
+    searchKey: search.search_key,
   };
 }
+
+/** The search fields (mongo-search.ts) never leave the store. */
+const SEARCH_FIELDS = ['searchStems', 'searchWeights', 'searchKey'] as const;
 
 export const QaPairDocument = defineEntity({
   name: 'QaPairDocument',
@@ -101,11 +117,27 @@ export const QaPairDocument = defineEntity({
     generation: p.json<GenerationDocument>().nullable(),
     /** Fencing token of the write (see ContentStore.append); documents without one count as 0. */
     fence: p.double(),
+    /** The distinct stems of question, response and URL (mongo-search.ts): what a search matches, with $all. */
+    searchStems: p.json<string[]>().fieldName('search_stems'),
+    /** Each stem's score in this pair, in the order of searchStems: what a search ranks by. */
+    searchWeights: p.json<number[]>().fieldName('search_weights'),
+    /** The tokenizer version and language of the two above; another value is re-indexed at startup. */
+    searchKey: p.string().fieldName('search_key'),
   },
   uniques: [{ name: 'qa_pairs_chat_seq_uq', properties: ['chatId', 'seq'] }],
-  // The reconciler's scan order.
-  indexes: [{ name: 'qa_pairs_timestamp_idx', properties: ['timestamp', 'responseId'] }],
+  indexes: [
+    // The reconciler's scan order.
+    { name: 'qa_pairs_timestamp_idx', properties: ['timestamp', 'responseId'] },
+    // Search: a multikey index, one entry per (account, stem); `$all` reads the entries of one stem and checks
+    // the others in the document.
+    { name: 'qa_pairs_search_idx', properties: ['accountId', 'searchStems'] },
+    // The startup backfill's `search_key: { $ne }`: finding nothing left to do reads no documents.
+    { name: 'qa_pairs_search_key_idx', properties: ['searchKey'] },
+  ],
 });
+
+/** Documents re-indexed per round trip by the startup backfill (MongoContentStore.connect). */
+const BACKFILL_BATCH = 500;
 
 export class MongoContentStore implements ContentStore {
   readonly name = 'mongodb';
@@ -144,24 +176,47 @@ export class MongoContentStore implements ContentStore {
     });
     await orm.schema.ensureIndexes();
     const language = options.searchLanguage ?? 'english';
-    // The text index, created with the driver (MikroORM's index options cannot express all of these).
-    // `language_override` names a field no document has: by default MongoDB reads each document's
-    // `language` field as its text language, and a code pair's `language` ("python") would make every such
-    // insert fail with "language override unsupported". The account_id prefix keeps each search inside one
-    // account's entries (and makes MongoDB require that equality in every $text query).
-    await orm.em
-      .getConnection()
-      .getDb()
-      .collection('qa_pairs')
-      .createIndex(
-        { account_id: 1, question: 'text', response: 'text', url: 'text' },
-        {
-          name: 'qa_pairs_text_idx',
-          default_language: language === 'simple' ? 'none' : language,
-          language_override: 'text_language',
-        },
-      );
+    const qaPairs = orm.em.getConnection().getDb().collection('qa_pairs');
+    // Earlier versions searched with a text index (`$text`); search no longer reads it, and it costs every write.
+    await qaPairs.dropIndex('qa_pairs_text_idx').catch((e: { codeName?: string }) => {
+      if (e?.codeName !== 'IndexNotFound' && e?.codeName !== 'NamespaceNotFound') throw e;
+    });
+    await MongoContentStore.backfillSearchFields(qaPairs, language);
     return new MongoContentStore(orm, language);
+  }
+
+  /**
+   * Gives every document the search fields of this version and language (documents written before they
+   * existed, or under another SEARCH_LANGUAGE): in _id order, BACKFILL_BATCH at a time, each update only if the
+   * document still lacks them (a concurrent write of the pair has already set them). Idempotent, so replicas
+   * starting together may both run it. Returns how many documents it updated.
+   */
+  static async backfillSearchFields(qaPairs: Collection<Document>, language: SearchLanguage): Promise<number> {
+    const key = searchKey(language);
+    let after: Document['_id'] = null;
+    let updated = 0;
+    for (;;) {
+      const batch = await qaPairs
+        .find({ search_key: { $ne: key }, ...(after === null ? {} : { _id: { $gt: after } }) } as Document, {
+          projection: { _id: 1, question: 1, response: 1, url: 1 },
+          sort: { _id: 1 },
+          limit: BACKFILL_BATCH,
+        })
+        .toArray();
+      if (batch.length === 0) return updated;
+      const result = await qaPairs.bulkWrite(
+        batch.map((d) => {
+          const fields: SearchFields = searchFieldsOf(
+            { question: String(d.question ?? ''), response: String(d.response ?? ''), url: d.url ?? null },
+            language,
+          );
+          return { updateOne: { filter: { _id: d._id, search_key: { $ne: key } }, update: { $set: fields } } };
+        }),
+        { ordered: false },
+      );
+      updated += result.modifiedCount;
+      after = batch[batch.length - 1]?._id ?? null;
+    }
   }
 
   private em(): MongoEntityManager {
@@ -196,13 +251,22 @@ export class MongoContentStore implements ContentStore {
       await this.em().nativeUpdate(
         QaPairDocument,
         { chatId: pair.chatId, seq: pair.seq, $or: [{ fence: { $lt: fence } }, { fence: { $exists: false } }] },
-        documentOf(pair, fence),
+        documentOf(pair, fence, this.searchLanguage),
         { upsert: true } as never,
       );
     } catch (e) {
-      if (isUniqueViolation(e) && /qa_pairs_chat_seq_uq/.test(String((e as Error).message))) {
+      if (!isUniqueViolation(e)) throw e;
+      if (/qa_pairs_chat_seq_uq/.test(String((e as Error).message))) throw new StaleWriteError(pair.chatId, pair.seq);
+      // A replay of this very write (same response id, same slot) collides on both unique indexes, and which one
+      // the server names depends on the order the indexes were built in: the slot's own response id is still a
+      // conflict at the slot, not the reuse of a response id elsewhere.
+      const holder = await this.em().findOne(
+        QaPairDocument,
+        { responseId: pair.responseId },
+        { fields: ['chatId', 'seq'], disableIdentityMap: true },
+      );
+      if (holder && holder.chatId === pair.chatId && holder.seq === pair.seq)
         throw new StaleWriteError(pair.chatId, pair.seq);
-      }
       throw e;
     }
   }
@@ -216,7 +280,7 @@ export class MongoContentStore implements ContentStore {
       for (let i = 0; i < pairs.length; i += 1000) {
         await this.em().insertMany(
           QaPairDocument,
-          pairs.slice(i, i + 1000).map((p) => documentOf(p, fence)),
+          pairs.slice(i, i + 1000).map((p) => documentOf(p, fence, this.searchLanguage)),
         );
       }
     });
@@ -274,35 +338,37 @@ export class MongoContentStore implements ContentStore {
   }
 
   /**
-   * A `$text` query on the text index, ANDed with one stem condition per word (mongo-search.ts). Whole words,
-   * stemmed: unlike PostgreSQL there is no prefix matching (Atlas Search's autocomplete gives that at scale;
-   * README, "Search").
+   * Every stem of the query in the pair's `search_stems` (`$all`, on the (account_id, search_stems) index),
+   * inside the ranges, ranked by the sum of the stems' weights (mongo-search.ts). Whole words, stemmed: unlike
+   * PostgreSQL there is no prefix matching (Atlas Search's autocomplete gives that at scale; README, "Search").
    */
   search(q: ContentSearch): Promise<ContentHit[]> {
     return this.run(async () => {
-      const filter = mongoSearchFilter(q.text, this.searchLanguage);
-      if (q.ranges.length === 0 || !filter) return [];
+      const stems = queryStems(q.text, this.searchLanguage);
+      if (q.ranges.length === 0 || stems.length === 0) return [];
       const a = q.after;
       const pipeline: Document[] = [
         {
           $match: {
             account_id: q.accountId,
-            ...filter,
+            search_stems: { $all: stems },
             $or: q.ranges.map((r) => ({ chat_id: r.chatId, seq: { $gte: r.fromSeq, $lte: r.toSeq } })),
           },
         },
-        { $addFields: { score: { $meta: 'textScore' } } },
+        { $addFields: { score: scoreExpression(stems) } },
         ...(a
           ? [{ $match: { $or: [{ score: { $lt: a.score } }, { score: a.score, response_id: { $lt: a.responseId } }] } }]
           : []),
         { $sort: { score: -1, response_id: -1 } },
         { $limit: q.limit },
+        { $project: { search_stems: 0, search_weights: 0 } },
       ];
       const docs = await this.orm.em.getConnection().getDb().collection('qa_pairs').aggregate(pipeline).toArray();
       const terms = searchTerms(q.text);
+      const stemmed = stemMatcher(stems, this.searchLanguage);
       return docs.map((d) => {
         const pair = pairFromDocument(d);
-        return { pair, score: Number(d.score), snippet: pairSnippet(pair, terms) };
+        return { pair, score: Number(d.score), snippet: pairSnippet(pair, terms, stemmed) };
       });
     });
   }
@@ -316,7 +382,7 @@ export class MongoContentStore implements ContentStore {
           accountId,
           $or: ranges.map((r) => ({ chatId: r.chatId, seq: { $gte: r.fromSeq, $lte: r.toSeq } })),
         },
-        { disableIdentityMap: true },
+        { disableIdentityMap: true, exclude: SEARCH_FIELDS },
       );
       return orderByRanges(
         ranges,
@@ -330,7 +396,7 @@ export class MongoContentStore implements ContentStore {
           type: d.type as PairType,
           language: d.language ?? null,
           url: d.url ?? null,
-          timestamp: d.timestamp,
+          timestamp: readableTime(d.timestamp),
           generation: generationFromDocument(d.generation),
         })),
       );

@@ -26,19 +26,32 @@ export function matchesTerm(word: string, terms: string[]): boolean {
   return terms.some((t) => w.startsWith(t) || ws === stem(t));
 }
 
-/** The snippet of a pair: its question, then its response. */
-export function pairSnippet(pair: { question: string; response: string }, terms: string[]): string {
-  return buildSnippet(`${pair.question}\n${pair.response}`, terms);
+/**
+ * The snippet of a pair: its question, then its response. `alsoMatches`: the store's own word matching (a
+ * store that knows its stemmer marks what it actually matched, e.g. `studies` for a search for `study`).
+ */
+export function pairSnippet(
+  pair: { question: string; response: string },
+  terms: string[],
+  alsoMatches?: (word: string) => boolean,
+): string {
+  return buildSnippet(`${pair.question}\n${pair.response}`, terms, 30, alsoMatches);
 }
 
 /** An extract of about `maxWords` words of `text` starting a little before its first match. */
-export function buildSnippet(text: string, terms: string[], maxWords = 30): string {
+export function buildSnippet(
+  text: string,
+  terms: string[],
+  maxWords = 30,
+  alsoMatches?: (word: string) => boolean,
+): string {
+  const matches = (word: string) => matchesTerm(word, terms) || (alsoMatches?.(word) ?? false);
   const clean = text.replaceAll(MARK_START, '').replaceAll(MARK_END, '');
   const found = [...clean.matchAll(WORD_RE)].map((m) => ({ word: m[0], start: m.index, end: m.index + m[0].length }));
   if (found.length === 0) return clean.slice(0, 200);
   const first = Math.max(
     0,
-    found.findIndex((w) => matchesTerm(w.word, terms)),
+    found.findIndex((w) => matches(w.word)),
   );
   const from = Math.max(0, first - Math.floor(maxWords / 3));
   const to = Math.min(found.length, from + maxWords);
@@ -47,7 +60,7 @@ export function buildSnippet(text: string, terms: string[], maxWords = 30): stri
   for (let i = from; i < to; i++) {
     const w = found[i] as { word: string; start: number; end: number };
     out += clean.slice(pos, w.start);
-    out += matchesTerm(w.word, terms) ? `${MARK_START}${w.word}${MARK_END}` : w.word;
+    out += matches(w.word) ? `${MARK_START}${w.word}${MARK_END}` : w.word;
     pos = w.end;
   }
   if (to < found.length) out += ' …';

@@ -19,6 +19,7 @@ import type {
   MetadataStore,
   SubtreeDeletion,
 } from '../../domain/ports.js';
+import { windowEnd } from '../../domain/time.js';
 import { AccountEntity } from '../entities/metadata.entities.js';
 import { isUniqueViolation, translateStoreError } from '../errors.js';
 import { CHAT_COLUMNS, type ChatRow, chatFromRow, columnList, toDate } from '../pg-rows.js';
@@ -27,9 +28,14 @@ import { type Db, inTransaction, pgDb } from '../pg-tx.js';
 const cols = columnList(CHAT_COLUMNS);
 const prefixed = (alias: string) => columnList(CHAT_COLUMNS, alias);
 
-/** A strictly later timestamp than `prev`, so `updated_at` visibly changes on every write. */
+/**
+ * A strictly later timestamp than `prev`, so `updated_at` visibly changes on every write; never past the
+ * stored-time window (domain/time.ts): after a `prev` at its end, the end itself (so no write ever stores a
+ * time that cannot be read back, however late `prev` is).
+ */
 function later(now: Date, prev: Date): Date {
-  return now.getTime() > prev.getTime() ? now : new Date(prev.getTime() + 1);
+  const t = now.getTime() > prev.getTime() ? now : new Date(prev.getTime() + 1);
+  return t.getTime() > windowEnd(now).getTime() ? windowEnd(now) : t;
 }
 
 export class PostgresMetadataStore implements MetadataStore {
@@ -243,10 +249,12 @@ export class PostgresMetadataStore implements MetadataStore {
     if (r.rows.length === 0) throw new NotFoundError(`Chat ${rootChatId} not found`);
   }
 
+  /** The tree's activity moves to `now` (never back, and never past the window: a later one is repaired). */
   private async touchTree(db: Db, rootChatId: string, now: Date, branchDelta = 0): Promise<void> {
     await sql`
       update conversations
-      set last_activity_at = greatest(last_activity_at, ${now}), version = version + 1,
+      set last_activity_at = least(greatest(last_activity_at, ${now}), ${windowEnd(this.clock())}),
+          version = version + 1,
           branch_count = branch_count + ${branchDelta}
       where chat_id = ${rootChatId}`.execute(db);
   }
@@ -261,7 +269,8 @@ export class PostgresMetadataStore implements MetadataStore {
       await sql`
         with c as (update chats set own_count = ${seq}, updated_at = ${now} where chat_id = ${chatId} returning root_chat_id)
         update conversations
-        set last_activity_at = greatest(last_activity_at, ${now}), version = version + 1
+        set last_activity_at = least(greatest(last_activity_at, ${now}), ${windowEnd(this.clock())}),
+            version = version + 1
         where chat_id = (select root_chat_id from c)`.execute(db);
       return { chat: { ...chat, ownCount: seq, updatedAt: now }, seq, now, fence };
     });

@@ -6,7 +6,8 @@
  *
  * Every command, option or operator it does not implement is answered with ok:0 and an errmsg starting
  * "mongo-double: unsupported", and recorded in `unsupported`: the double must never silently agree to
- * something it does not do. Commands run synchronously, one at a time, so every command is atomic.
+ * something it does not do. Commands run synchronously, one at a time, so every command is atomic; a test
+ * makes two writes overlap with an interleaving (`Interleave`), and makes the server fail with `Fault`.
  */
 import { calculateObjectSize, type Document, deserialize, EJSON, Long, ObjectId, serialize, UUID } from 'bson';
 import { Aggregator, Query } from 'mingo';
@@ -24,6 +25,52 @@ import {
 } from './text.js';
 
 export { CommandError } from './errors.js';
+
+/**
+ * A server error to answer instead of running a command (`MongoDouble.failNext`), as a mongod shutting down or
+ * stepping down answers before its connections drop.
+ */
+export interface Fault {
+  /** The command name (`find`, `update`, `aggregate`, …). */
+  command: string;
+  /** Only commands on this collection (the command's first value). */
+  collection?: string;
+  /** The server error: code, codeName, errmsg and errorLabels of the ok:0 reply. */
+  code?: number;
+  codeName?: string;
+  errmsg?: string;
+  labels?: string[];
+  /** Close the connection without answering (the driver sees a network error) instead of replying. */
+  network?: boolean;
+  /** How many matching commands it fails, default 1 (the driver retries some reads once by itself). */
+  times?: number;
+}
+
+/**
+ * A competing command run inside another one (`MongoDouble.interleave`): the double runs commands one at a
+ * time, so two writes never overlap by themselves. `at: 'before'`: just before the matching command runs;
+ * `at: 'upsert-insert'`: inside an upsert whose filter matched nothing, just before it inserts, which is the
+ * window in which a server lets a concurrent insert of the same key land (the upsert then fails with E11000).
+ */
+export interface Interleave {
+  command: string;
+  collection?: string;
+  at: 'before' | 'upsert-insert';
+  /** The competing command document; runs on the same database unless it has its own `$db`. */
+  run: Document;
+  times?: number;
+}
+
+/** What the double did on its own initiative (faults answered, commands interleaved), in order. */
+export interface Injected {
+  kind: 'fault' | 'interleave';
+  command: string;
+  /** The competing command's reply, for interleavings. */
+  reply?: Document;
+}
+
+/** Thrown out of `run` when a fault asks for a dropped connection; the server closes the socket. */
+export class NetworkFault extends Error {}
 
 export const WIRE_VERSION = 21; // MongoDB 7.0
 const MAX_BSON = 16 * 1024 * 1024;
@@ -90,6 +137,83 @@ function checkSort(sort: Document | undefined): Document | undefined {
   for (const [k, v] of Object.entries(sort ?? {}))
     if (v !== 1 && v !== -1) throw unsupported(`sort specification { ${k}: ${EJSON.stringify(v)} }`);
   return sort && Object.keys(sort).length ? sort : undefined;
+}
+
+// ---- what the server refuses ---------------------------------------------------------------------------
+
+/** Nesting the server stores (BSONDepth::getMaxDepthForUserStorage); each object or array is one level. */
+const MAX_STORED_DEPTH = 100;
+const LOGICAL = ['$or', '$and', '$nor'];
+
+/**
+ * `$or` / `$and` / `$nor` as the server parses them (expression_parser.cpp): an array (`$or must be an array`),
+ * not empty (`$and/$or/$nor must be a nonempty array`), of objects (`$or/$and/$nor entries need to be full
+ * objects`), all code 2 BadValue; mingo would take `$or: []` as "nothing matches" and `$and: []` as "all".
+ */
+function checkLogical(filter: unknown): void {
+  if (!isPlainObject(filter)) return;
+  for (const [k, v] of Object.entries(filter)) {
+    if (LOGICAL.includes(k)) {
+      if (!Array.isArray(v)) throw new CommandError(2, 'BadValue', `${k} must be an array`);
+      if (v.length === 0) throw new CommandError(2, 'BadValue', '$and/$or/$nor must be a nonempty array');
+      for (const entry of v) {
+        if (!isPlainObject(entry))
+          throw new CommandError(2, 'BadValue', '$or/$and/$nor entries need to be full objects');
+        checkLogical(entry);
+      }
+    } else if (isPlainObject(v)) checkLogical(v); // $elemMatch, $not
+  }
+}
+
+/**
+ * Two update operators (or one operator twice) on one path or on a path and its prefix, e.g. `$set` and
+ * `$setOnInsert` on `a`, or `$set: { a: 1, 'a.b': 2 }`: code 40 ConflictingUpdateOperators, checked when the
+ * update is parsed (so whether or not a document matches or is inserted), as update_driver.cpp does.
+ */
+function checkUpdatePaths(u: Document): void {
+  const seen: string[] = [];
+  for (const [op, fields] of Object.entries(u)) {
+    if (!op.startsWith('$') || !isPlainObject(fields)) continue;
+    const paths = Object.keys(fields);
+    if (op === '$rename') paths.push(...Object.values(fields).filter((v): v is string => typeof v === 'string'));
+    for (const path of paths) {
+      for (const other of seen) {
+        const [short, long] = path.length <= other.length ? [path, other] : [other, path];
+        if (short === long || long.startsWith(`${short}.`))
+          throw new CommandError(
+            40,
+            'ConflictingUpdateOperators',
+            `Updating the path '${path}' would create a conflict at '${short}'`,
+          );
+      }
+      seen.push(path);
+    }
+  }
+}
+
+/** The nesting depth of a value: 0 for a scalar, 1 + the deepest member for an object or array. */
+function depthOf(v: unknown, limit: number): number {
+  if (limit < 0) return 0; // already past the limit: the caller only compares
+  const members = Array.isArray(v) ? v : isPlainObject(v) ? Object.values(v) : null;
+  if (!members) return 0;
+  let deepest = 0;
+  for (const m of members) deepest = Math.max(deepest, depthOf(m, limit - 1));
+  return 1 + deepest;
+}
+
+/**
+ * A document the server would not store: over 16 MiB (an insert: 2 BadValue "object to insert too large";
+ * the result of an update or upsert: 10334 BSONObjectTooLarge) or nested deeper than 100 levels (15 Overflow).
+ */
+function checkStorable(doc: Document, how: 'insert' | 'update'): void {
+  const size = calculateObjectSize(doc);
+  if (size > MAX_BSON)
+    throw how === 'insert'
+      ? new CommandError(2, 'BadValue', `object to insert too large. size in bytes: ${size}, max size: ${MAX_BSON}`)
+      : new CommandError(10334, 'BSONObjectTooLarge', `Resulting document after update is larger than ${MAX_BSON}`);
+  // The document itself is level 1 (the top-level object).
+  if (depthOf(doc, MAX_STORED_DEPTH + 1) > MAX_STORED_DEPTH)
+    throw new CommandError(15, 'Overflow', `Document exceeds maximum nesting depth of ${MAX_STORED_DEPTH}`);
 }
 
 function checkKeys(doc: Document, allowed: string[], where: string): void {
@@ -186,6 +310,11 @@ function withoutScore(doc: Document): Document {
 export class MongoEngine {
   readonly commands: string[] = [];
   readonly unsupported: string[] = [];
+  readonly faults: Fault[] = [];
+  readonly interleavings: Interleave[] = [];
+  readonly injected: Injected[] = [];
+  /** The command being run (for `upsert-insert` interleavings), innermost first. */
+  private readonly running: { name: string; collection: unknown; ctx: Ctx }[] = [];
   private readonly dbs = new Map<string, Map<string, Collection>>();
   private readonly cursors = new Map<number, Cursor>();
   private nextCursorId = 1;
@@ -197,6 +326,20 @@ export class MongoEngine {
     const name = Object.keys(cmd)[0] ?? '';
     this.commands.push(name);
     if (this.trace) console.error(`[mongo-double] ${name} ${describe(cmd, ctx.db)}`);
+    const fault = take(this.faults, name, cmd[name]);
+    if (fault) {
+      this.injected.push({ kind: 'fault', command: name });
+      if (fault.network) throw new NetworkFault(`mongo-double: injected network error on '${name}'`);
+      return {
+        ok: 0,
+        errmsg: fault.errmsg ?? `injected ${fault.codeName ?? 'error'}`,
+        code: fault.code ?? 1,
+        codeName: fault.codeName ?? 'InternalError',
+        ...(fault.labels?.length ? { errorLabels: fault.labels } : {}),
+      };
+    }
+    this.interleave('before', name, cmd[name], ctx);
+    this.running.unshift({ name, collection: cmd[name], ctx });
     try {
       const handler = Object.hasOwn(this.handlers, name) ? this.handlers[name] : undefined;
       if (!handler) throw unsupported(`command '${name}'`, 59, 'CommandNotFound');
@@ -214,7 +357,17 @@ export class MongoEngine {
         console.error(`[mongo-double] ${err.message}`);
       }
       return { ok: 0, errmsg: err.message, code: err.code, codeName: err.codeName, ...err.extra };
+    } finally {
+      this.running.shift();
     }
+  }
+
+  /** Runs the competing commands armed for this point of `name` on `collection`. */
+  private interleave(at: Interleave['at'], name: string, collection: unknown, ctx: Ctx): void {
+    const hook = take(this.interleavings, name, collection, at);
+    if (!hook) return;
+    const reply = this.run(hook.run, { ...ctx, db: String(hook.run.$db ?? ctx.db) });
+    this.injected.push({ kind: 'interleave', command: name, reply });
   }
 
   // ---- storage -------------------------------------------------------------------------------------
@@ -370,7 +523,8 @@ export class MongoEngine {
     if (text) documentLanguage(text, doc);
   }
 
-  private insertDoc(db: string, coll: string, c: Collection, doc: Document): void {
+  private insertDoc(db: string, coll: string, c: Collection, doc: Document, how: 'insert' | 'update'): void {
+    checkStorable(doc, how);
     const dup = this.duplicate(db, coll, c, doc);
     if (dup) throw dup;
     this.checkTextLanguage(c, doc);
@@ -385,6 +539,7 @@ export class MongoEngine {
         'ImmutableField',
         `Performing an update on the path '_id' would modify the immutable field '_id'`,
       );
+    checkStorable(next, 'update');
     const dup = this.duplicate(db, coll, c, next, old);
     if (dup) throw dup;
     this.checkTextLanguage(c, next);
@@ -406,6 +561,7 @@ export class MongoEngine {
    * NoQueryExecutionPlans (query_planner.cpp, "failed to use text index to satisfy $text query …").
    */
   private textSearch(ns: string, c: Collection | undefined, filter: Document = {}) {
+    checkLogical(filter);
     const { found, text, rest } = extractText(filter);
     if (!found) return { docs: c?.docs ?? [], scores: null, rest };
     if (!c)
@@ -598,11 +754,13 @@ export class MongoEngine {
 
   /** Inserts a new document built from an upsert; returns it. */
   private upsert(db: string, coll: string, c: Collection, q: Document, u: Document): Document {
+    const current = this.running[0];
+    if (current) this.interleave('upsert-insert', current.name, current.collection, current.ctx);
     const seed = this.upsertSeed(q);
     const built = this.applyUpdate(seed, u, true);
     const { _id, ...rest } = built;
     const doc = { _id: _id ?? new ObjectId(), ...rest };
-    this.insertDoc(db, coll, c, doc);
+    this.insertDoc(db, coll, c, doc, 'update');
     return doc;
   }
 
@@ -796,7 +954,7 @@ export class MongoEngine {
         let n = 0;
         const errors = this.writeLoop(cmd.documents as Document[], cmd.ordered, (doc) => {
           const { _id, ...rest } = doc;
-          this.insertDoc(db, cmd.insert, c, { _id: _id ?? new ObjectId(), ...rest });
+          this.insertDoc(db, cmd.insert, c, { _id: _id ?? new ObjectId(), ...rest }, 'insert');
           n++;
         });
         return { n, ...errors, ok: 1 };
@@ -844,6 +1002,7 @@ export class MongoEngine {
         const upserted: Document[] = [];
         const errors = this.writeLoop(cmd.updates as Document[], cmd.ordered, (stmt, index) => {
           checkKeys(stmt, ['q', 'u', 'upsert', 'multi'], 'update.updates');
+          if (isPlainObject(stmt.u) && isOperatorDoc(stmt.u)) checkUpdatePaths(stmt.u);
           const matches = this.query(`${db}.${coll}`, c, stmt.q).all();
           const targets = stmt.multi ? matches : matches.slice(0, 1);
           if (targets.length === 0 && stmt.upsert) {
@@ -856,6 +1015,7 @@ export class MongoEngine {
             throw new CommandError(9, 'FailedToParse', 'multi update is not supported for replacement-style update');
           for (const old of targets) {
             const next = this.applyUpdate(old, stmt.u, false);
+            checkStorable(next, 'update'); // (before serializing it: bson cannot serialize much over 16 MiB)
             n++;
             if (Buffer.from(serialize(next)).equals(serialize(old))) continue;
             this.replaceDoc(db, coll, c, old, next);
@@ -897,6 +1057,7 @@ export class MongoEngine {
         }
         if (!cmd.update)
           throw new CommandError(9, 'FailedToParse', 'Either an update or remove=true must be specified');
+        if (isPlainObject(cmd.update) && isOperatorDoc(cmd.update)) checkUpdatePaths(cmd.update);
         if (!old) {
           if (!cmd.upsert) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null, ok: 1 };
           const doc = this.upsert(db, coll, c, cmd.query ?? {}, cmd.update);
@@ -928,6 +1089,7 @@ export class MongoEngine {
           const op = Object.keys(stage)[0] ?? '';
           if (['$out', '$merge', '$changeStream', '$currentOp', '$listSessions', '$indexStats'].includes(op))
             throw unsupported(`aggregation stage '${op}'`);
+          if (op === '$match') checkLogical(stage.$match);
         }
         const ns = `${db}.${cmd.aggregate}`;
         const { source, pipeline, scored } = this.textPipeline(ns, this.collection(db, cmd.aggregate, false), cmd);
@@ -940,6 +1102,24 @@ export class MongoEngine {
       },
     },
   };
+}
+
+/** The first armed entry matching a command (and point), consumed once; undefined if none. */
+function take<T extends { command: string; collection?: string; times?: number; at?: string }>(
+  armed: T[],
+  name: string,
+  collection: unknown,
+  at?: string,
+): T | undefined {
+  const i = armed.findIndex(
+    (f) => f.command === name && (f.collection === undefined || f.collection === collection) && f.at === at,
+  );
+  if (i < 0) return undefined;
+  const f = armed[i]!;
+  const left = (f.times ?? 1) - 1;
+  if (left <= 0) armed.splice(i, 1);
+  else armed[i] = { ...f, times: left };
+  return f;
 }
 
 function keyEquals(a: unknown, b: unknown): boolean {

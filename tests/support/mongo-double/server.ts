@@ -13,7 +13,7 @@
  * Test-only: src/ never imports it. Set MONGO_DOUBLE_TRACE=1 to log every command with its fields.
  */
 import { createServer, type Socket } from 'node:net';
-import { MongoEngine } from './engine.js';
+import { type Fault, type Injected, type Interleave, MongoEngine, NetworkFault } from './engine.js';
 import { encodeMsg, encodeReply, OP_MSG, ProtocolError, parseMessage, takeMessages } from './wire.js';
 
 export interface MongoDouble {
@@ -24,6 +24,18 @@ export interface MongoDouble {
   commands: string[];
   /** Every "unsupported" answer given (command, option or operator named). */
   unsupported: string[];
+  /**
+   * Answers the next matching command (`fault.times` of them) with a server error instead of running it, e.g.
+   * `failNext({ command: 'find', code: 91, codeName: 'ShutdownInProgress', labels: ['RetryableWriteError'] })`,
+   * or drops the connection without an answer (`network: true`).
+   */
+  failNext(fault: Fault): void;
+  /** Runs a competing command before, or inside the race window of, the next matching command (engine.ts). */
+  interleave(hook: Interleave): void;
+  /** Disarms every fault and interleaving not yet used. */
+  clearFaults(): void;
+  /** Faults answered and commands interleaved, in order. */
+  injected: Injected[];
 }
 
 export async function startMongoDouble(options: { port?: number } = {}): Promise<MongoDouble> {
@@ -36,11 +48,20 @@ export async function startMongoDouble(options: { port?: number } = {}): Promise
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
-    let pending = Buffer.alloc(0);
+    // Received bytes not yet framed, kept as chunks until the message in progress (`needed` bytes, once its
+    // length is known) is complete: concatenating on every chunk is quadratic for a 16 MiB message.
+    let chunks: Buffer[] = [];
+    let buffered = 0;
+    let needed = 0;
     socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      buffered += chunk.length;
+      if (buffered < needed) return;
       try {
-        const { messages, rest } = takeMessages(pending.length ? Buffer.concat([pending, chunk]) : chunk);
-        pending = Buffer.from(rest);
+        const { messages, rest } = takeMessages(chunks.length === 1 ? chunk : Buffer.concat(chunks, buffered));
+        chunks = rest.length ? [Buffer.from(rest)] : [];
+        buffered = rest.length;
+        needed = rest.length >= 4 ? rest.readInt32LE(0) : 0; // (takeMessages has checked it)
         for (const message of messages) {
           const request = parseMessage(message);
           if (request.opCode === OP_MSG) {
@@ -57,6 +78,10 @@ export async function startMongoDouble(options: { port?: number } = {}): Promise
           }
         }
       } catch (e) {
+        if (e instanceof NetworkFault) {
+          socket.destroy();
+          return;
+        }
         const message = `mongo-double: ${e instanceof ProtocolError ? 'protocol error' : 'error'}: ${(e as Error).message}`;
         engine.unsupported.push(message);
         console.error(`[mongo-double] ${message}; closing the connection`);
@@ -77,6 +102,17 @@ export async function startMongoDouble(options: { port?: number } = {}): Promise
     port,
     commands: engine.commands,
     unsupported: engine.unsupported,
+    injected: engine.injected,
+    failNext: (fault) => {
+      engine.faults.push(fault);
+    },
+    interleave: (hook) => {
+      engine.interleavings.push(hook);
+    },
+    clearFaults: () => {
+      engine.faults.length = 0;
+      engine.interleavings.length = 0;
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

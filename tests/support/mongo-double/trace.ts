@@ -36,6 +36,21 @@ await store.readRanges('a1', [
   { chatId: 'c1', fromSeq: 1, toSeq: 2 },
   { chatId: 'c2', fromSeq: 1, toSeq: 5 },
 ]);
+step('search');
+await store.search({
+  accountId: 'a1',
+  text: 'q',
+  ranges: [{ chatId: 'c1', fromSeq: 1, toSeq: 2 }],
+  limit: 20,
+  after: null,
+});
+await store.search({
+  accountId: 'a1',
+  text: 'q r',
+  ranges: [{ chatId: 'c1', fromSeq: 1, toSeq: 2 }],
+  limit: 20,
+  after: { score: 2.2, responseId: 'r2' },
+});
 step('locate');
 await store.locate('a1', 'r2');
 step('ping');

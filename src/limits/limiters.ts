@@ -1,0 +1,89 @@
+/**
+ * Where rate limits count: in Redis when REDIS_URL is set, so that every process on that Redis shares one
+ * budget per key (N replicas allow the limit, not N × it); in process otherwise.
+ *
+ * Redis must not be a single point of failure for writes: every Redis limiter is insured by an in-memory
+ * one with the same points and window. While Redis is down, unreachable or slow (a command is abandoned
+ * after 150 ms; while the connection is not ready Redis is not even tried), each process counts on its own,
+ * so an outage relaxes a limit to N × it across N replicas for its duration, never to no limit at all.
+ * Counts made in memory during an outage are not carried back into Redis.
+ */
+import { Redis } from 'ioredis';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import type { Logger } from '../logger.js';
+
+export interface LimiterFactory {
+  readonly kind: 'redis' | 'memory';
+  /**
+   * A fixed-window limiter of `points` per `windowSeconds`. With Redis, every limiter of the same `name`
+   * (in any process on that Redis and key prefix) counts in the same keys; in memory, each is its own.
+   */
+  create(name: string, points: number, windowSeconds: number): RateLimiterAbstract;
+  close(): Promise<void>;
+}
+
+export function memoryLimiters(): LimiterFactory {
+  return {
+    kind: 'memory',
+    create: (name, points, windowSeconds) =>
+      new RateLimiterMemory({ points, duration: windowSeconds, keyPrefix: name }),
+    close: async () => {},
+  };
+}
+
+export interface RedisLimitersOptions {
+  url: string;
+  /** CACHE_KEY_PREFIX: keys are `<prefix>limit:<name>:<key>`. */
+  keyPrefix: string;
+  log: Logger;
+  commandTimeoutMs?: number;
+}
+
+export function redisLimiters(options: RedisLimitersOptions): LimiterFactory {
+  // Its own connection (the cache's commands never queue behind a limit check, nor the other way round),
+  // configured like the cache's: nothing queues while disconnected, bounded waits, reconnects forever.
+  const client = new Redis(options.url, {
+    commandTimeout: options.commandTimeoutMs ?? 150,
+    connectTimeout: 1000,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+  });
+  let lastWarn = 0;
+  client.on('error', (e: unknown) => {
+    const now = Date.now();
+    if (now - lastWarn < 10_000) return;
+    lastWarn = now;
+    options.log.warn(
+      { err: e instanceof Error ? e.message : String(e) },
+      'redis unavailable for rate limits; counting in process until it is back',
+    );
+  });
+  return {
+    kind: 'redis',
+    create: (name, points, windowSeconds) => {
+      const keyPrefix = `${options.keyPrefix}limit:${name}`;
+      return new RateLimiterRedis({
+        storeClient: client,
+        points,
+        duration: windowSeconds,
+        keyPrefix,
+        rejectIfRedisNotReady: true,
+        // A key over its limit is refused from memory until its window ends: a client hammering past
+        // the limit costs no Redis round trip.
+        inMemoryBlockOnConsumed: points + 1,
+        insuranceLimiter: new RateLimiterMemory({ points, duration: windowSeconds, keyPrefix }),
+      });
+    },
+    close: async () => {
+      client.disconnect();
+    },
+  };
+}
+
+export function createLimiters(config: { REDIS_URL?: string; CACHE_KEY_PREFIX: string }, log: Logger): LimiterFactory {
+  return config.REDIS_URL
+    ? redisLimiters({ url: config.REDIS_URL, keyPrefix: config.CACHE_KEY_PREFIX, log })
+    : memoryLimiters();
+}
