@@ -28,6 +28,10 @@ export async function startServer(
       LOG_LEVEL: 'warn',
       // The benchmarks are the volume the write limit exists to stop.
       WRITE_RATE_LIMIT: '0',
+      // One account drives every connection: its heavy reads (get-branches, export) may all be in flight and
+      // wait for the process's heavy slots (which still bound them below the pool), instead of a 429/503.
+      HEAVY_MAX_PER_ACCOUNT: '1000',
+      HEAVY_QUEUE_MAX: '10000',
       ...env,
     },
     stdout: 'inherit',

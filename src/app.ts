@@ -23,6 +23,7 @@ import { exportChat, importChat } from './http/chats/transfer.routes.js';
 import { errorToResponse, HttpProblem, problemResponse } from './http/errors.js';
 import { eventSocket, registerEventSocketDoc } from './http/events/events.ws.js';
 import { messagesRouter } from './http/messages/messages.index.js';
+import { searchMessages } from './http/messages/messages.routes.js';
 import { requireAuth } from './http/middleware/auth.js';
 import { type HeavyLimits, heavyOperations } from './http/middleware/heavy.js';
 import { idempotency } from './http/middleware/idempotency.js';
@@ -174,6 +175,12 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
 
   const auth = requireAuth();
   for (const prefix of ['/api/v1/chats/*', '/api/v1/messages/*', '/api/v1/branches/*']) app.use(prefix, auth);
+  // Order (each step refuses before the next costs anything): the per-account heavy bound → the account's rate
+  // budget (refunded when a later step refuses: 429/499/503, or an Idempotency-Key replay) → body rules →
+  // Idempotency-Key (a replay or a 409 answers here, before any slot or weight) → the rest of an import's weight →
+  // a process-wide heavy slot → the handler.
+  const heavy = options.heavy ? heavyOperations(options.heavy) : undefined;
+  if (heavy) for (const path of HEAVY_PATHS) app.use(path, heavy.admit);
   const accountLimit =
     options.writeLimit && options.writeLimit.points > 0
       ? {
@@ -181,28 +188,31 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
           windowSeconds: options.writeLimit.windowSeconds,
           limiter: limits.create('write', options.writeLimit.points, options.writeLimit.windowSeconds),
           costs: { ...DEFAULT_RATE_COSTS, ...options.writeLimit.costs },
-          paths: { importChat: importChat.path, exportChat: exportChat.path, getBranches: getBranches.path },
+          paths: {
+            importChat: importChat.path,
+            exportChat: exportChat.path,
+            getBranches: getBranches.path,
+            searchMessages: searchMessages.path,
+          },
         }
       : undefined;
   if (accountLimit) {
     const limit = accountRateLimit(accountLimit);
     for (const prefix of ['/api/v1/chats/*', '/api/v1/messages/*', '/api/v1/branches/*']) app.use(prefix, limit);
   }
-  const heavy = options.heavy ? heavyOperations(options.heavy) : undefined;
-  if (heavy) for (const path of HEAVY_PATHS) app.use(path, heavy.admit);
   app.use(
     '/api/v1/*',
     limitBody({ paths: [IMPORT_PATH], bytes: (options.importMaxMb ?? 32) * 1024 * 1024 }),
     requireJsonBody(),
     storableQuery(),
   );
-  // The rest of an import's weight, once its body says how big it is.
-  if (accountLimit) app.use(IMPORT_PATH, importRateCharge(accountLimit));
-  if (heavy) for (const path of HEAVY_PATHS) app.use(path, heavy.slot);
   if (options.idempotency) {
     const keys = idempotency(options.idempotency);
     for (const prefix of ['/api/v1/chats/*', '/api/v1/messages/*', '/api/v1/branches/*']) app.use(prefix, keys);
   }
+  // The rest of an import's weight, once its body says how big it is.
+  if (accountLimit) app.use(IMPORT_PATH, importRateCharge(accountLimit));
+  if (heavy) for (const path of HEAVY_PATHS) app.use(path, heavy.slot);
 
   if (options.events) app.get('/api/v1/ws', eventSocket(options.events.hub));
   registerEventSocketDoc(app);

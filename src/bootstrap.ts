@@ -112,7 +112,9 @@ export async function openServices(config: Config, log: Logger): Promise<Service
 
     const limits = createLimiters(config, log);
     closers.push(() => limits.close());
-    log.info({ limits: limits.kind }, 'rate limits ready');
+    // A Redis that does not answer within a second does not hold the start up: limits count in process meanwhile.
+    const shared = await limits.ready(1000);
+    log.info({ limits: limits.kind, ...(shared ? {} : { connected: false }) }, 'rate limits ready');
 
     const responder = createResponder(config);
     log.info(

@@ -58,7 +58,8 @@ const ConfigSchema = z.object({
   /** Where the embedded defaults keep their state (embedded PostgreSQL, the development JWT secret). */
   DATA_DIR: z.string().default('./.data'),
   EMBEDDED_PG_PORT: int(54329, 1, 65535),
-  DB_POOL_MAX: int(10, 1, 200),
+  /** At least 2: heavy operations may hold all but one connection (HEAVY_MAX_CONCURRENT), never the last. */
+  DB_POOL_MAX: int(10, 2, 200),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**
    * Secret of GET /metrics (at least 16 characters; never logged). Set: a scrape sends `Authorization: Bearer
@@ -129,6 +130,8 @@ const ConfigSchema = z.object({
   /** export-chat's weight, and get-branches' (0: not counted). */
   RATE_COST_EXPORT: int(10, 0, 1_000_000),
   RATE_COST_GET_BRANCHES: int(5, 0, 1_000_000),
+  /** search-messages' weight (a ranked full-text query; 0: not counted). */
+  RATE_COST_SEARCH: int(1, 0, 1_000_000),
   /**
    * The content reconciler (MongoDB content only): every RECONCILE_INTERVAL_SECONDS (0 = never) it removes
    * content whose metadata never committed, once it is older than RECONCILE_GRACE_SECONDS (longer than any
@@ -221,7 +224,7 @@ export function responderKind(config: Config): 'local' | 'openai' {
 
 /** Heavy operations running at once, by the rule documented on HEAVY_MAX_CONCURRENT. */
 export function heavySlots(config: Config): number {
-  const ceiling = Math.max(1, config.DB_POOL_MAX - 1);
+  const ceiling = config.DB_POOL_MAX - 1; // DB_POOL_MAX ≥ 2
   const wanted = config.HEAVY_MAX_CONCURRENT || Math.floor(config.DB_POOL_MAX / 2);
   return Math.min(ceiling, Math.max(1, wanted));
 }

@@ -50,6 +50,7 @@ const app = createApp({
       importPer1000Messages: config.RATE_COST_IMPORT,
       exportChat: config.RATE_COST_EXPORT,
       getBranches: config.RATE_COST_GET_BRANCHES,
+      searchMessages: config.RATE_COST_SEARCH,
     },
   },
   registration: { maxPerWindow: config.REGISTER_MAX_PER_WINDOW, windowSeconds: config.REGISTER_WINDOW_SECONDS },

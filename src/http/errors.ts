@@ -188,7 +188,7 @@ export const errorResponses = {
   404: { description: 'Not found, deleted, or another account’s', content: problemContent },
   409: { description: 'Conflict', content: problemContent },
   412: { description: 'If-Match matches no current entity tag (stale, weak or malformed)', content: problemContent },
-  413: { description: 'Body over 1 MiB', content: problemContent },
+  413: { description: 'Body over the limit (1 MiB; import-chat: IMPORT_MAX_MB)', content: problemContent },
   415: { description: 'Body is not JSON', content: problemContent },
   422: { description: 'Validation failed (see `errors`)', content: problemContent },
   426: { description: 'Not a WebSocket upgrade request', content: problemContent },

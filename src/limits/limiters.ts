@@ -19,6 +19,11 @@ export interface LimiterFactory {
    * (in any process on that Redis and key prefix) counts in the same keys; in memory, each is its own.
    */
   create(name: string, points: number, windowSeconds: number): RateLimiterAbstract;
+  /**
+   * Resolves once the store answers, or after `timeoutMs` (then limits count in process until it does). At
+   * start, so that the first requests are not counted in process only because the connection was still opening.
+   */
+  ready(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -27,6 +32,7 @@ export function memoryLimiters(): LimiterFactory {
     kind: 'memory',
     create: (name, points, windowSeconds) =>
       new RateLimiterMemory({ points, duration: windowSeconds, keyPrefix: name }),
+    ready: async () => true,
     close: async () => {},
   };
 }
@@ -76,6 +82,19 @@ export function redisLimiters(options: RedisLimitersOptions): LimiterFactory {
         insuranceLimiter: new RateLimiterMemory({ points, duration: windowSeconds, keyPrefix }),
       });
     },
+    ready: (timeoutMs) =>
+      client.status === 'ready'
+        ? Promise.resolve(true)
+        : new Promise<boolean>((resolve) => {
+            const done = (ok: boolean) => {
+              clearTimeout(timer);
+              client.off('ready', onReady);
+              resolve(ok);
+            };
+            const onReady = () => done(true);
+            const timer = setTimeout(() => done(false), timeoutMs);
+            client.on('ready', onReady);
+          }),
     close: async () => {
       client.disconnect();
     },

@@ -142,7 +142,10 @@ export class IdempotencyStore {
   renew(accountId: string, key: string, token: string): Promise<boolean> {
     return this.run(async () => {
       const r = await sql`
-        update idempotency_keys set lease_until = now() + make_interval(secs => ${this.leaseSeconds})
+        update idempotency_keys set lease_until = now() + make_interval(secs => ${this.leaseSeconds}),
+               -- created_at too: a process of the version before leases (a rolling upgrade) takes an in-flight
+               -- claim over once created_at is 120 s old, so a renewed claim must look fresh to it as well.
+               created_at = now()
         where account_id = ${accountId} and key = ${key} and state = 'in_flight' and lease_owner = ${token}
         returning 1`.execute(this.pool());
       return r.rows.length > 0;

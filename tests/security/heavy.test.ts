@@ -242,4 +242,40 @@ describe('heavy operations and the connection pool', () => {
     expect((await importOf(x2, 'later')).status).toBe(201);
     expect(await conversationCount(x2)).toBe(PER_IMPORT);
   });
+
+  test('refusals cost nothing: an import refused per account (429) or for a busy server (503), and a replay, take no points; the key stays free', async () => {
+    const writeLimit = { points: 100, windowSeconds: 60 };
+    const app = appFor(services, {
+      bypassCache: true,
+      writeLimit,
+      heavy: limits({ perAccount: 1, slots: 1, queue: 0 }),
+    });
+    const [x1, x2] = await Promise.all([newAccount(app), newAccount(app)]);
+    const remaining = async (a: Client) => Number((await a.createChat('probe')).headers.get('RateLimit-Remaining'));
+
+    const { running, perAccount, busy } = await withImportsBlocked(async () => {
+      const running = importOf(x1, 'running');
+      await until('the first import in its transaction', async () => (await blockedImports()) >= 1);
+      const perAccount = await importOf(x1, 'second'); // x1 already has one in flight
+      const busy = await importOf(x2, 'busy', { 'Idempotency-Key': 'busy-key' }); // the only slot is taken
+      return { running, perAccount, busy };
+    });
+    expectProblem(perAccount, 429);
+    expectProblem(busy, 503);
+    expect((await running).status).toBe(201);
+
+    // x1 paid for its import (10) and this write (1), not for the refused import; x2 only for this write.
+    expect(await remaining(x1)).toBe(100 - 10 - 1);
+    expect(await remaining(x2)).toBe(100 - 1);
+
+    // The 503 left the key free: the same key runs the import now (10 points); its replay costs nothing.
+    const ran = await importOf(x2, 'busy', { 'Idempotency-Key': 'busy-key' });
+    expect(ran.status).toBe(201);
+    expect(ran.headers.get('Idempotent-Replayed')).toBeNull();
+    const replay = await importOf(x2, 'busy', { 'Idempotency-Key': 'busy-key' });
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(await remaining(x2)).toBe(100 - 1 - 10 - 1);
+    expect(await conversationCount(x2)).toBe(PER_IMPORT + 2);
+  });
 });

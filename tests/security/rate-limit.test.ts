@@ -110,6 +110,22 @@ function conversation(title: string, pairs: number) {
 }
 
 describe('weights of heavy operations', () => {
+  test('search-messages takes its weight (default 1), whatever it finds', async () => {
+    const app = appFor(await testServices(), { writeLimit: { points: 10, windowSeconds: 60 } });
+    const a = await newAccount(app);
+    const created = await a.createChat('searched');
+    expect(remaining(created)).toBe(9);
+    const hit = await a.call('GET', '/api/v1/messages/search-messages', { query: { q: 'anything' } });
+    expect(hit.status).toBe(200);
+    expect(remaining(hit)).toBe(8);
+    // A search scoped to a chat the account cannot see is a 404, and a request like any other: it costs too.
+    const missing = await a.call('GET', '/api/v1/messages/search-messages', {
+      query: { q: 'anything', chat_id: crypto.randomUUID() },
+    });
+    expectProblem(missing, 404);
+    expect(remaining(await a.createChat('after'))).toBe(6);
+  });
+
   test('export-chat and get-branches take their weight from the budget; other reads take nothing', async () => {
     const app = appFor(await testServices(), {
       writeLimit: { points: 20, windowSeconds: 60, costs: { exportChat: 7, getBranches: 3 } },

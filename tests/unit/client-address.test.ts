@@ -119,6 +119,17 @@ describe('the client of a request', () => {
     expect(proxies.client('10.0.0.1', ' , 198.51.100.1')).toBe('198.51.100.1'); // the client's own garbage
   });
 
+  test('the compose setup (private ranges trusted, nginx sets the header to the address it sees): never forgeable', () => {
+    const compose = new TrustedProxies(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']);
+    const nginx = '172.18.0.5';
+    // A public client: the address nginx saw.
+    expect(compose.client(nginx, '203.0.113.9')).toBe('203.0.113.9');
+    // Docker Desktop / docker-proxy: every outside client arrives as the bridge gateway; that is the client.
+    expect(compose.client(nginx, '172.18.0.1')).toBe('172.18.0.1');
+    // Why nginx must set, not append: an appended header would let a client behind a private hop name itself.
+    expect(compose.client(nginx, '6.6.6.6, 172.18.0.1')).toBe('6.6.6.6');
+  });
+
   test('no socket (in-process requests): as given', () => {
     expect(proxies.client('unknown', '198.51.100.1')).toBe('unknown');
   });

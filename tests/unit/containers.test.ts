@@ -457,6 +457,16 @@ describe('deploy/nginx.conf', () => {
     expect(servers.sort()).toEqual(apiNames.map((n) => `${n}:3000`).sort());
   });
 
+  test('X-Forwarded-For is set to the address nginx sees, never appended to (the API trusts it: TRUSTED_PROXIES)', () => {
+    const conf = nginxConf();
+    const xff = directives(conf, 'proxy_set_header').filter((d) => /^X-Forwarded-For\s/i.test(d));
+    expect(xff.length).toBe(directives(conf, 'proxy_pass').length);
+    // $proxy_add_x_forwarded_for keeps what the client sent: with a trusted proxy, a client could pick its address.
+    for (const d of xff) expect(d).toMatch(/^X-Forwarded-For\s+\$remote_addr$/i);
+    const trusted = envOf(services.api!).TRUSTED_PROXIES;
+    expect(trusted).toBeDefined();
+  });
+
   test('the API service is re-resolved at run time through Docker DNS: every replica, also later ones', () => {
     const conf = nginxConf();
     const upstreams = [...conf.matchAll(/upstream\s+[\w-]+\s*\{/g)].map((m) => block(conf.slice(m.index), /upstream/)!);

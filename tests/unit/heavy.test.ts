@@ -159,7 +159,9 @@ describe('heavySlots (HEAVY_MAX_CONCURRENT)', () => {
     expect(slots({})).toBe(5); // DB_POOL_MAX 10
     expect(slots({ DB_POOL_MAX: '4' })).toBe(2);
     expect(slots({ DB_POOL_MAX: '3' })).toBe(1);
-    expect(slots({ DB_POOL_MAX: '1' })).toBe(1);
+    expect(slots({ DB_POOL_MAX: '2' })).toBe(1);
+    // A pool of one would leave nothing for other requests while a heavy operation runs: refused at start.
+    expect(() => slots({ DB_POOL_MAX: '1' })).toThrow(/DB_POOL_MAX/);
   });
 
   test('an explicit value, never more than DB_POOL_MAX - 1 (a connection always stays for other requests)', () => {

@@ -17,8 +17,8 @@ import type { AppBindings } from '../app-types.js';
 
 /** The bounds as the heavy routes' OpenAPI descriptions state them (defaults from src/config.ts). */
 export const HEAVY_LIMITS_DOC =
-  'A heavy operation (import-chat, export-chat, get-branches): an account may have HEAVY_MAX_PER_ACCOUNT ' +
-  '(default 2) of them in flight, the next → 429 with Retry-After before anything is read or stored; the ' +
+  'A heavy operation (import-chat, export-chat, get-branches). Per server process (the bounds protect its ' +
+  'connection pools): an account may have HEAVY_MAX_PER_ACCOUNT (default 2) of them in flight, the next → 429 with Retry-After before anything is read or stored; the ' +
   'server process runs at most HEAVY_MAX_CONCURRENT at once (default: half of DB_POOL_MAX), the next ' +
   'HEAVY_QUEUE_MAX (default 10) wait up to HEAVY_QUEUE_TIMEOUT_MS (default 10 s) for their turn, beyond ' +
   'that → 503 with Retry-After, and nothing is stored.';

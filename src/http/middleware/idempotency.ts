@@ -2,7 +2,7 @@
  * Idempotency-Key on POST routes (API.md "Safe retries", after the IETF draft): the same key and body
  * answer the first answer again (same status and body, `Idempotent-Replayed: true`) and store nothing new;
  * the same key with another body → 422; while the first call is still running, however long (its claim is
- * renewed while it runs) → 409. Keys are scoped per account. A first call that ends in a 5xx releases its key,
+ * renewed while it runs) → 409. Keys are scoped per account. A first call that ends in a 5xx, 429 or 499 releases its key,
  * so a retry runs again. A streamed call is recorded as its JSON answer (201) when the stream completes;
  * replayed as JSON, or as a one-event stream.
  */
@@ -81,7 +81,9 @@ export function idempotency(store: IdempotencyStore): MiddlewareHandler<AppBindi
     }
     if (c.res.headers.get('Content-Type')?.startsWith(EVENT_STREAM)) return;
     try {
-      if (c.res.status >= 500) await lease.release().catch(() => {});
+      // Answers that did no work leave the key free for the retry they invite: a server error, a refusal for
+      // load (429) and a request its client closed (499) are never replayed.
+      if (c.res.status >= 500 || c.res.status === 429 || c.res.status === 499) await lease.release().catch(() => {});
       else await lease.complete(c.res.status, await c.res.clone().text());
     } finally {
       lease.stop(); // if recording the answer failed, the key stays in flight until its lease runs out

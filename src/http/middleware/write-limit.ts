@@ -2,7 +2,9 @@
  * Per-account rate limit (OWASP API4, unrestricted resource consumption): each account has a budget of
  * points per fixed window; every POST, PUT, PATCH or DELETE on the protected routes costs 1, and the heavy
  * operations cost their weight (RateCosts), reads included. Past the budget the answer is 429 with
- * Retry-After, before the body is read or anything is stored. Other reads cost nothing.
+ * Retry-After and nothing is stored (before the body is read; an import's further weight right after it is
+ * parsed). Other reads cost nothing. What a request was charged is given back when a later step refuses it
+ * without doing its work (429, 499, 503) or answers it from its Idempotency-Key (a replay): only work costs.
  * Counted where the limiter counts (src/limits/limiters.ts): in Redis, shared by every process, when
  * REDIS_URL is set; else per process.
  */
@@ -21,9 +23,16 @@ export interface RateCosts {
   exportChat: number;
   /** get-branches. */
   getBranches: number;
+  /** search-messages (its cost grows with the matches it ranks). */
+  searchMessages: number;
 }
 
-export const DEFAULT_RATE_COSTS: RateCosts = { importPer1000Messages: 10, exportChat: 10, getBranches: 5 };
+export const DEFAULT_RATE_COSTS: RateCosts = {
+  importPer1000Messages: 10,
+  exportChat: 10,
+  getBranches: 5,
+  searchMessages: 1,
+};
 
 export interface AccountRateLimit {
   points: number;
@@ -31,14 +40,23 @@ export interface AccountRateLimit {
   limiter: RateLimiterAbstract;
   costs: RateCosts;
   /** The operations' paths (from their route definitions). */
-  paths: { importChat: string; exportChat: string; getBranches: string };
+  paths: { importChat: string; exportChat: string; getBranches: string; searchMessages: string };
 }
+
+/** Points charged to each request so far (both charges of an import), for the refund. Keyed by the context:
+ * the body limit replaces c.req.raw with a wrapped Request. */
+const charged = new WeakMap<Context, number>();
+
+/** Answers that did no work: what they were charged is given back. */
+const refunded = (res: Response) =>
+  res.status === 429 || res.status === 499 || res.status === 503 || res.headers.get('Idempotent-Replayed') === 'true';
 
 async function charge(c: Context<AppBindings>, limit: AccountRateLimit, cost: number): Promise<void> {
   // An operation never costs more than the whole budget: it may take all of it, but is not refused forever.
   const points = Math.min(cost, limit.points);
   try {
     const res = await limit.limiter.consume(c.var.accountId, points);
+    charged.set(c, (charged.get(c) ?? 0) + points);
     c.header('RateLimit-Limit', String(limit.points));
     c.header('RateLimit-Remaining', String(res.remainingPoints));
   } catch (e) {
@@ -58,6 +76,7 @@ export function accountRateLimit(limit: AccountRateLimit): MiddlewareHandler<App
     [`POST ${paths.importChat}`, costs.importPer1000Messages],
     [`GET ${paths.exportChat}`, costs.exportChat],
     [`GET ${paths.getBranches}`, costs.getBranches],
+    [`GET ${paths.searchMessages}`, costs.searchMessages],
   ]);
   return async (c, next) => {
     // Hono answers HEAD with the GET handler (all the work, no body): it costs what GET costs.
@@ -65,6 +84,11 @@ export function accountRateLimit(limit: AccountRateLimit): MiddlewareHandler<App
     const cost = weights.get(`${method} ${c.req.path}`) ?? (WRITES.has(method) ? 1 : 0);
     if (cost > 0) await charge(c, limit, cost);
     await next();
+    const points = charged.get(c) ?? 0;
+    if (points > 0 && refunded(c.res)) {
+      charged.delete(c);
+      await limit.limiter.reward(c.var.accountId, points).catch(() => {});
+    }
   };
 }
 
@@ -107,4 +131,5 @@ export const RATE_WEIGHT_DOC = {
     'with Retry-After and nothing stored.',
   exportChat: `Rate limit: costs RATE_COST_EXPORT (default ${DEFAULT_RATE_COSTS.exportChat}) points of ${BUDGET}; past it → 429 with Retry-After.`,
   getBranches: `Rate limit: costs RATE_COST_GET_BRANCHES (default ${DEFAULT_RATE_COSTS.getBranches}) points of ${BUDGET}; past it → 429 with Retry-After.`,
+  searchMessages: `Rate limit: costs RATE_COST_SEARCH (default ${DEFAULT_RATE_COSTS.searchMessages}) point of ${BUDGET}; past it → 429 with Retry-After.`,
 };
