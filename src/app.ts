@@ -113,7 +113,7 @@ export const OPENAPI_INFO = {
 /** The route with its own body limit. */
 const IMPORT_PATH = importChat.path;
 /** Heavy operations: their work grows with the tree or the import (http/middleware/heavy.ts). */
-const HEAVY_PATHS = [importChat.path, exportChat.path, getBranches.path];
+const HEAVY_PATHS = [importChat.path, exportChat.path, getBranches.path, searchMessages.path];
 
 export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
   const app = createRouter();

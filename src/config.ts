@@ -201,7 +201,7 @@ const ConfigSchema = z.object({
   IMPORT_MAX_CONVERSATIONS: int(1_000, 1, 1_000_000),
   IMPORT_MAX_PAIRS: int(100_000, 1, 10_000_000),
   /**
-   * Heavy operations (import-chat, export-chat, get-branches): at most HEAVY_MAX_PER_ACCOUNT in flight per
+   * Heavy operations (import-chat, export-chat, get-branches, search-messages): at most HEAVY_MAX_PER_ACCOUNT in flight per
    * account (the next → 429 with Retry-After); at most HEAVY_MAX_CONCURRENT running in the process (0: half
    * of DB_POOL_MAX; never more than DB_POOL_MAX - 1, so other requests always find a pooled connection), the
    * next HEAVY_QUEUE_MAX waiting up to HEAVY_QUEUE_TIMEOUT_MS, beyond that → 503 with Retry-After. Per

@@ -186,3 +186,55 @@ test('SIGTERM while a stream runs: the stream finishes with done, and its pair i
     await fake.stop();
   }
 }, 120_000);
+
+test('a JSON (not streamed) add-message or create-branch whose client leaves mid-answer: the model is stopped, nothing stored', async () => {
+  const fake = await startFakeOpenAI();
+  try {
+    const server = await startServer(fake);
+    const token = await register();
+    const chat = await call('POST', '/api/v1/chats/create-chat', { name: 'left' }, token);
+    const chatId = chat.body.chat_id;
+    const seeded = await call(
+      'POST',
+      '/api/v1/messages/add-message',
+      { chat_id: chatId, question: 'seed', response: 'given' },
+      token,
+    );
+    expect(seeded.status).toBe(201);
+
+    // Each answer waits for a gate that never opens while the client is there: the client gives up first.
+    const held = new Promise<void>(() => {});
+    const routes = [
+      { path: '/api/v1/messages/add-message', body: { chat_id: chatId, question: 'never mind' } },
+      {
+        path: '/api/v1/branches/create-branch',
+        body: { chat_id: chatId, response_id: seeded.body.response_id, question: 'forget it' },
+      },
+    ];
+    for (const [i, route] of routes.entries()) {
+      fake.next({ kind: 'stream', chunks: ['half ', 'an answer'], gate: held, gateAt: 1 });
+      const leaving = new AbortController();
+      const sent = fetch(`${base}${route.path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+        body: JSON.stringify(route.body),
+        signal: leaving.signal,
+      }).catch(() => 'left');
+      // Once the model has the request, the client goes away.
+      for (let t = 0; fake.requests.length <= i && t < 200; t++) await Bun.sleep(25);
+      expect(fake.requests).toHaveLength(i + 1);
+      leaving.abort();
+      expect(await sent).toBe('left');
+      expect(await fake.requests[i]?.outcome).toBe('cancelled');
+    }
+
+    const page = await call('GET', `/api/v1/chats/get-chat?chat_id=${chatId}`, undefined, token);
+    expect(page.body.qa_pairs.map((p: { question: string }) => p.question)).toEqual(['seed']);
+    const tree = await call('GET', `/api/v1/branches/get-branches?chat_id=${chatId}`, undefined, token);
+    expect(tree.body.tree.children).toEqual([]);
+    expect(server.log()).toContain('"status":499');
+  } finally {
+    await stopServer();
+    await fake.stop();
+  }
+}, 120_000);

@@ -175,7 +175,7 @@ describe('heavy operations and the connection pool', () => {
     expect(await reader.questions(chatId)).toEqual(['q1', 'q2']);
   });
 
-  test('per account: beyond 2 heavy requests in flight → 429 + Retry-After (imports, exports, tree reads); nothing stored; afterwards it imports again', async () => {
+  test('per account: beyond 2 heavy requests in flight → 429 + Retry-After (imports, exports, tree reads, searches); nothing stored; afterwards it imports again', async () => {
     const app = appFor(services, { bypassCache: true, heavy: limits() });
     const [a, other] = await Promise.all([newAccount(app), newAccount(app)]);
     const { chatId } = await a.chatWith(1, 'existing');
@@ -188,6 +188,7 @@ describe('heavy operations and the connection pool', () => {
         import: await importOf(a, 'third', { 'Idempotency-Key': 'heavy-third' }),
         export: await a.call('GET', EXPORT, { query: { chat_id: chatId, format: 'json' } }),
         tree: await a.getBranches(chatId),
+        search: await a.call('GET', '/api/v1/messages/search-messages', { query: { q: 'anything' } }),
       };
       const otherRead = (await other.getChat(otherChat)).status;
       return { first, refused, otherRead };
@@ -209,6 +210,7 @@ describe('heavy operations and the connection pool', () => {
     expect(await conversationCount(a)).toBe(1 + 3 * PER_IMPORT);
     expect((await a.call('GET', EXPORT, { query: { chat_id: chatId, format: 'json' } })).status).toBe(200);
     expect((await a.getBranches(chatId)).status).toBe(200);
+    expect((await a.call('GET', '/api/v1/messages/search-messages', { query: { q: 'anything' } })).status).toBe(200);
   });
 
   test('process-wide: heavy requests beyond the slots wait in a bounded queue; a full queue or a wait that runs out → 503 + Retry-After, nothing stored', async () => {

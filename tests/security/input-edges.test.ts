@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseIfMatch } from '../../src/http/chats/chats.handlers.js';
 import { errorResponses } from '../../src/http/errors.js';
-import { JSON_MAX_DEPTH, jsonDepthExceeds } from '../../src/http/middleware/json-body.js';
+import { JSON_MAX_DEPTH, jsonDepthExceeds, jsonTextDepthExceeds } from '../../src/http/middleware/json-body.js';
 import { testApp } from '../support/app.js';
 import { type Client, newAccount } from '../support/client.js';
 import { expectProblem } from '../support/problem.js';
@@ -126,6 +126,20 @@ describe('JSON nesting: at most JSON_MAX_DEPTH levels, checked once at parsing',
     expect(jsonDepthExceeds('text', 0)).toBe(false);
     expect(jsonDepthExceeds({ a: [{ b: {} }] }, 4)).toBe(false);
     expect(jsonDepthExceeds({ a: [{ b: { c: 1 } }] }, 3)).toBe(true);
+  });
+
+  test('the depth is read off the text before parsing: brackets inside strings and escapes do not count', () => {
+    for (const depth of [2, 3, 63, 64, 65, 200]) {
+      const text = nested(depth);
+      expect(jsonTextDepthExceeds(text, 64)).toBe(jsonDepthExceeds(JSON.parse(text), 64));
+    }
+    expect(jsonTextDepthExceeds('{"a":"[[[[[[","b":"\\"}', 1)).toBe(false);
+    expect(jsonTextDepthExceeds('{"a":"\\"","b":[[]]}', 2)).toBe(true);
+    expect(jsonTextDepthExceeds('["\\\\",[{}]]', 2)).toBe(true);
+    expect(jsonTextDepthExceeds('"no containers"', 0)).toBe(false);
+    // A body nested far deeper than the limit is refused after scanning its first levels: no parse, no memory.
+    const huge = `${'['.repeat(5_000_000)}${']'.repeat(5_000_000)}`;
+    expect(jsonTextDepthExceeds(huge, 64)).toBe(true);
   });
 
   test('~20,000 levels with an Idempotency-Key → 400, not a stack overflow (500); without the key → 400 too', async () => {

@@ -31,8 +31,9 @@ export interface CreatedBranch {
   pair: PairView | null;
 }
 
-export async function createBranch(ctx: Ctx, input: CreateBranchInput): Promise<CreatedBranch> {
-  return (await startCreateBranch(ctx, input)).run();
+/** Creates a branch; a `signal` that aborts (the client went away) cancels a generated answer, nothing stored. */
+export async function createBranch(ctx: Ctx, input: CreateBranchInput, signal?: AbortSignal): Promise<CreatedBranch> {
+  return (await startCreateBranch(ctx, input, signal)).run();
 }
 
 /**

@@ -135,6 +135,11 @@ export async function startAddMessage(
   };
 }
 
-export async function addMessage(ctx: Ctx, input: NewPairInput & { chatId: string }): Promise<AddedPair> {
-  return (await startAddMessage(ctx, input)).run();
+/** Adds a pair; a `signal` that aborts (the client went away) cancels a generated answer and stores nothing. */
+export async function addMessage(
+  ctx: Ctx,
+  input: NewPairInput & { chatId: string },
+  signal?: AbortSignal,
+): Promise<AddedPair> {
+  return (await startAddMessage(ctx, input, signal)).run();
 }

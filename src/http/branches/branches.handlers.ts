@@ -37,7 +37,9 @@ export const createBranch: AppRouteHandler<CreateBranchRoute> = async (c) => {
       const pending = await branches.startCreateBranch(ctxOf(c), input, gone.signal);
       return eventStream(c, gone, pending, createdJson, published) as never;
     }
-    const result = await branches.createBranch(ctxOf(c), input);
+    // A generated answer is cancelled if the client leaves before it is stored (as for a stream).
+    const generated = b.question !== undefined && b.response === undefined;
+    const result = await branches.createBranch(ctxOf(c), input, generated ? clientGone(c).signal : undefined);
     await published(result);
     return c.json(createdJson(result), 201);
   } finally {

@@ -17,7 +17,12 @@ export const addMessage: AppRouteHandler<AddMessageRoute> = async (c) => {
       const pending = await messages.startAddMessage(ctxOf(c), input, gone.signal);
       return eventStream(c, gone, pending, (r) => pairJson(r.pair), published) as never;
     }
-    const added = await messages.addMessage(ctxOf(c), input);
+    // A generated answer is cancelled if the client leaves before it is stored (as for a stream).
+    const added = await messages.addMessage(
+      ctxOf(c),
+      input,
+      body.response === undefined ? clientGone(c).signal : undefined,
+    );
     await published(added);
     return c.json(pairJson(added.pair), 201);
   } finally {

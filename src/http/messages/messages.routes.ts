@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errors } from '../errors.js';
+import { HEAVY_LIMITS_DOC } from '../middleware/heavy.js';
 import { RATE_WEIGHT_DOC } from '../middleware/write-limit.js';
 import {
   bearerSecurity,
@@ -84,7 +85,7 @@ export const searchMessages = createRoute({
     'With `chat_id`: only that chat’s visible history (inherited pairs included, other branches excluded). ' +
     'Without: every live chat of the account, each pair once, under the chat that stores it. Deleted chats ' +
     'never appear. Ordered by `score`, then newest first; `next_cursor` pages on (results may shift if ' +
-    `pairs are added between pages, but no hit repeats). ${RATE_WEIGHT_DOC.searchMessages}`,
+    `pairs are added between pages, but no hit repeats). ${HEAVY_LIMITS_DOC} ${RATE_WEIGHT_DOC.searchMessages}`,
   security: bearerSecurity,
   request: {
     query: z.object({

@@ -1,8 +1,8 @@
 /**
- * Admission control for heavy operations (import-chat, export-chat, get-branches): requests whose database
- * work grows with the size of what they touch, and which hold a pooled connection while it runs (an import
- * holds one for its whole transaction; an export or a tree read runs several queries in a row, one
- * connection at a time, on PostgreSQL and, for content, on MongoDB).
+ * Admission control for heavy operations (import-chat, export-chat, get-branches, search-messages): requests
+ * whose database work grows with the size of what they touch, and which hold a pooled connection while it runs
+ * (an import holds one for its whole transaction; an export or a tree read runs several queries in a row, one
+ * connection at a time, on PostgreSQL and, for content, on MongoDB; an account-wide search ranks every match).
  *
  * Two bounds, both per process (the connection pools are per process too, so that is their scope):
  * - per account: at most `perAccount` heavy requests in flight (running or waiting for a slot); the next one
@@ -17,7 +17,7 @@ import type { AppBindings } from '../app-types.js';
 
 /** The bounds as the heavy routes' OpenAPI descriptions state them (defaults from src/config.ts). */
 export const HEAVY_LIMITS_DOC =
-  'A heavy operation (import-chat, export-chat, get-branches). Per server process (the bounds protect its ' +
+  'A heavy operation (import-chat, export-chat, get-branches, search-messages). Per server process (the bounds protect its ' +
   'connection pools): an account may have HEAVY_MAX_PER_ACCOUNT (default 2) of them in flight, the next → 429 with Retry-After before anything is read or stored; the ' +
   'server process runs at most HEAVY_MAX_CONCURRENT at once (default: half of DB_POOL_MAX), the next ' +
   'HEAVY_QUEUE_MAX (default 10) wait up to HEAVY_QUEUE_TIMEOUT_MS (default 10 s) for their turn, beyond ' +
@@ -172,7 +172,7 @@ export function heavyOperations(limits: HeavyLimits): {
     const leave = limiter.enter(c.var.accountId);
     if (!leave) {
       throw new RateLimitedError(
-        `At most ${limits.perAccount} imports, exports and tree reads may run at once per account; retry when ` +
+        `At most ${limits.perAccount} imports, exports, tree reads and searches may run at once per account; retry when ` +
           'one has finished',
         limiter.retryAfterSeconds(),
       );
@@ -187,7 +187,7 @@ export function heavyOperations(limits: HeavyLimits): {
     const release = await limiter.semaphore.acquire(c.req.raw.signal);
     if (!release) {
       throw new UnavailableError(
-        'The server is busy with other imports, exports and tree reads; retry later',
+        'The server is busy with other imports, exports, tree reads and searches; retry later',
         limiter.retryAfterSeconds(),
       );
     }

@@ -33,6 +33,29 @@ export function jsonDepthExceeds(value: unknown, max: number): boolean {
   return false;
 }
 
+/**
+ * The same rule on the body's text, before it is parsed: scans brackets outside strings and stops at the first
+ * level past `max`, so a body nested a million levels deep costs the scan of its first `max` brackets, not a
+ * full parse (which builds every level in memory first). Exact for valid JSON; for invalid text its answer
+ * does not matter (the parse refuses it with the same 400).
+ */
+export function jsonTextDepthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c)
+        i++; // a backslash escapes the next character
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x5b || ch === 0x7b) {
+      if (++depth > max) return true;
+    } else if (ch === 0x5d || ch === 0x7d) depth--;
+  }
+  return false;
+}
+
 const JSON_TYPE_RE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
 
 function limit(bytes: number): MiddlewareHandler<AppBindings> {
@@ -58,20 +81,28 @@ export function requireJsonBody(): MiddlewareHandler<AppBindings> {
     if (c.req.method === 'POST' || c.req.method === 'PUT' || c.req.method === 'PATCH') {
       const type = c.req.header('Content-Type') ?? '';
       if (!JSON_TYPE_RE.test(type)) throw new HttpProblem(415, 'Send the body as application/json');
-      let body: unknown;
+      let text: string;
       try {
-        // Parsed once here; Hono caches it for the validator.
-        body = await c.req.json();
+        text = await c.req.text();
       } catch (e) {
-        // Only a parse failure is the client's malformed JSON; a body-limit abort must reach bodyLimit.
-        if (e instanceof SyntaxError) throw new HttpProblem(400, 'The body is not valid JSON');
         // The client closed the connection before the whole body arrived: nothing to answer, nothing wrong here.
         if (c.req.raw.signal.aborted) throw new CancelledError('The client closed the request before sending its body');
-        throw e;
+        throw e; // a body-limit abort must reach bodyLimit
       }
-      if (jsonDepthExceeds(body, JSON_MAX_DEPTH)) {
+      // The depth first, on the text: a deep body is refused before the parser builds it.
+      if (jsonTextDepthExceeds(text, JSON_MAX_DEPTH)) {
         throw new HttpProblem(400, `The body nests arrays and objects deeper than ${JSON_MAX_DEPTH} levels`);
       }
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new HttpProblem(400, 'The body is not valid JSON');
+      }
+      // Parsed once, here: the validator and the middleware after this one read it from Hono's cache (and the
+      // text is let go: an import's body is not kept twice).
+      c.req.bodyCache.json = Promise.resolve(body);
+      delete c.req.bodyCache.text;
     }
     await next();
   };
