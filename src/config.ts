@@ -152,6 +152,8 @@ const ConfigSchema = z.object({
   WS_MAX_BUFFER_KB: int(1024, 16, 15_360), // below Bun's own 16 MiB backpressure limit
   /** Trees one socket may subscribe to. */
   WS_MAX_SUBSCRIPTIONS: int(100, 1, 10_000),
+  /** Event sockets one account may have open per process; beyond → 429 before the upgrade. */
+  WS_MAX_SOCKETS_PER_ACCOUNT: int(20, 1, 100_000),
   /**
    * Frames a socket has sent and the server has not handled yet (and their KiB); beyond either, the socket
    * is closed with 4429. Room for a client that resubscribes to all its trees at once.

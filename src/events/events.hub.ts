@@ -52,6 +52,8 @@ export interface HubOptions {
   replaySocketBytesPerSecond: number;
   replayAccountBurstBytes: number;
   replayAccountBytesPerSecond: number;
+  /** Sockets one account may have open in this process; beyond → 429 before the upgrade (absent: no bound). */
+  maxSocketsPerAccount?: number;
   /** The buckets' clock (tests). */
   now?: () => number;
 }
@@ -61,6 +63,7 @@ export function hubOptions(config: Config): HubOptions {
   return {
     maxBufferedBytes: config.WS_MAX_BUFFER_KB * 1024,
     maxSubscriptions: config.WS_MAX_SUBSCRIPTIONS,
+    maxSocketsPerAccount: config.WS_MAX_SOCKETS_PER_ACCOUNT,
     maxPendingFrames: config.WS_MAX_PENDING_FRAMES,
     maxPendingBytes: config.WS_MAX_PENDING_KB * 1024,
     frameBurst: config.WS_FRAME_BURST,
@@ -462,9 +465,22 @@ export class EventHub {
     });
   }
 
+  /** Whether the account may open another socket here (checked before the upgrade, and again on open). */
+  canOpen(accountId: string): boolean {
+    return (
+      (this.accounts.get(accountId)?.sockets ?? 0) < (this.options.maxSocketsPerAccount ?? Number.POSITIVE_INFINITY)
+    );
+  }
+
   open(socket: SocketPort, accountId: string, tokenExpMs: number): Session {
+    // Upgrades racing past the check before the upgrade are closed here, before they hold anything.
+    const admitted = this.canOpen(accountId);
     const session = new Session(socket, accountId, this, this.log, this.accountBudget(accountId));
     this.sessions.add(session);
+    if (!admitted) {
+      session.close(CLOSE_TOO_MANY_FRAMES, 'too many sockets for this account');
+      return session;
+    }
     session.expireAt(tokenExpMs);
     return session;
   }

@@ -128,6 +128,17 @@ describe.skipIf(Boolean(why))('the API reference in Chromium', () => {
       expect.stringMatching(new RegExp(`^${server.base}/docs/assets/init-[0-9a-f]+\\.js$`)),
       expect.stringMatching(new RegExp(`^${server.base}/docs/assets/scalar-\\d+\\.\\d+\\.\\d+\\.js$`)),
     ]);
+    // No link to another origin carries this server's address (Scalar's "Open API Client" opened
+    // client.scalar.com with the document's URL; it is hidden). A plain "Powered by Scalar" link may stay: it
+    // says nothing about the server (and Referrer-Policy: no-referrer holds back the page's address).
+    const host = new URL(server.base).host;
+    const links = await page
+      .locator('a[href]')
+      .evaluateAll((all) => all.map((a) => (a as unknown as { href: string }).href));
+    const outgoing = links.filter((href) => /^https?:/.test(href) && !href.startsWith(server.base));
+    expect(outgoing.filter((href) => decodeURIComponent(href).includes(host))).toEqual([]);
+    expect(await page.getByText('Open API Client').count()).toBe(0);
+    expect(response?.headers()['referrer-policy']).toBe('no-referrer');
     expect(outside).toEqual([]);
     expect(violations).toEqual([]);
   }, 60_000);

@@ -193,6 +193,7 @@ describe('what a client can make the server hold or send is bounded (a real sock
     replaySocketBytesPerSecond: 1,
     replayAccountBurstBytes: 120_000,
     replayAccountBytesPerSecond: 1,
+    maxSocketsPerAccount: 3,
   };
   let tight: ReturnType<typeof Bun.serve>;
   let at: string;
@@ -219,6 +220,36 @@ describe('what a client can make the server hold or send is bounded (a real sock
     expect((await next.until(1))[0]).toMatchObject({ type: 'subscribed', id: 'after' });
     expect((await call(token, 'GET', `/api/v1/chats/get-chat?chat_id=${root.chat_id}`)).status).toBe(200);
     next.ws.close();
+  });
+
+  test('sockets per account: one past the bound → 429 before the upgrade; a closed one gives its place back', async () => {
+    const token = await account();
+    const open = [await socket(token, at), await socket(token, at), await socket(token, at)];
+    const refused = await fetch(`${at}/api/v1/ws`, {
+      headers: {
+        Authorization: `Bearer ${token}`,
+        Connection: 'Upgrade',
+        Upgrade: 'websocket',
+        'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      },
+    });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('Retry-After'))).toBeGreaterThanOrEqual(1);
+    await expect(socket(token, at)).rejects.toThrow('socket failed to open');
+    // Another account is unaffected; closing one socket lets the account open another.
+    const other = await socket(await account(), at);
+    other.ws.close();
+    open[0]?.ws.close();
+    await open[0]?.closed;
+    // The server forgets the socket when its close reaches it, which may be a moment after the client's.
+    let again: Awaited<ReturnType<typeof socket>> | undefined;
+    for (let i = 0; !again && i < 50; i++)
+      again = await socket(token, at).catch(() => Bun.sleep(50).then(() => undefined));
+    if (!again) throw new Error('no place given back after a close');
+    again.send({ type: 'ping', id: 'p' });
+    expect((await again.until(1))[0]).toMatchObject({ type: 'pong', id: 'p' });
+    for (const s of [again, ...open.slice(1)]) s.ws.close();
   });
 
   test('a frame larger than any valid one is refused with 1009', async () => {

@@ -527,6 +527,25 @@ describe('what a client can make the hub hold or send is bounded', () => {
     }
   });
 
+  test('sockets per account: one past the bound is refused (before the upgrade, else closed 4429 at once); others unaffected', async () => {
+    bus = new MemoryEventBus(1000);
+    hub = new EventHub(bus, deps, log, limits({ maxSocketsPerAccount: 2 }));
+    const a1 = await connect();
+    const a2 = await connect();
+    expect(hub.canOpen(ctx.accountId)).toBe(false);
+    // One that raced past the check before the upgrade is closed before it holds anything.
+    const a3 = await connect();
+    expect(a3.socket.closed).toEqual({ code: CLOSE_TOO_MANY_FRAMES, reason: 'too many sockets for this account' });
+    expect(a1.socket.closed).toBeNull();
+    expect(a2.socket.closed).toBeNull();
+    // Another account has its own; a closed socket gives its place back.
+    expect(hub.canOpen(v7())).toBe(true);
+    a1.session.dispose();
+    expect(hub.canOpen(ctx.accountId)).toBe(true);
+    expect((await connect()).socket.closed).toBeNull();
+    expect(hubOptions(loadConfig({})).maxSocketsPerAccount).toBe(20);
+  });
+
   test('hubOptions: the WS_* settings, KiB as bytes', () => {
     expect(hubOptions(loadConfig({ WS_FRAME_BURST: '7', WS_REPLAY_ACCOUNT_BURST_KB: '3' }))).toMatchObject({
       frameBurst: 7,

@@ -82,6 +82,11 @@ export function eventSocket(hub: EventHub) {
     if (!claims || !(await c.var.deps.meta.accountExists(claims.sub))) {
       throw new HttpProblem(401, 'The token is invalid or expired', challenge);
     }
+    if (!hub.canOpen(claims.sub)) {
+      throw new HttpProblem(429, 'Too many event sockets open for this account; close one first', {
+        'Retry-After': '5',
+      });
+    }
     const server = (c.env as { server?: BunServerLike } | BunServerLike | undefined) ?? undefined;
     const bun = server && 'server' in server ? server.server : (server as BunServerLike | undefined);
     if (!bun || typeof bun.upgrade !== 'function') {
@@ -203,6 +208,8 @@ export function registerEventSocketDoc(app: OpenAPIHono<AppBindings>): void {
       '(a burst of 128, then 10 per second: WS_FRAME_BURST, WS_FRAMES_PER_SECOND) or over the frames waiting ' +
       'to be handled (128 frames / 64 KiB: WS_MAX_PENDING_FRAMES, WS_MAX_PENDING_KB), do not reconnect at once; ' +
       `${CLOSE_FRAME_TOO_LARGE} a frame over ${MAX_CLIENT_FRAME_BYTES} bytes; 1003 a binary frame. ` +
+      'An account may have 20 sockets open per server process (WS_MAX_SOCKETS_PER_ACCOUNT); one more → 429 ' +
+      `before the upgrade (or, if it raced past that check, close ${CLOSE_TOO_MANY_FRAMES} at once). ` +
       'Defaults are quoted; see README, "Real-time events".',
     security: [{ Bearer: [] }],
     request: {
@@ -212,7 +219,7 @@ export function registerEventSocketDoc(app: OpenAPIHono<AppBindings>): void {
     },
     responses: {
       101: { description: 'Switching Protocols: the socket is open' },
-      ...errors(401, 426, 501),
+      ...errors(401, 426, 429, 501),
     },
   });
 }

@@ -34,6 +34,8 @@ const CONFIG = {
   agent: { disabled: true },
   mcp: { disabled: true },
   showDeveloperTools: 'never',
+  // "Open API Client" opens client.scalar.com with this server's document URL: a link out, so it is hidden.
+  hideClientButton: true,
 };
 
 /**
