@@ -199,6 +199,42 @@ describe('weights of heavy operations', () => {
     const list = await b.listChats({ limit: 100 });
     expect(list.body.chats.length).toBe(10);
     expect(list.body.chats.map((c: { name: string }) => c.name)).not.toContain('too heavy');
+    // The refused import cost nothing: neither its first 10 points nor the 10 that did not fit were counted.
+    expect(remaining(await b.createChat('after'))).toBe(14);
+  });
+
+  test('a generated answer its client left still costs its point (the model ran); a refusal before work does not', async () => {
+    const services = await testServices();
+    let asked = 0;
+    const slow = {
+      model: 'slow',
+      start: async (request: { signal: AbortSignal }) => {
+        asked++;
+        await new Promise((resolve) => request.signal.addEventListener('abort', resolve, { once: true }));
+        throw new Error('aborted');
+      },
+    };
+    const app = appFor({ ...services, deps: { ...services.deps, responder: slow } } as typeof services, {
+      writeLimit: { points: 10, windowSeconds: 60 },
+    });
+    const a = await newAccount(app);
+    const chat = await a.createChat('left');
+    expect(remaining(chat)).toBe(9);
+    for (let i = 0; i < 3; i++) {
+      const leaving = new AbortController();
+      const sent = app.request('/api/v1/messages/add-message', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${a.token}` },
+        body: JSON.stringify({ chat_id: chat.body.chat_id, question: `q${i}` }),
+        signal: leaving.signal,
+      });
+      while (asked <= i) await Bun.sleep(5);
+      leaving.abort();
+      expect((await sent).status).toBe(499);
+    }
+    expect(asked).toBe(3);
+    expect(await a.questions(chat.body.chat_id)).toEqual([]);
+    expect(remaining(await a.createChat('after'))).toBe(5);
   });
 });
 

@@ -249,12 +249,15 @@ export function followTree(token: string, chatId: string, onEvent: (event: strin
   let lastSeq: number | undefined;
   let ws: WebSocket | null = null;
   let stopped = false;
+  /** Reconnect delay: doubles while connecting keeps failing (a refused upgrade, 4429), back to 1 s once open. */
+  let delay = 1000;
   const connect = () => {
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/ws`;
     ws = new WebSocket(url, ['branchat.v1', `bearer.${token}`]);
     ws.onopen = () => ws?.send(JSON.stringify({ type: 'subscribe', chat_id: chatId, last_seq: lastSeq }));
     ws.onmessage = (m) => {
       const f = JSON.parse(String(m.data));
+      if (f.type === 'subscribed') delay = 1000;
       if (f.type === 'subscribed' && lastSeq === undefined) lastSeq = f.seq;
       if (f.type === 'event') {
         lastSeq = f.seq;
@@ -266,8 +269,12 @@ export function followTree(token: string, chatId: string, onEvent: (event: strin
       }
     };
     ws.onclose = (e) => {
-      // 4401: the token expired (log in again); anything else: reconnect and resume.
-      if (!stopped && e.code !== 4401) setTimeout(connect, 1000);
+      // 4401: the token expired (log in again); anything else: reconnect and resume, backing off (4429: the
+      // server asks for it) so that a refused client does not knock every second.
+      if (stopped || e.code === 4401) return;
+      if (e.code === 4429) delay = Math.max(delay, 5000);
+      setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 30_000);
     };
   };
   connect();

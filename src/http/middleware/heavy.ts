@@ -14,6 +14,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { RateLimitedError, UnavailableError } from '../../domain/errors.js';
 import type { AppBindings } from '../app-types.js';
+import { refusedBeforeWork } from './write-limit.js';
 
 /** The bounds as the heavy routes' OpenAPI descriptions state them (defaults from src/config.ts). */
 export const HEAVY_LIMITS_DOC =
@@ -186,6 +187,7 @@ export function heavyOperations(limits: HeavyLimits): {
   const slot: MiddlewareHandler<AppBindings> = async (c, next) => {
     const release = await limiter.semaphore.acquire(c.req.raw.signal);
     if (!release) {
+      refusedBeforeWork(c);
       throw new UnavailableError(
         'The server is busy with other imports, exports, tree reads and searches; retry later',
         limiter.retryAfterSeconds(),

@@ -12,6 +12,7 @@ import type { IdempotencyStore } from '../../stores/idempotency.store.js';
 import type { AppBindings } from '../app-types.js';
 import { HttpProblem, PROBLEM_CONTENT_TYPE } from '../errors.js';
 import { EVENT_STREAM, replayedStream, wantsEventStream } from '../sse.js';
+import { refusedBeforeWork } from './write-limit.js';
 
 const KEY_RE = /^[\x20-\x7e]{1,255}$/;
 
@@ -49,8 +50,10 @@ export function idempotency(store: IdempotencyStore): MiddlewareHandler<AppBindi
           { path: 'Idempotency-Key', message: 'already used with a different body or route' },
         ]);
       }
-      if (claim.kind === 'in_flight')
+      if (claim.kind === 'in_flight') {
+        refusedBeforeWork(c);
         throw new HttpProblem(409, 'A request with this Idempotency-Key is still in progress');
+      }
       if (claim.status < 400 && wantsEventStream(c)) {
         return replayedStream(claim.body, { 'Idempotent-Replayed': 'true', 'X-Request-Id': c.var.requestId });
       }

@@ -8,6 +8,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { CancelledError } from '../../domain/errors.js';
 import type { AppBindings } from '../app-types.js';
 import { HttpProblem } from '../errors.js';
+import { refusedBeforeWork } from './write-limit.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -86,23 +87,22 @@ export function requireJsonBody(): MiddlewareHandler<AppBindings> {
         text = await c.req.text();
       } catch (e) {
         // The client closed the connection before the whole body arrived: nothing to answer, nothing wrong here.
-        if (c.req.raw.signal.aborted) throw new CancelledError('The client closed the request before sending its body');
-        throw e; // a body-limit abort must reach bodyLimit
+        if (c.req.raw.signal.aborted) {
+          refusedBeforeWork(c);
+          throw new CancelledError('The client closed the request before sending its body');
+        }
+        throw e;
       }
       // The depth first, on the text: a deep body is refused before the parser builds it.
       if (jsonTextDepthExceeds(text, JSON_MAX_DEPTH)) {
         throw new HttpProblem(400, `The body nests arrays and objects deeper than ${JSON_MAX_DEPTH} levels`);
       }
-      let body: unknown;
       try {
-        body = JSON.parse(text);
+        // Validity only: Hono's c.req.json() parses the cached text wherever the body is needed.
+        JSON.parse(text);
       } catch {
         throw new HttpProblem(400, 'The body is not valid JSON');
       }
-      // Parsed once, here: the validator and the middleware after this one read it from Hono's cache (and the
-      // text is let go: an import's body is not kept twice).
-      c.req.bodyCache.json = Promise.resolve(body);
-      delete c.req.bodyCache.text;
     }
     await next();
   };

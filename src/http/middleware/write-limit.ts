@@ -3,8 +3,10 @@
  * points per fixed window; every POST, PUT, PATCH or DELETE on the protected routes costs 1, and the heavy
  * operations cost their weight (RateCosts), reads included. Past the budget the answer is 429 with
  * Retry-After and nothing is stored (before the body is read; an import's further weight right after it is
- * parsed). Other reads cost nothing. What a request was charged is given back when a later step refuses it
- * without doing its work (429, 499, 503) or answers it from its Idempotency-Key (a replay): only work costs.
+ * parsed). Other reads cost nothing. What a request was charged is given back when a step before its handler
+ * refuses it (no heavy slot, the rest of an import's weight over the budget, a body never sent, a key in flight:
+ * refusedBeforeWork) or answers it from its Idempotency-Key (a replay), within the window it was charged in.
+ * A handler's own failure is not refunded (a model that ran for a client that left, a query that timed out).
  * Counted where the limiter counts (src/limits/limiters.ts): in Redis, shared by every process, when
  * REDIS_URL is set; else per process.
  */
@@ -43,29 +45,48 @@ export interface AccountRateLimit {
   paths: { importChat: string; exportChat: string; getBranches: string; searchMessages: string };
 }
 
-/** Points charged to each request so far (both charges of an import), for the refund. Keyed by the context:
- * the body limit replaces c.req.raw with a wrapped Request. */
-const charged = new WeakMap<Context, number>();
+/**
+ * Points charged to each request so far (both charges of an import) and when their window ends, for the refund.
+ * Keyed by the context: the body limit replaces c.req.raw with a wrapped Request.
+ */
+const charged = new WeakMap<Context, { points: number; until: number }>();
+/** Requests refused before their handler ran (refusedBeforeWork). */
+const noWork = new WeakSet<Context>();
 
-/** Answers that did no work: what they were charged is given back. */
-const refunded = (res: Response) =>
-  res.status === 429 || res.status === 499 || res.status === 503 || res.headers.get('Idempotent-Replayed') === 'true';
+/** Marks a request refused before any of its work was done: its points are given back. */
+export function refusedBeforeWork(c: Context): void {
+  noWork.add(c);
+}
+
+function refusal(limit: AccountRateLimit, points: number, waitMs: number): RateLimitedError {
+  return RateLimitedError.after(
+    `Over the account's budget of ${limit.points} points per ${limit.windowSeconds} s ` +
+      `(this request costs ${points}); slow down`,
+    waitMs,
+  );
+}
 
 async function charge(c: Context<AppBindings>, limit: AccountRateLimit, cost: number): Promise<void> {
   // An operation never costs more than the whole budget: it may take all of it, but is not refused forever.
   const points = Math.min(cost, limit.points);
+  const key = c.var.accountId;
+  if (points > 1) {
+    // A weight that does not fit is refused without being counted (a refused consume still counts, and a large
+    // one would spend the rest of the window's budget).
+    const now = await limit.limiter.get(key).catch(() => null);
+    if (now && now.remainingPoints < points) throw refusal(limit, points, now.msBeforeNext);
+  }
   try {
-    const res = await limit.limiter.consume(c.var.accountId, points);
-    charged.set(c, (charged.get(c) ?? 0) + points);
+    const res = await limit.limiter.consume(key, points);
+    const before = charged.get(c);
+    const until = Date.now() + res.msBeforeNext;
+    charged.set(c, { points: (before?.points ?? 0) + points, until: Math.min(before?.until ?? until, until) });
     c.header('RateLimit-Limit', String(limit.points));
     c.header('RateLimit-Remaining', String(res.remainingPoints));
   } catch (e) {
     if (!(e instanceof RateLimiterRes)) throw e;
-    throw RateLimitedError.after(
-      `Over the account's budget of ${limit.points} points per ${limit.windowSeconds} s ` +
-        `(this request costs ${points}); slow down`,
-      e.msBeforeNext,
-    );
+    if (points > 1) await limit.limiter.reward(key, points).catch(() => {}); // a race past the check: uncount it
+    throw refusal(limit, points, e.msBeforeNext);
   }
 }
 
@@ -84,10 +105,12 @@ export function accountRateLimit(limit: AccountRateLimit): MiddlewareHandler<App
     const cost = weights.get(`${method} ${c.req.path}`) ?? (WRITES.has(method) ? 1 : 0);
     if (cost > 0) await charge(c, limit, cost);
     await next();
-    const points = charged.get(c) ?? 0;
-    if (points > 0 && refunded(c.res)) {
+    const paid = charged.get(c);
+    const didNoWork = noWork.has(c) || c.res.headers.get('Idempotent-Replayed') === 'true';
+    // Only within the window it was charged in: a refund into the next window would add to its budget.
+    if (paid && didNoWork && Date.now() < paid.until) {
       charged.delete(c);
-      await limit.limiter.reward(c.var.accountId, points).catch(() => {});
+      await limit.limiter.reward(c.var.accountId, paid.points).catch(() => {});
     }
   };
 }
@@ -113,7 +136,14 @@ export function importRateCharge(limit: AccountRateLimit): MiddlewareHandler<App
       const thousands = Math.max(1, Math.ceil(importMessageCount(await c.req.json()) / 1000));
       const already = Math.min(per, limit.points);
       const rest = Math.min(per * thousands, limit.points) - already;
-      if (rest > 0) await charge(c, limit, rest);
+      if (rest > 0) {
+        try {
+          await charge(c, limit, rest);
+        } catch (e) {
+          refusedBeforeWork(c); // nothing imported: the first part of its weight comes back too
+          throw e;
+        }
+      }
     }
     await next();
   };
