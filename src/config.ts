@@ -33,6 +33,18 @@ const optionalUrl = z
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
+/** A comma-separated list (empty by default), entries trimmed, empty ones dropped. */
+const commaList = () =>
+  z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
+
 const ConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().default('0.0.0.0'),
@@ -72,15 +84,7 @@ const ConfigSchema = z.object({
     .transform((v) => (v === '' ? undefined : v))
     .pipe(z.string().min(16).optional()),
   /** Comma-separated list of allowed CORS origins. Empty → no CORS headers at all. */
-  CORS_ORIGINS: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    ),
+  CORS_ORIGINS: commaList(),
   /** Failed logins per email, and per client address, per LOGIN_WINDOW_SECONDS; then 429 until it ends. */
   LOGIN_MAX_FAILURES: int(10, 1, 10_000),
   LOGIN_WINDOW_SECONDS: int(900, 1, 86_400),
@@ -95,16 +99,7 @@ const ConfigSchema = z.object({
    * believed: when the direct peer is one of them, the client is the right-most forwarded address that is
    * not. Empty (the default) → the header is ignored and the peer is the client.
    */
-  TRUSTED_PROXIES: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.string().refine(isProxyEntry, { message: 'not an IP address or CIDR' }))),
+  TRUSTED_PROXIES: commaList().pipe(z.array(z.string().refine(isProxyEntry, { message: 'not an IP address or CIDR' }))),
   SHUTDOWN_GRACE_MS: int(10_000, 0, 600_000),
   /**
    * Seconds an idle HTTP connection (keep-alive, between requests) stays open. Bun counts in 4 s ticks, so

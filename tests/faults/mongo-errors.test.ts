@@ -121,28 +121,34 @@ describe('MongoDB content: two upserts of one slot race', () => {
     ...over,
   });
 
+  /** A competing insert that lands after an upsert's filter found nothing and before its own insert. */
+  const competingInsert = (document: Record<string, unknown>) =>
+    double.interleave({
+      command: 'update',
+      collection: 'qa_pairs',
+      at: 'upsert-insert',
+      run: { insert: 'qa_pairs', documents: [document] },
+    });
+  const updateCount = () => double.commands.filter((c) => c === 'update').length;
+
   test('the loser gets E11000, retries once, and replaces the lower-fenced winner', async () => {
     const store = services.deps.content as MongoContentStore;
     expect(store).toBeInstanceOf(MongoContentStore);
     const chatId = crypto.randomUUID();
     const loser = pair({ chatId, question: 'fence 20' });
-    // The competing write (fence 10) lands after the upsert's filter found nothing and before its insert.
-    double.interleave({
-      command: 'update',
-      collection: 'qa_pairs',
-      at: 'upsert-insert',
-      run: {
-        insert: 'qa_pairs',
-        documents: [
-          { chat_id: chatId, seq: 1, response_id: crypto.randomUUID(), account_id: 'race-account', fence: 10 },
-        ],
-      },
+    // The competing write (fence 10) lands in the upsert's window.
+    competingInsert({
+      chat_id: chatId,
+      seq: 1,
+      response_id: crypto.randomUUID(),
+      account_id: 'race-account',
+      fence: 10,
     });
-    const updates = double.commands.filter((c) => c === 'update').length;
+    const updates = updateCount();
     await store.append(loser, 20);
     expect(double.injected.at(-1)).toMatchObject({ kind: 'interleave', command: 'update', reply: { n: 1 } });
     // Two update commands: the first lost the race (E11000 on the slot), the retry replaced the competitor.
-    expect(double.commands.filter((c) => c === 'update').length - updates).toBe(2);
+    expect(updateCount() - updates).toBe(2);
     expect(await store.readRanges('race-account', [{ chatId, fromSeq: 1, toSeq: 1 }])).toEqual([loser]);
   });
 
@@ -150,34 +156,24 @@ describe('MongoDB content: two upserts of one slot race', () => {
     const store = services.deps.content as MongoContentStore;
     const chatId = crypto.randomUUID();
     const winner = pair({ chatId, question: 'fence 30' });
-    double.interleave({
-      command: 'update',
-      collection: 'qa_pairs',
-      at: 'upsert-insert',
-      run: {
-        insert: 'qa_pairs',
-        documents: [
-          {
-            response_id: winner.responseId,
-            chat_id: chatId,
-            account_id: winner.accountId,
-            seq: 1,
-            question: winner.question,
-            response: winner.response,
-            type: 'text',
-            language: null,
-            url: null,
-            timestamp: winner.timestamp,
-            generation: null,
-            fence: 30,
-          },
-        ],
-      },
+    competingInsert({
+      response_id: winner.responseId,
+      chat_id: chatId,
+      account_id: winner.accountId,
+      seq: 1,
+      question: winner.question,
+      response: winner.response,
+      type: 'text',
+      language: null,
+      url: null,
+      timestamp: winner.timestamp,
+      generation: null,
+      fence: 30,
     });
-    const updates = double.commands.filter((c) => c === 'update').length;
+    const updates = updateCount();
     const late = pair({ chatId, question: 'fence 20' });
     await expect(store.append(late, 20)).rejects.toBeInstanceOf(StaleWriteError);
-    expect(double.commands.filter((c) => c === 'update').length - updates).toBe(2);
+    expect(updateCount() - updates).toBe(2);
     expect(await store.readRanges('race-account', [{ chatId, fromSeq: 1, toSeq: 1 }])).toEqual([winner]);
   });
 });
