@@ -1,5 +1,5 @@
 /**
- * createApp(): the HTTP application. Middleware order matters and is the contract of API.md:
+ * createApp(): the HTTP application. Middleware order matters and is the contract of docs/api.md:
  * request id → log → security headers → (CORS) → auth on protected routes → body rules → validation.
  * No business logic here.
  */

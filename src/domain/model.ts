@@ -100,7 +100,7 @@ export function messageCount(chat: Pick<ChatRecord, 'ancestorLimits' | 'ownCount
   return baseCount(chat) + chat.ownCount;
 }
 
-/** Text limits of the wire format, in UTF-16 code units (API.md); imports are held to the same. */
+/** Text limits of the wire format, in UTF-16 code units (docs/api.md); imports are held to the same. */
 export const NAME_MAX = 200;
 export const QUESTION_MAX = 32_000;
 export const RESPONSE_MAX = 100_000;

@@ -26,7 +26,7 @@ export { NAME_MAX, QUESTION_MAX, RESPONSE_MAX, storableText } from '../domain/mo
 const STORABLE = { message: 'must not contain U+0000 or unpaired surrogates' };
 
 /**
- * API.md counts text limits in UTF-16 code units (String.length); zod's .max() counts code points, which
+ * docs/api.md counts text limits in UTF-16 code units (String.length); zod's .max() counts code points, which
  * lets up to twice as many units through. This check enforces the unit count (.max() stays for the docs).
  */
 export const maxUnits = (max: number) =>

@@ -257,7 +257,7 @@ export function contentStoreContract(name: string, open: () => Promise<ContentSt
       expect(new Set(got.map((p) => p.responseId)).size).toBe(40);
     });
 
-    test('documents at the limits of API.md round-trip exactly', async () => {
+    test('documents at the limits of docs/api.md round-trip exactly', async () => {
       const store = await open();
       const { accountId, chatA } = ctx();
       const question = '🌍'.repeat(16_000); // 32,000 UTF-16 code units

@@ -1,6 +1,6 @@
 /**
  * Races through app.request() against a real PostgreSQL: whatever the interleaving, every call either
- * succeeds or answers 404, and the invariants of API.md hold afterwards (exactly one active chat per tree,
+ * succeeds or answers 404, and the invariants of docs/api.md hold afterwards (exactly one active chat per tree,
  * every concurrent add-message kept in its own position, deleted chats absent everywhere).
  */
 import { beforeAll, describe, expect, test } from 'bun:test';

@@ -1,4 +1,4 @@
-/** The API.md flow end to end through app.request() against a real PostgreSQL. */
+/** The docs/api.md flow end to end through app.request() against a real PostgreSQL. */
 import { beforeAll, describe, expect, test } from 'bun:test';
 import { testApp } from '../support/app.js';
 import { newAccount } from '../support/client.js';

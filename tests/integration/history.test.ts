@@ -1,5 +1,5 @@
 /**
- * The history invariant of API.md ("History semantics"), `branches` on pairs, message_count and
+ * The history invariant of docs/api.md ("History semantics"), `branches` on pairs, message_count and
  * create-branch's options, through app.request() against a real PostgreSQL.
  */
 import { beforeAll, describe, expect, test } from 'bun:test';

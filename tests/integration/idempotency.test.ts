@@ -1,4 +1,4 @@
-/** Idempotency-Key on POST routes (API.md "Safe retries"), against a real PostgreSQL. */
+/** Idempotency-Key on POST routes (docs/api.md "Safe retries"), against a real PostgreSQL. */
 import { beforeAll, describe, expect, test } from 'bun:test';
 import { createHash } from 'node:crypto';
 import { IdempotencyStore } from '../../src/stores/idempotency.store.js';

@@ -16,7 +16,7 @@ beforeAll(async () => {
 const ADD = '/api/v1/messages/add-message';
 
 describe('message types', () => {
-  test('old clients: no `type` → a text pair with the fields of API.md (plus `generation`, null here)', async () => {
+  test('old clients: no `type` → a text pair with the fields of docs/api.md (plus `generation`, null here)', async () => {
     const a = await newAccount(app);
     const { chatId } = await a.chatWith(0);
     const r = await a.addMessage(chatId, 'hello', 'hi');

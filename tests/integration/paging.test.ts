@@ -1,4 +1,4 @@
-/** get-chat paging (API.md "Chats"): limit, after/before cursors, has_more flags, deep branches, ETag. */
+/** get-chat paging (docs/api.md "Chats"): limit, after/before cursors, has_more flags, deep branches, ETag. */
 
 import { beforeAll, describe, expect, test } from 'bun:test';
 import { testApp } from '../support/app.js';

@@ -1,5 +1,5 @@
 /**
- * Conversation trees (API.md "Chats" and "Branches"): get-branches, set-active-branch, delete-chat,
+ * Conversation trees (docs/api.md "Chats" and "Branches"): get-branches, set-active-branch, delete-chat,
  * update-chat with If-Match, and list-chats ordering and paging.
  */
 import { beforeAll, describe, expect, test } from 'bun:test';

@@ -1,5 +1,5 @@
 /**
- * Authentication per API.md: register/login, the token contract (HS256 only, numeric `exp` required, `sub`
+ * Authentication per docs/api.md: register/login, the token contract (HS256 only, numeric `exp` required, `sub`
  * must be an account), auth before anything else, login brute-force throttling, the per-client registration
  * limit, and whose address those per-client limits count (TRUSTED_PROXIES and X-Forwarded-For, over a real
  * socket: in process there is no peer address).
@@ -86,7 +86,7 @@ describe('register', () => {
 
   test('password length: 7 and 129 → 422 with errors and no account; 8 and 128 → 201', async () => {
     const anon = new Client(app);
-    // 65 emoji are 130 UTF-16 code units (the unit API.md counts in), though only 65 code points.
+    // 65 emoji are 130 UTF-16 code units (the unit docs/api.md counts in), though only 65 code points.
     for (const password of ['x'.repeat(7), 'x'.repeat(129), '😀'.repeat(65)]) {
       const email = freshEmail('len');
       const r = await anon.call('POST', REGISTER, { body: { email, password } });

@@ -1,4 +1,4 @@
-/** The one check that a response is a well-formed RFC 9457 problem of API.md (used by every suite). */
+/** The one check that a response is a well-formed RFC 9457 problem of docs/api.md (used by every suite). */
 import { expect } from 'bun:test';
 import type { Res } from './client.js';
 

@@ -11,7 +11,7 @@ describe('openapi.json', () => {
     expect(committed).toBe(serialiseDocument(doc));
   });
 
-  test('documents every route of API.md with its operationId', () => {
+  test('documents every route of docs/api.md with its operationId', () => {
     const ops: Record<string, string> = {};
     for (const [path, item] of Object.entries<any>(doc.paths)) {
       for (const [method, op] of Object.entries<any>(item)) ops[`${method.toUpperCase()} ${path}`] = op.operationId;

@@ -1,5 +1,5 @@
 /**
- * Idempotency-Key on POST routes (API.md "Safe retries", after the IETF draft): the same key and body
+ * Idempotency-Key on POST routes (docs/api.md "Safe retries", after the IETF draft): the same key and body
  * answer the first answer again (same status and body, `Idempotent-Replayed: true`) and store nothing new;
  * the same key with another body → 422; while the first call is still running, however long (its claim is
  * renewed while it runs) → 409. Keys are scoped per account. A first call that ends in a 5xx, 429 or 499 releases its key,

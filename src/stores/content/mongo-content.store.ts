@@ -2,7 +2,7 @@
  * ContentStore over MongoDB through @mikro-orm/mongodb: the production adapter the assignment asks for.
  *
  * One document per pair (collection `qa_pairs`), not one growing document per chat: a chat's document
- * would hit MongoDB's 16 MB limit after a few hundred long answers (API.md allows 132,000 characters
+ * would hit MongoDB's 16 MB limit after a few hundred long answers (docs/api.md allows 132,000 characters
  * per pair), and every append would rewrite or grow it. Per-pair documents make appends O(1), let a
  * page be read by an index range on (chat_id, seq), and keep the seed's fields (chat_id, question,
  * response, response_id, timestamp); the seed's `branches` list is derived from the metadata at read
