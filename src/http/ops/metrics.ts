@@ -3,6 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
 import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
 import type { CacheCounters } from '../../cache/cache.js';
+import { parseIp, TrustedProxies } from '../../limits/client-address.js';
 import { clientAddress } from '../../runtime.js';
 import type { AppBindings } from '../app-types.js';
 import { bearerToken } from '../middleware/auth.js';
@@ -32,8 +33,12 @@ export function createMetrics(counters: () => CacheCounters): Registry {
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-const isLoopback = (address: string) =>
-  /^127\.\d+\.\d+\.\d+$/.test(address) || address === '::1' || /^::ffff:127\.\d+\.\d+\.\d+$/i.test(address);
+/** Loopback, by the address parser the rate limits use (every spelling, IPv4-mapped included). */
+const LOOPBACK = new TrustedProxies(['127.0.0.0/8', '::1']);
+const isLoopback = (address: string) => {
+  const ip = parseIp(address);
+  return ip !== null && LOOPBACK.trusts(ip);
+};
 
 /** A proxy on the same host would make every outside scrape look local: a forwarded request is never. */
 const FORWARDING_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip'];
