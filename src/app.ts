@@ -13,7 +13,7 @@ import { noCache, type ReadThroughCache } from './cache/cache.js';
 import { LoginThrottle, RegistrationThrottle } from './domain/accounts/login-throttle.js';
 import type { Deps } from './domain/context.js';
 import type { EventHub } from './events/events.hub.js';
-import { type EventBus, eventPublisher } from './events/events.js';
+import type { EventFeed } from './events/events.js';
 import { type AppBindings, createRouter } from './http/app-types.js';
 import { authRouter } from './http/auth/auth.index.js';
 import { branchesRouter } from './http/branches/branches.index.js';
@@ -80,8 +80,8 @@ export interface AppOptions {
   idempotency?: IdempotencyStore;
   /** Serve the built demo app (web/dist) at /app from this directory; absent → no /app. */
   webDir?: string;
-  /** Real-time events: the bus writes publish to and the hub of sockets; absent → no events, no /api/v1/ws. */
-  events?: { bus: EventBus; hub: EventHub };
+  /** Real-time events: the change feed and the hub of sockets; absent → no /api/v1/ws. */
+  events?: { feed: EventFeed; hub: EventHub };
 }
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._~:-]{1,128}$/;
@@ -127,7 +127,6 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
       : undefined,
   );
   const proxies = new TrustedProxies(options.trustedProxies ?? []);
-  const events = eventPublisher(options.events?.bus, options.log);
 
   app.use(
     requestId({
@@ -164,7 +163,6 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
     c.set('throttle', throttle);
     c.set('registration', registration);
     c.set('client', async () => clientKey(proxies.client(await clientAddress(c), c.req.header('X-Forwarded-For'))));
-    c.set('events', events);
     c.set('cache', options.cache && !options.bypassCache ? options.cache : noCache);
     if (options.cache) {
       const store = options.cache.store;

@@ -13,9 +13,9 @@ import { RedisCacheStore } from './cache/redis.cache.js';
 import { type Config, responderKind } from './config.js';
 import type { Deps } from './domain/context.js';
 import type { ContentStore, Responder } from './domain/ports.js';
-import type { EventBus } from './events/events.js';
-import { MemoryEventBus } from './events/memory.bus.js';
-import { RedisEventBus } from './events/redis.bus.js';
+import type { EventFeed } from './events/events.js';
+import { PostgresEventFeed } from './events/pg.feed.js';
+import { encodeChange } from './http/events/event-json.js';
 import { createLimiters, type LimiterFactory } from './limits/limiters.js';
 import type { Logger } from './logger.js';
 import { LocalResponder } from './responders/local.responder.js';
@@ -24,6 +24,7 @@ import { MongoContentStore } from './stores/content/mongo-content.store.js';
 import { PostgresContentStore } from './stores/content/postgres-content.store.js';
 import { IdempotencyStore } from './stores/idempotency.store.js';
 import { PostgresMetadataStore } from './stores/metadata/postgres-metadata.store.js';
+import { pgDb } from './stores/pg-tx.js';
 import { migrate, openPostgres } from './stores/postgres.js';
 
 export interface Services {
@@ -32,8 +33,8 @@ export interface Services {
   orm: MikroORM;
   cache: ReadThroughCache;
   idempotency: IdempotencyStore;
-  /** Tree events: Redis (across processes) when REDIS_URL is set, else in process. */
-  events: EventBus;
+  /** The change feed of tree events (PostgreSQL LISTEN/NOTIFY over the event log); null with EVENTS=off. */
+  events: EventFeed | null;
   /** Where the rate limits count: Redis (shared by every process) when REDIS_URL is set, else in process. */
   limits: LimiterFactory;
   close(): Promise<void>;
@@ -99,16 +100,19 @@ export async function openServices(config: Config, log: Logger): Promise<Service
     const cache = new ReadThroughCache(cacheStore, log, config.CACHE_TTL_SECONDS);
     log.info({ cache: config.CACHE_MODE === 'off' ? 'off' : cacheStore.kind }, 'cache ready');
 
-    const events: EventBus = config.REDIS_URL
-      ? new RedisEventBus({
-          url: config.REDIS_URL,
-          log,
-          prefix: config.CACHE_KEY_PREFIX,
-          retention: config.EVENTS_RETENTION,
-        })
-      : new MemoryEventBus(config.EVENTS_RETENTION);
-    closers.push(() => events.close());
-    log.info({ events: events.kind }, 'events ready');
+    let events: EventFeed | null = null;
+    if (config.EVENTS === 'on') {
+      const feed = await PostgresEventFeed.start({
+        url,
+        db: () => pgDb(orm),
+        log,
+        retention: config.EVENTS_RETENTION,
+        maxAgeMs: config.EVENTS_RETENTION_HOURS * 3_600_000,
+      });
+      closers.push(() => feed.close());
+      events = feed;
+    }
+    log.info({ events: events ? events.kind : 'off' }, 'events ready');
 
     const limits = createLimiters(config, log);
     closers.push(() => limits.close());
@@ -124,7 +128,11 @@ export async function openServices(config: Config, log: Logger): Promise<Service
 
     const clock = () => new Date();
     const deps: Deps = {
-      meta: new PostgresMetadataStore(orm, clock),
+      meta: new PostgresMetadataStore(
+        orm,
+        clock,
+        config.EVENTS === 'on' ? { encode: encodeChange, retention: config.EVENTS_RETENTION } : null,
+      ),
       content,
       responder,
       generation: { contextTokens: config.CONTEXT_TOKEN_BUDGET, timeoutMs: config.RESPONDER_TIMEOUT_MS },

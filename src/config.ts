@@ -141,8 +141,14 @@ const ConfigSchema = z.object({
    * from then on (README, "Search" says how to re-index).
    */
   SEARCH_LANGUAGE: z.enum(SEARCH_LANGUAGES).default('english'),
-  /** Events kept per conversation tree for resume (Redis stream, or in process without Redis). */
+  /**
+   * The tree event log (PostgreSQL, written by each write in its transaction) and /api/v1/ws: `on`, or `off`
+   * (no event rows, no socket route; for measuring what the log costs).
+   */
+  EVENTS: z.enum(['on', 'off']).default('on'),
+  /** Events kept per conversation tree for resume: the last EVENTS_RETENTION, none older than the hours. */
   EVENTS_RETENTION: int(1000, 1, 100_000),
+  EVENTS_RETENTION_HOURS: int(24, 1, 24 * 365),
   /** A socket whose unsent events exceed this is disconnected (close 1008): slow consumers. */
   WS_MAX_BUFFER_KB: int(1024, 16, 15_360), // below Bun's own 16 MiB backpressure limit
   /** Trees one socket may subscribe to. */

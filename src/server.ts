@@ -23,9 +23,9 @@ try {
   process.exit(1);
 }
 
-const hub = new EventHub(services.events, services.deps, log, hubOptions(config));
+const hub = services.events ? new EventHub(services.events, services.deps, log, hubOptions(config)) : null;
 const app = createApp({
-  events: { bus: services.events, hub },
+  events: services.events && hub ? { feed: services.events, hub } : undefined,
   webDir: config.WEB_DIR,
   importMaxMb: config.IMPORT_MAX_MB,
   heavy: {
@@ -122,7 +122,7 @@ async function shutdown(signal: string) {
   if (busy()) {
     log.warn({ inflight, streams: activeStreams() }, 'grace period over; closing with requests in flight');
   }
-  hub.closeAll(CLOSE_GOING_AWAY, 'server shutting down');
+  hub?.closeAll(CLOSE_GOING_AWAY, 'server shutting down');
   await server.stop(true);
   await reconciler.stop();
   await services.close();

@@ -97,6 +97,29 @@ export interface ImportedTree {
   lastActivityAt: Date;
 }
 
+/**
+ * A change to a conversation tree as the domain announces it: the services say what each write changed, the
+ * metadata store appends it to the tree's event log in the write's own transaction, under the tree lock, so
+ * the log's order is the commit order and a committed write always has its events (src/events, the change
+ * feed). `tree.created` is a tree's first entry (seq 0: create-chat, import-chat); the others follow.
+ */
+export type TreeChange =
+  | { event: 'tree.created'; chats: ChatRecord[]; imported: boolean }
+  | { event: 'message.added'; pair: PairRecord }
+  | { event: 'branch.created'; chat: ChatRecord; pair: PairRecord | null }
+  | { event: 'branch.activated'; rootChatId: string; activeChatId: string }
+  | { event: 'chat.updated'; chat: ChatRecord }
+  | { event: 'chat.deleted'; deletedChatIds: string[] };
+
+/** The changes a write announces, given what it committed (called inside its transaction). */
+export type Announce<R> = (result: R) => TreeChange[];
+
+/** An event as the log stores it: its name and its data's JSON text (src/http/events/event-json.ts). */
+export interface EncodedChange {
+  event: string;
+  data: string;
+}
+
 export interface ListCursor {
   lastActivityAt: Date;
   chatId: string;
@@ -113,7 +136,7 @@ export interface MetadataStore {
   accountExists(accountId: string): Promise<boolean>;
 
   /** Inserts a root chat and its conversation row. */
-  createConversation(root: ChatRecord): Promise<ChatRecord>;
+  createConversation(root: ChatRecord, announce: Announce<ChatRecord>): Promise<ChatRecord>;
   /** A live chat of the account, or null. */
   getChat(accountId: string, chatId: string): Promise<ChatRecord | null>;
   /** Live chats of a tree, oldest first. */
@@ -124,7 +147,12 @@ export interface MetadataStore {
    * Reserves the next seq of a live chat and runs `write` (the content write) while holding the lock;
    * the new own_count commits only if `write` succeeds. Returns the updated chat.
    */
-  appendPair(accountId: string, chatId: string, write: (slot: AppendSlot) => Promise<void>): Promise<AppendSlot>;
+  appendPair(
+    accountId: string,
+    chatId: string,
+    write: (slot: AppendSlot) => Promise<void>,
+    announce: Announce<AppendSlot>,
+  ): Promise<AppendSlot>;
   /**
    * Inserts a branch if its parent is still live; optionally activates it and writes its first pair
    * (seq 1) in the same transaction.
@@ -132,10 +160,15 @@ export interface MetadataStore {
   createBranch(
     branch: ChatRecord,
     options: { activate: boolean; writeFirst?: (slot: AppendSlot) => Promise<void> },
+    announce: Announce<ChatRecord>,
   ): Promise<ChatRecord>;
-  setActive(accountId: string, chatId: string): Promise<{ rootChatId: string; activeChatId: string }>;
+  setActive(
+    accountId: string,
+    chatId: string,
+    announce: Announce<{ rootChatId: string; activeChatId: string }>,
+  ): Promise<{ rootChatId: string; activeChatId: string }>;
   /** Soft-deletes a live chat and its subtree. */
-  softDeleteSubtree(accountId: string, chatId: string): Promise<SubtreeDeletion>;
+  softDeleteSubtree(accountId: string, chatId: string, announce: Announce<SubtreeDeletion>): Promise<SubtreeDeletion>;
   /**
    * Renames a live chat and/or sets its conversation's system prompt; `check` runs on the locked current row
    * and may throw to abort. The chat's updated_at moves forward either way.
@@ -146,13 +179,18 @@ export interface MetadataStore {
     changes: ChatChanges,
     now: Date,
     check: (current: ChatRecord) => void,
+    announce: Announce<ChatRecord>,
   ): Promise<ChatRecord>;
 
   /**
    * Inserts whole conversation trees (chats with their final own counts, conversation rows) in one
    * transaction, then runs `write` (the content) with a fencing token inside it: all of it or nothing.
    */
-  importTrees(trees: ImportedTree[], write: (fence: number) => Promise<void>): Promise<void>;
+  importTrees(
+    trees: ImportedTree[],
+    write: (fence: number) => Promise<void>,
+    announce: Announce<ImportedTree>,
+  ): Promise<void>;
 
   /** Live branches forking right after each of these pairs, oldest first. */
   branchesAfter(accountId: string, responseIds: string[]): Promise<Map<string, string[]>>;

@@ -6,8 +6,9 @@
  * - subscribe with `last_seq`: `subscribed`, then the retained events after it (resume), then live ones. If
  *   some were not retained (or `last_seq` is from another era of the sequence), `resync` instead: reload
  *   the tree through REST, live events follow.
- * - live events arrive from the bus; one that skips a seq (a message lost while the fan-out reconnected)
- *   is preceded by the missing ones read back from the log, or by `resync`.
+ * - live events arrive from the change feed (pg.feed.ts), gap-free in seq order; should one ever skip a seq
+ *   (the missing ones were pruned before this process read them), the missing ones are read back from the
+ *   log first, or `resync` is sent.
  *
  * A socket that does not read its events (its send buffer over `maxBufferedBytes`) is disconnected with
  * 1008 so that it cannot hold memory or delay anyone else; sends never wait.
@@ -25,7 +26,7 @@ import type { Config } from '../config.js';
 import type { Deps } from '../domain/context.js';
 import { problemBody } from '../http/errors.js';
 import type { Logger } from '../logger.js';
-import type { EventBus, ReplayLimit, TreeEvent } from './events.js';
+import type { EventFeed, ReplayLimit, TreeEvent } from './events.js';
 import { TokenBucket } from './token-bucket.js';
 
 /** What the hub needs of a socket (Bun's ServerWebSocket, through hono's WSContext). */
@@ -116,9 +117,9 @@ class Subscription {
   private pending: TreeEvent[] = [];
   private unlisten: () => void = () => {};
 
-  /** Listens to the bus; call once, before start(). */
+  /** Listens to the feed; call once, before start(). */
   async listen(): Promise<void> {
-    this.unlisten = await this.bus.listen(this.rootChatId, this.onLive);
+    this.unlisten = await this.feed.listen(this.rootChatId, this.onLive);
   }
 
   stop(): void {
@@ -129,10 +130,10 @@ class Subscription {
   constructor(
     readonly rootChatId: string,
     private readonly session: Session,
-    private readonly bus: EventBus,
+    private readonly feed: EventFeed,
   ) {}
 
-  /** From the bus. */
+  /** From the feed. */
   onLive = (e: TreeEvent) => this.deliver(e);
 
   /** Sends the next event; holds it while catching up; a gap starts a catch-up. */
@@ -165,13 +166,13 @@ class Subscription {
     const replay = this.session.reserveReplay();
     let sent = 0;
     try {
-      const missed = await this.bus.since(this.rootChatId, after, replay.limit);
+      const missed = await this.feed.since(this.rootChatId, after, replay.limit);
       if (this.session.closed || this.stopped) return;
       if (missed === 'gone' || missed === 'over-limit') {
         // Not kept, or more than this socket may be sent now: the client reloads through REST instead.
         // Held events up to `current` are covered by the reload; later ones follow.
         if (missed === 'over-limit') this.session.log.debug({ root_chat_id: this.rootChatId }, 'replay over budget');
-        this.lastSent = await this.bus.currentSeq(this.rootChatId);
+        this.lastSent = await this.feed.currentSeq(this.rootChatId);
         this.session.send({ type: 'resync', root_chat_id: this.rootChatId, seq: this.lastSent });
       } else {
         for (const e of missed) sent += this.deliverNow(e);
@@ -191,11 +192,6 @@ class Subscription {
     for (const e of held) this.deliver(e);
   }
 
-  /** After a fan-out outage: anything published meanwhile is read back from the log. */
-  recheck(): Promise<void> {
-    return this.catchingUp ? Promise.resolve() : this.catchUp(this.lastSent);
-  }
-
   /** Sends one replayed event; returns the bytes sent. */
   private deliverNow(e: TreeEvent): number {
     if (this.stopped || e.seq <= this.lastSent) return 0;
@@ -205,7 +201,7 @@ class Subscription {
 
   /** The first answer: `subscribed`, then the resume (if asked) and whatever arrived meanwhile. */
   async start(chatId: string, lastSeq: number | undefined, ref: string | undefined): Promise<void> {
-    const current = await this.bus.currentSeq(this.rootChatId);
+    const current = await this.feed.currentSeq(this.rootChatId);
     if (this.session.closed) return;
     this.session.send({
       type: 'subscribed',
@@ -394,7 +390,7 @@ export class Session {
       }
       existing?.stop();
       this.subs.delete(root);
-      const sub = new Subscription(root, this, this.hub.bus);
+      const sub = new Subscription(root, this, this.hub.feed);
       try {
         await sub.listen();
         if (this.closed) {
@@ -416,17 +412,6 @@ export class Session {
         ...ref,
         problem: problem(503, 'A backing store is unavailable; try again'),
       });
-    }
-  }
-
-  /**
-   * One tree after the other: each catch-up reserves its replay bound from the socket's budget, so
-   * concurrent ones would leave the later trees none (a resync where a few events would have done).
-   */
-  async recheck(): Promise<void> {
-    for (const s of [...this.subs.values()]) {
-      if (this.closed) return;
-      await s.recheck();
     }
   }
 
@@ -454,16 +439,11 @@ export class EventHub {
   private sweepAt = 1024;
 
   constructor(
-    readonly bus: EventBus,
+    readonly feed: EventFeed,
     readonly deps: Deps,
     readonly log: Logger,
     readonly options: HubOptions,
-  ) {
-    // After the fan-out reconnects, events published meanwhile were not received: check every subscription.
-    bus.onReconnect(() => {
-      for (const s of this.sessions) void s.recheck();
-    });
-  }
+  ) {}
 
   /** Whether the account may open another socket here (checked before the upgrade, and again on open). */
   canOpen(accountId: string): boolean {

@@ -3,7 +3,6 @@ import type { TokenService } from '../auth/tokens.js';
 import type { ReadCache } from '../cache/cache.js';
 import type { LoginThrottle, RegistrationThrottle } from '../domain/accounts/login-throttle.js';
 import type { Ctx, Deps } from '../domain/context.js';
-import type { EventPublisher } from '../events/events.js';
 import type { Logger } from '../logger.js';
 import { problemResponse, zodIssues } from './errors.js';
 
@@ -21,8 +20,6 @@ export interface AppBindings {
     cacheHealth?: () => 'ok' | 'degraded';
     /** Read-through cache of serialised read responses. */
     cache: ReadCache;
-    /** Publishes tree events after committed writes. */
-    events: EventPublisher;
     /** Set by the auth middleware on protected routes. */
     accountId: string;
     /**

@@ -78,7 +78,7 @@ export function clientGone(c: Context): AbortController {
 
 /**
  * Answers with an event stream that runs `pending`, sends each piece of text as a `delta`, then `done` with
- * `toJson(result)` after `after(result)` (the events of the committed write), or one `error`. If the client
+ * `toJson(result)` (the write's tree events are already in the log: they commit with it), or one `error`. If the client
  * goes away the generation is cancelled and, unless the pair was already being stored, nothing is stored.
  */
 export function eventStream<T>(
@@ -86,7 +86,6 @@ export function eventStream<T>(
   gone: AbortController,
   pending: PendingWrite<T>,
   toJson: (result: T) => unknown,
-  after: (result: T) => Promise<void>,
 ): Response {
   const encoder = new TextEncoder();
   let closed = false;
@@ -139,7 +138,6 @@ export function eventStream<T>(
       await outcome?.complete(JSON.stringify(json)).catch((e) => {
         c.var.log.error({ err: e }, 'could not record the streamed answer for its Idempotency-Key');
       });
-      await after(result).catch((e) => c.var.log.warn({ err: e }, 'could not publish the events of a streamed write'));
       send(frame('done', json));
     } finally {
       clearInterval(heartbeat);

@@ -140,10 +140,17 @@ for (const store of ['postgresql', 'mongodb'] as const) {
         }
       };
       const wrappedMeta: MetadataStore = Object.assign(Object.create(meta), {
-        appendPair: (accountId: string, chatId: string, write: (slot: AppendSlot) => Promise<void>) =>
-          meta.appendPair(accountId, chatId, failing(write)),
-        createBranch: (branch: ChatRecord, o: Parameters<MetadataStore['createBranch']>[1]) =>
-          meta.createBranch(branch, { ...o, writeFirst: o.writeFirst && failing(o.writeFirst) }),
+        appendPair: (
+          accountId: string,
+          chatId: string,
+          write: (slot: AppendSlot) => Promise<void>,
+          announce: Parameters<MetadataStore['appendPair']>[3],
+        ) => meta.appendPair(accountId, chatId, failing(write), announce),
+        createBranch: (
+          branch: ChatRecord,
+          o: Parameters<MetadataStore['createBranch']>[1],
+          announce: Parameters<MetadataStore['createBranch']>[2],
+        ) => meta.createBranch(branch, { ...o, writeFirst: o.writeFirst && failing(o.writeFirst) }, announce),
       });
       app = appFor({ ...services, deps: { ...services.deps, content: faulty, meta: wrappedMeta } });
     });

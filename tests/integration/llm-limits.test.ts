@@ -224,8 +224,8 @@ describe('imports the stores cannot hold', () => {
   test('the import’s COMMIT outcome is unknown (connection lost): its content is kept, the tree stays readable', async () => {
     const real = services.deps.meta;
     const meta: MetadataStore = Object.create(real);
-    meta.importTrees = async (trees, write) => {
-      await real.importTrees(trees, write);
+    meta.importTrees = async (trees, write, announce) => {
+      await real.importTrees(trees, write, announce);
       throw new UnavailableError('injected: connection lost after COMMIT', 1);
     };
     const app = appFor({ ...services, deps: { ...services.deps, meta } });

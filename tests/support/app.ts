@@ -60,7 +60,7 @@ export function appFor(
     /** Registrations per client per window (off unless a test asks: in process every client is 'unknown'). */
     registration?: AppOptions['registration'];
     trustedProxies?: string[];
-    /** Publish events on the services' bus and serve /api/v1/ws through a hub of its own. */
+    /** Serve /api/v1/ws through a hub of its own on the services' change feed. */
     events?: boolean;
     /** The hub's limits (default: the configuration's defaults, with a 1 MiB send buffer). */
     hub?: Partial<HubOptions>;
@@ -71,16 +71,18 @@ export function appFor(
   } = {},
 ) {
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const events = options.events
-    ? {
-        bus: services.events,
-        hub: new EventHub(services.events, services.deps, log, {
-          ...hubOptions(loadConfig({})),
-          maxBufferedBytes: 1 << 20,
-          ...options.hub,
-        }),
-      }
-    : undefined;
+  const feed = services.events;
+  const events =
+    options.events && feed
+      ? {
+          feed,
+          hub: new EventHub(feed, services.deps, log, {
+            ...hubOptions(loadConfig({})),
+            maxBufferedBytes: 1 << 20,
+            ...options.hub,
+          }),
+        }
+      : undefined;
   return createApp({
     events,
     deps: services.deps,

@@ -6,7 +6,8 @@ import { NotFoundError, ValidationError } from '../errors.js';
 import { givenAnswer, prepareAnswer } from '../generation/generate.js';
 import { resolveFork } from '../history.js';
 import { ensureWanted, type PendingWrite, storeAnswer } from '../messages/messages.service.js';
-import { type ChatRecord, MAX_BRANCH_DEPTH, type PairKind } from '../model.js';
+import { type ChatRecord, MAX_BRANCH_DEPTH, type PairKind, type PairRecord } from '../model.js';
+import type { TreeChange } from '../ports.js';
 
 export const NAME_MAX = 200;
 const BRANCH_SUFFIX = ' (branch)';
@@ -93,7 +94,10 @@ export async function startCreateBranch(
     return {
       async run() {
         ensureWanted(signal);
-        return { chat: await ctx.deps.meta.createBranch(branch, { activate }), pair: null };
+        return {
+          chat: await ctx.deps.meta.createBranch(branch, { activate }, (chat) => created(chat, null)),
+          pair: null,
+        };
       },
     };
   }
@@ -107,11 +111,22 @@ export async function startCreateBranch(
         { question, kind: input.kind },
         signal,
         onDelta,
-        (write) => ctx.deps.meta.createBranch(branch, { activate, writeFirst: write }),
+        (write, written) =>
+          ctx.deps.meta.createBranch(branch, { activate, writeFirst: write }, (chat) => created(chat, written())),
       );
       return { chat: committed, pair };
     },
   };
+}
+
+/** What creating a branch announces: the branch, then its activation if it became the active chat. */
+function created(chat: ChatRecord, pair: PairRecord | null): TreeChange[] {
+  return [
+    { event: 'branch.created', chat, pair },
+    ...(chat.active
+      ? [{ event: 'branch.activated' as const, rootChatId: chat.rootChatId, activeChatId: chat.chatId }]
+      : []),
+  ];
 }
 
 export interface TreeNode {
@@ -152,5 +167,5 @@ export function buildTree(chats: ChatRecord[]): { activeChatId: string; count: n
 }
 
 export async function setActiveBranch(ctx: Ctx, input: { chatId: string }) {
-  return ctx.deps.meta.setActive(ctx.accountId, input.chatId);
+  return ctx.deps.meta.setActive(ctx.accountId, input.chatId, (r) => [{ event: 'branch.activated', ...r }]);
 }

@@ -49,23 +49,26 @@ export function chatEtag(chat: ChatRecord): string {
 export async function createChat(ctx: Ctx, input: { name: string; systemPrompt?: string | null }): Promise<ChatRecord> {
   const now = ctx.deps.clock();
   const chatId = ctx.deps.newId();
-  return ctx.deps.meta.createConversation({
-    chatId,
-    accountId: ctx.accountId,
-    rootChatId: chatId,
-    parentChatId: null,
-    forkResponseId: null,
-    chatType: 'main',
-    name: input.name,
-    createdAt: now,
-    updatedAt: now,
-    active: true,
-    ancestorIds: [],
-    ancestorLimits: [],
-    ownCount: 0,
-    treeVersion: 0,
-    systemPrompt: input.systemPrompt ?? null,
-  });
+  return ctx.deps.meta.createConversation(
+    {
+      chatId,
+      accountId: ctx.accountId,
+      rootChatId: chatId,
+      parentChatId: null,
+      forkResponseId: null,
+      chatType: 'main',
+      name: input.name,
+      createdAt: now,
+      updatedAt: now,
+      active: true,
+      ancestorIds: [],
+      ancestorLimits: [],
+      ownCount: 0,
+      treeVersion: 0,
+      systemPrompt: input.systemPrompt ?? null,
+    },
+    (root) => [{ event: 'tree.created', chats: [root], imported: false }],
+  );
 }
 
 export type GetChatCursor = { after: string } | { before: string } | { beforeEnd: true } | null;
@@ -141,17 +144,30 @@ export async function updateChat(
     throw new ValidationError('Nothing to update', [{ path: 'name', message: 'give name, system_prompt or both' }]);
   }
   const changes = { name: input.name, systemPrompt: input.systemPrompt };
-  return ctx.deps.meta.updateChat(ctx.accountId, input.chatId, changes, ctx.deps.clock(), (current) => {
-    if (!input.ifMatch) return;
-    const tag = chatEtag(current);
-    if (input.ifMatch !== '*' && !input.ifMatch.includes(tag)) {
-      throw new PreconditionFailedError('The chat changed since the ETag given in If-Match was issued');
-    }
-  });
+  return ctx.deps.meta.updateChat(
+    ctx.accountId,
+    input.chatId,
+    changes,
+    ctx.deps.clock(),
+    (current) => {
+      if (!input.ifMatch) return;
+      const tag = chatEtag(current);
+      if (input.ifMatch !== '*' && !input.ifMatch.includes(tag)) {
+        throw new PreconditionFailedError('The chat changed since the ETag given in If-Match was issued');
+      }
+    },
+    (chat) => [{ event: 'chat.updated', chat }],
+  );
 }
 
 export async function deleteChat(ctx: Ctx, input: { chatId: string }): Promise<SubtreeDeletion> {
-  return ctx.deps.meta.softDeleteSubtree(ctx.accountId, input.chatId);
+  return ctx.deps.meta.softDeleteSubtree(ctx.accountId, input.chatId, (d) => [
+    { event: 'chat.deleted', deletedChatIds: d.deletedChatIds },
+    // The active chat was in the deleted subtree: its parent took over.
+    ...(d.newActiveChatId
+      ? [{ event: 'branch.activated' as const, rootChatId: d.rootChatId, activeChatId: d.newActiveChatId }]
+      : []),
+  ]);
 }
 
 export function encodeListCursor(c: ListCursor): string {

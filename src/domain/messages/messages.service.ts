@@ -81,8 +81,9 @@ export interface PendingWrite<T> {
 
 /**
  * Receives the answer (each piece of text to `onDelta`) and, if the client still waits for it, stores the pair
- * through `commit` (the metadata write that runs the content write under the tree lock). Both writes that add a
- * pair (add-message, create-branch with a question) end here.
+ * through `commit` (the metadata write that runs the content write under the tree lock, and announces the pair
+ * that `written` returns once the content write ran). Both writes that add a pair (add-message, create-branch
+ * with a question) end here.
  */
 export async function storeAnswer<T>(
   ctx: Ctx,
@@ -90,7 +91,7 @@ export async function storeAnswer<T>(
   pair: { question: string; kind?: PairKind },
   signal: AbortSignal | undefined,
   onDelta: ((text: string) => void) | undefined,
-  commit: (write: (slot: AppendSlot) => Promise<void>) => Promise<T>,
+  commit: (write: (slot: AppendSlot) => Promise<void>, written: () => PairView) => Promise<T>,
 ): Promise<{ committed: T; pair: PairView }> {
   const { text, generation } = await answer.run(onDelta);
   ensureWanted(signal);
@@ -101,7 +102,7 @@ export async function storeAnswer<T>(
     kind: pair.kind,
     generation,
   });
-  const committed = await writer.commit(commit);
+  const committed = await writer.commit((write) => commit(write, () => writer.result()));
   return { committed, pair: writer.result() };
 }
 
@@ -127,8 +128,10 @@ export async function startAddMessage(
       : givenAnswer(input.response);
   return {
     async run(onDelta) {
-      const { committed, pair } = await storeAnswer(ctx, answer, input, signal, onDelta, (write) =>
-        ctx.deps.meta.appendPair(ctx.accountId, input.chatId, write),
+      const { committed, pair } = await storeAnswer(ctx, answer, input, signal, onDelta, (write, written) =>
+        ctx.deps.meta.appendPair(ctx.accountId, input.chatId, write, () => [
+          { event: 'message.added', pair: written() },
+        ]),
       );
       return { pair, chat: committed.chat };
     },

@@ -239,6 +239,7 @@ export async function importConversations(
         fenceUsed = fence;
         await ctx.deps.content.appendMany(pairs, fence);
       },
+      (tree) => [{ event: 'tree.created', chats: tree.chats, imported: true }],
     );
   } catch (e) {
     // Content outside the metadata database stays behind when the transaction fails: remove it (its

@@ -23,24 +23,16 @@ export const createBranch: AppRouteHandler<CreateBranchRoute> = async (c) => {
     kind: kindOf(b),
     activate: b.activate,
   };
-  const published = async (r: branches.CreatedBranch) => {
-    const root = r.chat.rootChatId;
-    await c.var.events.publish(root, 'branch.created', createdJson(r));
-    if (r.chat.active) {
-      await c.var.events.publish(root, 'branch.activated', { root_chat_id: root, active_chat_id: r.chat.chatId });
-    }
-  };
   if (b.question !== undefined && b.response === undefined) allowSlowAnswer(c);
   try {
     if (wantsEventStream(c)) {
       const gone = clientGone(c);
       const pending = await branches.startCreateBranch(ctxOf(c), input, gone.signal);
-      return eventStream(c, gone, pending, createdJson, published) as never;
+      return eventStream(c, gone, pending, createdJson) as never;
     }
     // A generated answer is cancelled if the client leaves before it is stored (as for a stream).
     const generated = b.question !== undefined && b.response === undefined;
     const result = await branches.createBranch(ctxOf(c), input, generated ? clientGone(c).signal : undefined);
-    await published(result);
     return c.json(createdJson(result), 201);
   } finally {
     restoreIdleTimeout(c); // the answer (or problem) is ready; a stream restores it when it ends
@@ -83,7 +75,5 @@ export const getBranches: AppRouteHandler<GetBranchesRoute> = async (c) => {
 export const setActiveBranch: AppRouteHandler<SetActiveBranchRoute> = async (c) => {
   const { chat_id } = c.req.valid('json');
   const r = await branches.setActiveBranch(ctxOf(c), { chatId: chat_id });
-  const body = { root_chat_id: r.rootChatId, active_chat_id: r.activeChatId };
-  await c.var.events.publish(r.rootChatId, 'branch.activated', body);
-  return c.json(body, 200);
+  return c.json({ root_chat_id: r.rootChatId, active_chat_id: r.activeChatId }, 200);
 };

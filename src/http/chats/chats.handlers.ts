@@ -80,23 +80,13 @@ export const updateChat: AppRouteHandler<UpdateChatRoute> = async (c) => {
     ifMatch,
   });
   c.header('ETag', quoteEtag(chats.chatEtag(chat)));
-  const json = chatJson(chat);
-  await c.var.events.publish(chat.rootChatId, 'chat.updated', json);
-  return c.json(json, 200);
+  return c.json(chatJson(chat), 200);
 };
 
 export const deleteChat: AppRouteHandler<DeleteChatRoute> = async (c) => {
   const { chat_id } = c.req.valid('query');
   const deleted = await chats.deleteChat(ctxOf(c), { chatId: chat_id });
-  const body = { deleted_chat_ids: deleted.deletedChatIds };
-  await c.var.events.publish(deleted.rootChatId, 'chat.deleted', body);
-  if (deleted.newActiveChatId) {
-    await c.var.events.publish(deleted.rootChatId, 'branch.activated', {
-      root_chat_id: deleted.rootChatId,
-      active_chat_id: deleted.newActiveChatId,
-    });
-  }
-  return c.json(body, 200);
+  return c.json({ deleted_chat_ids: deleted.deletedChatIds }, 200);
 };
 
 export const listChats: AppRouteHandler<ListChatsRoute> = async (c) => {

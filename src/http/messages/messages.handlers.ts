@@ -8,14 +8,12 @@ import type { AddMessageRoute, SearchMessagesRoute } from './messages.routes.js'
 export const addMessage: AppRouteHandler<AddMessageRoute> = async (c) => {
   const body = c.req.valid('json');
   const input = { chatId: body.chat_id, question: body.question, response: body.response, kind: kindOf(body) };
-  const published = (r: messages.AddedPair) =>
-    c.var.events.publish(r.chat.rootChatId, 'message.added', pairJson(r.pair));
   if (body.response === undefined) allowSlowAnswer(c);
   try {
     if (wantsEventStream(c)) {
       const gone = clientGone(c);
       const pending = await messages.startAddMessage(ctxOf(c), input, gone.signal);
-      return eventStream(c, gone, pending, (r) => pairJson(r.pair), published) as never;
+      return eventStream(c, gone, pending, (r) => pairJson(r.pair)) as never;
     }
     // A generated answer is cancelled if the client leaves before it is stored (as for a stream).
     const added = await messages.addMessage(
@@ -23,7 +21,6 @@ export const addMessage: AppRouteHandler<AddMessageRoute> = async (c) => {
       input,
       body.response === undefined ? clientGone(c).signal : undefined,
     );
-    await published(added);
     return c.json(pairJson(added.pair), 201);
   } finally {
     restoreIdleTimeout(c); // the answer (or problem) is ready; a stream restores it when it ends

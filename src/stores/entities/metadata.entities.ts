@@ -6,7 +6,9 @@
  * - chats: the seed's Chat record (chat_id, account_id, chat_type, name, created_at, updated_at, active)
  *   plus what branching needs: root, parent, fork point, the ancestor chain and own pair count.
  * - conversations: the seed's Conversation (chat_id FK → root chat, account_id, name, deleted), one per
- *   tree; its row is the tree's lock and carries tree-wide facts (activity time, branch count, version).
+ *   tree; its row is the tree's lock and carries tree-wide facts (activity time, branch count, version,
+ *   the seq of its latest event).
+ * - tree_events: the change feed's log, written by each write in its own transaction.
  */
 import { defineEntity, p } from '@mikro-orm/postgresql';
 
@@ -57,6 +59,22 @@ export const ConversationEntity = defineEntity({
     lastActivityAt: p.datetime(3).fieldName('last_activity_at'),
     branchCount: p.integer().fieldName('branch_count'),
     version: p.bigint('number'),
+    /** The seq of the tree's latest event (tree_events); moved by each write under the tree lock. */
+    eventSeq: p.bigint('number').fieldName('event_seq'),
+  },
+});
+
+/** The change feed's log: a tree's events, numbered per tree in commit order (src/events/pg.feed.ts). */
+export const TreeEventEntity = defineEntity({
+  name: 'TreeEvent',
+  tableName: 'tree_events',
+  properties: {
+    rootChatId: p.uuid().primary().fieldName('root_chat_id'),
+    seq: p.bigint('number').primary(),
+    event: p.text(),
+    at: p.datetime(3),
+    /** The event's JSON text as sent. */
+    data: p.text(),
   },
 });
 
@@ -76,4 +94,4 @@ export const QaPairEntity = defineEntity({
   },
 });
 
-export const metadataEntities = [AccountEntity, ChatEntity, ConversationEntity, QaPairEntity];
+export const metadataEntities = [AccountEntity, ChatEntity, ConversationEntity, TreeEventEntity, QaPairEntity];

@@ -5,19 +5,26 @@
  * Concurrency rule: every method that changes a tree first locks that tree's `conversations` row
  * (SELECT … FOR UPDATE), then touches chat rows. One lock order → no deadlocks; one lock per tree →
  * the active flag, counters and the live-parent check cannot race.
+ *
+ * Events: every write ends with one statement on the tree's `conversations` row (treeWrite) that also appends
+ * the changes the service announced to `tree_events`, numbered by `event_seq` under that same lock, trims the
+ * tree's log to the retention and NOTIFYs the change feed (delivered by PostgreSQL at commit, in commit order).
  */
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { AccountRecord, ChatRecord, ConversationSummary } from '../../domain/model.js';
 import type {
+  Announce,
   AppendSlot,
   ChatChanges,
+  EncodedChange,
   ImportedTree,
   ListCursor,
   LiveChat,
   MetadataStore,
   SubtreeDeletion,
+  TreeChange,
 } from '../../domain/ports.js';
 import { windowEnd } from '../../domain/time.js';
 import { AccountEntity } from '../entities/metadata.entities.js';
@@ -38,10 +45,22 @@ function later(now: Date, prev: Date): Date {
   return t.getTime() > windowEnd(now).getTime() ? windowEnd(now) : t;
 }
 
+/** The NOTIFY channel of the change feed: payload `<root_chat_id>:<seq>` (src/events/pg.feed.ts). */
+export const EVENTS_CHANNEL = 'branchat_events';
+
+/** How writes log their events; absent → no event log (EVENTS_ENABLED=false). */
+export interface EventLogOptions {
+  /** Turns an announced change into the event as sent (src/http/events/event-json.ts). */
+  encode: (change: TreeChange) => EncodedChange;
+  /** Events kept per tree (older ones are trimmed by the write that passes the count). */
+  retention: number;
+}
+
 export class PostgresMetadataStore implements MetadataStore {
   constructor(
     private readonly orm: MikroORM,
     private readonly clock: () => Date = () => new Date(),
+    private readonly events: EventLogOptions | null = null,
   ) {}
 
   private em(): EntityManager {
@@ -192,7 +211,7 @@ export class PostgresMetadataStore implements MetadataStore {
 
   // ---- writes -----------------------------------------------------------------------------------
 
-  createConversation(root: ChatRecord): Promise<ChatRecord> {
+  createConversation(root: ChatRecord, announce: Announce<ChatRecord>): Promise<ChatRecord> {
     return this.tx(async (db) => {
       await sql`
         insert into chats (chat_id, account_id, root_chat_id, parent_chat_id, fork_response_id, chat_type, name,
@@ -204,7 +223,9 @@ export class PostgresMetadataStore implements MetadataStore {
                                    system_prompt)
         values (${root.chatId}, ${root.accountId}, ${root.name}, false, ${root.createdAt}, ${root.createdAt}, 0, 0,
                 ${root.systemPrompt})`.execute(db);
-      return { ...root, active: true, ownCount: 0 };
+      const created = { ...root, active: true, ownCount: 0 };
+      await this.createdEvent(db, root.chatId, announce(created));
+      return created;
     });
   }
 
@@ -250,35 +271,85 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   /** The tree's activity moves to `now` (never back, and never past the window: a later one is repaired). */
-  private async touchTree(db: Db, rootChatId: string, now: Date, branchDelta = 0): Promise<void> {
-    await sql`
-      update conversations
-      set last_activity_at = least(greatest(last_activity_at, ${now}), ${windowEnd(this.clock())}),
-          version = version + 1,
-          branch_count = branch_count + ${branchDelta}
-      where chat_id = ${rootChatId}`.execute(db);
+  private touched(now: Date, branchDelta = 0): RawBuilder<unknown> {
+    return sql`last_activity_at = least(greatest(last_activity_at, ${now}), ${windowEnd(this.clock())}),
+               version = version + 1, branch_count = branch_count + ${branchDelta}`;
   }
 
-  appendPair(accountId: string, chatId: string, write: (slot: AppendSlot) => Promise<void>): Promise<AppendSlot> {
+  /**
+   * The last statement of every write, one round trip: runs `before` (a data-modifying statement, optional),
+   * updates the tree's conversations row with `set` (optional) and, with the event log on, appends `changes`
+   * numbered after its event_seq (under the tree lock the write holds, so seq order is commit order), trims
+   * the tree's log to the retention and notifies the change feed (sent by PostgreSQL at commit).
+   */
+  private async treeWrite(
+    db: Db,
+    rootChatId: string,
+    o: { set?: RawBuilder<unknown>; before?: RawBuilder<unknown>; changes: TreeChange[] },
+  ): Promise<void> {
+    const changes = this.events ? o.changes.map(this.events.encode) : [];
+    const n = changes.length;
+    if (n === 0 && !o.set && !o.before) return;
+    const before = o.before ? sql`b as (${o.before}),` : sql``;
+    const set = o.set ?? sql`version = version`;
+    if (n === 0) {
+      await sql`with ${before} v as (update conversations set ${set} where chat_id = ${rootChatId} returning 1)
+                select count(*) from v`.execute(db);
+      return;
+    }
+    const retention = this.events?.retention ?? 0;
+    await sql`
+      with ${before}
+      v as (update conversations set ${set}, event_seq = event_seq + ${n}
+            where chat_id = ${rootChatId} returning event_seq),
+      e as (insert into tree_events (root_chat_id, seq, event, at, data)
+            select ${rootChatId}::uuid, v.event_seq - ${n} + u.ord, u.event, ${this.clock()}::timestamptz, u.data
+            from v, unnest(${changes.map((c) => c.event)}::text[], ${changes.map((c) => c.data)}::text[])
+                    with ordinality as u(event, data, ord)),
+      t as (delete from tree_events
+            where root_chat_id = ${rootChatId} and seq <= (select event_seq from v) - ${retention})
+      select pg_notify(${EVENTS_CHANNEL}, ${rootChatId}::text || ':' || v.event_seq) from v`.execute(db);
+  }
+
+  /** A new tree's first event (seq 0), in the statement that creates its conversations row. */
+  private async createdEvent(db: Db, rootChatId: string, changes: TreeChange[]): Promise<void> {
+    if (!this.events || changes.length === 0) return;
+    const encoded = changes.map(this.events.encode);
+    await sql`
+      with e as (insert into tree_events (root_chat_id, seq, event, at, data)
+                 select ${rootChatId}::uuid, u.ord - 1, u.event, ${this.clock()}::timestamptz, u.data
+                 from unnest(${encoded.map((c) => c.event)}::text[], ${encoded.map((c) => c.data)}::text[])
+                        with ordinality as u(event, data, ord)),
+      v as (update conversations set event_seq = ${encoded.length - 1} where chat_id = ${rootChatId})
+      select pg_notify(${EVENTS_CHANNEL}, ${rootChatId}::text || ':' || ${encoded.length - 1}::text)`.execute(db);
+  }
+
+  appendPair(
+    accountId: string,
+    chatId: string,
+    write: (slot: AppendSlot) => Promise<void>,
+    announce: Announce<AppendSlot>,
+  ): Promise<AppendSlot> {
     return this.tx(async (db) => {
       const { fence, ...chat } = await this.lockTree(db, accountId, chatId, true);
       const now = later(this.clock(), chat.updatedAt);
       const seq = chat.ownCount + 1;
       await write({ chat, seq, now, fence });
-      // The chat's counters and the tree's activity/version in one statement.
-      await sql`
-        with c as (update chats set own_count = ${seq}, updated_at = ${now} where chat_id = ${chatId} returning root_chat_id)
-        update conversations
-        set last_activity_at = least(greatest(last_activity_at, ${now}), ${windowEnd(this.clock())}),
-            version = version + 1
-        where chat_id = (select root_chat_id from c)`.execute(db);
-      return { chat: { ...chat, ownCount: seq, updatedAt: now }, seq, now, fence };
+      const slot = { chat: { ...chat, ownCount: seq, updatedAt: now }, seq, now, fence };
+      // The chat's counters, the tree's activity/version and the event in one statement.
+      await this.treeWrite(db, chat.rootChatId, {
+        before: sql`update chats set own_count = ${seq}, updated_at = ${now} where chat_id = ${chatId}`,
+        set: this.touched(now),
+        changes: announce(slot),
+      });
+      return slot;
     });
   }
 
   createBranch(
     branch: ChatRecord,
     options: { activate: boolean; writeFirst?: (slot: AppendSlot) => Promise<void> },
+    announce: Announce<ChatRecord>,
   ): Promise<ChatRecord> {
     return this.tx(async (db) => {
       await this.lockConversation(db, branch.accountId, branch.rootChatId);
@@ -302,28 +373,40 @@ export class PostgresMetadataStore implements MetadataStore {
         // Stamped under the lock (not when the request began), like appendPair: the reconciler's grace period
         // is measured from this timestamp.
         await options.writeFirst({ chat: created, seq: 1, now: later(this.clock(), branch.createdAt), fence });
-        await sql`update chats set own_count = 1 where chat_id = ${branch.chatId}`.execute(db);
         created = { ...created, ownCount: 1 };
       }
-      await this.touchTree(db, branch.rootChatId, branch.createdAt, 1);
+      await this.treeWrite(db, branch.rootChatId, {
+        before: options.writeFirst ? sql`update chats set own_count = 1 where chat_id = ${branch.chatId}` : undefined,
+        set: this.touched(branch.createdAt, 1),
+        changes: announce(created),
+      });
       return created;
     });
   }
 
-  setActive(accountId: string, chatId: string): Promise<{ rootChatId: string; activeChatId: string }> {
+  setActive(
+    accountId: string,
+    chatId: string,
+    announce: Announce<{ rootChatId: string; activeChatId: string }>,
+  ): Promise<{ rootChatId: string; activeChatId: string }> {
     return this.tx(async (db) => {
       const chat = await this.lockTreeOf(db, accountId, chatId);
+      const result = { rootChatId: chat.rootChatId, activeChatId: chatId };
       if (!chat.active) {
         // Two statements, not one: the partial unique index is checked row by row.
         await sql`update chats set active = false where root_chat_id = ${chat.rootChatId} and active`.execute(db);
         await sql`update chats set active = true where chat_id = ${chatId}`.execute(db);
-        await this.touchTree(db, chat.rootChatId, this.clock());
       }
-      return { rootChatId: chat.rootChatId, activeChatId: chatId };
+      // Activating the active chat changes nothing, yet is announced like any other call (clients re-sync on it).
+      await this.treeWrite(db, chat.rootChatId, {
+        set: chat.active ? undefined : this.touched(this.clock()),
+        changes: announce(result),
+      });
+      return result;
     });
   }
 
-  softDeleteSubtree(accountId: string, chatId: string): Promise<SubtreeDeletion> {
+  softDeleteSubtree(accountId: string, chatId: string, announce: Announce<SubtreeDeletion>): Promise<SubtreeDeletion> {
     return this.tx(async (db) => {
       const chat = await this.lockTreeOf(db, accountId, chatId);
       const now = this.clock();
@@ -338,16 +421,17 @@ export class PostgresMetadataStore implements MetadataStore {
         (a, b) => toDate(a.created_at).getTime() - toDate(b.created_at).getTime() || a.chat_id.localeCompare(b.chat_id),
       );
       let newActiveChatId: string | null = null;
-      if (chat.parentChatId === null) {
-        await sql`update conversations set deleted = true, version = version + 1 where chat_id = ${chatId}`.execute(db);
-      } else {
-        if (rows.some((r) => r.was_active)) {
-          await sql`update chats set active = true where chat_id = ${chat.parentChatId}`.execute(db);
-          newActiveChatId = chat.parentChatId;
-        }
-        await this.touchTree(db, chat.rootChatId, now, -rows.length);
+      const isRoot = chat.parentChatId === null;
+      if (!isRoot && rows.some((r) => r.was_active)) {
+        await sql`update chats set active = true where chat_id = ${chat.parentChatId}`.execute(db);
+        newActiveChatId = chat.parentChatId;
       }
-      return { rootChatId: chat.rootChatId, deletedChatIds: rows.map((r) => r.chat_id), newActiveChatId };
+      const result = { rootChatId: chat.rootChatId, deletedChatIds: rows.map((r) => r.chat_id), newActiveChatId };
+      await this.treeWrite(db, chat.rootChatId, {
+        set: isRoot ? sql`deleted = true, version = version + 1` : this.touched(now, -rows.length),
+        changes: announce(result),
+      });
+      return result;
     });
   }
 
@@ -357,6 +441,7 @@ export class PostgresMetadataStore implements MetadataStore {
     changes: ChatChanges,
     now: Date,
     check: (current: ChatRecord) => void,
+    announce: Announce<ChatRecord>,
   ): Promise<ChatRecord> {
     return this.tx(async (db) => {
       const chat = await this.lockTreeOf(db, accountId, chatId);
@@ -368,19 +453,28 @@ export class PostgresMetadataStore implements MetadataStore {
         await sql`update conversations set name = ${name} where chat_id = ${chatId}`.execute(db);
       }
       const systemPrompt = changes.systemPrompt === undefined ? chat.systemPrompt : changes.systemPrompt;
-      if (changes.systemPrompt !== undefined) {
-        await sql`update conversations set system_prompt = ${systemPrompt} where chat_id = ${chat.rootChatId}`.execute(
-          db,
-        );
-      }
-      await this.touchTree(db, chat.rootChatId, updatedAt);
-      return { ...chat, name, updatedAt, systemPrompt };
+      const updated = { ...chat, name, updatedAt, systemPrompt };
+      await this.treeWrite(db, chat.rootChatId, {
+        set:
+          changes.systemPrompt !== undefined
+            ? sql`${this.touched(updatedAt)}, system_prompt = ${systemPrompt}`
+            : this.touched(updatedAt),
+        changes: announce(updated),
+      });
+      return updated;
     });
   }
 
-  importTrees(trees: ImportedTree[], write: (fence: number) => Promise<void>): Promise<void> {
+  importTrees(
+    trees: ImportedTree[],
+    write: (fence: number) => Promise<void>,
+    announce: Announce<ImportedTree>,
+  ): Promise<void> {
     return this.tx(async (db) => {
-      for (const tree of trees) await this.insertTree(db, tree);
+      for (const tree of trees) {
+        await this.insertTree(db, tree);
+        await this.createdEvent(db, (tree.chats[0] as ChatRecord).chatId, announce(tree));
+      }
       const fence = await sql<{ fence: string }>`select nextval('content_fence') as fence`.execute(db);
       // Content last, in this transaction: with PostgreSQL content it commits or rolls back with the rows.
       await write(Number(fence.rows[0]?.fence));

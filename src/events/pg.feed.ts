@@ -1,0 +1,358 @@
+/**
+ * The change feed on PostgreSQL itself: no Redis, no other broker.
+ *
+ * Writes append their events to `tree_events` in their own transaction and `NOTIFY branchat_events,
+ * '<root>:<seq>'` (src/stores/metadata/postgres-metadata.store.ts), which PostgreSQL delivers at commit to every
+ * session that LISTENs. Each process keeps one dedicated connection that LISTENs (outside the pool, so a busy
+ * pool never delays delivery) and, per tree it follows, the seq it has delivered up to (`position`): a notice
+ * only says "this tree is at seq N now"; the events themselves are read from the log after `position`, for all
+ * trees that are behind in one query. So what a process delivers is always a gap-free run of the log, in seq
+ * (= commit) order, whatever notices it missed:
+ *
+ * - the LISTEN connection drops (restart, failover, network): it reconnects with backoff, then checks every
+ *   followed tree against `conversations.event_seq` and reads what it missed;
+ * - a process that was down starts with no positions; a client resuming with `last_seq` is replayed from the
+ *   log (`since`), bounded by the caller's limit; beyond retention → 'gone' (the client resyncs);
+ * - and every `pollMs` the followed trees are checked anyway (a notice can only be lost with its connection,
+ *   but the check is one indexed query per process).
+ *
+ * Retention: the last `retention` events per tree (trimmed by each write) and none older than `maxAgeMs`
+ * (trimmed here, every `pruneMs`, in batches through the `at` index).
+ */
+
+import { sql } from 'kysely';
+import pg from 'pg';
+import type { Logger } from '../logger.js';
+import { EVENTS_CHANNEL } from '../stores/metadata/postgres-metadata.store.js';
+import type { Db } from '../stores/pg-tx.js';
+import type { EventFeed, EventName, ReplayLimit, TreeEvent } from './events.js';
+
+export interface PostgresFeedOptions {
+  /** The database, for the dedicated LISTEN connection. */
+  url: string;
+  /** The pool (resume reads, current seqs, pruning). */
+  db: () => Db;
+  log: Logger;
+  /** Events kept per tree. */
+  retention: number;
+  /** Events older than this are no longer kept. */
+  maxAgeMs: number;
+  /** How often followed trees are checked without a notice (default 5 s). */
+  pollMs?: number;
+  /** How often old events are pruned (default 60 s; 0 = never, for tests). */
+  pruneMs?: number;
+}
+
+/** Log rows read per query while catching trees up (their data is held until delivered). */
+const FETCH_ROWS = 200;
+/** Frame bytes around an event's data (type, seq, root, event name, time): what a replay is charged per event. */
+const FRAME_OVERHEAD = 140;
+
+interface Followed {
+  listeners: Set<(e: TreeEvent) => void>;
+  /** The seq delivered up to; -1 until the tree's current seq has been read. */
+  position: number;
+  /** The highest seq a notice or a check has reported. */
+  wanted: number;
+  ready: Promise<void>;
+}
+
+interface EventRow {
+  root_chat_id: string;
+  seq: string | number;
+  event: string;
+  at: Date | string;
+  data: string;
+}
+
+function toEvent(row: EventRow): TreeEvent {
+  return {
+    seq: Number(row.seq),
+    root_chat_id: row.root_chat_id,
+    event: row.event as EventName,
+    at: (row.at instanceof Date ? row.at : new Date(row.at)).toISOString(),
+    data: JSON.parse(row.data),
+  };
+}
+
+export class PostgresEventFeed implements EventFeed {
+  readonly kind = 'postgresql';
+  private client: pg.Client | null = null;
+  private closed = false;
+  private readonly trees = new Map<string, Followed>();
+  private readonly commitFns = new Set<(root: string, seq: number) => void>();
+  private flushing = false;
+  private flushAgain = false;
+  private attempts = 0;
+  private lastWarn = 0;
+  private readonly timers: ReturnType<typeof setInterval>[] = [];
+
+  private constructor(private readonly o: PostgresFeedOptions) {}
+
+  /** Connects (or keeps trying in the background, logged) and starts the periodic check and pruning. */
+  static async start(o: PostgresFeedOptions): Promise<PostgresEventFeed> {
+    const feed = new PostgresEventFeed(o);
+    await feed.connect().catch(() => feed.reconnectLater());
+    const poll = setInterval(() => void feed.poll(), o.pollMs ?? 5000);
+    poll.unref?.();
+    feed.timers.push(poll);
+    if ((o.pruneMs ?? 60_000) > 0) {
+      const prune = setInterval(
+        () => void feed.prune().catch((e) => feed.warn(e, 'event pruning failed')),
+        o.pruneMs ?? 60_000,
+      );
+      prune.unref?.();
+      feed.timers.push(prune);
+    }
+    return feed;
+  }
+
+  /** True while the LISTEN connection is up (readiness, metrics). */
+  get connected(): boolean {
+    return this.client !== null;
+  }
+
+  private warn(e: unknown, msg: string) {
+    const now = Date.now();
+    if (now - this.lastWarn < 10_000) return;
+    this.lastWarn = now;
+    this.o.log.warn({ err: e instanceof Error ? e.message : String(e) }, msg);
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client({
+      connectionString: this.o.url,
+      application_name: 'branchat-feed',
+      keepAlive: true,
+      connectionTimeoutMillis: 5000,
+    });
+    client.on('notification', (m) => this.notified(m.payload ?? ''));
+    client.on('error', (e) => this.lost(client, e));
+    client.on('end', () => this.lost(client, new Error('connection ended')));
+    try {
+      await client.connect();
+      await client.query(`listen ${EVENTS_CHANNEL}`);
+    } catch (e) {
+      client.removeAllListeners();
+      client.on('error', () => {});
+      await client.end().catch(() => {});
+      this.warn(e, 'event feed: cannot listen; retrying');
+      throw e;
+    }
+    if (this.closed) {
+      await client.end().catch(() => {});
+      return;
+    }
+    this.client = client;
+    if (this.attempts > 0) this.o.log.info('event feed: listening again');
+    this.attempts = 0;
+    // Whatever committed while nobody listened is read from the log now.
+    await this.poll();
+  }
+
+  private lost(client: pg.Client, e: Error) {
+    if (this.client !== client) return;
+    this.client = null;
+    client.removeAllListeners();
+    client.on('error', () => {});
+    client.end().catch(() => {});
+    this.warn(e, 'event feed: connection lost; reconnecting');
+    this.reconnectLater();
+  }
+
+  private reconnectLater() {
+    if (this.closed) return;
+    const delay = Math.min(50 * 2 ** Math.min(this.attempts++, 6), 2000);
+    const t = setTimeout(() => {
+      if (!this.closed && !this.client) this.connect().catch(() => this.reconnectLater());
+    }, delay);
+    t.unref?.();
+  }
+
+  private notified(payload: string) {
+    const at = payload.lastIndexOf(':');
+    const root = payload.slice(0, at);
+    const seq = Number(payload.slice(at + 1));
+    if (at <= 0 || !Number.isSafeInteger(seq)) return;
+    for (const fn of this.commitFns) {
+      try {
+        fn(root, seq);
+      } catch (e) {
+        this.warn(e, 'event feed: a commit reader failed');
+      }
+    }
+    const t = this.trees.get(root);
+    if (t && seq > t.wanted) {
+      t.wanted = seq;
+      if (t.position >= 0) void this.flush();
+    }
+  }
+
+  /** Reads and delivers the events of every followed tree that is behind, one query per FETCH_ROWS rows. */
+  private async flush(): Promise<void> {
+    if (this.flushing) {
+      this.flushAgain = true;
+      return;
+    }
+    this.flushing = true;
+    try {
+      do {
+        this.flushAgain = false;
+        const client = this.client;
+        const behind = [...this.trees].filter(([, t]) => t.position >= 0 && t.wanted > t.position);
+        if (behind.length === 0 || !client) break;
+        const r = await client.query<EventRow>(
+          `select e.root_chat_id, e.seq, e.event, e.at, e.data
+           from unnest($1::uuid[], $2::bigint[]) as f(root, after)
+           join tree_events e on e.root_chat_id = f.root and e.seq > f.after
+           order by e.root_chat_id, e.seq
+           limit ${FETCH_ROWS}`,
+          [behind.map(([root]) => root), behind.map(([, t]) => t.position)],
+        );
+        const got = new Set<string>();
+        for (const row of r.rows) {
+          const t = this.trees.get(row.root_chat_id);
+          const seq = Number(row.seq);
+          got.add(row.root_chat_id);
+          if (!t || seq <= t.position) continue;
+          t.position = seq;
+          t.wanted = Math.max(t.wanted, seq);
+          const e = toEvent(row);
+          for (const fn of [...t.listeners]) {
+            try {
+              fn(e);
+            } catch (err) {
+              this.warn(err, 'event feed: a listener failed');
+            }
+          }
+        }
+        if (r.rows.length === FETCH_ROWS) {
+          this.flushAgain = true;
+          continue;
+        }
+        // Reported but not in the log (pruned by age since): nothing to read; the next event shows the gap.
+        for (const [root, t] of behind) if (!got.has(root)) t.wanted = t.position;
+      } while (this.flushAgain);
+    } catch (e) {
+      // The connection is failing; `lost` reconnects and polls.
+      this.warn(e, 'event feed: reading the log failed');
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Checks every followed tree's latest seq (after a reconnect, and periodically) and reads what is new. */
+  private async poll(): Promise<void> {
+    const client = this.client;
+    const roots = [...this.trees].filter(([, t]) => t.position >= 0).map(([root]) => root);
+    if (!client || roots.length === 0) return;
+    try {
+      const r = await client.query<{ chat_id: string; event_seq: string }>(
+        'select chat_id, event_seq from conversations where chat_id = any($1::uuid[])',
+        [roots],
+      );
+      for (const row of r.rows) {
+        const t = this.trees.get(row.chat_id);
+        if (t) t.wanted = Math.max(t.wanted, Number(row.event_seq));
+      }
+      await this.flush();
+    } catch (e) {
+      this.warn(e, 'event feed: checking trees failed');
+    }
+  }
+
+  async listen(rootChatId: string, onEvent: (e: TreeEvent) => void): Promise<() => void> {
+    let t = this.trees.get(rootChatId);
+    if (!t) {
+      const created: Followed = { listeners: new Set(), position: -1, wanted: 0, ready: Promise.resolve() };
+      created.ready = this.currentSeq(rootChatId).then(
+        (seq) => {
+          created.position = seq;
+          created.wanted = Math.max(created.wanted, seq);
+          if (created.wanted > created.position) void this.flush();
+        },
+        (e) => {
+          if (this.trees.get(rootChatId) === created) this.trees.delete(rootChatId);
+          throw e;
+        },
+      );
+      this.trees.set(rootChatId, created);
+      t = created;
+    }
+    const followed = t;
+    followed.listeners.add(onEvent);
+    try {
+      await followed.ready;
+    } catch (e) {
+      followed.listeners.delete(onEvent);
+      throw e;
+    }
+    return () => {
+      followed.listeners.delete(onEvent);
+      if (followed.listeners.size === 0 && this.trees.get(rootChatId) === followed) this.trees.delete(rootChatId);
+    };
+  }
+
+  onCommit(fn: (rootChatId: string, seq: number) => void): () => void {
+    this.commitFns.add(fn);
+    return () => this.commitFns.delete(fn);
+  }
+
+  async since(rootChatId: string, after: number, limit?: ReplayLimit): Promise<TreeEvent[] | 'gone' | 'over-limit'> {
+    const cutoff = new Date(Date.now() - this.o.maxAgeMs);
+    const retained = sql`e.root_chat_id = ${rootChatId} and e.seq > ${after} and e.at > ${cutoff}`;
+    const r = await sql<{ current: string | null; n: string; bytes: string; first: string | null }>`
+      select (select event_seq from conversations where chat_id = ${rootChatId}) as current,
+             count(*) as n, coalesce(sum(octet_length(e.data) + ${FRAME_OVERHEAD}), 0) as bytes, min(e.seq) as first
+      from tree_events e where ${retained}`.execute(this.o.db());
+    const row = r.rows[0];
+    const current = Number(row?.current ?? 0);
+    if (after > current) return 'gone';
+    if (after === current) return [];
+    const n = Number(row?.n ?? 0);
+    // Not all kept (trimmed by count or age), or `after` is from before the log began.
+    if (current - after > this.o.retention || n !== current - after || Number(row?.first) !== after + 1) return 'gone';
+    if (limit && (n > limit.maxEvents || Number(row?.bytes) > limit.maxBytes)) return 'over-limit';
+    const events = await sql<EventRow>`
+      select e.root_chat_id, e.seq, e.event, e.at, e.data from tree_events e
+      where ${retained} and e.seq <= ${current} order by e.seq`.execute(this.o.db());
+    // Trimmed between the two reads: the run would not start at after + 1.
+    if (Number(events.rows[0]?.seq) !== after + 1) return 'gone';
+    return events.rows.map(toEvent);
+  }
+
+  async currentSeq(rootChatId: string): Promise<number> {
+    const r = await sql<{ event_seq: string }>`
+      select event_seq from conversations where chat_id = ${rootChatId}`.execute(this.o.db());
+    return Number(r.rows[0]?.event_seq ?? 0);
+  }
+
+  /** Deletes events older than the retention age, in batches (so no statement holds many locks for long). */
+  async prune(): Promise<number> {
+    const cutoff = new Date(Date.now() - this.o.maxAgeMs);
+    let total = 0;
+    for (;;) {
+      const r = await sql`
+        delete from tree_events where ctid in (select ctid from tree_events where at <= ${cutoff} limit 5000)`.execute(
+        this.o.db(),
+      );
+      const n = Number(r.numAffectedRows ?? 0);
+      total += n;
+      if (n < 5000 || this.closed) return total;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    this.trees.clear();
+    this.commitFns.clear();
+    const client = this.client;
+    this.client = null;
+    if (client) {
+      client.removeAllListeners();
+      client.on('error', () => {});
+      await client.end().catch(() => {});
+    }
+  }
+}
