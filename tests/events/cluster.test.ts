@@ -1,18 +1,17 @@
 /**
  * Real-time events across server processes: two real server processes (`bun src/server.ts`) on one fresh
- * PostgreSQL database, one JWT secret and one Redis (REDIS_URL, else 127.0.0.1:6379), with a key prefix of
- * this run's own. Sockets on one process receive the writes made through the other: in order, with the REST
+ * PostgreSQL database and one JWT secret, with no Redis (events travel through PostgreSQL: the log and
+ * LISTEN/NOTIFY). Sockets on one process receive the writes made through the other: in order, with the REST
  * answers as data; refusals before the upgrade; resume across processes, retention and `resync`; a client
  * that stops reading is dropped (1008) while another socket on the same tree gets every event; the frame and
  * replay bounds as server.ts wires them (a flood → 4429, a resume over WS_REPLAY_MAX_KB → resync).
  *
- * Skipped, with the reason printed, when PostgreSQL or Redis is absent.
+ * Skipped, with the reason printed, when PostgreSQL is absent.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createHash, randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { sign } from 'hono/jwt';
-import { Redis } from 'ioredis';
 import {
   call,
   cleanup,
@@ -23,10 +22,8 @@ import {
   startServer,
   unavailable,
 } from '../faults/harness.js';
-import { findRedis } from '../support/redis.js';
 
-const redis = await findRedis();
-const skipReason = (await unavailable()) ?? ('skip' in redis ? redis.skip : null);
+const skipReason = await unavailable();
 if (skipReason) console.warn(`[events/cluster] skipped: ${skipReason}`);
 
 const RETENTION = 5;
@@ -381,8 +378,7 @@ async function expectProblem(r: Response, status: number): Promise<any> {
 
 // ---- the cluster --------------------------------------------------------------------------------------
 
-describe.skipIf(skipReason !== null)('events across two server processes on one Redis', () => {
-  const prefix = `branchat-events-${process.pid}-${randomBytes(4).toString('hex')}:`;
+describe.skipIf(skipReason !== null)('events across two server processes on one PostgreSQL', () => {
   const secret = randomSecret();
   let p1: ServerProcess;
   let p2: ServerProcess;
@@ -398,8 +394,6 @@ describe.skipIf(skipReason !== null)('events across two server processes on one 
   beforeAll(async () => {
     const databaseUrl = await freshDatabase();
     const extraEnv = {
-      REDIS_URL: (redis as { url: string }).url,
-      CACHE_KEY_PREFIX: prefix,
       EVENTS_RETENTION: String(RETENTION),
       WS_MAX_BUFFER_KB: String(MAX_BUFFER_KB),
       WS_REPLAY_MAX_KB: String(REPLAY_MAX_KB),
@@ -413,21 +407,6 @@ describe.skipIf(skipReason !== null)('events across two server processes on one 
     for (const s of sockets) s.close();
     for (const r of raws) r.socket.destroy();
     await cleanup();
-    // This run's keys (events and cache); they would expire anyway.
-    const client = new Redis((redis as { url: string }).url, { maxRetriesPerRequest: 1 });
-    client.on('error', () => {});
-    try {
-      const keys: string[] = [];
-      let cursor = '0';
-      do {
-        const [next, batch] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        keys.push(...batch);
-      } while (cursor !== '0');
-      if (keys.length > 0) await client.del(...keys);
-    } finally {
-      client.disconnect();
-    }
   }, 30_000);
 
   test('writes through process 1 reach a socket on process 2 in order, with the REST answers as data', async () => {

@@ -4,15 +4,19 @@
  * delete-chat, update-chat, get-chat and calls on deleted chats run against the real service and against a
  * small reference model written here. After every step the affected trees must agree with the model in
  * full: every live chat's whole visible history read page by page (pairs, order, `branches`, paging flags),
- * the chat objects, the get-branches tree, `count`, the active chat, list-chats, and 404 for deleted chats.
+ * the chat objects, the get-branches tree, `count`, the active chat, list-chats, and 404 for deleted chats;
+ * and the tree's event log (tree_events) replayed from seq 0 rebuilds the same tree: its live chats with their
+ * parents, fork points, names and own pairs, and the active chat, with seqs 0, 1, 2 … without a gap.
  *
  * Environment: MODEL_RUNS (default 20), MODEL_COMMANDS (max commands per run, default 25), MODEL_BUDGET_MS
  * (time for the whole property), and MODEL_SEED / MODEL_PATH to replay a failure with the values fast-check prints.
  */
 import { beforeAll, expect, test } from 'bun:test';
 import fc from 'fast-check';
+import { sql } from 'kysely';
 import type { TreeNodeShape as TreeNode } from '../../src/http/branches/branches.routes.js';
-import { testApp } from '../support/app.js';
+import { pgDb } from '../../src/stores/pg-tx.js';
+import { testApp, testServices } from '../support/app.js';
 import { type Client, newAccount, type Res } from '../support/client.js';
 import { expectProblem } from '../support/problem.js';
 
@@ -263,6 +267,73 @@ async function checkTree(m: Model, r: Real, rootId: string) {
   }
 }
 
+/** A tree as its event log rebuilds it. */
+interface Replayed {
+  chats: Map<string, { parent: string | null; fork: string | null; name: string; own: string[] }>;
+  active: string | null;
+}
+
+/** Reads the tree's log from seq 0 and applies each event; the seqs must be 0, 1, 2 … up to event_seq. */
+async function replayLog(rootId: string): Promise<Replayed> {
+  const db = pgDb((await testServices()).orm);
+  const rows = (
+    await sql<{ seq: string; event: string; data: string }>`
+      select seq, event, data from tree_events where root_chat_id = ${rootId} order by seq`.execute(db)
+  ).rows;
+  const head = await sql<{ event_seq: string }>`select event_seq from conversations where chat_id = ${rootId}`.execute(
+    db,
+  );
+  expect(
+    rows.map((r) => Number(r.seq)),
+    'the event log: seq 0 … event_seq without a gap',
+  ).toEqual(Array.from({ length: Number(head.rows[0]?.event_seq) + 1 }, (_, i) => i));
+  const out: Replayed = { chats: new Map(), active: null };
+  const add = (c: any) =>
+    out.chats.set(c.chat_id, { parent: c.parent_chat_id, fork: c.fork_response_id, name: c.name, own: [] });
+  for (const row of rows) {
+    const d = JSON.parse(row.data);
+    switch (row.event) {
+      case 'tree.created':
+        for (const c of d.chats) add(c);
+        out.active = d.chats.find((c: any) => c.active)?.chat_id ?? null;
+        break;
+      case 'message.added':
+        out.chats.get(d.chat_id)?.own.push(d.response_id);
+        break;
+      case 'branch.created':
+        add(d.chat);
+        if (d.qa_pair) out.chats.get(d.chat.chat_id)?.own.push(d.qa_pair.response_id);
+        break;
+      case 'branch.activated':
+        out.active = d.active_chat_id;
+        break;
+      case 'chat.updated': {
+        const c = out.chats.get(d.chat_id);
+        if (c) c.name = d.name;
+        break;
+      }
+      case 'chat.deleted':
+        for (const id of d.deleted_chat_ids) out.chats.delete(id);
+        if (d.deleted_chat_ids.includes(rootId)) out.active = null;
+        break;
+      default:
+        throw new Error(`unknown event ${row.event} in the log`);
+    }
+  }
+  return out;
+}
+
+/** The tree rebuilt from its event log equals the model's (a deleted tree: no live chat, no active one). */
+async function checkLog(m: Model, rootId: string) {
+  const replayed = await replayLog(rootId);
+  const live = m.active.has(rootId) ? liveIn(m, rootId) : [];
+  const want = new Map(
+    live.map((c) => [c.id, { parent: c.parentId, fork: c.forkId, name: c.name, own: c.own.map((p) => p.id) }]),
+  );
+  expect(replayed.chats, `the event log of ${label(m, rootId)} replayed`).toEqual(want);
+  expect(replayed.active, `the active chat by the event log of ${label(m, rootId)}`).toBe(m.active.get(rootId) ?? null);
+}
+
 /** A deleted chat answers 404 to get-chat and get-branches. */
 async function checkGone(r: Real, c: MChat) {
   expectProblem(await r.a.getChat(c.id), 404);
@@ -307,6 +378,7 @@ async function checkList(m: Model, r: Real, wrote?: { rootId: string; since: num
 async function checkAfter(m: Model, r: Real, rootIds: string[], wrote?: { rootId: string; since: number }) {
   for (const rootId of new Set(rootIds)) {
     if (m.active.has(rootId)) await checkTree(m, r, rootId);
+    await checkLog(m, rootId);
   }
   await checkList(m, r, wrote);
   m.touched.clear();
