@@ -6,8 +6,9 @@ import { Migration } from '@mikro-orm/migrations';
  * tree lock it already holds, so seq order is commit order and a committed write always has its events.
  *
  * - `data` is the event's JSON text exactly as sent (key order kept; jsonb would reorder it).
- * - Retention: the last EVENTS_RETENTION per tree (trimmed by each write, in its statement) and nothing older than
- *   EVENTS_RETENTION_HOURS (trimmed by the retention job through `tree_events_at_idx`).
+ * - Retention: the last EVENTS_RETENTION per tree (trimmed by writes, in their statement, every 16 events) and
+ *   nothing older than EVENTS_RETENTION_HOURS (pruned by each process's feed through `tree_events_at_brin`: rows
+ *   are appended in time order, so a BRIN index finds old ones at almost no cost to each insert).
  * - Trees that existed before this migration start at event_seq 0 with an empty log: their first new event is 1.
  */
 export class Migration20261203020000_event_log extends Migration {
@@ -22,7 +23,7 @@ export class Migration20261203020000_event_log extends Migration {
         data text not null,
         primary key (root_chat_id, seq)
       )`);
-    this.addSql('create index tree_events_at_idx on tree_events (at)');
+    this.addSql('create index tree_events_at_brin on tree_events using brin (at)');
   }
 
   override async down(): Promise<void> {

@@ -131,7 +131,13 @@ export async function openServices(config: Config, log: Logger): Promise<Service
       meta: new PostgresMetadataStore(
         orm,
         clock,
-        config.EVENTS === 'on' ? { encode: encodeChange, retention: config.EVENTS_RETENTION } : null,
+        events instanceof PostgresEventFeed
+          ? {
+              encode: encodeChange,
+              retention: config.EVENTS_RETENTION,
+              committed: (root, seq) => (events as PostgresEventFeed).committed(root, seq),
+            }
+          : null,
       ),
       content,
       responder,

@@ -1,29 +1,33 @@
 /**
  * The change feed on PostgreSQL itself: no Redis, no other broker.
  *
- * Writes append their events to `tree_events` in their own transaction and `NOTIFY branchat_events,
- * '<root>:<seq>'` (src/stores/metadata/postgres-metadata.store.ts), which PostgreSQL delivers at commit to every
- * session that LISTENs. Each process keeps one dedicated connection that LISTENs (outside the pool, so a busy
- * pool never delays delivery) and, per tree it follows, the seq it has delivered up to (`position`): a notice
- * only says "this tree is at seq N now"; the events themselves are read from the log after `position`, for all
- * trees that are behind in one query. So what a process delivers is always a gap-free run of the log, in seq
- * (= commit) order, whatever notices it missed:
+ * Writes append their events to `tree_events` in their own transaction (src/stores/metadata/
+ * postgres-metadata.store.ts). As soon as a write has committed, its process calls `committed(root, seq)`: the
+ * feed delivers to its own sockets at once and sends `NOTIFY branchat_events, '<root>:<seq>'` to the others,
+ * batched (one statement per 10 ms at most, whatever the number of commits) on its dedicated connection. That connection
+ * also LISTENs (outside the pool, so a busy pool never delays delivery). Per tree it follows, a process keeps the
+ * seq it has delivered up to (`position`): a notice only says "this tree is at seq N now"; the events themselves
+ * are read from the log after `position`, for all trees that are behind in one query. So what a process delivers
+ * is always a gap-free run of the log, in seq (= commit) order, whatever notices it missed:
  *
  * - the LISTEN connection drops (restart, failover, network): it reconnects with backoff, then checks every
  *   followed tree against `conversations.event_seq` and reads what it missed;
+ * - the writing process dies between its COMMIT and its NOTIFY (kill -9): the others see the event at their
+ *   next check, every `pollMs` (1 s), which is one indexed query per process over the trees it follows;
  * - a process that was down starts with no positions; a client resuming with `last_seq` is replayed from the
- *   log (`since`), bounded by the caller's limit; beyond retention → 'gone' (the client resyncs);
- * - and every `pollMs` the followed trees are checked anyway (a notice can only be lost with its connection,
- *   but the check is one indexed query per process).
+ *   log (`since`), bounded by the caller's limit; beyond retention → 'gone' (the client resyncs).
  *
- * Retention: the last `retention` events per tree (trimmed by each write) and none older than `maxAgeMs`
- * (trimmed here, every `pruneMs`, in batches through the `at` index).
+ * Why NOTIFY is not part of the write's transaction: PostgreSQL takes one database-wide lock from a notifying
+ * transaction's pre-commit to its end, so every write's commit (WAL flush included) would wait for the others';
+ * measured, that cost add-message about 6 % of its throughput (BENCHMARKS.md, "Real-time events").
+ *
+ * Retention: the last `retention` events per tree (trimmed by the writes) and none older than `maxAgeMs`
+ * (pruned here, every `pruneMs`, in batches through the BRIN index on `at`).
  */
 
 import { sql } from 'kysely';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
-import { EVENTS_CHANNEL } from '../stores/metadata/postgres-metadata.store.js';
 import type { Db } from '../stores/pg-tx.js';
 import type { EventFeed, EventName, ReplayLimit, TreeEvent } from './events.js';
 
@@ -37,11 +41,21 @@ export interface PostgresFeedOptions {
   retention: number;
   /** Events older than this are no longer kept. */
   maxAgeMs: number;
-  /** How often followed trees are checked without a notice (default 5 s). */
+  /** How often followed trees are checked without a notice (default 1 s). */
   pollMs?: number;
   /** How often old events are pruned (default 60 s; 0 = never, for tests). */
   pruneMs?: number;
 }
+
+/** The NOTIFY channel: payload `<root_chat_id>:<seq>`. */
+export const EVENTS_CHANNEL = 'branchat_events';
+
+/**
+ * Commits of this process are announced to the others together, at most one NOTIFY statement per this many ms:
+ * one per commit (or per tick) cost add-message 15 % of its throughput; this adds at most 10 ms to delivery on
+ * other processes (their own process's sockets get events at once).
+ */
+const NOTIFY_BATCH_MS = 10;
 
 /** Log rows read per query while catching trees up (their data is held until delivered). */
 const FETCH_ROWS = 200;
@@ -86,6 +100,9 @@ export class PostgresEventFeed implements EventFeed {
   private attempts = 0;
   private lastWarn = 0;
   private readonly timers: ReturnType<typeof setInterval>[] = [];
+  /** Notices of this process's commits not sent yet (sent together, once per tick). */
+  private outbox: string[] = [];
+  private sending = false;
 
   private constructor(private readonly o: PostgresFeedOptions) {}
 
@@ -93,7 +110,7 @@ export class PostgresEventFeed implements EventFeed {
   static async start(o: PostgresFeedOptions): Promise<PostgresEventFeed> {
     const feed = new PostgresEventFeed(o);
     await feed.connect().catch(() => feed.reconnectLater());
-    const poll = setInterval(() => void feed.poll(), o.pollMs ?? 5000);
+    const poll = setInterval(() => void feed.poll(), o.pollMs ?? 1000);
     poll.unref?.();
     feed.timers.push(poll);
     if ((o.pruneMs ?? 60_000) > 0) {
@@ -126,12 +143,18 @@ export class PostgresEventFeed implements EventFeed {
       keepAlive: true,
       connectionTimeoutMillis: 5000,
     });
-    client.on('notification', (m) => this.notified(m.payload ?? ''));
+    client.on('notification', (m) => {
+      // Our own notices come back too: this process handled them when it sent them.
+      if (m.processId !== (client as unknown as { processID?: number }).processID) this.notified(m.payload ?? '');
+    });
     client.on('error', (e) => this.lost(client, e));
     client.on('end', () => this.lost(client, new Error('connection ended')));
     try {
       await client.connect();
       await client.query(`listen ${EVENTS_CHANNEL}`);
+      // This connection's own transactions are NOTIFYs only: no need to wait for their WAL flush (a notice lost in
+      // a crash of PostgreSQL is made up by the checks every pollMs).
+      await client.query('set synchronous_commit = off');
     } catch (e) {
       client.removeAllListeners();
       client.on('error', () => {});
@@ -167,6 +190,38 @@ export class PostgresEventFeed implements EventFeed {
       if (!this.closed && !this.client) this.connect().catch(() => this.reconnectLater());
     }, delay);
     t.unref?.();
+  }
+
+  /**
+   * A write of this process has committed: its sockets get the events now, the other processes at their NOTIFY
+   * (sent with every other notice of the next NOTIFY_BATCH_MS, in one statement; if the connection is down they
+   * are dropped: the others' checks find the events).
+   */
+  committed(rootChatId: string, seq: number): void {
+    const payload = `${rootChatId}:${seq}`;
+    this.notified(payload);
+    this.outbox.push(payload);
+    if (!this.sending) {
+      this.sending = true;
+      setTimeout(() => void this.send(), NOTIFY_BATCH_MS);
+    }
+  }
+
+  private async send(): Promise<void> {
+    try {
+      while (this.outbox.length > 0) {
+        const batch = this.outbox;
+        this.outbox = [];
+        const client = this.client;
+        if (!client) break;
+        await client
+          .query('select pg_notify($1, p) from unnest($2::text[]) as p', [EVENTS_CHANNEL, batch])
+          .catch((e) => this.warn(e, 'event feed: NOTIFY failed (the others find the events at their next check)'));
+      }
+    } finally {
+      this.outbox = [];
+      this.sending = false;
+    }
   }
 
   private notified(payload: string) {

@@ -88,33 +88,44 @@ describe('the event log on PostgreSQL', () => {
 
   test('resume: exact runs within retention; [] at the head; gone past the head, the count or the age; over-limit past a bound', async () => {
     const chat = await createChat(ctx, { name: 'resume' });
-    const ids = await addPairs(chat.chatId, 7);
+    // Writes trim a tree's log back to the retention each time its seq passes a multiple of 32.
+    const K = 32;
+    const ids = await addPairs(chat.chatId, K);
     const feed = feedOf(reader);
-    const run = await feed.since(chat.chatId, 2);
-    expect(Array.isArray(run) && run.map((e) => e.seq)).toEqual([3, 4, 5, 6, 7]);
-    expect(Array.isArray(run) && run.map((e) => (e.data as { response_id: string }).response_id)).toEqual(ids.slice(2));
-    expect(await feed.since(chat.chatId, 7)).toEqual([]);
-    expect(await feed.since(chat.chatId, 8)).toBe('gone');
-    // The 8th-from-last and older were trimmed by the writes that passed the count.
-    expect(await feed.since(chat.chatId, 1)).toBe('gone');
-    const kept = await sql<{ seq: string }>`
-      select seq from tree_events where root_chat_id = ${chat.chatId} order by seq`.execute(db());
-    expect(kept.rows.map((r) => Number(r.seq))).toEqual([3, 4, 5, 6, 7]);
-    expect(await feed.since(chat.chatId, 2, { maxEvents: 4, maxBytes: 1e9 })).toBe('over-limit');
-    expect(await feed.since(chat.chatId, 2, { maxEvents: 5, maxBytes: 200 })).toBe('over-limit');
-    expect(await feed.since(chat.chatId, 5, { maxEvents: 2, maxBytes: 1e9 })).toHaveLength(2);
+    const seqs = async () =>
+      (
+        await sql<{ seq: string }>`
+          select seq from tree_events where root_chat_id = ${chat.chatId} and seq > 0 order by seq`.execute(db())
+      ).rows.map((r) => Number(r.seq));
+    const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    expect(await seqs()).toEqual(range(K - 4, K));
+    const run = await feed.since(chat.chatId, K - 5);
+    expect(Array.isArray(run) && run.map((e) => e.seq)).toEqual(range(K - 4, K));
+    expect(Array.isArray(run) && run.map((e) => (e.data as { response_id: string }).response_id)).toEqual(
+      ids.slice(K - 5),
+    );
+    expect(await feed.since(chat.chatId, K)).toEqual([]);
+    expect(await feed.since(chat.chatId, K + 1)).toBe('gone');
+    expect(await feed.since(chat.chatId, K - 6)).toBe('gone');
+    expect(await feed.since(chat.chatId, K - 5, { maxEvents: 4, maxBytes: 1e9 })).toBe('over-limit');
+    expect(await feed.since(chat.chatId, K - 5, { maxEvents: 5, maxBytes: 200 })).toBe('over-limit');
+    expect(await feed.since(chat.chatId, K - 2, { maxEvents: 2, maxBytes: 1e9 })).toHaveLength(2);
+    // Two more: not trimmed yet (7 rows), yet only the last 5 are offered.
+    await addPairs(chat.chatId, 2);
+    expect(await seqs()).toEqual(range(K - 4, K + 2));
+    expect(await feed.since(chat.chatId, K - 4)).toBe('gone');
+    const last5 = await feed.since(chat.chatId, K - 3);
+    expect(Array.isArray(last5) && last5.map((e) => e.seq)).toEqual(range(K - 2, K + 2));
 
-    // Age: events 3 and 4 are two days old, past EVENTS_RETENTION_HOURS (24).
+    // Age: events up to K - 1 are two days old, past EVENTS_RETENTION_HOURS (24).
     await sql`update tree_events set at = now() - interval '2 days'
-              where root_chat_id = ${chat.chatId} and seq <= 4`.execute(db());
-    expect(await feed.since(chat.chatId, 2)).toBe('gone');
-    expect(await feed.since(chat.chatId, 3)).toBe('gone');
-    expect(await (feed as PostgresEventFeed).prune()).toBeGreaterThanOrEqual(2);
-    const left = await sql<{ seq: string }>`
-      select seq from tree_events where root_chat_id = ${chat.chatId} order by seq`.execute(db());
-    expect(left.rows.map((r) => Number(r.seq))).toEqual([5, 6, 7]);
-    const rest = await feed.since(chat.chatId, 4);
-    expect(Array.isArray(rest) && rest.map((e) => e.seq)).toEqual([5, 6, 7]);
+              where root_chat_id = ${chat.chatId} and seq <= ${K - 1}`.execute(db());
+    expect(await feed.since(chat.chatId, K - 3)).toBe('gone');
+    expect(await feed.since(chat.chatId, K - 2)).toBe('gone');
+    expect(await (feed as PostgresEventFeed).prune()).toBeGreaterThanOrEqual(4);
+    expect(await seqs()).toEqual(range(K, K + 2));
+    const rest = await feed.since(chat.chatId, K - 1);
+    expect(Array.isArray(rest) && rest.map((e) => e.seq)).toEqual(range(K, K + 2));
   });
 
   test('a feed whose LISTEN connection is killed reconnects and delivers what committed meanwhile, gap-free', async () => {

@@ -7,8 +7,11 @@
  * the active flag, counters and the live-parent check cannot race.
  *
  * Events: every write ends with one statement on the tree's `conversations` row (treeWrite) that also appends
- * the changes the service announced to `tree_events`, numbered by `event_seq` under that same lock, trims the
- * tree's log to the retention and NOTIFYs the change feed (delivered by PostgreSQL at commit, in commit order).
+ * the changes the service announced to `tree_events`, numbered by `event_seq` under that same lock (so seq order
+ * is commit order), and now and then trims the tree's log to the retention. Once the transaction has committed,
+ * `committed(root, seq)` tells the change feed, which delivers locally at once and NOTIFYs the other processes
+ * (not NOTIFY inside the write: PostgreSQL serialises the commits of every transaction that notified, which cost
+ * add-message 6 % of its throughput; see BENCHMARKS.md, "Real-time events").
  */
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { type RawBuilder, sql } from 'kysely';
@@ -45,16 +48,18 @@ function later(now: Date, prev: Date): Date {
   return t.getTime() > windowEnd(now).getTime() ? windowEnd(now) : t;
 }
 
-/** The NOTIFY channel of the change feed: payload `<root_chat_id>:<seq>` (src/events/pg.feed.ts). */
-export const EVENTS_CHANNEL = 'branchat_events';
-
 /** How writes log their events; absent → no event log (EVENTS_ENABLED=false). */
 export interface EventLogOptions {
   /** Turns an announced change into the event as sent (src/http/events/event-json.ts). */
   encode: (change: TreeChange) => EncodedChange;
-  /** Events kept per tree (older ones are trimmed by the write that passes the count). */
+  /** Events kept per tree (older ones are trimmed by writes, every TRIM_EVERY events). */
   retention: number;
+  /** Called after a commit with each tree it moved and the tree's new latest seq. */
+  committed?: (rootChatId: string, seq: number) => void;
 }
+
+/** A tree's log is trimmed to the retention when its seq passes a multiple of this (one DELETE per 32 events). */
+const TRIM_EVERY = 32;
 
 export class PostgresMetadataStore implements MetadataStore {
   constructor(
@@ -80,8 +85,22 @@ export class PostgresMetadataStore implements MetadataStore {
     }
   }
 
+  /** Per open transaction: the event_seq of each tree it holds locked (read with the lock), as it moves. */
+  private readonly heldSeq = new WeakMap<Db, Map<string, number>>();
+  /** The trees each open transaction moved, with their latest seq: announced once it has committed. */
+  private readonly moved = new WeakMap<Db, Map<string, number>>();
+
   private tx<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-    return this.run(() => inTransaction(this.orm, fn));
+    const moved = new Map<string, number>();
+    return this.run(async () => {
+      const result = await inTransaction(this.orm, (db) => {
+        this.moved.set(db, moved);
+        this.heldSeq.set(db, new Map());
+        return fn(db);
+      });
+      for (const [root, seq] of moved) this.events?.committed?.(root, seq);
+      return result;
+    });
   }
 
   // ---- accounts ---------------------------------------------------------------------------------
@@ -245,13 +264,15 @@ export class PostgresMetadataStore implements MetadataStore {
     withFence: boolean,
   ): Promise<ChatRecord & { fence: number }> {
     // One round trip: resolve the tree of the chat and lock its conversation row.
-    const tree = await sql`
-      select 1 from conversations
+    const tree = await sql<{ chat_id: string; event_seq: string }>`
+      select chat_id, event_seq from conversations
       where chat_id = (select root_chat_id from chats
                        where chat_id = ${chatId} and account_id = ${accountId} and deleted_at is null)
         and account_id = ${accountId} and not deleted
       for update`.execute(db);
-    if (tree.rows.length === 0) throw new NotFoundError(`Chat ${chatId} not found`);
+    const locked = tree.rows[0];
+    if (!locked) throw new NotFoundError(`Chat ${chatId} not found`);
+    this.heldSeq.get(db)?.set(locked.chat_id, Number(locked.event_seq));
     // Re-read under the lock (a concurrent delete may have won). Every writer of a chat row holds the
     // tree lock first, so this row lock never waits; it makes the read see the latest committed row.
     const r = await sql<ChatRow & { fence: string }>`
@@ -264,10 +285,12 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   private async lockConversation(db: Db, accountId: string, rootChatId: string): Promise<void> {
-    const r = await sql`
-      select 1 from conversations where chat_id = ${rootChatId} and account_id = ${accountId} and not deleted
+    const r = await sql<{ event_seq: string }>`
+      select event_seq from conversations where chat_id = ${rootChatId} and account_id = ${accountId} and not deleted
       for update`.execute(db);
-    if (r.rows.length === 0) throw new NotFoundError(`Chat ${rootChatId} not found`);
+    const locked = r.rows[0];
+    if (!locked) throw new NotFoundError(`Chat ${rootChatId} not found`);
+    this.heldSeq.get(db)?.set(rootChatId, Number(locked.event_seq));
   }
 
   /** The tree's activity moves to `now` (never back, and never past the window: a later one is repaired). */
@@ -297,18 +320,27 @@ export class PostgresMetadataStore implements MetadataStore {
                 select count(*) from v`.execute(db);
       return;
     }
-    const retention = this.events?.retention ?? 0;
+    // The tree's seq as read with its lock (every write takes the lock first): the new events follow it.
+    const held = this.heldSeq.get(db);
+    const from = held?.get(rootChatId);
+    if (from === undefined) throw new Error(`tree ${rootChatId} is not locked by this transaction`);
+    const last = from + n;
+    const at = this.clock();
+    const rows = changes.map((c, i) => sql`(${rootChatId}, ${from + 1 + i}, ${c.event}, ${at}, ${c.data})`);
+    // Past a multiple of TRIM_EVERY, the tree's log is cut back to the retention (resume reads enforce it exactly).
+    const trim =
+      Math.floor(last / TRIM_EVERY) > Math.floor(from / TRIM_EVERY)
+        ? sql`, t as (delete from tree_events
+                      where root_chat_id = ${rootChatId} and seq <= ${last - (this.events?.retention ?? 0)})`
+        : sql``;
     await sql`
       with ${before}
-      v as (update conversations set ${set}, event_seq = event_seq + ${n}
-            where chat_id = ${rootChatId} returning event_seq),
-      e as (insert into tree_events (root_chat_id, seq, event, at, data)
-            select ${rootChatId}::uuid, v.event_seq - ${n} + u.ord, u.event, ${this.clock()}::timestamptz, u.data
-            from v, unnest(${changes.map((c) => c.event)}::text[], ${changes.map((c) => c.data)}::text[])
-                    with ordinality as u(event, data, ord)),
-      t as (delete from tree_events
-            where root_chat_id = ${rootChatId} and seq <= (select event_seq from v) - ${retention})
-      select pg_notify(${EVENTS_CHANNEL}, ${rootChatId}::text || ':' || v.event_seq) from v`.execute(db);
+      v as (update conversations set ${set}, event_seq = ${last} where chat_id = ${rootChatId} returning 1),
+      e as (insert into tree_events (root_chat_id, seq, event, at, data) values ${sql.join(rows)} returning 1)
+      ${trim}
+      select (select count(*) from v) + (select count(*) from e)`.execute(db);
+    held?.set(rootChatId, last);
+    this.moved.get(db)?.set(rootChatId, last);
   }
 
   /** A new tree's first event (seq 0), in the statement that creates its conversations row. */
@@ -320,8 +352,9 @@ export class PostgresMetadataStore implements MetadataStore {
                  select ${rootChatId}::uuid, u.ord - 1, u.event, ${this.clock()}::timestamptz, u.data
                  from unnest(${encoded.map((c) => c.event)}::text[], ${encoded.map((c) => c.data)}::text[])
                         with ordinality as u(event, data, ord)),
-      v as (update conversations set event_seq = ${encoded.length - 1} where chat_id = ${rootChatId})
-      select pg_notify(${EVENTS_CHANNEL}, ${rootChatId}::text || ':' || ${encoded.length - 1}::text)`.execute(db);
+      v as (update conversations set event_seq = ${encoded.length - 1} where chat_id = ${rootChatId} returning 1)
+      select count(*) from v`.execute(db);
+    this.moved.get(db)?.set(rootChatId, encoded.length - 1);
   }
 
   appendPair(
