@@ -19,7 +19,7 @@
  *
  * Why NOTIFY is not part of the write's transaction: PostgreSQL takes one database-wide lock from a notifying
  * transaction's pre-commit to its end, so every write's commit (WAL flush included) would wait for the others';
- * measured, that cost add-message about 6 % of its throughput (BENCHMARKS.md, "Real-time events").
+ * measured, NOTIFY in every write cost add-message about 6 % of its throughput (BENCHMARKS.md, "Real-time events").
  *
  * Retention: the last `retention` events per tree (trimmed by the writes) and none older than `maxAgeMs`
  * (pruned here, every `pruneMs`, in batches through the BRIN index on `at`).
