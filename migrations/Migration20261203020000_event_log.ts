@@ -6,7 +6,7 @@ import { Migration } from '@mikro-orm/migrations';
  * tree lock it already holds, so seq order is commit order and a committed write always has its events.
  *
  * - `data` is the event's JSON text exactly as sent (key order kept; jsonb would reorder it).
- * - Retention: the last EVENTS_RETENTION per tree (trimmed by writes, in their statement, every 16 events) and
+ * - Retention: the last EVENTS_RETENTION per tree (trimmed by writes, in their statement, every 32 events) and
  *   nothing older than EVENTS_RETENTION_HOURS (pruned by each process's feed through `tree_events_at_brin`: rows
  *   are appended in time order, so a BRIN index finds old ones at almost no cost to each insert).
  * - Trees that existed before this migration start at event_seq 0 with an empty log: their first new event is 1.

@@ -45,7 +45,11 @@ export interface EventFeed {
    * in seq order, each once; resolves to the function that stops it.
    */
   listen(rootChatId: string, onEvent: (e: TreeEvent) => void): Promise<() => void>;
-  /** Calls `fn(root, seq)` for every commit of any tree (its latest seq), from any process. Returns the stop. */
+  /**
+   * Calls `fn(root, seq)` for each commit notice of any tree (its latest seq), from any process; returns the stop.
+   * A notice can be lost with its writer (killed between COMMIT and NOTIFY): a consumer that must not miss a change
+   * compares `currentSeq` when it matters (as `listen` does every second for the trees it follows).
+   */
   onCommit(fn: (rootChatId: string, seq: number) => void): () => void;
   /**
    * Events after `after`, in order; 'gone' when some of them are no longer retained (or `after` is past the

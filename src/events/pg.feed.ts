@@ -4,11 +4,12 @@
  * Writes append their events to `tree_events` in their own transaction (src/stores/metadata/
  * postgres-metadata.store.ts). As soon as a write has committed, its process calls `committed(root, seq)`: the
  * feed delivers to its own sockets at once and sends `NOTIFY branchat_events, '<root>:<seq>'` to the others,
- * batched (one statement per 10 ms at most, whatever the number of commits) on its dedicated connection. That connection
- * also LISTENs (outside the pool, so a busy pool never delays delivery). Per tree it follows, a process keeps the
- * seq it has delivered up to (`position`): a notice only says "this tree is at seq N now"; the events themselves
- * are read from the log after `position`, for all trees that are behind in one query. So what a process delivers
- * is always a gap-free run of the log, in seq (= commit) order, whatever notices it missed:
+ * batched (one statement per 10 ms at most, whatever the number of commits) on its dedicated connection. That
+ * connection also LISTENs (outside the pool, so a busy pool never delays delivery). Per tree it follows, a process
+ * keeps the seq it has delivered up to (`position`): a notice only says "this tree is at seq N now"; the events
+ * themselves are read from the log after `position`, for all trees that are behind in one query. So what a process
+ * delivers is a run of the log in seq (= commit) order, gap-free whatever notices it missed (only a follower that
+ * fell behind the retention sees a gap, which the hub answers with `resync`):
  *
  * - the LISTEN connection drops (restart, failover, network): it reconnects with backoff, then checks every
  *   followed tree against `conversations.event_seq` and reads what it missed;
@@ -56,6 +57,10 @@ export const EVENTS_CHANNEL = 'branchat_events';
  * other processes (their own process's sockets get events at once).
  */
 const NOTIFY_BATCH_MS = 10;
+/** A query on the feed's connection that takes longer means the connection is gone: it is replaced. */
+const QUERY_TIMEOUT_MS = 5000;
+/** Notices waiting to be sent at most (beyond, the oldest are dropped: the others' checks find those events). */
+const MAX_OUTBOX = 10_000;
 
 /** Log rows read per query while catching trees up (their data is held until delivered). */
 const FETCH_ROWS = 200;
@@ -103,6 +108,7 @@ export class PostgresEventFeed implements EventFeed {
   /** Notices of this process's commits not sent yet (sent together, once per tick). */
   private outbox: string[] = [];
   private sending = false;
+  private polling = false;
 
   private constructor(private readonly o: PostgresFeedOptions) {}
 
@@ -141,7 +147,10 @@ export class PostgresEventFeed implements EventFeed {
       connectionString: this.o.url,
       application_name: 'branchat-feed',
       keepAlive: true,
+      // A connection that died silently (failover, a dropped NAT entry) is noticed in seconds, not hours.
+      keepAliveInitialDelayMillis: 10_000,
       connectionTimeoutMillis: 5000,
+      query_timeout: QUERY_TIMEOUT_MS,
     });
     client.on('notification', (m) => {
       // Our own notices come back too: this process handled them when it sent them.
@@ -173,6 +182,11 @@ export class PostgresEventFeed implements EventFeed {
     await this.poll();
   }
 
+  /** A query on the feed's connection failed or timed out: the connection is replaced (reconnect, then catch up). */
+  private failed(client: pg.Client, e: unknown) {
+    this.lost(client, e instanceof Error ? e : new Error(String(e)));
+  }
+
   private lost(client: pg.Client, e: Error) {
     if (this.client !== client) return;
     this.client = null;
@@ -201,6 +215,7 @@ export class PostgresEventFeed implements EventFeed {
     const payload = `${rootChatId}:${seq}`;
     this.notified(payload);
     this.outbox.push(payload);
+    if (this.outbox.length > MAX_OUTBOX) this.outbox.splice(0, this.outbox.length - MAX_OUTBOX);
     if (!this.sending) {
       this.sending = true;
       setTimeout(() => void this.send(), NOTIFY_BATCH_MS);
@@ -216,7 +231,10 @@ export class PostgresEventFeed implements EventFeed {
         if (!client) break;
         await client
           .query('select pg_notify($1, p) from unnest($2::text[]) as p', [EVENTS_CHANNEL, batch])
-          .catch((e) => this.warn(e, 'event feed: NOTIFY failed (the others find the events at their next check)'));
+          .catch((e) => {
+            this.warn(e, 'event feed: NOTIFY failed (the others find the events at their next check)');
+            this.failed(client, e);
+          });
       }
     } finally {
       this.outbox = [];
@@ -265,11 +283,13 @@ export class PostgresEventFeed implements EventFeed {
           [behind.map(([root]) => root), behind.map(([, t]) => t.position)],
         );
         const got = new Set<string>();
+        const asked = new Map(behind);
         for (const row of r.rows) {
-          const t = this.trees.get(row.root_chat_id);
+          // Only into the entry this read was for: a tree unfollowed and followed again meanwhile starts anew.
+          const t = asked.get(row.root_chat_id);
           const seq = Number(row.seq);
           got.add(row.root_chat_id);
-          if (!t || seq <= t.position) continue;
+          if (!t || this.trees.get(row.root_chat_id) !== t || t.position < 0 || seq <= t.position) continue;
           t.position = seq;
           t.wanted = Math.max(t.wanted, seq);
           const e = toEvent(row);
@@ -285,12 +305,13 @@ export class PostgresEventFeed implements EventFeed {
           this.flushAgain = true;
           continue;
         }
-        // Reported but not in the log (pruned by age since): nothing to read; the next event shows the gap.
+        // Reported but not in the log (pruned by age since): nothing to read; the next event shows the gap, which the
+        // hub fills from the log or answers with resync (so is a follower that fell behind the retention).
         for (const [root, t] of behind) if (!got.has(root)) t.wanted = t.position;
       } while (this.flushAgain);
     } catch (e) {
-      // The connection is failing; `lost` reconnects and polls.
       this.warn(e, 'event feed: reading the log failed');
+      if (this.client) this.failed(this.client, e);
     } finally {
       this.flushing = false;
     }
@@ -300,7 +321,8 @@ export class PostgresEventFeed implements EventFeed {
   private async poll(): Promise<void> {
     const client = this.client;
     const roots = [...this.trees].filter(([, t]) => t.position >= 0).map(([root]) => root);
-    if (!client || roots.length === 0) return;
+    if (!client || roots.length === 0 || this.polling) return;
+    this.polling = true;
     try {
       const r = await client.query<{ chat_id: string; event_seq: string }>(
         'select chat_id, event_seq from conversations where chat_id = any($1::uuid[])',
@@ -313,6 +335,9 @@ export class PostgresEventFeed implements EventFeed {
       await this.flush();
     } catch (e) {
       this.warn(e, 'event feed: checking trees failed');
+      this.failed(client, e);
+    } finally {
+      this.polling = false;
     }
   }
 
@@ -322,7 +347,7 @@ export class PostgresEventFeed implements EventFeed {
       const created: Followed = { listeners: new Set(), position: -1, wanted: 0, ready: Promise.resolve() };
       created.ready = this.currentSeq(rootChatId).then(
         (seq) => {
-          created.position = seq;
+          created.position = Math.max(created.position, seq);
           created.wanted = Math.max(created.wanted, seq);
           if (created.wanted > created.position) void this.flush();
         },
@@ -371,8 +396,14 @@ export class PostgresEventFeed implements EventFeed {
     const events = await sql<EventRow>`
       select e.root_chat_id, e.seq, e.event, e.at, e.data from tree_events e
       where ${retained} and e.seq <= ${current} order by e.seq`.execute(this.o.db());
-    // Trimmed between the two reads: the run would not start at after + 1.
-    if (Number(events.rows[0]?.seq) !== after + 1) return 'gone';
+    // Pruned between the two reads (age is stamped by each writer's clock, so not always in seq order): the run
+    // must still be whole, after + 1 … current.
+    if (
+      events.rows.length !== current - after ||
+      Number(events.rows[0]?.seq) !== after + 1 ||
+      Number(events.rows.at(-1)?.seq) !== current
+    )
+      return 'gone';
     return events.rows.map(toEvent);
   }
 
@@ -388,7 +419,8 @@ export class PostgresEventFeed implements EventFeed {
     let total = 0;
     for (;;) {
       const r = await sql`
-        delete from tree_events where ctid in (select ctid from tree_events where at <= ${cutoff} limit 5000)`.execute(
+        delete from tree_events
+        where ctid in (select ctid from tree_events where at <= ${cutoff} limit 5000 for update skip locked)`.execute(
         this.o.db(),
       );
       const n = Number(r.numAffectedRows ?? 0);

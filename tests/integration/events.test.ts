@@ -1,8 +1,8 @@
 /**
  * Real-time events through the whole stack in one process: the app served by Bun with its WebSocket
- * handler, the in-process event bus (no REDIS_URL), real PostgreSQL, and the content store of the run
- * (test:pg, test:mongo); and, on a second server with tight limits, the frame and replay bounds over a real
- * socket. Across processes on Redis: tests/events/cluster.test.ts.
+ * handler, the change feed on real PostgreSQL (the event log and LISTEN/NOTIFY), and the content store of the
+ * run (test:pg, test:mongo); and, on a second server with tight limits, the frame and replay bounds over a real
+ * socket. Across processes: tests/events/.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { CLOSE_FRAME_TOO_LARGE, CLOSE_TOO_MANY_FRAMES } from '../../src/events/events.hub.js';

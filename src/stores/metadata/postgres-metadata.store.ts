@@ -11,7 +11,7 @@
  * is commit order), and now and then trims the tree's log to the retention. Once the transaction has committed,
  * `committed(root, seq)` tells the change feed, which delivers locally at once and NOTIFYs the other processes
  * (not NOTIFY inside the write: PostgreSQL serialises the commits of every transaction that notified, which cost
- * add-message 6 % of its throughput; see BENCHMARKS.md, "Real-time events").
+ * add-message about 6 % of its throughput; see BENCHMARKS.md, "Real-time events").
  */
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { type RawBuilder, sql } from 'kysely';
@@ -302,8 +302,8 @@ export class PostgresMetadataStore implements MetadataStore {
   /**
    * The last statement of every write, one round trip: runs `before` (a data-modifying statement, optional),
    * updates the tree's conversations row with `set` (optional) and, with the event log on, appends `changes`
-   * numbered after its event_seq (under the tree lock the write holds, so seq order is commit order), trims
-   * the tree's log to the retention and notifies the change feed (sent by PostgreSQL at commit).
+   * numbered after its event_seq (under the tree lock the write holds, so seq order is commit order) and, every
+   * TRIM_EVERY events, trims the tree's log to the retention. The change feed hears of it after COMMIT (tx()).
    */
   private async treeWrite(
     db: Db,
