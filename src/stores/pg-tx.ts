@@ -23,6 +23,11 @@ export function pgDb(orm: MikroORM): Db {
   return current.getStore() ?? (orm.em.getKysely() as Db);
 }
 
+/** Whether the current async context runs inside a transaction of inTransaction(). */
+export function inOpenTransaction(): boolean {
+  return current.getStore() !== undefined;
+}
+
 /** Runs `fn` in a transaction on one pooled connection; commits if it resolves, rolls back if it throws. */
 export function inTransaction<T>(orm: MikroORM, fn: (db: Db) => Promise<T>): Promise<T> {
   return (orm.em.getKysely() as Db).transaction().execute((trx) => current.run(trx, () => fn(trx)));

@@ -33,10 +33,19 @@ import { windowEnd } from '../../domain/time.js';
 import { AccountEntity } from '../entities/metadata.entities.js';
 import { isUniqueViolation, translateStoreError } from '../errors.js';
 import { CHAT_COLUMNS, type ChatRow, chatFromRow, columnList, toDate } from '../pg-rows.js';
-import { type Db, inTransaction, pgDb } from '../pg-tx.js';
+import { type Db, inOpenTransaction, inTransaction, pgDb } from '../pg-tx.js';
 
 const cols = columnList(CHAT_COLUMNS);
 const prefixed = (alias: string) => columnList(CHAT_COLUMNS, alias);
+
+/** The chat if the account owns it (another account's chat is as absent as a missing one). */
+function owned(chats: Map<string, ChatRecord>, accountId: string, chatId: string): ChatRecord | null {
+  const c = chats.get(chatId.toLowerCase());
+  return c && c.accountId === accountId.toLowerCase() ? c : null;
+}
+
+/** A UUID as PostgreSQL reads one (anything else matches no chat, and must not fail a shared query). */
+const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
 /**
  * A strictly later timestamp than `prev`, so `updated_at` visibly changes on every write; never past the
@@ -139,16 +148,51 @@ export class PostgresMetadataStore implements MetadataStore {
 
   // ---- reads ------------------------------------------------------------------------------------
 
+  /**
+   * A live chat of the account with its tree's version (the cache keys of its reads). Outside a transaction the
+   * reads of one event-loop turn share one query (`chat_id = any(…)`): that query starts after each of their
+   * requests did, so it sees every write answered before (reads stay linearizable, tests/e2e/linearizable.test.ts),
+   * while concurrent requests divide the round trips (cached get-chat of a small page: 1.9 k → 6.3 k req/s).
+   */
   getChat(accountId: string, chatId: string): Promise<ChatRecord | null> {
-    return this.run(async () => {
-      // With the tree's version, read in the same statement: the cache keys of this chat's reads.
-      const r = await sql<ChatRow>`
-        select ${prefixed('c')}, v.version as tree_version, v.system_prompt
-        from chats c join conversations v on v.chat_id = c.root_chat_id
-        where c.chat_id = ${chatId} and c.account_id = ${accountId} and c.deleted_at is null`.execute(this.db());
-      const row = r.rows[0];
-      return row ? chatFromRow(row) : null;
+    if (inOpenTransaction())
+      return this.run(async () => this.readChats([chatId]).then((m) => owned(m, accountId, chatId)));
+    if (!UUID.test(chatId)) return Promise.resolve(null);
+    // The batch is one shared object, mutated in place: a wrapper of this store (tests decorate it with
+    // Object.create) must add to the same batch, never shadow it with a copy of its own.
+    const reads = this.chatReads;
+    return new Promise((resolve, reject) => {
+      reads.pending.push({ accountId, chatId, resolve, reject });
+      if (reads.pending.length === 1) setImmediate(() => void this.readChatBatch(reads));
     });
+  }
+
+  private readonly chatReads: {
+    pending: {
+      accountId: string;
+      chatId: string;
+      resolve: (c: ChatRecord | null) => void;
+      reject: (e: unknown) => void;
+    }[];
+  } = { pending: [] };
+
+  private async readChatBatch(reads: PostgresMetadataStore['chatReads']): Promise<void> {
+    const batch = reads.pending.splice(0);
+    try {
+      const rows = await this.run(() => this.readChats([...new Set(batch.map((b) => b.chatId.toLowerCase()))]));
+      for (const b of batch) b.resolve(owned(rows, b.accountId, b.chatId));
+    } catch (e) {
+      for (const b of batch) b.reject(e);
+    }
+  }
+
+  /** Live chats by id, each with its tree's version and system prompt. */
+  private async readChats(chatIds: string[]): Promise<Map<string, ChatRecord>> {
+    const r = await sql<ChatRow>`
+      select ${prefixed('c')}, v.version as tree_version, v.system_prompt
+      from chats c join conversations v on v.chat_id = c.root_chat_id
+      where c.chat_id = any(${chatIds}::uuid[]) and c.deleted_at is null`.execute(this.db());
+    return new Map(r.rows.map((row) => [row.chat_id, chatFromRow(row)]));
   }
 
   listTree(accountId: string, rootChatId: string): Promise<ChatRecord[]> {
