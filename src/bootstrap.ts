@@ -19,8 +19,6 @@ import { encodeChange } from './http/events/event-json.js';
 import { createLimiters, type LimiterFactory } from './limits/limiters.js';
 import type { Logger } from './logger.js';
 import { LocalResponder } from './responders/local.responder.js';
-import { OpenAIResponder } from './responders/openai.responder.js';
-import { MongoContentStore } from './stores/content/mongo-content.store.js';
 import { PostgresContentStore } from './stores/content/postgres-content.store.js';
 import { IdempotencyStore } from './stores/idempotency.store.js';
 import { PostgresMetadataStore } from './stores/metadata/postgres-metadata.store.js';
@@ -70,6 +68,8 @@ export async function openServices(config: Config, log: Logger): Promise<Service
 
     let content: ContentStore;
     if (config.MONGO_URL) {
+      // Loaded only when configured (the driver and its ODM take ~45 MB of memory).
+      const { MongoContentStore } = await import('./stores/content/mongo-content.store.js');
       const mongo = await MongoContentStore.connect({
         url: config.MONGO_URL,
         dbName: config.MONGO_DB,
@@ -120,7 +120,7 @@ export async function openServices(config: Config, log: Logger): Promise<Service
     const shared = await limits.ready(1000);
     log.info({ limits: limits.kind, ...(shared ? {} : { connected: false }) }, 'rate limits ready');
 
-    const responder = createResponder(config);
+    const responder = await createResponder(config);
     log.info(
       { responder: responderKind(config), model: responder.model, context_tokens: config.CONTEXT_TOKEN_BUDGET },
       'responder ready',
@@ -163,9 +163,10 @@ export async function openServices(config: Config, log: Logger): Promise<Service
   }
 }
 
-/** The responder chosen by configuration (README, "Model responses"). */
-export function createResponder(config: Config): Responder {
+/** The responder chosen by configuration (README, "Model responses"); the OpenAI client is loaded only if chosen. */
+export async function createResponder(config: Config): Promise<Responder> {
   if (responderKind(config) === 'local') return new LocalResponder();
+  const { OpenAIResponder } = await import('./responders/openai.responder.js');
   return new OpenAIResponder({
     baseURL: config.OPENAI_BASE_URL,
     apiKey: config.OPENAI_API_KEY,

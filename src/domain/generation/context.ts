@@ -4,7 +4,7 @@
  * Tokens are counted with a real BPE tokenizer (o200k_base, the GPT-4o family's encoding); other models'
  * tokenizers differ by a few percent, so leave headroom in CONTEXT_TOKEN_BUDGET.
  */
-import { countTokens as bpeCount } from 'gpt-tokenizer/encoding/o200k_base';
+import { createRequire } from 'node:module';
 import type { Ctx } from '../context.js';
 import { historyLength, rangesFor, segmentsOf } from '../history.js';
 import type { ChatRecord } from '../model.js';
@@ -23,6 +23,19 @@ const READ_BATCH = 64;
  * ~30 s), in pieces it is linear. A cut inside a word may count a token more: at most one per piece.
  */
 const PIECE = 400;
+
+type BpeCount = (text: string, options: { disallowedSpecial: Set<string> }) => number;
+let bpe: BpeCount | undefined;
+
+/**
+ * The o200k tokenizer: its tables take ~55 MB of memory, so they are loaded at the first count (only a question
+ * that the responder answers needs one), not when the server starts.
+ */
+function bpeCount(text: string, options: { disallowedSpecial: Set<string> }): number {
+  bpe ??= (createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as { countTokens: BpeCount })
+    .countTokens;
+  return bpe(text, options);
+}
 
 /** Tokens of a text; special-token spellings such as `<|endoftext|>` in user text count as plain text. */
 export function countTokens(text: string): number {
