@@ -26,14 +26,16 @@ const PIECE = 400;
 
 type BpeCount = (text: string, options: { disallowedSpecial: Set<string> }) => number;
 let bpe: BpeCount | undefined;
+const TOKENIZER = 'gpt-tokenizer/encoding/o200k_base';
+// Resolved (not loaded) at start: a missing package fails the start, not the first question.
+createRequire(import.meta.url).resolve(TOKENIZER);
 
 /**
  * The o200k tokenizer: its tables take ~55 MB of memory, so they are loaded at the first count (only a question
  * that the responder answers needs one), not when the server starts.
  */
 function bpeCount(text: string, options: { disallowedSpecial: Set<string> }): number {
-  bpe ??= (createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as { countTokens: BpeCount })
-    .countTokens;
+  bpe ??= (createRequire(import.meta.url)(TOKENIZER) as { countTokens: BpeCount }).countTokens;
   return bpe(text, options);
 }
 

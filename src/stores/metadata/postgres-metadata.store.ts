@@ -44,8 +44,11 @@ function owned(chats: Map<string, ChatRecord>, accountId: string, chatId: string
   return c && c.accountId === accountId.toLowerCase() ? c : null;
 }
 
-/** A UUID as PostgreSQL reads one (anything else matches no chat, and must not fail a shared query). */
-const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+/**
+ * A UUID in its standard form, the one PostgreSQL returns (the API accepts only that form): anything else matches
+ * no chat here, and must not fail a shared query.
+ */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * A strictly later timestamp than `prev`, so `updated_at` visibly changes on every write; never past the
@@ -156,7 +159,7 @@ export class PostgresMetadataStore implements MetadataStore {
    */
   getChat(accountId: string, chatId: string): Promise<ChatRecord | null> {
     if (inOpenTransaction())
-      return this.run(async () => this.readChats([chatId]).then((m) => owned(m, accountId, chatId)));
+      return this.run(async () => this.readChats([chatId], this.db()).then((m) => owned(m, accountId, chatId)));
     if (!UUID.test(chatId)) return Promise.resolve(null);
     // The batch is one shared object, mutated in place: a wrapper of this store (tests decorate it with
     // Object.create) must add to the same batch, never shadow it with a copy of its own.
@@ -179,7 +182,9 @@ export class PostgresMetadataStore implements MetadataStore {
   private async readChatBatch(reads: PostgresMetadataStore['chatReads']): Promise<void> {
     const batch = reads.pending.splice(0);
     try {
-      const rows = await this.run(() => this.readChats([...new Set(batch.map((b) => b.chatId.toLowerCase()))]));
+      // On the pool, whatever async context the batch happens to run in (never inside a caller's transaction).
+      const pool = this.orm.em.getKysely() as Db;
+      const rows = await this.run(() => this.readChats([...new Set(batch.map((b) => b.chatId.toLowerCase()))], pool));
       for (const b of batch) b.resolve(owned(rows, b.accountId, b.chatId));
     } catch (e) {
       for (const b of batch) b.reject(e);
@@ -187,11 +192,11 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   /** Live chats by id, each with its tree's version and system prompt. */
-  private async readChats(chatIds: string[]): Promise<Map<string, ChatRecord>> {
+  private async readChats(chatIds: string[], db: Db): Promise<Map<string, ChatRecord>> {
     const r = await sql<ChatRow>`
       select ${prefixed('c')}, v.version as tree_version, v.system_prompt
       from chats c join conversations v on v.chat_id = c.root_chat_id
-      where c.chat_id = any(${chatIds}::uuid[]) and c.deleted_at is null`.execute(this.db());
+      where c.chat_id = any(${chatIds}::uuid[]) and c.deleted_at is null`.execute(db);
     return new Map(r.rows.map((row) => [row.chat_id, chatFromRow(row)]));
   }
 
