@@ -241,45 +241,116 @@ export class Api {
   }
 }
 
+/** One subscription of the page's event socket. */
+interface Follower {
+  chatId: string;
+  /** The tree's root, from `subscribed` (events and `resync` name the root). */
+  rootId?: string;
+  lastSeq?: number;
+  onEvent: (event: string, data: unknown) => void;
+}
+
 /**
- * Follows one conversation tree over the event socket; calls `onEvent` for each event, reconnects with the
- * last seq it saw (resume), and asks for a reload on `resync`.
+ * The page's one event socket: every followed tree is a subscription on it (switching trees sends unsubscribe and
+ * subscribe frames instead of opening a new socket). It reconnects with a backoff and resubscribes each tree
+ * with the last seq it saw (resume).
  */
-export function followTree(token: string, chatId: string, onEvent: (event: string, data: unknown) => void): () => void {
-  let lastSeq: number | undefined;
-  let ws: WebSocket | null = null;
-  let stopped = false;
+class EventSocket {
+  private ws: WebSocket | null = null;
+  private readonly followers = new Set<Follower>();
   /** Reconnect delay: doubles while connecting keeps failing (a refused upgrade, 4429), back to 1 s once open. */
-  let delay = 1000;
-  const connect = () => {
+  private delay = 1000;
+  private closed = false;
+
+  constructor(readonly token: string) {
+    this.connect();
+  }
+
+  private send(frame: unknown) {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(frame));
+  }
+
+  private subscribe(f: Follower) {
+    this.send({ type: 'subscribe', chat_id: f.chatId, last_seq: f.lastSeq });
+  }
+
+  private connect() {
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/ws`;
-    ws = new WebSocket(url, ['branchat.v1', `bearer.${token}`]);
-    ws.onopen = () => ws?.send(JSON.stringify({ type: 'subscribe', chat_id: chatId, last_seq: lastSeq }));
+    const ws = new WebSocket(url, ['branchat.v1', `bearer.${this.token}`]);
+    this.ws = ws;
+    ws.onopen = () => {
+      for (const f of this.followers) this.subscribe(f);
+    };
     ws.onmessage = (m) => {
-      const f = JSON.parse(String(m.data));
-      if (f.type === 'subscribed') delay = 1000;
-      if (f.type === 'subscribed' && lastSeq === undefined) lastSeq = f.seq;
-      if (f.type === 'event') {
-        lastSeq = f.seq;
-        onEvent(f.event, f.data);
+      const frame = JSON.parse(String(m.data));
+      if (frame.type === 'subscribed') {
+        this.delay = 1000;
+        for (const f of this.followers) {
+          if (f.chatId !== frame.chat_id) continue;
+          f.rootId = frame.root_chat_id;
+          if (f.lastSeq === undefined) f.lastSeq = frame.seq;
+        }
       }
-      if (f.type === 'resync') {
-        lastSeq = f.seq;
-        onEvent('resync', null);
+      if (frame.type !== 'event' && frame.type !== 'resync') return;
+      for (const f of this.followers) {
+        if (f.rootId !== frame.root_chat_id) continue;
+        f.lastSeq = frame.seq;
+        if (frame.type === 'event') f.onEvent(frame.event, frame.data);
+        else f.onEvent('resync', null);
       }
     };
     ws.onclose = (e) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
       // 4401: the token expired (log in again); anything else: reconnect and resume, backing off (4429: the
       // server asks for it) so that a refused client does not knock every second.
-      if (stopped || e.code === 4401) return;
-      if (e.code === 4429) delay = Math.max(delay, 5000);
-      setTimeout(connect, delay);
-      delay = Math.min(delay * 2, 30_000);
+      if (this.closed || e.code === 4401) return;
+      if (e.code === 4429) this.delay = Math.max(this.delay, 5000);
+      setTimeout(() => {
+        if (!this.closed) this.connect();
+      }, this.delay);
+      this.delay = Math.min(this.delay * 2, 30_000);
     };
-  };
-  connect();
-  return () => {
-    stopped = true;
-    ws?.close();
-  };
+  }
+
+  private idle: ReturnType<typeof setTimeout> | undefined;
+
+  follow(f: Follower): () => void {
+    clearTimeout(this.idle);
+    this.followers.add(f);
+    this.subscribe(f);
+    return () => {
+      this.followers.delete(f);
+      // Nothing followed for a while (signed out, or no tree open): the socket closes; following reopens it.
+      if (this.followers.size === 0) this.idle = setTimeout(() => this.followers.size === 0 && this.release(), 5000);
+      // Still followed by another view of the same tree: keep the subscription.
+      if ([...this.followers].some((o) => o.chatId === f.chatId || (f.rootId && o.rootId === f.rootId))) return;
+      this.send({ type: 'unsubscribe', chat_id: f.chatId });
+    };
+  }
+
+  close() {
+    this.closed = true;
+    clearTimeout(this.idle);
+    this.ws?.close();
+  }
+
+  private release() {
+    this.close();
+    if (socket === this) socket = null;
+  }
+}
+
+let socket: EventSocket | null = null;
+
+/**
+ * Follows one conversation tree over the page's event socket; calls `onEvent` for each event, resumes after a
+ * reconnect with the last seq it saw, and asks for a reload on `resync`. Returns the function that stops it.
+ */
+export function followTree(token: string, chatId: string, onEvent: (event: string, data: unknown) => void): () => void {
+  if (socket?.token !== token) {
+    socket?.close();
+    socket = new EventSocket(token);
+  }
+  return socket.follow({ chatId, onEvent });
 }
