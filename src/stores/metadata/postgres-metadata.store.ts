@@ -378,7 +378,7 @@ export class PostgresMetadataStore implements MetadataStore {
     const rows = changes.map((c, i) => sql`(${rootChatId}, ${from + 1 + i}, ${c.event}, ${at}, ${c.data})`);
     // Past a multiple of TRIM_EVERY, the tree's log is cut back to the retention (resume reads enforce it exactly).
     const trim =
-      Math.floor(last / TRIM_EVERY) > Math.floor(from / TRIM_EVERY)
+      from >= 0 && Math.floor(last / TRIM_EVERY) > Math.floor(from / TRIM_EVERY)
         ? sql`, t as (delete from tree_events
                       where root_chat_id = ${rootChatId} and seq <= ${last - (this.events?.retention ?? 0)})`
         : sql``;
@@ -392,18 +392,13 @@ export class PostgresMetadataStore implements MetadataStore {
     this.moved.get(db)?.set(rootChatId, last);
   }
 
-  /** A new tree's first event (seq 0), in the statement that creates its conversations row. */
-  private async createdEvent(db: Db, rootChatId: string, changes: TreeChange[]): Promise<void> {
-    if (!this.events || changes.length === 0) return;
-    const encoded = changes.map(this.events.encode);
-    await sql`
-      with e as (insert into tree_events (root_chat_id, seq, event, at, data)
-                 select ${rootChatId}::uuid, u.ord - 1, u.event, ${this.clock()}::timestamptz, u.data
-                 from unnest(${encoded.map((c) => c.event)}::text[], ${encoded.map((c) => c.data)}::text[])
-                        with ordinality as u(event, data, ord)),
-      v as (update conversations set event_seq = ${encoded.length - 1} where chat_id = ${rootChatId} returning 1)
-      select count(*) from v`.execute(db);
-    this.moved.get(db)?.set(rootChatId, encoded.length - 1);
+  /**
+   * A new tree's first events (seq 0 …): the tree was created by this transaction, which therefore holds it; its
+   * log starts before seq 0.
+   */
+  private createdEvent(db: Db, rootChatId: string, changes: TreeChange[]): Promise<void> {
+    this.heldSeq.get(db)?.set(rootChatId, -1);
+    return this.treeWrite(db, rootChatId, { changes });
   }
 
   appendPair(
