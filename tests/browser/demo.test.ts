@@ -62,6 +62,16 @@ const answer = (text: string) => pairs().locator('.bubble.a').getByText(text);
 /** The question bubble whose text is exactly `q`. */
 const question = (q: string) => page.locator('.bubble.q .text').getByText(q, { exact: true });
 const title = () => page.locator('[data-testid="chat-title"]');
+/** The number of stored pairs shown settles at `n` (rendering is asynchronous); a different count fails. */
+async function pairsSettleAt(n: number) {
+  const deadline = Date.now() + 5_000;
+  let count = await pairs().count();
+  while (count !== n && Date.now() < deadline) {
+    await Bun.sleep(50);
+    count = await pairs().count();
+  }
+  expect(count).toBe(n);
+}
 
 /** The account's token, as the app stored it, for REST calls made "elsewhere" (another device). */
 async function rest(method: string, path: string, body?: unknown) {
@@ -170,18 +180,18 @@ describe.skipIf(Boolean(why))('the demo app in Chromium', () => {
     await page.reload();
     await page.getByRole('button', { name: /Long one/ }).click();
     await question('question 70').waitFor();
-    expect(await pairs().count()).toBe(30);
+    await pairsSettleAt(30);
     await expect(pairs().first().textContent()).resolves.toContain('question 41');
     await page.locator('[data-testid="pairs"]').evaluate((el) => {
       el.scrollTop = 0;
     });
     await question('question 11').waitFor();
-    expect(await pairs().count()).toBe(60);
+    await pairsSettleAt(60);
     await page.locator('[data-testid="pairs"]').evaluate((el) => {
       el.scrollTop = 0;
     });
     await question('question 1').waitFor();
-    expect(await pairs().count()).toBe(70);
+    await pairsSettleAt(70);
     await expect(page.getByRole('button', { name: 'Load older messages' }).count()).resolves.toBe(0);
   }, 60_000);
 

@@ -33,6 +33,9 @@ export function ChatView({ api, chatId, focus, version, onOpen, guard, onChanged
   const [name, setName] = useState('');
   const list = useRef<HTMLDivElement>(null);
   const loadingOlder = useRef(false);
+  /** Scrolling near the top loads older pages only once the list has been put at its latest pair: a scroll
+   * event of the first layout (scrollTop 0 before the effect below runs) is not the reader scrolling up. */
+  const positioned = useRef(false);
   // A search hit is shown once: later reloads (live events) show the latest page again.
   const focusOnce = useRef(focus);
   const scrollTo = useRef(focus);
@@ -63,7 +66,6 @@ export function ChatView({ api, chatId, focus, version, onOpen, guard, onChanged
     void guard(load);
   }, [load, guard, version]);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: runs after each change of the pairs shown
   useEffect(() => {
     const el = list.current;
     if (!el) return;
@@ -72,6 +74,7 @@ export function ChatView({ api, chatId, focus, version, onOpen, guard, onChanged
       target.scrollIntoView({ block: 'center' });
       scrollTo.current = null;
     } else if (!loadingOlder.current) el.scrollTop = el.scrollHeight;
+    if (pairs.length > 0) positioned.current = true;
   }, [pairs]);
 
   const older = async () => {
@@ -161,7 +164,7 @@ export function ChatView({ api, chatId, focus, version, onOpen, guard, onChanged
       <div
         className="pairs"
         ref={list}
-        onScroll={(e) => e.currentTarget.scrollTop < 40 && void older()}
+        onScroll={(e) => positioned.current && e.currentTarget.scrollTop < 40 && void older()}
         data-testid="pairs"
       >
         {moreBefore && (
