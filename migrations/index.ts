@@ -11,6 +11,7 @@ import { Migration20261125050000_llm } from './Migration20261125050000_llm.js';
 import { Migration20261203000000_time_window } from './Migration20261203000000_time_window.js';
 import { Migration20261203010000_idempotency_lease } from './Migration20261203010000_idempotency_lease.js';
 import { Migration20261203020000_event_log } from './Migration20261203020000_event_log.js';
+import { Migration20261203030000_read_leases } from './Migration20261203030000_read_leases.js';
 
 export const migrationsList = [
   { name: 'Migration20261125000000_init', class: Migration20261125000000_init },
@@ -22,4 +23,5 @@ export const migrationsList = [
   { name: 'Migration20261203000000_time_window', class: Migration20261203000000_time_window },
   { name: 'Migration20261203010000_idempotency_lease', class: Migration20261203010000_idempotency_lease },
   { name: 'Migration20261203020000_event_log', class: Migration20261203020000_event_log },
+  { name: 'Migration20261203030000_read_leases', class: Migration20261203030000_read_leases },
 ];

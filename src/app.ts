@@ -10,6 +10,7 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { TokenService } from './auth/tokens.js';
 import { noCache, type ReadThroughCache } from './cache/cache.js';
+import type { ChatRowMemory } from './cache/chat-rows.js';
 import { LoginThrottle, RegistrationThrottle } from './domain/accounts/login-throttle.js';
 import type { Deps } from './domain/context.js';
 import type { EventHub } from './events/events.hub.js';
@@ -66,6 +67,8 @@ export interface AppOptions {
   limits?: LimiterFactory;
   /** The read-through cache (also for readiness and /metrics); absent → no caching. */
   cache?: ReadThroughCache;
+  /** Chat rows answered from memory under a read lease, for /metrics; absent → none. */
+  memoryReads?: ChatRowMemory;
   /** METRICS_TOKEN: /metrics needs it as a Bearer token; absent → /metrics answers loopback only. */
   metricsToken?: string;
   /** Serve reads uncached even though `cache` is given (the reference side of cache tests). */
@@ -236,7 +239,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
   app.get('/docs/assets/:file', docsAssets());
   if (options.cache) {
     const cache = options.cache;
-    const registry = createMetrics(() => cache.counters);
+    const registry = createMetrics(() => cache.counters, options.memoryReads);
     app.get('/metrics', async (c) => {
       const access = await metricsAccess(c, options.metricsToken);
       if (access === 401) {

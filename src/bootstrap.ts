@@ -8,6 +8,7 @@ import { createPasswordHasher } from './auth/password.js';
 import { resolveJwtSecret } from './auth/secret.js';
 import { TokenService } from './auth/tokens.js';
 import { type CacheStore, ReadThroughCache } from './cache/cache.js';
+import { ChatRowMemory } from './cache/chat-rows.js';
 import { MemoryCacheStore, TieredCacheStore } from './cache/memory.cache.js';
 import { RedisCacheStore } from './cache/redis.cache.js';
 import { type Config, responderKind } from './config.js';
@@ -35,6 +36,8 @@ export interface Services {
   events: EventFeed | null;
   /** Where the rate limits count: Redis (shared by every process) when REDIS_URL is set, else in process. */
   limits: LimiterFactory;
+  /** Chat rows answered from memory (null: every read asks PostgreSQL): for /metrics. */
+  memoryReads: ChatRowMemory | null;
   close(): Promise<void>;
 }
 
@@ -108,6 +111,9 @@ export async function openServices(config: Config, log: Logger): Promise<Service
         log,
         retention: config.EVENTS_RETENTION,
         maxAgeMs: config.EVENTS_RETENTION_HOURS * 3_600_000,
+        // With the cache on, chat rows are answered from memory under a read lease (src/cache/chat-rows.ts).
+        lease: config.CACHE_MODE !== 'off',
+        leaseMs: config.READ_LEASE_MS,
       });
       closers.push(() => feed.close());
       events = feed;
@@ -127,18 +133,27 @@ export async function openServices(config: Config, log: Logger): Promise<Service
     );
 
     const clock = () => new Date();
+    const meta = new PostgresMetadataStore(
+      orm,
+      clock,
+      events instanceof PostgresEventFeed
+        ? {
+            encode: encodeChange,
+            retention: config.EVENTS_RETENTION,
+            committed: (root, seq) => (events as PostgresEventFeed).committed(root, seq),
+          }
+        : null,
+    );
+    let memoryReads: ChatRowMemory | null = null;
+    if (events instanceof PostgresEventFeed && config.CACHE_MODE !== 'off') {
+      const feed = events;
+      const rows = new ChatRowMemory(() => feed.memoryReads());
+      feed.onCommit((root) => rows.invalidate(root));
+      meta.rowMemory = rows;
+      memoryReads = rows;
+    }
     const deps: Deps = {
-      meta: new PostgresMetadataStore(
-        orm,
-        clock,
-        events instanceof PostgresEventFeed
-          ? {
-              encode: encodeChange,
-              retention: config.EVENTS_RETENTION,
-              committed: (root, seq) => (events as PostgresEventFeed).committed(root, seq),
-            }
-          : null,
-      ),
+      meta,
       content,
       responder,
       generation: { contextTokens: config.CONTEXT_TOKEN_BUDGET, timeoutMs: config.RESPONDER_TIMEOUT_MS },
@@ -155,6 +170,7 @@ export async function openServices(config: Config, log: Logger): Promise<Service
       idempotency: new IdempotencyStore(orm, { leaseSeconds: config.IDEMPOTENCY_LEASE_SECONDS }),
       events,
       limits,
+      memoryReads,
       close,
     };
   } catch (e) {

@@ -37,6 +37,7 @@ const app = createApp({
   deps: services.deps,
   tokens: services.tokens,
   cache: services.cache,
+  memoryReads: services.memoryReads ?? undefined,
   metricsToken: config.METRICS_TOKEN,
   idempotency: services.idempotency,
   benchRoutes: config.BENCH_ROUTES === '1',

@@ -4,7 +4,7 @@
  * Writes append their events to `tree_events` in their own transaction (src/stores/metadata/
  * postgres-metadata.store.ts). As soon as a write has committed, its process calls `committed(root, seq)`: the
  * feed delivers to its own sockets at once and sends `NOTIFY branchat_events, '<root>:<seq>'` to the others,
- * batched (one statement per 10 ms at most, whatever the number of commits) on its dedicated connection. That
+ * batched (one statement at a time; commits meanwhile go together in the next) on its dedicated connection. That
  * connection also LISTENs (outside the pool, so a busy pool never delays delivery). Per tree it follows, a process
  * keeps the seq it has delivered up to (`position`): a notice only says "this tree is at seq N now"; the events
  * themselves are read from the log after `position`, for all trees that are behind in one query. So what a process
@@ -22,10 +22,19 @@
  * transaction's pre-commit to its end, so every write's commit (WAL flush included) would wait for the others';
  * measured, NOTIFY in every write cost add-message about 6 % of its throughput (BENCHMARKS.md, "Real-time events").
  *
+ * Reads from memory (src/cache/hot-reads.ts): a process that answers reads without asking PostgreSQL holds a read
+ * lease (table `read_leases`, renewed on this connection every leaseMs / 4). The NOTIFY statement of a commit also
+ * reads the other live holders FOR SHARE; the write is answered only once each has acknowledged the notice on
+ * `branchat_acks` (it applies it synchronously, then acks) or its lease has run out (a holder that lost its
+ * connection stops answering from memory at once, and one that is stuck stops when its lease ends). So a read
+ * that starts after a write's answer sees it on every process, from memory too. With one process, or no other
+ * holder, nothing waits: the statement finds no holder.
+ *
  * Retention: the last `retention` events per tree (trimmed by the writes) and none older than `maxAgeMs`
  * (pruned here, every `pruneMs`, in batches through the BRIN index on `at`).
  */
 
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
@@ -46,17 +55,29 @@ export interface PostgresFeedOptions {
   pollMs?: number;
   /** How often old events are pruned (default 60 s; 0 = never, for tests). */
   pruneMs?: number;
+  /** Hold a read lease: this process answers reads from memory (src/cache/hot-reads.ts). Default false. */
+  lease?: boolean;
+  /** Lease length (default 2 s; renewed every quarter of it). */
+  leaseMs?: number;
 }
 
 /** The NOTIFY channel: payload `<root_chat_id>:<seq>`. */
 export const EVENTS_CHANNEL = 'branchat_events';
+/** Lease holders acknowledge each notice they applied here: payload `<holder>:<root_chat_id>:<seq>`. */
+export const ACKS_CHANNEL = 'branchat_acks';
+/** A holder stops answering from memory this long before its lease ends in the database (clock rates, delays). */
+const LEASE_MARGIN_MS = 250;
 
 /**
- * Commits of this process are announced to the others together, at most one NOTIFY statement per this many ms:
- * one per commit (or per tick) cost add-message 15 % of its throughput; this adds at most 10 ms to delivery on
- * other processes (their own process's sockets get events at once).
+ * The notices of the commits waiting, and the other live lease holders, read FOR SHARE in the same statement (so
+ * a holder's renewal, which is an UPDATE of its row, waits until these notices are committed, hence sent to it).
  */
-const NOTIFY_BATCH_MS = 10;
+const NOTIFY_SQL = `
+  with n as (select pg_notify($1, p) from unnest($2::text[]) as p),
+  l as (select holder, ceil(extract(epoch from expires_at - clock_timestamp()) * 1000)::int as ms
+        from read_leases where expires_at > clock_timestamp() and holder <> $3 for share)
+  select (select count(*) from n) as sent,
+         (select coalesce(json_agg(json_build_array(holder, ms)), '[]') from l)::text as holders`;
 /** A query on the feed's connection that takes longer means the connection is gone: it is replaced. */
 const QUERY_TIMEOUT_MS = 5000;
 /** Notices waiting to be sent at most (beyond, the oldest are dropped: the others' checks find those events). */
@@ -74,6 +95,13 @@ interface Followed {
   /** The highest seq a notice or a check has reported. */
   wanted: number;
   ready: Promise<void>;
+}
+
+/** A commit of this process waiting for the other lease holders to apply it. */
+interface AckWaiter {
+  seq: number;
+  pending: Set<string>;
+  done: () => void;
 }
 
 interface EventRow {
@@ -109,8 +137,24 @@ export class PostgresEventFeed implements EventFeed {
   private outbox: string[] = [];
   private sending = false;
   private polling = false;
+  /** Commits of this process whose notice is not sent yet, resolved once the lease holders applied them. */
+  private notifyWaits: (() => void)[] = [];
+  /** This process, as a lease holder (and as the sender of its acks). */
+  readonly holder = randomUUID();
+  /** performance.now() until which reads may be answered from memory (0: no lease). */
+  private leaseUntil = 0;
+  /** Bumped each time a lease starts after none: memory of an earlier lease is not used again. */
+  private leaseGeneration = 0;
+  private renewing = false;
+  private readonly ackWaits = new Map<string, AckWaiter[]>();
+  private acksOut: string[] = [];
+  private sendingAcks = false;
 
   private constructor(private readonly o: PostgresFeedOptions) {}
+
+  private get leaseMs(): number {
+    return this.o.leaseMs ?? 2000;
+  }
 
   /** Connects (or keeps trying in the background, logged) and starts the periodic check and pruning. */
   static async start(o: PostgresFeedOptions): Promise<PostgresEventFeed> {
@@ -119,6 +163,11 @@ export class PostgresEventFeed implements EventFeed {
     const poll = setInterval(() => void feed.poll(), o.pollMs ?? 1000);
     poll.unref?.();
     feed.timers.push(poll);
+    if (o.lease) {
+      const renew = setInterval(() => void feed.renew(), Math.max(50, Math.floor(feed.leaseMs / 4)));
+      renew.unref?.();
+      feed.timers.push(renew);
+    }
     if ((o.pruneMs ?? 60_000) > 0) {
       const prune = setInterval(
         () => void feed.prune().catch((e) => feed.warn(e, 'event pruning failed')),
@@ -154,13 +203,20 @@ export class PostgresEventFeed implements EventFeed {
     });
     client.on('notification', (m) => {
       // Our own notices come back too: this process handled them when it sent them.
-      if (m.processId !== (client as unknown as { processID?: number }).processID) this.notified(m.payload ?? '');
+      if (m.processId === (client as unknown as { processID?: number }).processID) return;
+      if (m.channel === ACKS_CHANNEL) this.acked(m.payload ?? '');
+      else {
+        this.notified(m.payload ?? '');
+        // Applied (the readers above ran synchronously): tell the writer, which waits for it before answering.
+        if (this.o.lease) this.ack(m.payload ?? '');
+      }
     });
     client.on('error', (e) => this.lost(client, e));
     client.on('end', () => this.lost(client, new Error('connection ended')));
     try {
       await client.connect();
       await client.query(`listen ${EVENTS_CHANNEL}`);
+      await client.query(`listen ${ACKS_CHANNEL}`);
       // This connection's own transactions are NOTIFYs only: no need to wait for their WAL flush (a notice lost in
       // a crash of PostgreSQL is made up by the checks every pollMs).
       await client.query('set synchronous_commit = off');
@@ -178,8 +234,47 @@ export class PostgresEventFeed implements EventFeed {
     this.client = client;
     if (this.attempts > 0) this.o.log.info('event feed: listening again');
     this.attempts = 0;
+    if (this.o.lease) await this.renew();
     // Whatever committed while nobody listened is read from the log now.
     await this.poll();
+  }
+
+  /**
+   * Takes or extends this process's read lease, on the LISTEN connection itself: PostgreSQL sends a session the
+   * notices committed before its statement ran ahead of that statement's result, so once the renewal has
+   * answered, every notice of a write that could not see this renewal (writers read the leases FOR SHARE with
+   * their NOTIFY) has been applied. The lease in memory ends LEASE_MARGIN_MS before the one in the database,
+   * counted from before the statement was sent.
+   */
+  private async renew(): Promise<void> {
+    const client = this.client;
+    if (!client || this.renewing || this.closed) return;
+    this.renewing = true;
+    const sent = performance.now();
+    try {
+      await client.query(
+        `insert into read_leases (holder, expires_at)
+         values ($1, clock_timestamp() + make_interval(secs => $2::float8 / 1000))
+         on conflict (holder) do update set expires_at = excluded.expires_at`,
+        [this.holder, this.leaseMs],
+      );
+      if (this.client !== client || this.closed) return;
+      if (performance.now() >= this.leaseUntil) this.leaseGeneration++;
+      this.leaseUntil = sent + this.leaseMs - LEASE_MARGIN_MS;
+    } catch (e) {
+      this.warn(e, 'event feed: renewing the read lease failed');
+      this.failed(client, e);
+    } finally {
+      this.renewing = false;
+    }
+  }
+
+  /**
+   * The generation of the current read lease while this process may answer reads from memory, else null. What
+   * was kept in memory under another generation is not to be used (changes may have been missed meanwhile).
+   */
+  memoryReads(): number | null {
+    return this.leaseUntil > 0 && performance.now() < this.leaseUntil ? this.leaseGeneration : null;
   }
 
   /** A query on the feed's connection failed or timed out: the connection is replaced (reconnect, then catch up). */
@@ -190,6 +285,8 @@ export class PostgresEventFeed implements EventFeed {
   private lost(client: pg.Client, e: Error) {
     if (this.client !== client) return;
     this.client = null;
+    // Notices may be missed from now on: no more answers from memory until a new lease.
+    this.leaseUntil = 0;
     client.removeAllListeners();
     client.on('error', () => {});
     client.end().catch(() => {});
@@ -207,39 +304,157 @@ export class PostgresEventFeed implements EventFeed {
   }
 
   /**
-   * A write of this process has committed: its sockets get the events now, the other processes at their NOTIFY
-   * (sent with every other notice of the next NOTIFY_BATCH_MS, in one statement; if the connection is down they
-   * are dropped: the others' checks find the events).
+   * A write of this process has committed: its sockets get the events now, the other processes at its NOTIFY
+   * (sent with the other commits waiting, one statement at a time). Resolves once every other lease holder has
+   * applied it (acknowledged it, or its lease ran out): only then may the write be answered, so that a read that
+   * starts afterwards on any process sees it, from memory too.
    */
-  committed(rootChatId: string, seq: number): void {
+  committed(rootChatId: string, seq: number): Promise<void> {
     const payload = `${rootChatId}:${seq}`;
     this.notified(payload);
-    this.outbox.push(payload);
-    if (this.outbox.length > MAX_OUTBOX) this.outbox.splice(0, this.outbox.length - MAX_OUTBOX);
-    if (!this.sending) {
-      this.sending = true;
-      setTimeout(() => void this.send(), NOTIFY_BATCH_MS);
+    if (this.closed) return Promise.resolve(); // shutting down: the others find it at their next check
+    return new Promise<void>((resolve) => {
+      this.outbox.push(payload);
+      this.notifyWaits.push(resolve);
+      if (this.outbox.length > MAX_OUTBOX) {
+        this.outbox.splice(0, this.outbox.length - MAX_OUTBOX);
+      }
+      if (!this.sending) {
+        this.sending = true;
+        setImmediate(() => void this.send());
+      }
+    });
+  }
+
+  /**
+   * Sends the waiting notices in one statement, which also reads the other live lease holders FOR SHARE (none of
+   * them can extend its lease until this has committed, and so until its session has these notices). Each commit
+   * then waits for their acks, at most until their leases end. On the feed's connection; on the pool when that
+   * is down; if both fail, each commit waits out the longest lease any holder can have.
+   */
+  private async send(): Promise<void> {
+    try {
+      while (this.outbox.length > 0 || this.notifyWaits.length > 0) {
+        const batch = this.outbox;
+        const waits = this.notifyWaits;
+        this.outbox = [];
+        this.notifyWaits = [];
+        let holders: [string, number][] | null = null;
+        const client = this.client;
+        try {
+          if (!client) throw new Error('no feed connection');
+          const r = await client.query<{ holders: string }>(NOTIFY_SQL, [EVENTS_CHANNEL, batch, this.holder]);
+          holders = JSON.parse(r.rows[0]?.holders ?? '[]');
+        } catch (e) {
+          if (client) {
+            this.warn(e, 'event feed: NOTIFY failed; sending it through the pool');
+            this.failed(client, e);
+          }
+          try {
+            const r = await sql<{ holders: string }>`
+              with n as (select pg_notify(${EVENTS_CHANNEL}, p) from unnest(${batch}::text[]) as p),
+              l as (select holder, ceil(extract(epoch from expires_at - clock_timestamp()) * 1000)::int as ms
+                    from read_leases where expires_at > clock_timestamp() and holder <> ${this.holder} for share)
+              select (select count(*) from n) as sent,
+                     (select coalesce(json_agg(json_build_array(holder, ms)), '[]') from l)::text as holders`.execute(
+              this.o.db(),
+            );
+            holders = JSON.parse(r.rows[0]?.holders ?? '[]');
+          } catch (e2) {
+            this.warn(e2, 'event feed: NOTIFY failed (the others find the events at their next check)');
+          }
+        }
+        this.awaitAcks(batch, holders, waits);
+      }
+    } finally {
+      this.sending = false;
     }
   }
 
-  private async send(): Promise<void> {
-    try {
-      while (this.outbox.length > 0) {
-        const batch = this.outbox;
-        this.outbox = [];
-        const client = this.client;
-        if (!client) break;
-        await client
-          .query('select pg_notify($1, p) from unnest($2::text[]) as p', [EVENTS_CHANNEL, batch])
-          .catch((e) => {
-            this.warn(e, 'event feed: NOTIFY failed (the others find the events at their next check)');
-            this.failed(client, e);
-          });
-      }
-    } finally {
-      this.outbox = [];
-      this.sending = false;
+  /** Resolves `waits` once every holder acknowledged every notice of `batch`, or its lease ran out. */
+  private awaitAcks(batch: string[], holders: [string, number][] | null, waits: (() => void)[]) {
+    const release = () => {
+      for (const w of waits) w();
+    };
+    if (holders === null) {
+      // Who holds a lease is unknown: wait out the longest one (not when shutting down: nobody reads from here).
+      if (this.closed) return release();
+      setTimeout(release, this.leaseMs).unref?.();
+      return;
     }
+    if (holders.length === 0 || batch.length === 0) return release();
+    let open = batch.length;
+    const longest = Math.max(...holders.map(([, ms]) => ms));
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      for (const p of batch) {
+        const root = p.slice(0, p.lastIndexOf(':'));
+        const list = this.ackWaits.get(root)?.filter((w) => !mine.has(w));
+        if (list && list.length > 0) this.ackWaits.set(root, list);
+        else this.ackWaits.delete(root);
+      }
+      release();
+    };
+    const timer = setTimeout(finish, longest + 1);
+    timer.unref?.();
+    const mine = new Set<AckWaiter>();
+    for (const p of batch) {
+      const at = p.lastIndexOf(':');
+      const root = p.slice(0, at);
+      const w: AckWaiter = {
+        seq: Number(p.slice(at + 1)),
+        pending: new Set(holders.map(([h]) => h)),
+        done: () => {
+          if (--open === 0) finish();
+        },
+      };
+      mine.add(w);
+      const list = this.ackWaits.get(root);
+      if (list) list.push(w);
+      else this.ackWaits.set(root, [w]);
+    }
+  }
+
+  /** Acks of other holders: `<holder>:<root>:<seq>`; one covers every wait of that tree up to its seq. */
+  private acked(payload: string) {
+    const first = payload.indexOf(':');
+    const last = payload.lastIndexOf(':');
+    if (first <= 0 || last <= first) return;
+    const holder = payload.slice(0, first);
+    const root = payload.slice(first + 1, last);
+    const seq = Number(payload.slice(last + 1));
+    const list = this.ackWaits.get(root);
+    if (!list) return;
+    for (const w of list) {
+      if (w.seq <= seq && w.pending.delete(holder) && w.pending.size === 0) w.done();
+    }
+  }
+
+  /** Acknowledges a notice this process applied (sent with the others waiting, one statement at a time). */
+  private ack(payload: string) {
+    this.acksOut.push(`${this.holder}:${payload}`);
+    if (this.acksOut.length > MAX_OUTBOX) this.acksOut.splice(0, this.acksOut.length - MAX_OUTBOX);
+    if (this.sendingAcks) return;
+    this.sendingAcks = true;
+    setImmediate(async () => {
+      try {
+        while (this.acksOut.length > 0) {
+          const batch = this.acksOut;
+          this.acksOut = [];
+          const client = this.client;
+          if (!client) break;
+          await client
+            .query('select pg_notify($1, p) from unnest($2::text[]) as p', [ACKS_CHANNEL, batch])
+            .catch((e) => this.failed(client, e));
+        }
+      } finally {
+        this.acksOut = [];
+        this.sendingAcks = false;
+      }
+    });
   }
 
   private notified(payload: string) {
@@ -425,7 +640,13 @@ export class PostgresEventFeed implements EventFeed {
       );
       const n = Number(r.numAffectedRows ?? 0);
       total += n;
-      if (n < 5000 || this.closed) return total;
+      if (n < 5000 || this.closed) {
+        // Leases of processes gone without a goodbye (killed): long expired, nobody waits for them.
+        await sql`delete from read_leases where expires_at < clock_timestamp() - interval '1 minute'`.execute(
+          this.o.db(),
+        );
+        return total;
+      }
     }
   }
 
@@ -436,7 +657,10 @@ export class PostgresEventFeed implements EventFeed {
     this.commitFns.clear();
     const client = this.client;
     this.client = null;
+    this.leaseUntil = 0;
     if (client) {
+      // Writers need not wait for this process any more.
+      if (this.o.lease) await client.query('delete from read_leases where holder = $1', [this.holder]).catch(() => {});
       client.removeAllListeners();
       client.on('error', () => {});
       await client.end().catch(() => {});

@@ -352,4 +352,69 @@ describe('ETag', () => {
     expect(rb.headers.get('etag')).toBeTruthy();
     expect(rb.headers.get('etag')).not.toBe(r3.headers.get('etag'));
   });
+
+  test('If-None-Match: 304 with no body while the page is unchanged; any write in the tree makes it 200 again', async () => {
+    const a = await newAccount(app);
+    const { chatId, ids } = await a.chatWith(2);
+    const first = await a.getChat(chatId);
+    const tag = first.headers.get('etag')!;
+    const cond = (value: string, query: Record<string, string> = {}) =>
+      a.call('GET', '/api/v1/chats/get-chat', {
+        query: { chat_id: chatId, ...query },
+        headers: { 'If-None-Match': value },
+      });
+
+    for (const value of [tag, `W/${tag}`, `"other", ${tag}`, '*']) {
+      const r = await cond(value);
+      expect(r.status).toBe(304);
+      expect(r.body).toBeNull();
+      expect(r.headers.get('etag')).toBe(tag);
+    }
+    for (const value of ['"other"', tag.slice(1, -1), 'garbage,,', '""']) {
+      const r = await cond(value);
+      expect(r.status).toBe(200);
+      expect(r.body.qa_pairs).toHaveLength(2);
+    }
+
+    // A branch forked at a visible pair changes that pair's `branches`, though not the chat itself: 200, new tag.
+    const b = await a.branch(chatId, ids[0]!, { activate: false });
+    const changed = await cond(tag);
+    expect(changed.status).toBe(200);
+    expect(changed.body.qa_pairs[0].branches).toEqual([b]);
+    const tag2 = changed.headers.get('etag')!;
+    expect(tag2).not.toBe(tag);
+    expect((await cond(tag2)).status).toBe(304);
+
+    // A write to another chat of the tree changes it too (every write moves the tree's version).
+    await a.add(b, 'in the branch');
+    expect((await cond(tag2)).status).toBe(200);
+
+    // Another account's chat, or a missing one, is 404 whatever If-None-Match says.
+    const stranger = await newAccount(app);
+    const foreign = await stranger.call('GET', '/api/v1/chats/get-chat', {
+      query: { chat_id: chatId },
+      headers: { 'If-None-Match': '*' },
+    });
+    expect(foreign.status).toBe(404);
+  });
+
+  test('update-chat takes get-chat’s tag in If-Match: only the chat’s own fields count, not the tree’s version', async () => {
+    const a = await newAccount(app);
+    const { chatId, ids } = await a.chatWith(1, 'named');
+    const tag = (await a.getChat(chatId)).headers.get('etag')!;
+    // A branch elsewhere in the tree changes the page's tag but not the chat: the rename still applies.
+    await a.branch(chatId, ids[0]!, { activate: false });
+    expect((await a.getChat(chatId)).headers.get('etag')).not.toBe(tag);
+    const r = await a.updateChat(chatId, 'renamed', { 'If-Match': tag });
+    expect(r.status).toBe(200);
+    // Now the chat changed: the old tag is stale.
+    expect((await a.updateChat(chatId, 'again', { 'If-Match': tag })).status).toBe(412);
+    // A tag with a non-numeric version part is no tag of this chat.
+    const base = tag.slice(1, tag.lastIndexOf('.'));
+    const fresh = (await a.getChat(chatId)).headers.get('etag')!;
+    const freshBase = fresh.slice(1, fresh.lastIndexOf('.'));
+    expect(base).not.toBe(freshBase);
+    expect((await a.updateChat(chatId, 'x', { 'If-Match': `"${freshBase}.v1"` })).status).toBe(412);
+    expect((await a.updateChat(chatId, 'y', { 'If-Match': `"${freshBase}"` })).status).toBe(200);
+  });
 });

@@ -52,6 +52,29 @@ async function expectStatus(res: Promise<{ status: number; headers: Headers }>, 
 }
 
 describe('get-branches', () => {
+  test('ETag and If-None-Match: 304 with no body while the tree is unchanged; any write to it → 200, new tag', async () => {
+    const a = await newAccount(app);
+    const { chatId, ids } = await a.chatWith(1);
+    const first = await a.getBranches(chatId);
+    const tag = first.headers.get('etag')!;
+    expect(tag).toMatch(/^".+"$/);
+    const cond = (chat: string, value: string) =>
+      a.call('GET', '/api/v1/branches/get-branches', { query: { chat_id: chat }, headers: { 'If-None-Match': value } });
+    const same = await cond(chatId, tag);
+    expect(same.status).toBe(304);
+    expect(same.body).toBeNull();
+    expect((await cond(chatId, `W/${tag}`)).status).toBe(304);
+    const b = await a.branch(chatId, ids[0]!, { activate: false });
+    const grown = await cond(chatId, tag);
+    expect(grown.status).toBe(200);
+    expect(grown.body.count).toBe(2);
+    const tag2 = grown.headers.get('etag')!;
+    expect(tag2).not.toBe(tag);
+    expect((await cond(b, tag2)).status).toBe(304); // the same tree through another of its chats
+    await a.call('PUT', '/api/v1/branches/set-active-branch', { body: { chat_id: b } });
+    expect((await cond(chatId, tag2)).status).toBe(200);
+  });
+
   test('returns the tree (children oldest first), count, active chat and node fields, from any chat', async () => {
     const a = await newAccount(app);
     const { chatId: root, ids } = await a.chatWith(3, 'Root');

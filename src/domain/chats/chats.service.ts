@@ -30,8 +30,32 @@ export async function requireChat(ctx: Ctx, chatId: string): Promise<ChatRecord>
   return chat;
 }
 
+const tags = new WeakMap<ChatRecord, string>();
+
 /** A strong validator of the chat's representation: it changes whenever any field of the Chat object does. */
 export function chatEtag(chat: ChatRecord): string {
+  const known = tags.get(chat);
+  if (known !== undefined) return known;
+  const tag = computeChatEtag(chat);
+  tags.set(chat, tag);
+  return tag;
+}
+
+/**
+ * The validator of a page of the chat (get-chat): the chat's tag and its tree's version, which every write to the
+ * tree bumps (new pairs and branches anywhere change the pairs' `branches`). Each URL (limit, cursor) is its own
+ * resource, so the same tag on two pages is no ambiguity.
+ */
+export function pageEtag(chat: ChatRecord): string {
+  return `${chatEtag(chat)}.${chat.treeVersion}`;
+}
+
+/** True if `given` (from If-Match) is the chat's tag, or a page tag of it (`<tag>.<version>`: any version). */
+export function matchesChat(given: string, tag: string): boolean {
+  return given === tag || (given.startsWith(`${tag}.`) && /^\d+$/.test(given.slice(tag.length + 1)));
+}
+
+function computeChatEtag(chat: ChatRecord): string {
   const h = createHash('sha256');
   h.update(
     JSON.stringify([
@@ -152,7 +176,7 @@ export async function updateChat(
     (current) => {
       if (!input.ifMatch) return;
       const tag = chatEtag(current);
-      if (input.ifMatch !== '*' && !input.ifMatch.includes(tag)) {
+      if (input.ifMatch !== '*' && !input.ifMatch.some((given) => matchesChat(given, tag))) {
         throw new PreconditionFailedError('The chat changed since the ETag given in If-Match was issued');
       }
     },

@@ -3,6 +3,7 @@ import { requireChat } from '../../domain/chats/chats.service.js';
 import { messageCount } from '../../domain/model.js';
 import { type AppRouteHandler, ctxOf } from '../app-types.js';
 import { treeKey } from '../cache-keys.js';
+import { noneMatch, quoteEtag } from '../etags.js';
 import { chatJson, kindOf, pairJson } from '../schemas.js';
 import { allowSlowAnswer, clientGone, eventStream, restoreIdleTimeout, wantsEventStream } from '../sse.js';
 import type { CreateBranchRoute, GetBranchesRoute, SetActiveBranchRoute, TreeNodeShape } from './branches.routes.js';
@@ -60,6 +61,11 @@ export const getBranches: AppRouteHandler<GetBranchesRoute> = async (c) => {
   const { chat_id } = c.req.valid('query');
   const ctx = ctxOf(c);
   const chat = await requireChat(ctx, chat_id);
+  // The tree's version moves with every write to it: with the root, the tag of this representation.
+  const tag = `${chat.rootChatId}.${chat.treeVersion}`;
+  if (noneMatch(c.req.valid('header')['if-none-match'], tag)) {
+    return c.body(null, 304, { ETag: quoteEtag(tag) }) as never;
+  }
   const body = await c.var.cache.text(treeKey(ctx.accountId, chat), async () => {
     const t = await branches.readTree(ctx, chat);
     return JSON.stringify({
@@ -69,7 +75,7 @@ export const getBranches: AppRouteHandler<GetBranchesRoute> = async (c) => {
       tree: nodeJson(t.tree),
     });
   });
-  return c.body(body, 200, { 'Content-Type': 'application/json' }) as never;
+  return c.body(body, 200, { 'Content-Type': 'application/json', ETag: quoteEtag(tag) }) as never;
 };
 
 export const setActiveBranch: AppRouteHandler<SetActiveBranchRoute> = async (c) => {

@@ -115,12 +115,27 @@ export const getBranches = createRoute({
   path: '/api/v1/branches/get-branches',
   tags,
   summary: 'The whole tree of a conversation',
-  description: `${HEAVY_LIMITS_DOC} ${RATE_WEIGHT_DOC.getBranches}`,
+  description:
+    `${HEAVY_LIMITS_DOC} ${RATE_WEIGHT_DOC.getBranches} The response carries an \`ETag\` of the tree as it is ` +
+    '(it changes with every write to the tree); `If-None-Match` with it answers 304 with no body while it holds.',
   security: bearerSecurity,
-  request: { query: z.strictObject({ chat_id: Uuid.openapi({ description: 'Any chat of the tree.' }) }) },
+  request: {
+    headers: z.object({
+      'if-none-match': z
+        .string()
+        .optional()
+        .openapi({
+          description:
+            'ETags from earlier get-branches answers for this URL (a comma-separated list), or `*`: 304 when one is ' +
+            'the current one (weak comparison, RFC 9110 §13.1.2).',
+        }),
+    }),
+    query: z.strictObject({ chat_id: Uuid.openapi({ description: 'Any chat of the tree.' }) }),
+  },
   responses: {
     200: {
       description: 'The tree from its root; `count` is the number of live chats, root included',
+      headers: z.object({ ETag: z.string() }),
       content: {
         'application/json': {
           schema: z
@@ -128,6 +143,10 @@ export const getBranches = createRoute({
             .openapi('BranchTree'),
         },
       },
+    },
+    304: {
+      description: 'Not Modified: the tree is the one the `If-None-Match` tag was sent with (no body)',
+      headers: z.object({ ETag: z.string() }),
     },
     ...errors(401, 404, 422, 429, 500, 503),
   },

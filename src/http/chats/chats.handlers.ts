@@ -2,6 +2,7 @@ import * as chats from '../../domain/chats/chats.service.js';
 import { type AppRouteHandler, ctxOf } from '../app-types.js';
 import { chatPageKey } from '../cache-keys.js';
 import { HttpProblem } from '../errors.js';
+import { noneMatch, quoteEtag } from '../etags.js';
 import { chatJson, pairJson } from '../schemas.js';
 import type {
   CreateChatRoute,
@@ -10,8 +11,6 @@ import type {
   ListChatsRoute,
   UpdateChatRoute,
 } from './chats.routes.js';
-
-export const quoteEtag = (tag: string) => `"${tag}"`;
 
 /** One element of an If-Match list (RFC 9110 §8.8.3: `[W/]"etagc*"`), with the whitespace and comma around it. */
 const IF_MATCH_ELEMENT = /[ \t]*(?:(W\/)?"([\x21\x23-\x7e\x80-\xff]*)")?[ \t]*(?:,|$)/y;
@@ -47,6 +46,7 @@ export const createChat: AppRouteHandler<CreateChatRoute> = async (c) => {
 
 export const getChat: AppRouteHandler<GetChatRoute> = async (c) => {
   const q = c.req.valid('query');
+  const ifNoneMatch = c.req.valid('header')['if-none-match'];
   const cursor: chats.GetChatCursor =
     q.after !== undefined
       ? { after: q.after }
@@ -58,6 +58,8 @@ export const getChat: AppRouteHandler<GetChatRoute> = async (c) => {
   const ctx = ctxOf(c);
   // The chat row (existence, ownership, tree version) is always read fresh; the body is cached under it.
   const chat = await chats.requireChat(ctx, q.chat_id);
+  const tag = chats.pageEtag(chat);
+  if (noneMatch(ifNoneMatch, tag)) return c.body(null, 304, { ETag: quoteEtag(tag) }) as never;
   const body = await c.var.cache.text(chatPageKey(ctx.accountId, chat, q.limit, cursor), async () => {
     const page = await chats.readPage(ctx, chat, { limit: q.limit, cursor });
     return JSON.stringify({
@@ -67,7 +69,7 @@ export const getChat: AppRouteHandler<GetChatRoute> = async (c) => {
       has_more_after: page.hasMoreAfter,
     });
   });
-  return c.body(body, 200, { 'Content-Type': 'application/json', ETag: quoteEtag(chats.chatEtag(chat)) }) as never;
+  return c.body(body, 200, { 'Content-Type': 'application/json', ETag: quoteEtag(tag) }) as never;
 };
 
 export const updateChat: AppRouteHandler<UpdateChatRoute> = async (c) => {

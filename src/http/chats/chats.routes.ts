@@ -58,9 +58,22 @@ export const getChat = createRoute({
   description:
     'Pages are in ascending conversation order. No cursor: the first `limit` pairs. `after=R`: the pairs following R. ' +
     '`before=R`: the pairs just preceding R. `before=end`: the last `limit` pairs. R must be in the chat’s visible history (else 404). ' +
-    'The response carries the chat’s `ETag` for `If-Match` on update-chat.',
+    'The response carries an `ETag` of this page: `"<chat tag>.<tree version>"`. It changes whenever the tree ' +
+    'changes (a write anywhere in the tree), so `If-None-Match` with it answers 304 with no body while the page ' +
+    'is unchanged; update-chat accepts it in `If-Match`, where only the chat’s own fields count (the part before ' +
+    'the dot).',
   security: bearerSecurity,
   request: {
+    headers: z.object({
+      'if-none-match': z
+        .string()
+        .optional()
+        .openapi({
+          description:
+            'ETags from earlier get-chat answers for this URL (a comma-separated list), or `*`: 304 when one is the ' +
+            'current one (weak comparison, RFC 9110 §13.1.2: a `W/` prefix is ignored).',
+        }),
+    }),
     query: z
       .strictObject({
         chat_id: Uuid,
@@ -92,6 +105,10 @@ export const getChat = createRoute({
             .openapi('ChatPage'),
         },
       },
+    },
+    304: {
+      description: 'Not Modified: the page is the one the `If-None-Match` tag was sent with (no body)',
+      headers: z.object({ ETag: z.string() }),
     },
     ...errors(401, 404, 422, 500, 503),
   },

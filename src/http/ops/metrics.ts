@@ -1,14 +1,15 @@
 /** Prometheus metrics: cache hit/miss/error/load counts and the process defaults (GET /metrics). */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
-import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { CacheCounters } from '../../cache/cache.js';
+import type { ChatRowMemory } from '../../cache/chat-rows.js';
 import { parseIp, TrustedProxies } from '../../limits/client-address.js';
 import { clientAddress } from '../../runtime.js';
 import type { AppBindings } from '../app-types.js';
 import { bearerToken } from '../middleware/auth.js';
 
-export function createMetrics(counters: () => CacheCounters): Registry {
+export function createMetrics(counters: () => CacheCounters, memory?: ChatRowMemory): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'branchat_' });
   for (const outcome of ['hit', 'miss', 'error', 'load'] as const) {
@@ -25,6 +26,25 @@ export function createMetrics(counters: () => CacheCounters): Registry {
       collect() {
         this.reset();
         this.inc(counters()[outcome]);
+      },
+    });
+  }
+  if (memory) {
+    new Counter({
+      name: 'branchat_chat_rows_memory_hits_total',
+      help: 'Chat rows answered from memory under the read lease (no PostgreSQL round trip)',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(memory.hits);
+      },
+    });
+    new Gauge({
+      name: 'branchat_read_lease',
+      help: '1 while this process holds a read lease (answers chat rows from memory), else 0',
+      registers: [registry],
+      collect() {
+        this.set(memory.leased() ? 1 : 0);
       },
     });
   }

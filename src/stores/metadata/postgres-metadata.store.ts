@@ -13,8 +13,10 @@
  * (not NOTIFY inside the write: PostgreSQL serialises the commits of every transaction that notified, which cost
  * add-message about 6 % of its throughput; see BENCHMARKS.md, "Real-time events").
  */
+
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { type RawBuilder, sql } from 'kysely';
+import type { ChatRowMemory } from '../../cache/chat-rows.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { AccountRecord, ChatRecord, ConversationSummary } from '../../domain/model.js';
 import type {
@@ -66,8 +68,11 @@ export interface EventLogOptions {
   encode: (change: TreeChange) => EncodedChange;
   /** Events kept per tree (older ones are trimmed by writes, every TRIM_EVERY events). */
   retention: number;
-  /** Called after a commit with each tree it moved and the tree's new latest seq. */
-  committed?: (rootChatId: string, seq: number) => void;
+  /**
+   * Called after a commit with each tree it moved and the tree's new latest seq; the write is answered once the
+   * returned promise resolves (the other processes that answer reads from memory have applied it).
+   */
+  committed?: (rootChatId: string, seq: number) => Promise<void> | void;
 }
 
 /** A tree's log is trimmed to the retention when its seq passes a multiple of this (one DELETE per 32 events). */
@@ -97,6 +102,12 @@ export class PostgresMetadataStore implements MetadataStore {
     }
   }
 
+  /**
+   * Chat rows kept current by the change feed while this process holds a read lease (src/cache/chat-rows.ts);
+   * null: every read asks PostgreSQL.
+   */
+  rowMemory: ChatRowMemory | null = null;
+
   /** Per open transaction: the event_seq of each tree it holds locked (read with the lock), as it moves. */
   private readonly heldSeq = new WeakMap<Db, Map<string, number>>();
   /** The trees each open transaction moved, with their latest seq: announced once it has committed. */
@@ -110,7 +121,8 @@ export class PostgresMetadataStore implements MetadataStore {
         this.heldSeq.set(db, new Map());
         return fn(db);
       });
-      for (const [root, seq] of moved) this.events?.committed?.(root, seq);
+      const committed = this.events?.committed;
+      if (committed && moved.size > 0) await Promise.all([...moved].map(([root, seq]) => committed(root, seq)));
       return result;
     });
   }
@@ -161,6 +173,8 @@ export class PostgresMetadataStore implements MetadataStore {
     if (inOpenTransaction())
       return this.run(async () => this.readChats([chatId], this.db()).then((m) => owned(m, accountId, chatId)));
     if (!UUID.test(chatId)) return Promise.resolve(null);
+    const known = this.rowMemory?.get(chatId.toLowerCase());
+    if (known) return Promise.resolve(known.accountId === accountId.toLowerCase() ? known : null);
     // The batch is one shared object, mutated in place: a wrapper of this store (tests decorate it with
     // Object.create) must add to the same batch, never shadow it with a copy of its own.
     const reads = this.chatReads;
@@ -181,10 +195,12 @@ export class PostgresMetadataStore implements MetadataStore {
 
   private async readChatBatch(reads: PostgresMetadataStore['chatReads']): Promise<void> {
     const batch = reads.pending.splice(0);
+    const token = this.rowMemory?.begin();
     try {
       // On the pool, whatever async context the batch happens to run in (never inside a caller's transaction).
       const pool = this.orm.em.getKysely() as Db;
       const rows = await this.run(() => this.readChats([...new Set(batch.map((b) => b.chatId.toLowerCase()))], pool));
+      if (token) for (const row of rows.values()) this.rowMemory?.put(token, row);
       for (const b of batch) b.resolve(owned(rows, b.accountId, b.chatId));
     } catch (e) {
       for (const b of batch) b.reject(e);

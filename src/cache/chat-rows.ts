@@ -1,0 +1,104 @@
+/**
+ * Chat rows in memory, for the reads that must be linearizable (every read of a chat: its existence, owner and
+ * tree version, which the cached pages are keyed by). A row is kept only while this process holds a read lease
+ * (src/events/pg.feed.ts): every write, on any process, is answered only after this process has applied its
+ * commit notice, which drops the rows of the tree here (`invalidate`). So a row found here is the row PostgreSQL
+ * would return, and a cached get-chat is answered without a round trip.
+ *
+ * A read that started before a change was applied never stores what it read (`begin`/`put` compare the tree's
+ * last change with the read's start), and nothing kept under an earlier lease is used under a later one (between
+ * the two, notices may have been missed).
+ */
+import type { ChatRecord } from '../domain/model.js';
+
+export interface RowReadToken {
+  tick: number;
+  generation: number | null;
+}
+
+export class ChatRowMemory {
+  private readonly rows = new Map<string, ChatRecord>();
+  private readonly byRoot = new Map<string, Set<string>>();
+  /** Count of changes applied; per tree, the count at its last change (most recent trees last). */
+  private tick = 0;
+  private readonly changed = new Map<string, number>();
+  /** The highest count forgotten from `changed` (a tree not in it is treated as changed then). */
+  private floor = 0;
+  private generation: number | null = null;
+  hits = 0;
+
+  constructor(
+    /** The current read lease's generation, or null while reads may not be answered from memory. */
+    private readonly lease: () => number | null,
+    private readonly maxRows = 50_000,
+    private readonly maxChanged = 100_000,
+  ) {}
+
+  /** The live chat `chatId` as PostgreSQL has it now, or undefined when this process cannot tell without asking. */
+  get(chatId: string): ChatRecord | undefined {
+    const g = this.lease();
+    if (g === null) return undefined;
+    if (g !== this.generation) {
+      this.reset(g);
+      return undefined;
+    }
+    const row = this.rows.get(chatId);
+    if (row) this.hits++;
+    return row;
+  }
+
+  /** Taken before a read of chat rows starts; `put` uses it to refuse what may be older than a change applied. */
+  begin(): RowReadToken {
+    return { tick: this.tick, generation: this.lease() };
+  }
+
+  put(token: RowReadToken, chat: ChatRecord): void {
+    if (token.generation === null || token.generation !== this.lease()) return;
+    if (token.generation !== this.generation) this.reset(token.generation);
+    if ((this.changed.get(chat.rootChatId) ?? this.floor) > token.tick) return;
+    if (!this.rows.has(chat.chatId) && this.rows.size >= this.maxRows) {
+      const oldest = this.rows.keys().next().value as string;
+      const old = this.rows.get(oldest);
+      this.rows.delete(oldest);
+      if (old) this.byRoot.get(old.rootChatId)?.delete(oldest);
+    }
+    this.rows.set(chat.chatId, chat);
+    let ids = this.byRoot.get(chat.rootChatId);
+    if (!ids) {
+      ids = new Set();
+      this.byRoot.set(chat.rootChatId, ids);
+    }
+    ids.add(chat.chatId);
+  }
+
+  /** A change of the tree committed (here or on another process): its rows are read again next time. */
+  invalidate(rootChatId: string): void {
+    this.tick++;
+    this.changed.delete(rootChatId);
+    this.changed.set(rootChatId, this.tick);
+    if (this.changed.size > this.maxChanged) {
+      const [root, at] = this.changed.entries().next().value as [string, number];
+      this.changed.delete(root);
+      this.floor = Math.max(this.floor, at);
+    }
+    const ids = this.byRoot.get(rootChatId);
+    if (!ids) return;
+    for (const id of ids) this.rows.delete(id);
+    this.byRoot.delete(rootChatId);
+  }
+
+  /** True while rows may be answered from memory. */
+  leased(): boolean {
+    return this.lease() !== null;
+  }
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  private reset(generation: number) {
+    this.rows.clear();
+    this.byRoot.clear();
+    this.generation = generation;
+  }
+}
