@@ -193,6 +193,24 @@ describe.skipIf(Boolean(why))('the demo app in Chromium', () => {
     await question('question 1').waitFor();
     await pairsSettleAt(70);
     await expect(page.getByRole('button', { name: 'Load older messages' }).count()).resolves.toBe(0);
+
+    // Back to a chat already seen: the app asks with If-None-Match and reuses its copy on a 304 (no body sent).
+    await rest('POST', '/chats/create-chat', { name: 'Short one' });
+    const statuses: number[] = [];
+    page.on('response', (r) => {
+      if (r.url().includes('/api/v1/chats/get-chat')) statuses.push(r.status());
+    });
+    const listed = (name: RegExp) => page.getByTestId('chat-list').getByRole('button', { name });
+    await page.reload();
+    await listed(/Long one/).click();
+    await question('question 70').waitFor();
+    expect(statuses).not.toContain(304); // a new page knows nothing yet
+    await listed(/Short one/).click();
+    await page.locator('[data-testid="chat-title"]', { hasText: 'Short one' }).waitFor();
+    await listed(/Long one/).click();
+    await question('question 70').waitFor();
+    await pairsSettleAt(30);
+    expect(statuses).toContain(304);
   }, 60_000);
 
   test('a model’s answer streams into the page; a ChatGPT export is imported; a chat is exported as Markdown', async () => {

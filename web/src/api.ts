@@ -96,6 +96,12 @@ type Query = Record<string, string | number | undefined>;
 export class Api {
   constructor(readonly token: string | null) {}
 
+  /**
+   * The last answer of each GET URL with its ETag: asked again with If-None-Match, a 304 (no body, nothing read
+   * from the databases when the tree is unchanged) reuses it. The most recent 200 URLs.
+   */
+  private readonly validated = new Map<string, { etag: string; body: unknown }>();
+
   async request<T>(
     method: string,
     path: string,
@@ -105,18 +111,28 @@ export class Api {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) qs.set(k, String(v));
     const sent = o.json ?? (o.body === undefined ? undefined : JSON.stringify(o.body));
-    const res = await fetch(`/api/v1${path}${qs.size ? `?${qs}` : ''}`, {
+    const url = `/api/v1${path}${qs.size ? `?${qs}` : ''}`;
+    const known = method === 'GET' ? this.validated.get(url) : undefined;
+    const res = await fetch(url, {
       method,
       headers: {
         ...(sent !== undefined ? { 'Content-Type': 'application/json' } : {}),
         ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}),
+        ...(known ? { 'If-None-Match': known.etag } : {}),
         ...o.headers,
       },
       body: sent,
     });
+    if (res.status === 304 && known) return { body: known.body as T, etag: known.etag };
     const body = await res.json().catch(() => null);
     if (!res.ok) throw new ApiError(body ?? { status: res.status, title: res.statusText, detail: res.statusText });
-    return { body: body as T, etag: res.headers.get('ETag') };
+    const etag = res.headers.get('ETag');
+    if (method === 'GET' && etag) {
+      this.validated.delete(url);
+      this.validated.set(url, { etag, body });
+      if (this.validated.size > 200) this.validated.delete(this.validated.keys().next().value as string);
+    }
+    return { body: body as T, etag };
   }
 
   async register(email: string, password: string) {
