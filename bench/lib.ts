@@ -1,12 +1,48 @@
 /** Shared bench helpers: start the real server as a separate process, seed over HTTP, load with autocannon. */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import autocannon from 'autocannon';
 
 export interface Server {
   base: string;
   proc: ReturnType<typeof Bun.spawn>;
+  pid: number;
+  /** The highest VmHWM seen since the start (sampled every 200 ms, so it survives resetPeakRss). */
   peakRssMb(): number;
+  /**
+   * Resets the process's peak RSS (VmHWM) to its current RSS: `echo 5 > /proc/<pid>/clear_refs` (Linux ≥ 4.0).
+   * False where that is not possible (then readPeakRssMb is the peak since the start).
+   */
+  resetPeakRss(): boolean;
+  /** VmHWM now, MB (one decimal): the peak since the last resetPeakRss, or since the start. NaN off Linux. */
+  readPeakRssMb(): number;
   stop(): Promise<void>;
+}
+
+/** VmHWM of a process, kB (NaN if /proc is not there or the process is gone). */
+export function vmHwmKb(pid: number): number {
+  try {
+    return Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * The dataset's size and names. `--quick` is a tenth of the full dataset; `--scale N` (or `--scale=N`, a whole
+ * number ≥ 1) multiplies its conversations and its big chat. A scaled dataset has its own manifest
+ * (`dataset-x10.json`) and database (`branchat_bench_x10`), so it never replaces the default one.
+ */
+export function benchScale(argv: string[] = process.argv): { quick: boolean; scale: number; suffix: string } {
+  const quick = argv.includes('--quick');
+  let raw: string | undefined;
+  argv.forEach((a, i) => {
+    if (a === '--scale') raw = argv[i + 1];
+    else if (a.startsWith('--scale=')) raw = a.slice('--scale='.length);
+  });
+  const scale = raw === undefined ? 1 : Number(raw);
+  if (!Number.isInteger(scale) || scale < 1) throw new Error(`--scale wants a whole number ≥ 1, not ${raw}`);
+  return { quick, scale, suffix: `${quick ? '-quick' : ''}${scale === 1 ? '' : `-x${scale}`}` };
 }
 
 /** Starts the server on Bun (default) or on Node 22 (`runtime: 'node'`, the bundle from `npm run build:node`). */
@@ -47,17 +83,27 @@ export async function startServer(
     await Bun.sleep(100);
   }
   let peak = 0;
-  const timer = setInterval(async () => {
-    try {
-      const status = await Bun.file(`/proc/${proc.pid}/status`).text();
-      const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      peak = Math.max(peak, kb / 1024);
-    } catch {}
-  }, 200);
+  const sample = () => {
+    const kb = vmHwmKb(proc.pid);
+    if (kb > 0) peak = Math.max(peak, kb / 1024);
+    return kb;
+  };
+  const timer = setInterval(sample, 200);
   return {
     base,
     proc,
+    pid: proc.pid,
     peakRssMb: () => Math.round(peak),
+    resetPeakRss() {
+      sample(); // the peak so far stays in peakRssMb
+      try {
+        writeFileSync(`/proc/${proc.pid}/clear_refs`, '5');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    readPeakRssMb: () => Math.round(sample() / 102.4) / 10,
     async stop() {
       clearInterval(timer);
       proc.kill('SIGTERM');

@@ -12,6 +12,7 @@ import { Migration20261203000000_time_window } from './Migration20261203000000_t
 import { Migration20261203010000_idempotency_lease } from './Migration20261203010000_idempotency_lease.js';
 import { Migration20261203020000_event_log } from './Migration20261203020000_event_log.js';
 import { Migration20261203030000_read_leases } from './Migration20261203030000_read_leases.js';
+import { Migration20261203040000_write_functions } from './Migration20261203040000_write_functions.js';
 
 export const migrationsList = [
   { name: 'Migration20261125000000_init', class: Migration20261125000000_init },
@@ -24,4 +25,5 @@ export const migrationsList = [
   { name: 'Migration20261203010000_idempotency_lease', class: Migration20261203010000_idempotency_lease },
   { name: 'Migration20261203020000_event_log', class: Migration20261203020000_event_log },
   { name: 'Migration20261203030000_read_leases', class: Migration20261203030000_read_leases },
+  { name: 'Migration20261203040000_write_functions', class: Migration20261203040000_write_functions },
 ];

@@ -23,6 +23,7 @@ import { LocalResponder } from './responders/local.responder.js';
 import { PostgresContentStore } from './stores/content/postgres-content.store.js';
 import { IdempotencyStore } from './stores/idempotency.store.js';
 import { PostgresMetadataStore } from './stores/metadata/postgres-metadata.store.js';
+import { openFastSql } from './stores/pg-fast.js';
 import { pgDb } from './stores/pg-tx.js';
 import { migrate, openPostgres } from './stores/postgres.js';
 
@@ -105,6 +106,9 @@ export async function openServices(config: Config, log: Logger): Promise<Service
 
     let events: EventFeed | null = null;
     if (config.EVENTS === 'on') {
+      // NOTIFYs and acks on a connection of their own (Bun's client; none under Node: the LISTEN connection's).
+      const notifier = openFastSql(url, 1, { synchronous_commit: 'off', application_name: 'branchat-notify' });
+      if (notifier) closers.push(() => notifier.close());
       const feed = await PostgresEventFeed.start({
         url,
         db: () => pgDb(orm),
@@ -114,6 +118,7 @@ export async function openServices(config: Config, log: Logger): Promise<Service
         // With the cache on, chat rows are answered from memory under a read lease (src/cache/chat-rows.ts).
         lease: config.CACHE_MODE !== 'off',
         leaseMs: config.READ_LEASE_MS,
+        notifier,
       });
       closers.push(() => feed.close());
       events = feed;
@@ -144,11 +149,20 @@ export async function openServices(config: Config, log: Logger): Promise<Service
           }
         : null,
     );
+    // Content in PostgreSQL: its write joins the metadata's in one server-side function call.
+    meta.onePassWrites = content instanceof PostgresContentStore;
+    // Under Bun, the hot statements (chat-row reads, the write functions) go through Bun's own client.
+    // Half the pool's size: these statements are short (the pool of `pg` keeps the transactions and the rest).
+    const fast = openFastSql(url, Math.max(2, Math.ceil(config.DB_POOL_MAX / 2)));
+    if (fast) {
+      meta.fast = fast;
+      closers.push(() => fast.close());
+    }
     let memoryReads: ChatRowMemory | null = null;
     if (events instanceof PostgresEventFeed && config.CACHE_MODE !== 'off') {
       const feed = events;
       const rows = new ChatRowMemory(() => feed.memoryReads());
-      feed.onCommit((root) => rows.invalidate(root));
+      feed.onCommit((root, seq) => rows.invalidate(root, seq));
       meta.rowMemory = rows;
       memoryReads = rows;
     }

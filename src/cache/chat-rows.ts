@@ -19,9 +19,9 @@ export interface RowReadToken {
 export class ChatRowMemory {
   private readonly rows = new Map<string, ChatRecord>();
   private readonly byRoot = new Map<string, Set<string>>();
-  /** Count of changes applied; per tree, the count at its last change (most recent trees last). */
+  /** Count of changes applied; per tree, the count at its last change and its highest seq (recent trees last). */
   private tick = 0;
-  private readonly changed = new Map<string, number>();
+  private readonly changed = new Map<string, { tick: number; seq: number }>();
   /** The highest count forgotten from `changed` (a tree not in it is treated as changed then). */
   private floor = 0;
   private generation: number | null = null;
@@ -55,7 +55,24 @@ export class ChatRowMemory {
   put(token: RowReadToken, chat: ChatRecord): void {
     if (token.generation === null || token.generation !== this.lease()) return;
     if (token.generation !== this.generation) this.reset(token.generation);
-    if ((this.changed.get(chat.rootChatId) ?? this.floor) > token.tick) return;
+    if ((this.changed.get(chat.rootChatId)?.tick ?? this.floor) > token.tick) return;
+    this.keep(chat);
+  }
+
+  /**
+   * The row as this process's own write `seq` of its tree left it (committed, and applied here: `invalidate` ran
+   * with that seq), `token` taken before the write. Kept unless a later change of the tree has been applied since (a
+   * higher seq) or the lease changed meanwhile, so the next write to the chat needs no read.
+   */
+  putWritten(token: RowReadToken, chat: ChatRecord, seq: number): void {
+    if (token.generation === null || token.generation !== this.lease()) return;
+    if (token.generation !== this.generation) this.reset(token.generation);
+    const last = this.changed.get(chat.rootChatId);
+    if (!last || last.seq !== seq) return;
+    this.keep(chat);
+  }
+
+  private keep(chat: ChatRecord): void {
     if (!this.rows.has(chat.chatId) && this.rows.size >= this.maxRows) {
       const oldest = this.rows.keys().next().value as string;
       const old = this.rows.get(oldest);
@@ -71,15 +88,18 @@ export class ChatRowMemory {
     ids.add(chat.chatId);
   }
 
-  /** A change of the tree committed (here or on another process): its rows are read again next time. */
-  invalidate(rootChatId: string): void {
+  /**
+   * A change of the tree committed (here or on another process), its seq `seq`: its rows are read again next time.
+   */
+  invalidate(rootChatId: string, seq = 0): void {
     this.tick++;
+    const before = this.changed.get(rootChatId);
     this.changed.delete(rootChatId);
-    this.changed.set(rootChatId, this.tick);
+    this.changed.set(rootChatId, { tick: this.tick, seq: Math.max(seq, before?.seq ?? 0) });
     if (this.changed.size > this.maxChanged) {
-      const [root, at] = this.changed.entries().next().value as [string, number];
+      const [root, at] = this.changed.entries().next().value as [string, { tick: number }];
       this.changed.delete(root);
-      this.floor = Math.max(this.floor, at);
+      this.floor = Math.max(this.floor, at.tick);
     }
     const ids = this.byRoot.get(rootChatId);
     if (!ids) return;

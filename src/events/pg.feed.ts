@@ -38,6 +38,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
+import type { FastSql } from '../stores/pg-fast.js';
 import type { Db } from '../stores/pg-tx.js';
 import type { EventFeed, EventName, ReplayLimit, TreeEvent } from './events.js';
 
@@ -59,6 +60,11 @@ export interface PostgresFeedOptions {
   lease?: boolean;
   /** Lease length (default 2 s; renewed every quarter of it). */
   leaseMs?: number;
+  /**
+   * Where this process's NOTIFYs and acks are sent (Bun's client on a connection of their own, with
+   * synchronous_commit off); absent: on the LISTEN connection.
+   */
+  notifier?: FastSql | null;
 }
 
 /** The NOTIFY channel: payload `<root_chat_id>:<seq>`. */
@@ -147,6 +153,8 @@ export class PostgresEventFeed implements EventFeed {
   private leaseGeneration = 0;
   private renewing = false;
   private readonly ackWaits = new Map<string, AckWaiter[]>();
+  /** Notices this process sent through the notifier, until they come back (oldest dropped past MAX_OUTBOX). */
+  private readonly sentByMe = new Set<string>();
   private acksOut: string[] = [];
   private sendingAcks = false;
 
@@ -202,9 +210,11 @@ export class PostgresEventFeed implements EventFeed {
       query_timeout: QUERY_TIMEOUT_MS,
     });
     client.on('notification', (m) => {
-      // Our own notices come back too: this process handled them when it sent them.
+      // Our own notices come back too: this process handled them when it sent them (from this connection, or
+      // from the notifier's: those are known by their payload, `<root>:<seq>` being unique).
       if (m.processId === (client as unknown as { processID?: number }).processID) return;
       if (m.channel === ACKS_CHANNEL) this.acked(m.payload ?? '');
+      else if (this.sentByMe.delete(m.payload ?? '')) return;
       else {
         this.notified(m.payload ?? '');
         // Applied (the readers above ran synchronously): tell the writer, which waits for it before answering.
@@ -313,6 +323,10 @@ export class PostgresEventFeed implements EventFeed {
     const payload = `${rootChatId}:${seq}`;
     this.notified(payload);
     if (this.closed) return Promise.resolve(); // shutting down: the others find it at their next check
+    if (this.o.notifier) {
+      this.sentByMe.add(payload);
+      if (this.sentByMe.size > MAX_OUTBOX) this.sentByMe.delete(this.sentByMe.values().next().value as string);
+    }
     return new Promise<void>((resolve) => {
       this.outbox.push(payload);
       this.notifyWaits.push(resolve);
@@ -341,12 +355,18 @@ export class PostgresEventFeed implements EventFeed {
         this.notifyWaits = [];
         let holders: [string, number][] | null = null;
         const client = this.client;
+        const notifier = this.o.notifier;
         try {
-          if (!client) throw new Error('no feed connection');
-          const r = await client.query<{ holders: string }>(NOTIFY_SQL, [EVENTS_CHANNEL, batch, this.holder]);
-          holders = JSON.parse(r.rows[0]?.holders ?? '[]');
+          if (notifier) {
+            const r = await notifier.query<{ holders: string }>(NOTIFY_SQL, [EVENTS_CHANNEL, batch, this.holder]);
+            holders = JSON.parse(r[0]?.holders ?? '[]');
+          } else {
+            if (!client) throw new Error('no feed connection');
+            const r = await client.query<{ holders: string }>(NOTIFY_SQL, [EVENTS_CHANNEL, batch, this.holder]);
+            holders = JSON.parse(r.rows[0]?.holders ?? '[]');
+          }
         } catch (e) {
-          if (client) {
+          if (client && !notifier) {
             this.warn(e, 'event feed: NOTIFY failed; sending it through the pool');
             this.failed(client, e);
           }
@@ -445,6 +465,12 @@ export class PostgresEventFeed implements EventFeed {
           const batch = this.acksOut;
           this.acksOut = [];
           const client = this.client;
+          if (this.o.notifier) {
+            await this.o.notifier
+              .query('select pg_notify($1, p) from unnest($2::text[]) as p', [ACKS_CHANNEL, batch])
+              .catch((e) => this.warn(e, 'event feed: sending acks failed'));
+            continue;
+          }
           if (!client) break;
           await client
             .query('select pg_notify($1, p) from unnest($2::text[]) as p', [ACKS_CHANNEL, batch])

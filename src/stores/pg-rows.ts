@@ -76,7 +76,7 @@ export function chatFromRow(r: ChatRow): ChatRecord {
     updatedAt: toDate(r.updated_at),
     active: r.active,
     ancestorIds: r.ancestor_ids,
-    ancestorLimits: r.ancestor_limits.map(Number),
+    ancestorLimits: Array.from(r.ancestor_limits, Number),
     ownCount: Number(r.own_count),
     // -1: not read with this row; such a record must not be used to build cache keys.
     treeVersion: r.tree_version === undefined ? -1 : Number(r.tree_version),

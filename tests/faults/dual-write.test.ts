@@ -17,6 +17,7 @@ import { StaleWriteError } from '../../src/domain/errors.js';
 import type { ChatRecord, PairRecord } from '../../src/domain/model.js';
 import type { AppendSlot, ContentStore, MetadataStore } from '../../src/domain/ports.js';
 import { reconcileContent } from '../../src/domain/reconcile.js';
+import { PostgresMetadataStore } from '../../src/stores/metadata/postgres-metadata.store.js';
 import { appFor, openExtraServices } from '../support/app.js';
 import { newAccount } from '../support/client.js';
 import { testDatabase } from '../support/db.js';
@@ -128,6 +129,10 @@ for (const store of ['postgresql', 'mongodb'] as const) {
           ? { MONGO_URL: double.url, MONGO_DB: `dual_${process.pid}`, CACHE_MODE: 'off', DB_POOL_MAX: '3' }
           : { MONGO_URL: '', CACHE_MODE: 'off', DB_POOL_MAX: '3' },
       );
+      // These faults fall between the content write and the metadata commit of the locking transaction. With the
+      // content in PostgreSQL, add-message and create-branch are one function call by default (no such window: the
+      // call commits or not as one statement); that path is turned off here so the transaction's is exercised.
+      if (services.deps.meta instanceof PostgresMetadataStore) services.deps.meta.onePassWrites = false;
       faulty = new FaultyContent(services.deps.content, terminateOpenTransactions);
       // Metadata whose transaction, when armed, fails right after the content write returned (a certain
       // rollback, as when a statement after the write is refused).

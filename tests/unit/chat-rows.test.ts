@@ -72,6 +72,26 @@ describe('ChatRowMemory', () => {
     expect(memory.get('R')).toBeUndefined();
   });
 
+  test('a row as this process wrote it is kept, unless a later change of its tree was applied first', () => {
+    const { lease, memory } = setup();
+    let t = memory.begin();
+    memory.invalidate('R', 7); // this process's own write, seq 7, applied
+    memory.putWritten(t, chat('R', 'R', 8), 7);
+    expect(memory.get('R')?.treeVersion).toBe(8);
+    t = memory.begin();
+    memory.invalidate('R', 9); // a later write (another process) was applied before the writer kept its row
+    memory.putWritten(t, chat('R', 'R', 9), 8);
+    expect(memory.get('R')).toBeUndefined();
+    memory.putWritten(memory.begin(), chat('S', 'S'), 1); // a tree with no change applied here: nothing to compare
+    expect(memory.get('S')).toBeUndefined();
+    // The lease lapsed and came back while the write ran: notices may have been missed, nothing is kept.
+    t = memory.begin();
+    memory.invalidate('T', 3);
+    lease.generation = 2;
+    memory.putWritten(t, chat('T', 'T'), 3);
+    expect(memory.get('T')).toBeUndefined();
+  });
+
   test('bounded: the oldest row goes first; trees forgotten from the change list count as just changed', () => {
     const { memory } = setup(2);
     const t = memory.begin();

@@ -2,6 +2,7 @@
  * ContentStore over a PostgreSQL table (qa_pairs), through MikroORM. Used by the embedded default and
  * whenever MONGO_URL is unset. Same document shape as the MongoDB adapter: one row per pair.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import type { SearchLanguage } from '../../config.js';
@@ -71,6 +72,24 @@ function pairValues(pair: PairRecord, fence: number, language: SearchLanguage) {
               ${language}::regconfig)`;
 }
 
+/** A pair's content write, captured instead of run (see captureAppends). */
+export interface CapturedAppend {
+  pair: PairRecord;
+  searchLanguage: SearchLanguage;
+}
+
+const capturing = new AsyncLocalStorage<CapturedAppend[]>();
+
+/**
+ * Runs `fn` with this store's appends captured, not executed: the metadata store then writes the pair together
+ * with its own rows in one statement (branchat_append_pair, migrations/Migration20261203040000_write_functions.ts).
+ */
+export async function captureAppends(fn: () => Promise<void>): Promise<CapturedAppend[]> {
+  const captured: CapturedAppend[] = [];
+  await capturing.run(captured, fn);
+  return captured;
+}
+
 export class PostgresContentStore implements ContentStore {
   readonly name = 'postgresql';
   readonly atomicWithMetadata = true;
@@ -95,6 +114,11 @@ export class PostgresContentStore implements ContentStore {
   }
 
   append(pair: PairRecord, fence: number): Promise<void> {
+    const captured = capturing.getStore();
+    if (captured) {
+      captured.push({ pair, searchLanguage: this.searchLanguage });
+      return Promise.resolve();
+    }
     return this.run(async () => {
       const r = await sql`
         insert into qa_pairs (${PAIR_COLUMNS}, fence, search_lang)

@@ -15,7 +15,7 @@
  */
 
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { type RawBuilder, sql } from 'kysely';
+import { CompiledQuery, type RawBuilder, sql } from 'kysely';
 import type { ChatRowMemory } from '../../cache/chat-rows.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { AccountRecord, ChatRecord, ConversationSummary } from '../../domain/model.js';
@@ -32,8 +32,10 @@ import type {
   TreeChange,
 } from '../../domain/ports.js';
 import { windowEnd } from '../../domain/time.js';
+import { captureAppends } from '../content/postgres-content.store.js';
 import { AccountEntity } from '../entities/metadata.entities.js';
 import { isUniqueViolation, translateStoreError } from '../errors.js';
+import type { FastSql } from '../pg-fast.js';
 import { CHAT_COLUMNS, type ChatRow, chatFromRow, columnList, toDate } from '../pg-rows.js';
 import { type Db, inOpenTransaction, inTransaction, pgDb } from '../pg-tx.js';
 
@@ -75,6 +77,31 @@ export interface EventLogOptions {
   committed?: (rootChatId: string, seq: number) => Promise<void> | void;
 }
 
+/**
+ * The chats of `$1` (uuid[]), each with its tree's version and system prompt (the batched reads); deleted ones are
+ * left out by the caller. Times as text, parsed like `pg`'s (src/stores/pg-rows.ts: any stored time, 'infinity' or a
+ * year past JavaScript's range included, which Bun's own parser refuses). A prepared statement runs a generic plan: with `deleted_at is null` in the WHERE, that plan
+ * combined the primary key with a full scan of a partial index on live chats (every live chat read per call).
+ */
+const READ_CHATS = `
+  select ${CHAT_COLUMNS.split(', ')
+    .map((c) => (c === 'created_at' || c === 'updated_at' ? `c.${c}::text` : `c.${c}`))
+    .join(', ')}, v.version as tree_version, v.system_prompt, c.deleted_at is not null as deleted
+  from chats c join conversations v on v.chat_id = c.root_chat_id
+  where c.chat_id = any($1::uuid[])`;
+
+/** READ_CHATS through Bun's client: the live ones, by id. */
+async function fastReadChats(fast: FastSql, ids: string[]): Promise<Map<string, ChatRecord>> {
+  const rows = await fast.query<ChatRow & { deleted: boolean }>(READ_CHATS, [ids]);
+  return new Map(rows.filter((r) => !r.deleted).map((row) => [row.chat_id, chatFromRow(row)]));
+}
+
+/** The write functions (migrations/Migration20261203040000_write_functions.ts), parameters in their order. */
+const APPEND_PAIR = `select branchat_append_pair($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+  $17, $18, $19::regconfig, $20::text[], $21::text[], $22, $23, $24) as last`;
+const CREATE_BRANCH = `select branchat_create_branch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::uuid[], $11::int[], $12,
+  $13::text[], $14::text[], $15, $16, $17) as last`;
+
 /** A tree's log is trimmed to the retention when its seq passes a multiple of this (one DELETE per 32 events). */
 const TRIM_EVERY = 32;
 
@@ -107,6 +134,15 @@ export class PostgresMetadataStore implements MetadataStore {
    * null: every read asks PostgreSQL.
    */
   rowMemory: ChatRowMemory | null = null;
+
+  /**
+   * With the content in PostgreSQL (its writes can be captured): add-message and create-branch without a first
+   * pair write through one server-side function each (migrations/Migration20261203040000_write_functions.ts).
+   */
+  onePassWrites = false;
+
+  /** Bun's client for the statements that run on their own (src/stores/pg-fast.ts); null: `pg` for them too. */
+  fast: FastSql | null = null;
 
   /** Per open transaction: the event_seq of each tree it holds locked (read with the lock), as it moves. */
   private readonly heldSeq = new WeakMap<Db, Map<string, number>>();
@@ -199,7 +235,9 @@ export class PostgresMetadataStore implements MetadataStore {
     try {
       // On the pool, whatever async context the batch happens to run in (never inside a caller's transaction).
       const pool = this.orm.em.getKysely() as Db;
-      const rows = await this.run(() => this.readChats([...new Set(batch.map((b) => b.chatId.toLowerCase()))], pool));
+      const ids = [...new Set(batch.map((b) => b.chatId.toLowerCase()))];
+      const fast = this.fast;
+      const rows = await this.run(() => (fast ? fastReadChats(fast, ids) : this.readChats(ids, pool)));
       if (token) for (const row of rows.values()) this.rowMemory?.put(token, row);
       for (const b of batch) b.resolve(owned(rows, b.accountId, b.chatId));
     } catch (e) {
@@ -423,6 +461,107 @@ export class PostgresMetadataStore implements MetadataStore {
     write: (slot: AppendSlot) => Promise<void>,
     announce: Announce<AppendSlot>,
   ): Promise<AppendSlot> {
+    if (this.onePassWrites && !inOpenTransaction() && UUID.test(chatId) && UUID.test(accountId)) {
+      return this.run(() => this.appendOnePass(accountId, chatId, write, announce)).then(
+        (slot) => slot ?? this.appendLocked(accountId, chatId, write, announce),
+      );
+    }
+    return this.appendLocked(accountId, chatId, write, announce);
+  }
+
+  /**
+   * add-message in two round trips, no transaction of ours: the chat row (with the tree's version and event_seq),
+   * then branchat_append_pair, which writes the content, the counters, the tree and the events only if nothing
+   * of the tree changed in between (else null: the caller takes the locking path). The content write is captured
+   * (PostgreSQL content only), so the domain's write callback runs as it does under the lock.
+   */
+  private async appendOnePass(
+    accountId: string,
+    chatId: string,
+    write: (slot: AppendSlot) => Promise<void>,
+    announce: Announce<AppendSlot>,
+  ): Promise<AppendSlot | null> {
+    const pool = this.orm.em.getKysely() as Db;
+    // From memory when this process holds a read lease (the row PostgreSQL has now), else read.
+    let read = this.rowMemory?.get(chatId.toLowerCase());
+    if (read && read.accountId !== accountId.toLowerCase()) return null;
+    if (!read) {
+      const rows = this.fast ? await fastReadChats(this.fast, [chatId]) : await this.readChats([chatId], pool);
+      read = owned(rows, accountId, chatId) ?? undefined;
+      if (!read) return null; // the locking path answers 404
+    }
+    const now = later(this.clock(), read.updatedAt);
+    const seq = read.ownCount + 1;
+    // As the locking path returns it: the row as locked (no tree version), with the new counters.
+    const chat = { ...read, treeVersion: -1 };
+    const captured = await captureAppends(() => write({ chat, seq, now, fence: 0 }));
+    const c = captured[0];
+    if (captured.length !== 1 || !c) throw new Error(`one content write expected, got ${captured.length}`);
+    const slot = { chat: { ...chat, ownCount: seq, updatedAt: now }, seq, now, fence: 0 };
+    const changes = this.events ? announce(slot).map(this.events.encode) : [];
+    const p = c.pair;
+    const g = p.generation;
+    const at = this.clock();
+    const args = [
+      accountId,
+      chatId,
+      read.rootChatId,
+      read.treeVersion,
+      read.ownCount,
+      read.updatedAt,
+      now,
+      windowEnd(this.clock()),
+      p.responseId,
+      p.question,
+      p.response,
+      p.type,
+      p.language,
+      p.url,
+      g?.model ?? null,
+      g?.promptTokens ?? null,
+      g?.completionTokens ?? null,
+      g?.latencyMs ?? null,
+      c.searchLanguage,
+      changes.map((e) => e.event),
+      changes.map((e) => e.data),
+      at,
+      this.events?.retention ?? 0,
+      TRIM_EVERY,
+    ];
+    const token = this.rowMemory?.begin();
+    const last = await this.callWrite(APPEND_PAIR, args, pool);
+    if (last === null || last === undefined) return null;
+    if (changes.length > 0) {
+      await this.events?.committed?.(read.rootChatId, Number(last));
+      // The row as this write left it: the next write to the chat needs no read (unless the tree moved since).
+      const after = { ...read, ownCount: seq, updatedAt: now, treeVersion: read.treeVersion + 1 };
+      if (token) this.rowMemory?.putWritten(token, after, Number(last));
+    }
+    return slot;
+  }
+
+  /**
+   * Calls one of the write functions (Bun's client when there is one): the tree's new event_seq, or null when the
+   * function changed nothing (the tree moved since it was read, or is gone) or rolled back (40001: a check after
+   * the tree moved); the caller then writes through the locking transaction.
+   */
+  private async callWrite(text: string, args: unknown[], pool: Db): Promise<string | null> {
+    try {
+      if (this.fast) return (await this.fast.query<{ last: string | null }>(text, args))[0]?.last ?? null;
+      const r = await pool.executeQuery<{ last: string | null }>(CompiledQuery.raw(text, args));
+      return r.rows[0]?.last ?? null;
+    } catch (e) {
+      if ((e as { code?: unknown }).code === '40001') return null;
+      throw e;
+    }
+  }
+
+  private appendLocked(
+    accountId: string,
+    chatId: string,
+    write: (slot: AppendSlot) => Promise<void>,
+    announce: Announce<AppendSlot>,
+  ): Promise<AppendSlot> {
     return this.tx(async (db) => {
       const { fence, ...chat } = await this.lockTree(db, accountId, chatId, true);
       const now = later(this.clock(), chat.updatedAt);
@@ -440,6 +579,56 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   createBranch(
+    branch: ChatRecord,
+    options: { activate: boolean; writeFirst?: (slot: AppendSlot) => Promise<void> },
+    announce: Announce<ChatRecord>,
+  ): Promise<ChatRecord> {
+    if (this.onePassWrites && !options.writeFirst && !inOpenTransaction()) {
+      return this.run(() => this.createBranchOnePass(branch, options.activate, announce)).then(
+        (created) => created ?? this.createBranchLocked(branch, options, announce),
+      );
+    }
+    return this.createBranchLocked(branch, options, announce);
+  }
+
+  /**
+   * create-branch without a first pair in one round trip (branchat_create_branch): the branch's record is complete
+   * before the write, so the function only has to lock the tree and check the parent. null when the tree or the
+   * parent is gone (the locking path then answers with the precise 404).
+   */
+  private async createBranchOnePass(
+    branch: ChatRecord,
+    activate: boolean,
+    announce: Announce<ChatRecord>,
+  ): Promise<ChatRecord | null> {
+    const created: ChatRecord = { ...branch, active: activate, ownCount: 0 };
+    const changes = this.events ? announce(created).map(this.events.encode) : [];
+    const args = [
+      branch.accountId,
+      branch.rootChatId,
+      branch.chatId,
+      branch.parentChatId,
+      branch.forkResponseId,
+      branch.name,
+      branch.createdAt,
+      branch.updatedAt,
+      activate,
+      branch.ancestorIds,
+      branch.ancestorLimits,
+      windowEnd(this.clock()),
+      changes.map((e) => e.event),
+      changes.map((e) => e.data),
+      this.clock(),
+      this.events?.retention ?? 0,
+      TRIM_EVERY,
+    ];
+    const last = await this.callWrite(CREATE_BRANCH, args, this.orm.em.getKysely() as Db);
+    if (last === null || last === undefined) return null;
+    if (changes.length > 0) await this.events?.committed?.(branch.rootChatId, Number(last));
+    return created;
+  }
+
+  private createBranchLocked(
     branch: ChatRecord,
     options: { activate: boolean; writeFirst?: (slot: AppendSlot) => Promise<void> },
     announce: Announce<ChatRecord>,
