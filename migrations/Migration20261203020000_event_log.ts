@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * The change feed's log (src/events/pg.feed.ts, docs/architecture.md "Events"): each write to a tree appends its
+ * The change feed's log (src/events/pg.feed.ts, README.md "Real-time events"): each write to a tree appends its
  * events here in its own transaction, numbered by `conversations.event_seq`, which the write increments under the
  * tree lock it already holds, so seq order is commit order and a committed write always has its events.
  *

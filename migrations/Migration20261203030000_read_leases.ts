@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Read leases (src/events/pg.feed.ts, docs/architecture.md "Reads from memory"): a process that answers reads
+ * Read leases (src/events/pg.feed.ts, README.md "Chat rows from memory"): a process that answers reads
  * from memory holds a row here, renewed on its change-feed connection. A writer, after its commit, reads the
  * rows of the other live holders with its NOTIFY (FOR SHARE, so no holder extends its lease past that notice
  * unseen) and answers only once each has applied the change or its lease has run out.

@@ -1,9 +1,9 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Writes in one round trip (src/stores/metadata/postgres-metadata.store.ts, "fast path"; docs/architecture.md
- * "Writes"). Each function is one statement for the service, run in its own implicit transaction, with its plans
- * cached per connection by PL/pgSQL; it does what the locking transaction does in six statements:
+ * Writes in one round trip (src/stores/metadata/postgres-metadata.store.ts; README.md "Writes in one call"). Each
+ * function is one statement for the service, run in its own implicit transaction, with its plans cached per
+ * connection by PL/pgSQL; it does what the locking transaction does in six statements:
  *
  * - branchat_append_pair: with the content in PostgreSQL, a pair whose slot the service computed from the chat row
  *   it read (seq = own_count + 1, the timestamp after updated_at, the events' data). Moves the tree (its row lock
@@ -15,6 +15,9 @@ import { Migration } from '@mikro-orm/migrations';
  * - branchat_create_branch: a branch without a first pair (its record is complete before the write): moves the
  *   tree (null when it is gone), checks the parent is live (else 40001), deactivates the active chat if asked,
  *   inserts the branch and appends the events; returns the tree's new event_seq.
+ *
+ * - branchat_append_pairs, branchat_create_branches: several of them in one call and one transaction (the service
+ *   groups the writes that arrive in one event-loop turn: one commit for all), items sorted by tree.
  *
  * Both trim the tree's log to p_retention when its seq passes a multiple of p_trim_every (as the writes in the
  * store do). Timestamps arrive in milliseconds and are stored as timestamptz(3).
@@ -117,9 +120,54 @@ export class Migration20261203040000_write_functions extends Migration {
         ${TRIM};
         return v_last;
       end $$`);
+    // Several appends in one call and one transaction (the service groups the ones that arrive together): each
+    // item as branchat_append_pair, in the order given (the service sorts them by tree, so concurrent calls lock
+    // trees in one order); per item the tree's new event_seq, or null where the item changed nothing.
+    this.addSql(`
+      create function branchat_append_pairs(p_items jsonb) returns text[] language plpgsql as $$
+      declare
+        r record;
+        v_out text[] := '{}';
+      begin
+        for r in
+          select * from jsonb_to_recordset(p_items) as x(
+            account uuid, chat uuid, root uuid, version bigint, own int, updated timestamptz, now timestamptz,
+            window_end timestamptz, response_id uuid, question text, response text, type varchar, language varchar,
+            url varchar, model varchar, prompt_tokens int, completion_tokens int, latency_ms int, search_lang regconfig,
+            events text[], data text[], at timestamptz, retention bigint, trim_every bigint)
+        loop
+          v_out := v_out || branchat_append_pair(
+            r.account, r.chat, r.root, r.version, r.own, r.updated, r.now, r.window_end, r.response_id, r.question,
+            r.response, r.type, r.language, r.url, r.model, r.prompt_tokens, r.completion_tokens, r.latency_ms,
+            r.search_lang, r.events, r.data, r.at, r.retention, r.trim_every)::text;
+        end loop;
+        return v_out;
+      end $$`);
+
+    // The same for new branches.
+    this.addSql(`
+      create function branchat_create_branches(p_items jsonb) returns text[] language plpgsql as $$
+      declare
+        r record;
+        v_out text[] := '{}';
+      begin
+        for r in
+          select * from jsonb_to_recordset(p_items) as x(
+            account uuid, root uuid, chat uuid, parent uuid, fork_response uuid, name varchar, created timestamptz,
+            updated timestamptz, activate boolean, ancestor_ids uuid[], ancestor_limits int[], window_end timestamptz,
+            events text[], data text[], at timestamptz, retention bigint, trim_every bigint)
+        loop
+          v_out := v_out || branchat_create_branch(
+            r.account, r.root, r.chat, r.parent, r.fork_response, r.name, r.created, r.updated, r.activate,
+            r.ancestor_ids, r.ancestor_limits, r.window_end, r.events, r.data, r.at, r.retention, r.trim_every)::text;
+        end loop;
+        return v_out;
+      end $$`);
   }
 
   override async down(): Promise<void> {
+    this.addSql('drop function if exists branchat_create_branches');
+    this.addSql('drop function if exists branchat_append_pairs');
     this.addSql('drop function if exists branchat_append_pair');
     this.addSql('drop function if exists branchat_create_branch');
   }

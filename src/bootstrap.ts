@@ -156,6 +156,7 @@ export async function openServices(config: Config, log: Logger): Promise<Service
     const fast = openFastSql(url, Math.max(2, Math.ceil(config.DB_POOL_MAX / 2)));
     if (fast) {
       meta.fast = fast;
+      if (content instanceof PostgresContentStore) content.fast = fast;
       closers.push(() => fast.close());
     }
     let memoryReads: ChatRowMemory | null = null;

@@ -11,8 +11,9 @@ import type { SeqRange } from '../../domain/history.js';
 import type { PairLocation, PairRecord, PairType } from '../../domain/model.js';
 import type { ContentHit, ContentSearch, ContentSlot, ContentStore, ScanSlotsOptions } from '../../domain/ports.js';
 import { translateStoreError } from '../errors.js';
+import type { FastSql } from '../pg-fast.js';
 import { columnList, toDate } from '../pg-rows.js';
-import { pgDb } from '../pg-tx.js';
+import { inOpenTransaction, pgDb } from '../pg-tx.js';
 import { orderByRanges } from './ranges.js';
 import { pairSnippet, searchTerms } from './snippet.js';
 
@@ -90,9 +91,13 @@ export async function captureAppends(fn: () => Promise<void>): Promise<CapturedA
   return captured;
 }
 
+const LOCATE = 'select chat_id, seq from qa_pairs where response_id = $1 and account_id = $2';
+
 export class PostgresContentStore implements ContentStore {
   readonly name = 'postgresql';
   readonly atomicWithMetadata = true;
+  /** Bun's client for statements outside transactions (src/stores/pg-fast.ts); null: `pg`. */
+  fast: FastSql | null = null;
 
   constructor(
     private readonly orm: MikroORM,
@@ -252,8 +257,27 @@ export class PostgresContentStore implements ContentStore {
     });
   }
 
+  /**
+   * Where pairs are, as found (response id → account, chat, seq; the most recent 100,000). A row here never moves:
+   * it exists only once its write committed (one transaction with the metadata), and its slot is never written
+   * again. It may be deleted with its chat; callers check the location against a live chat's history (a deleted
+   * chat's pairs are in no live chat's history), which they do for a location read from the table too.
+   */
+  private readonly located = new Map<string, { accountId: string; at: PairLocation }>();
+
   locate(accountId: string, responseId: string): Promise<PairLocation | null> {
+    const known = this.located.get(responseId);
+    if (known) return Promise.resolve(known.accountId === accountId ? known.at : null);
     return this.run(async () => {
+      const fast = this.fast;
+      if (fast && !inOpenTransaction()) {
+        const [row] = await fast.query<{ chat_id: string; seq: number }>(LOCATE, [responseId, accountId]);
+        if (!row) return null;
+        const at = { chatId: row.chat_id, seq: Number(row.seq) };
+        if (this.located.size >= 100_000) this.located.delete(this.located.keys().next().value as string);
+        this.located.set(responseId, { accountId, at });
+        return at;
+      }
       const r = await sql<{ chat_id: string; seq: number }>`
         select chat_id, seq from qa_pairs where response_id = ${responseId} and account_id = ${accountId}`.execute(
         this.db(),

@@ -99,6 +99,64 @@ async function fastReadChats(fast: FastSql, ids: string[]): Promise<Map<string, 
 /** The write functions (migrations/Migration20261203040000_write_functions.ts), parameters in their order. */
 const APPEND_PAIR = `select branchat_append_pair($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
   $17, $18, $19::regconfig, $20::text[], $21::text[], $22, $23, $24) as last`;
+/** branchat_append_pairs: the items' fields, in APPEND_PAIR's parameter order. */
+const APPEND_ITEM = [
+  'account',
+  'chat',
+  'root',
+  'version',
+  'own',
+  'updated',
+  'now',
+  'window_end',
+  'response_id',
+  'question',
+  'response',
+  'type',
+  'language',
+  'url',
+  'model',
+  'prompt_tokens',
+  'completion_tokens',
+  'latency_ms',
+  'search_lang',
+  'events',
+  'data',
+  'at',
+  'retention',
+  'trim_every',
+];
+const APPEND_PAIRS = 'select branchat_append_pairs($1::text::jsonb) as lasts';
+/** branchat_create_branches: the items' fields, in CREATE_BRANCH's parameter order. */
+const BRANCH_ITEM = [
+  'account',
+  'root',
+  'chat',
+  'parent',
+  'fork_response',
+  'name',
+  'created',
+  'updated',
+  'activate',
+  'ancestor_ids',
+  'ancestor_limits',
+  'window_end',
+  'events',
+  'data',
+  'at',
+  'retention',
+  'trim_every',
+];
+const CREATE_BRANCHES = 'select branchat_create_branches($1::text::jsonb) as lasts';
+
+/** Writes of one kind waiting for their group's call (see PostgresMetadataStore.grouped). */
+interface WriteGroup {
+  pending: { args: unknown[]; root: string; resolve: (last: string | null) => void; reject: (e: unknown) => void }[];
+  /** The function for one item, and for several (a jsonb array of items with `fields` as keys). */
+  one: string;
+  many: string;
+  fields: string[];
+}
 const CREATE_BRANCH = `select branchat_create_branch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::uuid[], $11::int[], $12,
   $13::text[], $14::text[], $15, $16, $17) as last`;
 
@@ -529,7 +587,9 @@ export class PostgresMetadataStore implements MetadataStore {
       TRIM_EVERY,
     ];
     const token = this.rowMemory?.begin();
-    const last = await this.callWrite(APPEND_PAIR, args, pool);
+    const last = this.fast
+      ? await this.grouped(this.fast, this.appends, args, read.rootChatId)
+      : await this.callWrite(APPEND_PAIR, args, pool);
     if (last === null || last === undefined) return null;
     if (changes.length > 0) {
       await this.events?.committed?.(read.rootChatId, Number(last));
@@ -538,6 +598,51 @@ export class PostgresMetadataStore implements MetadataStore {
       if (token) this.rowMemory?.putWritten(token, after, Number(last));
     }
     return slot;
+  }
+
+  /** Appends (new branches) waiting for the next call of branchat_append_pairs (…create_branches), one per turn. */
+  private readonly appends: WriteGroup = { pending: [], one: APPEND_PAIR, many: APPEND_PAIRS, fields: APPEND_ITEM };
+  private readonly branches: WriteGroup = {
+    pending: [],
+    one: CREATE_BRANCH,
+    many: CREATE_BRANCHES,
+    fields: BRANCH_ITEM,
+  };
+
+  /**
+   * The appends of one event-loop turn go together: one call, one transaction, one commit for all of them (a lone
+   * one is a plain branchat_append_pair call). Sorted by tree, so concurrent groups lock trees in one order. If the
+   * group's call fails as a whole (40001 from one item, or a deadlock), each of its items answers null and takes
+   * the locking transaction on its own.
+   */
+  private grouped(fast: FastSql, group: WriteGroup, args: unknown[], root: string): Promise<string | null> {
+    return new Promise((resolve, reject) => {
+      group.pending.push({ args, root, resolve, reject });
+      if (group.pending.length === 1) setImmediate(() => void this.sendGroup(fast, group));
+    });
+  }
+
+  private async sendGroup(fast: FastSql, group: WriteGroup): Promise<void> {
+    const items = group.pending.splice(0);
+    const [only] = items;
+    if (items.length === 1 && only) {
+      await this.run(() => this.callWrite(group.one, only.args, this.orm.em.getKysely() as Db)).then(
+        only.resolve,
+        only.reject,
+      );
+      return;
+    }
+    items.sort((x, y) => (x.root < y.root ? -1 : x.root > y.root ? 1 : 0));
+    try {
+      const json = JSON.stringify(items.map((i) => Object.fromEntries(group.fields.map((k, n) => [k, i.args[n]]))));
+      const r = await this.run(() => fast.query<{ lasts: (string | null)[] }>(group.many, [json]));
+      const lasts = r[0]?.lasts ?? [];
+      items.forEach((item, n) => item.resolve(lasts[n] ?? null));
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (code === '40001' || code === '40P01') for (const item of items) item.resolve(null);
+      else for (const item of items) item.reject(e);
+    }
   }
 
   /**
@@ -622,7 +727,9 @@ export class PostgresMetadataStore implements MetadataStore {
       this.events?.retention ?? 0,
       TRIM_EVERY,
     ];
-    const last = await this.callWrite(CREATE_BRANCH, args, this.orm.em.getKysely() as Db);
+    const last = this.fast
+      ? await this.grouped(this.fast, this.branches, args, branch.rootChatId)
+      : await this.callWrite(CREATE_BRANCH, args, this.orm.em.getKysely() as Db);
     if (last === null || last === undefined) return null;
     if (changes.length > 0) await this.events?.committed?.(branch.rootChatId, Number(last));
     return created;
