@@ -637,7 +637,7 @@ export class PostgresMetadataStore implements MetadataStore {
       const json = JSON.stringify(items.map((i) => Object.fromEntries(group.fields.map((k, n) => [k, i.args[n]]))));
       const r = await this.run(() => fast.query<{ lasts: (string | null)[] }>(group.many, [json]));
       const lasts = r[0]?.lasts ?? [];
-      items.forEach((item, n) => item.resolve(lasts[n] ?? null));
+      for (const [n, item] of items.entries()) item.resolve(lasts[n] ?? null);
     } catch (e) {
       const code = (e as { code?: unknown }).code;
       if (code === '40001' || code === '40P01') for (const item of items) item.resolve(null);
