@@ -153,6 +153,8 @@ export class PostgresEventFeed implements EventFeed {
   private leaseGeneration = 0;
   private renewing = false;
   private readonly ackWaits = new Map<string, AckWaiter[]>();
+  /** The highest seq each holder acknowledged per tree (`<holder>:<root>`), the most recent MAX_OUTBOX. */
+  private readonly recentAcks = new Map<string, number>();
   /** Notices this process sent through the notifier, until they come back (oldest dropped past MAX_OUTBOX). */
   private readonly sentByMe = new Set<string>();
   private acksOut: string[] = [];
@@ -431,10 +433,12 @@ export class PostgresEventFeed implements EventFeed {
           if (--open === 0) finish();
         },
       };
+      for (const [h] of holders) if ((this.recentAcks.get(`${h}:${root}`) ?? -1) >= w.seq) w.pending.delete(h);
       mine.add(w);
       const list = this.ackWaits.get(root);
       if (list) list.push(w);
       else this.ackWaits.set(root, [w]);
+      if (w.pending.size === 0) w.done();
     }
   }
 
@@ -446,6 +450,14 @@ export class PostgresEventFeed implements EventFeed {
     const holder = payload.slice(0, first);
     const root = payload.slice(first + 1, last);
     const seq = Number(payload.slice(last + 1));
+    if (!Number.isSafeInteger(seq)) return;
+    // Kept a while: an ack can arrive before its writer has read whom to wait for (the NOTIFY's result comes back
+    // on another connection than the acks).
+    const key = `${holder}:${root}`;
+    const seen = this.recentAcks.get(key) ?? -1;
+    this.recentAcks.delete(key);
+    this.recentAcks.set(key, Math.max(seen, seq));
+    if (this.recentAcks.size > MAX_OUTBOX) this.recentAcks.delete(this.recentAcks.keys().next().value as string);
     const list = this.ackWaits.get(root);
     if (!list) return;
     for (const w of list) {

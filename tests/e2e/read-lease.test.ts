@@ -63,19 +63,24 @@ describe.skipIf(skipReason !== null)('read leases across two processes', () => {
     expect(await leased(b)).toBe(1);
     const root = (await ok(a, 'POST', '/api/v1/chats/create-chat', { name: 'lease' })).chat_id;
     const before = await metric(b, 'branchat_chat_rows_memory_hits_total');
+    const waits: number[] = [];
     for (let i = 0; i < 10; i++) {
       await page(b, root);
       await page(b, root); // the second read of an unchanged tree: the row from memory
+      const t0 = performance.now();
       const pair = await ok(a, 'POST', '/api/v1/messages/add-message', {
         chat_id: root,
         question: `q${i}`,
         response: 'a',
       });
+      waits.push(performance.now() - t0);
       const after = await page(b, root);
       expect(after.qa_pairs).toHaveLength(i + 1);
       expect(after.qa_pairs.at(-1).response_id).toBe(pair.response_id);
     }
     expect((await metric(b, 'branchat_chat_rows_memory_hits_total')) - before).toBeGreaterThanOrEqual(10);
+    // A's writes waited for B's acknowledgement, not for B's lease to run out (that is LEASE_MS).
+    expect(Math.max(...waits)).toBeLessThan(LEASE_MS / 2);
   }, 30_000);
 
   test('a stopped holder: a write waits at most its lease; resumed, it serves the write, not its memory', async () => {
