@@ -22,6 +22,7 @@ import { getBranches } from './http/branches/branches.routes.js';
 import { chatsRouter } from './http/chats/chats.index.js';
 import { exportChat, importChat } from './http/chats/transfer.routes.js';
 import { errorToResponse, HttpProblem, problemResponse } from './http/errors.js';
+import { documentConditionalReads } from './http/etags.js';
 import { eventSocket, registerEventSocketDoc } from './http/events/events.ws.js';
 import { messagesRouter } from './http/messages/messages.index.js';
 import { searchMessages } from './http/messages/messages.routes.js';
@@ -234,7 +235,12 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
     bearerFormat: 'JWT',
     description: 'From register or login.',
   });
-  app.doc31('/openapi.json', OPENAPI_INFO);
+  // Generated once, on first request (the routes are all registered by then).
+  let openApiJson: string | null = null;
+  app.get('/openapi.json', (c) => {
+    openApiJson ??= JSON.stringify(openApiDocument(app));
+    return c.body(openApiJson, 200, { 'Content-Type': 'application/json' });
+  });
   app.get('/docs', docsPage());
   app.get('/docs/assets/:file', docsAssets());
   if (options.cache) {
@@ -273,5 +279,5 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
 
 /** The OpenAPI document as served at /openapi.json. */
 export function openApiDocument(app: OpenAPIHono<AppBindings>) {
-  return app.getOpenAPI31Document(OPENAPI_INFO);
+  return documentConditionalReads(app.getOpenAPI31Document(OPENAPI_INFO));
 }

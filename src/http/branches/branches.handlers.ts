@@ -63,7 +63,7 @@ export const getBranches: AppRouteHandler<GetBranchesRoute> = async (c) => {
   const chat = await requireChat(ctx, chat_id);
   // The tree's version moves with every write to it: with the root, the tag of this representation.
   const tag = `${chat.rootChatId}.${chat.treeVersion}`;
-  if (noneMatch(c.req.valid('header')['if-none-match'], tag)) {
+  if (noneMatch(c.req.header('If-None-Match'), tag)) {
     return c.body(null, 304, { ETag: quoteEtag(tag) }) as never;
   }
   const body = await c.var.cache.text(treeKey(ctx.accountId, chat), async () => {

@@ -119,19 +119,8 @@ export const getBranches = createRoute({
     `${HEAVY_LIMITS_DOC} ${RATE_WEIGHT_DOC.getBranches} The response carries an \`ETag\` of the tree as it is ` +
     '(it changes with every write to the tree); `If-None-Match` with it answers 304 with no body while it holds.',
   security: bearerSecurity,
-  request: {
-    headers: z.object({
-      'if-none-match': z
-        .string()
-        .optional()
-        .openapi({
-          description:
-            'ETags from earlier get-branches answers for this URL (a comma-separated list), or `*`: 304 when one is ' +
-            'the current one (weak comparison, RFC 9110 §13.1.2).',
-        }),
-    }),
-    query: z.strictObject({ chat_id: Uuid.openapi({ description: 'Any chat of the tree.' }) }),
-  },
+  // If-None-Match: read by the handler, documented by openApiDocument (src/http/etags.ts).
+  request: { query: z.strictObject({ chat_id: Uuid.openapi({ description: 'Any chat of the tree.' }) }) },
   responses: {
     200: {
       description: 'The tree from its root; `count` is the number of live chats, root included',

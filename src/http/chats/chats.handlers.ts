@@ -46,7 +46,7 @@ export const createChat: AppRouteHandler<CreateChatRoute> = async (c) => {
 
 export const getChat: AppRouteHandler<GetChatRoute> = async (c) => {
   const q = c.req.valid('query');
-  const ifNoneMatch = c.req.valid('header')['if-none-match'];
+  const ifNoneMatch = c.req.header('If-None-Match');
   const cursor: chats.GetChatCursor =
     q.after !== undefined
       ? { after: q.after }

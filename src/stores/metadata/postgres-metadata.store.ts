@@ -90,6 +90,14 @@ const READ_CHATS = `
   from chats c join conversations v on v.chat_id = c.root_chat_id
   where c.chat_id = any($1::uuid[])`;
 
+/** The live chats of the tree `$1`, oldest first (chats_tree_idx). Times as text, as in READ_CHATS. */
+const LIST_TREE = `
+  select ${CHAT_COLUMNS.split(', ')
+    .map((c) => (c === 'created_at' || c === 'updated_at' ? `c.${c}::text` : `c.${c}`))
+    .join(', ')}
+  from chats c where c.root_chat_id = $1 and c.deleted_at is null
+  order by c.created_at, c.chat_id`;
+
 /** READ_CHATS through Bun's client: the live ones, by id. */
 async function fastReadChats(fast: FastSql, ids: string[]): Promise<Map<string, ChatRecord>> {
   const rows = await fast.query<ChatRow & { deleted: boolean }>(READ_CHATS, [ids]);
@@ -314,6 +322,13 @@ export class PostgresMetadataStore implements MetadataStore {
 
   listTree(accountId: string, rootChatId: string): Promise<ChatRecord[]> {
     return this.run(async () => {
+      const fast = this.fast;
+      if (fast && !inOpenTransaction() && UUID.test(rootChatId)) {
+        // A tree's chats all belong to its root's account: checked on the rows, not in the WHERE (generic plan).
+        const rows = await fast.query<ChatRow>(LIST_TREE, [rootChatId]);
+        const account = accountId.toLowerCase();
+        return rows.some((r) => r.account_id !== account) ? [] : rows.map(chatFromRow);
+      }
       const r = await sql<ChatRow>`
         select ${cols} from chats
         where root_chat_id = ${rootChatId} and account_id = ${accountId} and deleted_at is null
