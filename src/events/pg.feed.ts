@@ -67,9 +67,9 @@ export interface PostgresFeedOptions {
   notifier?: FastSql | null;
 }
 
-/** The NOTIFY channel: payload `<root_chat_id>:<seq>`. */
+/** The NOTIFY channel: payload `<root_chat_id>:<seq>`, several of them comma-separated. */
 export const EVENTS_CHANNEL = 'branchat_events';
-/** Lease holders acknowledge each notice they applied here: payload `<holder>:<root_chat_id>:<seq>`. */
+/** Lease holders acknowledge each notice they applied here: payload `<holder>:<root_chat_id>:<seq>`, comma-separated. */
 export const ACKS_CHANNEL = 'branchat_acks';
 /** A holder stops answering from memory this long before its lease ends in the database (clock rates, delays). */
 const LEASE_MARGIN_MS = 250;
@@ -101,6 +101,24 @@ interface Followed {
   /** The highest seq a notice or a check has reported. */
   wanted: number;
   ready: Promise<void>;
+}
+
+/**
+ * Notices (or acks) packed into as few NOTIFY payloads as fit (`a,b,c`, under PostgreSQL's 8,000-byte limit): a
+ * NOTIFY per write cost PostgreSQL a queue entry and every listener a message per write.
+ */
+function pack(items: string[]): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (const item of items) {
+    if (cur && cur.length + 1 + item.length > 7900) {
+      out.push(cur);
+      cur = '';
+    }
+    cur = cur ? `${cur},${item}` : item;
+  }
+  if (cur) out.push(cur);
+  return out;
 }
 
 /** A commit of this process waiting for the other lease holders to apply it. */
@@ -215,12 +233,14 @@ export class PostgresEventFeed implements EventFeed {
       // Our own notices come back too: this process handled them when it sent them (from this connection, or
       // from the notifier's: those are known by their payload, `<root>:<seq>` being unique).
       if (m.processId === (client as unknown as { processID?: number }).processID) return;
-      if (m.channel === ACKS_CHANNEL) this.acked(m.payload ?? '');
-      else if (this.sentByMe.delete(m.payload ?? '')) return;
+      const payload = m.payload ?? '';
+      if (m.channel === ACKS_CHANNEL) for (const a of payload.split(',')) this.acked(a);
+      else if (this.sentByMe.delete(payload)) return;
       else {
-        this.notified(m.payload ?? '');
+        const notices = payload.split(',');
+        for (const n of notices) this.notified(n);
         // Applied (the readers above ran synchronously): tell the writer, which waits for it before answering.
-        if (this.o.lease) this.ack(m.payload ?? '');
+        if (this.o.lease) for (const n of notices) this.ack(n);
       }
     });
     client.on('error', (e) => this.lost(client, e));
@@ -325,10 +345,6 @@ export class PostgresEventFeed implements EventFeed {
     const payload = `${rootChatId}:${seq}`;
     this.notified(payload);
     if (this.closed) return Promise.resolve(); // shutting down: the others find it at their next check
-    if (this.o.notifier) {
-      this.sentByMe.add(payload);
-      if (this.sentByMe.size > MAX_OUTBOX) this.sentByMe.delete(this.sentByMe.values().next().value as string);
-    }
     return new Promise<void>((resolve) => {
       this.outbox.push(payload);
       this.notifyWaits.push(resolve);
@@ -358,13 +374,19 @@ export class PostgresEventFeed implements EventFeed {
         let holders: [string, number][] | null = null;
         const client = this.client;
         const notifier = this.o.notifier;
+        const packed = pack(batch);
         try {
           if (notifier) {
-            const r = await notifier.query<{ holders: string }>(NOTIFY_SQL, [EVENTS_CHANNEL, batch, this.holder]);
+            // Their echo on the LISTEN connection is recognised by the payload (it may come before the result).
+            for (const p of packed) {
+              this.sentByMe.add(p);
+              if (this.sentByMe.size > MAX_OUTBOX) this.sentByMe.delete(this.sentByMe.values().next().value as string);
+            }
+            const r = await notifier.query<{ holders: string }>(NOTIFY_SQL, [EVENTS_CHANNEL, packed, this.holder]);
             holders = JSON.parse(r[0]?.holders ?? '[]');
           } else {
             if (!client) throw new Error('no feed connection');
-            const r = await client.query<{ holders: string }>(NOTIFY_SQL, [EVENTS_CHANNEL, batch, this.holder]);
+            const r = await client.query<{ holders: string }>(NOTIFY_SQL, [EVENTS_CHANNEL, packed, this.holder]);
             holders = JSON.parse(r.rows[0]?.holders ?? '[]');
           }
         } catch (e) {
@@ -374,7 +396,7 @@ export class PostgresEventFeed implements EventFeed {
           }
           try {
             const r = await sql<{ holders: string }>`
-              with n as (select pg_notify(${EVENTS_CHANNEL}, p) from unnest(${batch}::text[]) as p),
+              with n as (select pg_notify(${EVENTS_CHANNEL}, p) from unnest(${packed}::text[]) as p),
               l as (select holder, ceil(extract(epoch from expires_at - clock_timestamp()) * 1000)::int as ms
                     from read_leases where expires_at > clock_timestamp() and holder <> ${this.holder} for share)
               select (select count(*) from n) as sent,
@@ -474,7 +496,7 @@ export class PostgresEventFeed implements EventFeed {
     setImmediate(async () => {
       try {
         while (this.acksOut.length > 0) {
-          const batch = this.acksOut;
+          const batch = pack(this.acksOut);
           this.acksOut = [];
           const client = this.client;
           if (this.o.notifier) {
