@@ -17,7 +17,7 @@ export interface RowReadToken {
 }
 
 export class ChatRowMemory {
-  private readonly rows = new Map<string, ChatRecord>();
+  private readonly rows = new Map<string, { chat: ChatRecord; at: number }>();
   private readonly byRoot = new Map<string, Set<string>>();
   /** Count of changes applied; per tree, the count at its last change and its highest seq (recent trees last). */
   private tick = 0;
@@ -32,6 +32,12 @@ export class ChatRowMemory {
     private readonly lease: () => number | null,
     private readonly maxRows = 50_000,
     private readonly maxChanged = 100_000,
+    /**
+     * A row is read again after this long even without a notice: what bounds how long a commit whose writer died
+     * before sending its notice (and so never answered) can stay unseen here.
+     */
+    private readonly maxAgeMs = 5_000,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** The live chat `chatId` as PostgreSQL has it now, or undefined when this process cannot tell without asking. */
@@ -43,8 +49,14 @@ export class ChatRowMemory {
       return undefined;
     }
     const row = this.rows.get(chatId);
-    if (row) this.hits++;
-    return row;
+    if (!row) return undefined;
+    if (this.now() - row.at > this.maxAgeMs) {
+      this.rows.delete(chatId);
+      this.byRoot.get(row.chat.rootChatId)?.delete(chatId);
+      return undefined;
+    }
+    this.hits++;
+    return row.chat;
   }
 
   /** Taken before a read of chat rows starts; `put` uses it to refuse what may be older than a change applied. */
@@ -77,9 +89,9 @@ export class ChatRowMemory {
       const oldest = this.rows.keys().next().value as string;
       const old = this.rows.get(oldest);
       this.rows.delete(oldest);
-      if (old) this.byRoot.get(old.rootChatId)?.delete(oldest);
+      if (old) this.byRoot.get(old.chat.rootChatId)?.delete(oldest);
     }
-    this.rows.set(chat.chatId, chat);
+    this.rows.set(chat.chatId, { chat, at: this.now() });
     let ids = this.byRoot.get(chat.rootChatId);
     if (!ids) {
       ids = new Set();

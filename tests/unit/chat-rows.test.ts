@@ -92,6 +92,24 @@ describe('ChatRowMemory', () => {
     expect(memory.get('T')).toBeUndefined();
   });
 
+  test('a row is read again after maxAgeMs even without a notice (a writer that died before its NOTIFY)', () => {
+    let now = 0;
+    const memory = new ChatRowMemory(
+      () => 1,
+      100,
+      100,
+      5_000,
+      () => now,
+    );
+    memory.put(memory.begin(), chat('R', 'R'));
+    now = 4_999;
+    expect(memory.get('R')).toBeDefined();
+    now = 5_001;
+    expect(memory.get('R')).toBeUndefined();
+    memory.put(memory.begin(), chat('R', 'R', 2));
+    expect(memory.get('R')?.treeVersion).toBe(2);
+  });
+
   test('bounded: the oldest row goes first; trees forgotten from the change list count as just changed', () => {
     const { memory } = setup(2);
     const t = memory.begin();
