@@ -153,7 +153,7 @@ const ConfigSchema = z.object({
    * With the cache on: how long a process's read lease lasts (renewed every quarter of it). A write waits for the
    * other processes to apply it, at most this long for one that stopped answering (killed, cut off).
    */
-  READ_LEASE_MS: int(2000, 200, 60_000),
+  READ_LEASE_MS: int(2000, 1000, 60_000),
   /** A socket whose unsent events exceed this is disconnected (close 1008): slow consumers. */
   WS_MAX_BUFFER_KB: int(1024, 16, 15_360), // below Bun's own 16 MiB backpressure limit
   /** Trees one socket may subscribe to. */

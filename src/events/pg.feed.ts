@@ -86,8 +86,19 @@ const NOTIFY_SQL = `
          (select coalesce(json_agg(json_build_array(holder, ms)), '[]') from l)::text as holders`;
 /** A query on the feed's connection that takes longer means the connection is gone: it is replaced. */
 const QUERY_TIMEOUT_MS = 5000;
-/** Notices waiting to be sent at most (beyond, the oldest are dropped: the others' checks find those events). */
+/** Bound of the feed's bookkeeping (sent payloads awaiting their echo, remembered acks, acks to send). */
 const MAX_OUTBOX = 10_000;
+/** How long a commit's NOTIFY is retried before its write is answered without it (the others' memory ages out). */
+const NOTIFY_RETRY_MS = 5000;
+
+/** `p`, or a rejection after QUERY_TIMEOUT_MS. */
+function withTimeout<T>(p: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${QUERY_TIMEOUT_MS} ms`)), QUERY_TIMEOUT_MS);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
 
 /** Log rows read per query while catching trees up (their data is held until delivered). */
 const FETCH_ROWS = 200;
@@ -346,11 +357,9 @@ export class PostgresEventFeed implements EventFeed {
     this.notified(payload);
     if (this.closed) return Promise.resolve(); // shutting down: the others find it at their next check
     return new Promise<void>((resolve) => {
+      // Never dropped: each is a write waiting for it.
       this.outbox.push(payload);
       this.notifyWaits.push(resolve);
-      if (this.outbox.length > MAX_OUTBOX) {
-        this.outbox.splice(0, this.outbox.length - MAX_OUTBOX);
-      }
       if (!this.sending) {
         this.sending = true;
         setImmediate(() => void this.send());
@@ -371,47 +380,63 @@ export class PostgresEventFeed implements EventFeed {
         const waits = this.notifyWaits;
         this.outbox = [];
         this.notifyWaits = [];
-        let holders: [string, number][] | null = null;
-        const client = this.client;
-        const notifier = this.o.notifier;
         const packed = pack(batch);
-        try {
-          if (notifier) {
-            // Their echo on the LISTEN connection is recognised by the payload (it may come before the result).
-            for (const p of packed) {
-              this.sentByMe.add(p);
-              if (this.sentByMe.size > MAX_OUTBOX) this.sentByMe.delete(this.sentByMe.values().next().value as string);
-            }
-            const r = await notifier.query<{ holders: string }>(NOTIFY_SQL, [EVENTS_CHANNEL, packed, this.holder]);
-            holders = JSON.parse(r[0]?.holders ?? '[]');
-          } else {
-            if (!client) throw new Error('no feed connection');
-            const r = await client.query<{ holders: string }>(NOTIFY_SQL, [EVENTS_CHANNEL, packed, this.holder]);
-            holders = JSON.parse(r.rows[0]?.holders ?? '[]');
-          }
-        } catch (e) {
-          if (client && !notifier) {
-            this.warn(e, 'event feed: NOTIFY failed; sending it through the pool');
-            this.failed(client, e);
-          }
-          try {
-            const r = await sql<{ holders: string }>`
-              with n as (select pg_notify(${EVENTS_CHANNEL}, p) from unnest(${packed}::text[]) as p),
-              l as (select holder, ceil(extract(epoch from expires_at - clock_timestamp()) * 1000)::int as ms
-                    from read_leases where expires_at > clock_timestamp() and holder <> ${this.holder} for share)
-              select (select count(*) from n) as sent,
-                     (select coalesce(json_agg(json_build_array(holder, ms)), '[]') from l)::text as holders`.execute(
-              this.o.db(),
-            );
-            holders = JSON.parse(r.rows[0]?.holders ?? '[]');
-          } catch (e2) {
-            this.warn(e2, 'event feed: NOTIFY failed (the others find the events at their next check)');
-          }
+        // Until it is sent (or, after NOTIFY_RETRY_MS of failures, given up: the others' memory then sees the commit
+        // when its rows age out, at most 5 s, and their sockets at their next check).
+        let holders: [string, number][] | null = null;
+        for (const started = Date.now(); holders === null && !this.closed; ) {
+          holders = await this.notifyOnce(packed);
+          if (holders !== null || Date.now() - started > NOTIFY_RETRY_MS) break;
+          await new Promise((r) => setTimeout(r, 100));
         }
         this.awaitAcks(batch, holders, waits);
       }
     } finally {
       this.sending = false;
+    }
+  }
+
+  /**
+   * One attempt at NOTIFY_SQL: on the notifier (Bun's client), else the LISTEN connection, then the pool; each
+   * bounded by QUERY_TIMEOUT_MS (a half-open connection must not hold every write up). The live holders, or null.
+   */
+  private async notifyOnce(packed: string[]): Promise<[string, number][] | null> {
+    const client = this.client;
+    const notifier = this.o.notifier;
+    try {
+      if (notifier) {
+        // Their echo on the LISTEN connection is recognised by the payload (it may come before the result).
+        for (const p of packed) {
+          this.sentByMe.add(p);
+          if (this.sentByMe.size > MAX_OUTBOX) this.sentByMe.delete(this.sentByMe.values().next().value as string);
+        }
+        const r = await withTimeout(
+          notifier.query<{ holders: string }>(NOTIFY_SQL, [EVENTS_CHANNEL, packed, this.holder]),
+        );
+        return JSON.parse(r[0]?.holders ?? '[]');
+      }
+      if (!client) throw new Error('no feed connection');
+      const r = await client.query<{ holders: string }>(NOTIFY_SQL, [EVENTS_CHANNEL, packed, this.holder]);
+      return JSON.parse(r.rows[0]?.holders ?? '[]');
+    } catch (e) {
+      if (client && !notifier) this.failed(client, e);
+      this.warn(e, 'event feed: NOTIFY failed; sending it through the pool');
+    }
+    try {
+      const r = await withTimeout(
+        sql<{ holders: string }>`
+          with n as (select pg_notify(${EVENTS_CHANNEL}, p) from unnest(${packed}::text[]) as p),
+          l as (select holder, ceil(extract(epoch from expires_at - clock_timestamp()) * 1000)::int as ms
+                from read_leases where expires_at > clock_timestamp() and holder <> ${this.holder} for share)
+          select (select count(*) from n) as sent,
+                 (select coalesce(json_agg(json_build_array(holder, ms)), '[]') from l)::text as holders`.execute(
+          this.o.db(),
+        ),
+      );
+      return JSON.parse(r.rows[0]?.holders ?? '[]');
+    } catch (e) {
+      this.warn(e, 'event feed: NOTIFY failed through the pool too; retrying');
+      return null;
     }
   }
 
@@ -500,9 +525,9 @@ export class PostgresEventFeed implements EventFeed {
           this.acksOut = [];
           const client = this.client;
           if (this.o.notifier) {
-            await this.o.notifier
-              .query('select pg_notify($1, p) from unnest($2::text[]) as p', [ACKS_CHANNEL, batch])
-              .catch((e) => this.warn(e, 'event feed: sending acks failed'));
+            await withTimeout(
+              this.o.notifier.query('select pg_notify($1, p) from unnest($2::text[]) as p', [ACKS_CHANNEL, batch]),
+            ).catch((e) => this.warn(e, 'event feed: sending acks failed'));
             continue;
           }
           if (!client) break;

@@ -17,7 +17,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { CompiledQuery, type RawBuilder, sql } from 'kysely';
 import type { ChatRowMemory } from '../../cache/chat-rows.js';
-import { ConflictError, NotFoundError } from '../../domain/errors.js';
+import { ConflictError, NotFoundError, UnavailableError } from '../../domain/errors.js';
 import type { AccountRecord, ChatRecord, ConversationSummary } from '../../domain/model.js';
 import type {
   Announce,
@@ -654,8 +654,12 @@ export class PostgresMetadataStore implements MetadataStore {
       const lasts = r[0]?.lasts ?? [];
       for (const [n, item] of items.entries()) item.resolve(lasts[n] ?? null);
     } catch (e) {
+      // A statement error (a SQLSTATE: one item's 40001 or constraint, a deadlock…) rolled the whole group back:
+      // each item then takes the locking transaction on its own (and gets its own answer). A lost connection
+      // leaves it open whether the group committed: those are refused (503), like any write in that case.
       const code = (e as { code?: unknown }).code;
-      if (code === '40001' || code === '40P01') for (const item of items) item.resolve(null);
+      const statementError = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !(e instanceof UnavailableError);
+      if (statementError) for (const item of items) item.resolve(null);
       else for (const item of items) item.reject(e);
     }
   }
