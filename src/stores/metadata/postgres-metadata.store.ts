@@ -98,10 +98,9 @@ const LIST_TREE = `
   from chats c where c.root_chat_id = $1 and c.deleted_at is null
   order by c.created_at, c.chat_id`;
 
-/** READ_CHATS through Bun's client: the live ones, by id. */
-async function fastReadChats(fast: FastSql, ids: string[]): Promise<Map<string, ChatRecord>> {
-  const rows = await fast.query<ChatRow & { deleted: boolean }>(READ_CHATS, [ids]);
-  return new Map(rows.filter((r) => !r.deleted).map((row) => [row.chat_id, chatFromRow(row)]));
+/** One statement's rows: through Bun's client when given, else through Kysely on `db` (a transaction, or the pool). */
+async function rowsOf<R>(text: string, params: unknown[], db: Db, fast: FastSql | null): Promise<R[]> {
+  return fast ? fast.query<R>(text, params) : (await db.executeQuery<R>(CompiledQuery.raw(text, params))).rows;
 }
 
 /** The write functions (migrations/Migration20261203040000_write_functions.ts), parameters in their order. */
@@ -273,7 +272,7 @@ export class PostgresMetadataStore implements MetadataStore {
    */
   getChat(accountId: string, chatId: string): Promise<ChatRecord | null> {
     if (inOpenTransaction())
-      return this.run(async () => this.readChats([chatId], this.db()).then((m) => owned(m, accountId, chatId)));
+      return this.run(async () => this.readChats([chatId], this.db(), null).then((m) => owned(m, accountId, chatId)));
     if (!UUID.test(chatId)) return Promise.resolve(null);
     const known = this.rowMemory?.get(chatId.toLowerCase());
     if (known) return Promise.resolve(known.accountId === accountId.toLowerCase() ? known : null);
@@ -303,7 +302,7 @@ export class PostgresMetadataStore implements MetadataStore {
       const pool = this.orm.em.getKysely() as Db;
       const ids = [...new Set(batch.map((b) => b.chatId.toLowerCase()))];
       const fast = this.fast;
-      const rows = await this.run(() => (fast ? fastReadChats(fast, ids) : this.readChats(ids, pool)));
+      const rows = await this.run(() => this.readChats(ids, pool, fast));
       if (token) for (const row of rows.values()) this.rowMemory?.put(token, row);
       for (const b of batch) b.resolve(owned(rows, b.accountId, b.chatId));
     } catch (e) {
@@ -312,28 +311,20 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   /** Live chats by id, each with its tree's version and system prompt. */
-  private async readChats(chatIds: string[], db: Db): Promise<Map<string, ChatRecord>> {
-    const r = await sql<ChatRow>`
-      select ${prefixed('c')}, v.version as tree_version, v.system_prompt
-      from chats c join conversations v on v.chat_id = c.root_chat_id
-      where c.chat_id = any(${chatIds}::uuid[]) and c.deleted_at is null`.execute(db);
-    return new Map(r.rows.map((row) => [row.chat_id, chatFromRow(row)]));
+  /** Live chats by id (READ_CHATS): through Bun's client when given (outside transactions), else on `db`. */
+  private async readChats(chatIds: string[], db: Db, fast: FastSql | null): Promise<Map<string, ChatRecord>> {
+    const rows = await rowsOf<ChatRow & { deleted: boolean }>(READ_CHATS, [chatIds], db, fast);
+    return new Map(rows.filter((r) => !r.deleted).map((row) => [row.chat_id, chatFromRow(row)]));
   }
 
   listTree(accountId: string, rootChatId: string): Promise<ChatRecord[]> {
     return this.run(async () => {
-      const fast = this.fast;
-      if (fast && !inOpenTransaction() && UUID.test(rootChatId)) {
-        // A tree's chats all belong to its root's account: checked on the rows, not in the WHERE (generic plan).
-        const rows = await fast.query<ChatRow>(LIST_TREE, [rootChatId]);
-        const account = accountId.toLowerCase();
-        return rows.some((r) => r.account_id !== account) ? [] : rows.map(chatFromRow);
-      }
-      const r = await sql<ChatRow>`
-        select ${cols} from chats
-        where root_chat_id = ${rootChatId} and account_id = ${accountId} and deleted_at is null
-        order by created_at, chat_id`.execute(this.db());
-      return r.rows.map(chatFromRow);
+      if (!UUID.test(rootChatId)) return [];
+      const fast = inOpenTransaction() ? null : this.fast;
+      const rows = await rowsOf<ChatRow>(LIST_TREE, [rootChatId], this.db(), fast);
+      // A tree's chats all belong to its root's account: checked on the rows, not in the WHERE (generic plan).
+      const account = accountId.toLowerCase();
+      return rows.some((r) => r.account_id !== account) ? [] : rows.map(chatFromRow);
     });
   }
 
@@ -559,7 +550,7 @@ export class PostgresMetadataStore implements MetadataStore {
     let read = this.rowMemory?.get(chatId.toLowerCase());
     if (read && read.accountId !== accountId.toLowerCase()) return null;
     if (!read) {
-      const rows = this.fast ? await fastReadChats(this.fast, [chatId]) : await this.readChats([chatId], pool);
+      const rows = await this.readChats([chatId], pool, this.fast);
       read = owned(rows, accountId, chatId) ?? undefined;
       if (!read) return null; // the locking path answers 404
     }
@@ -671,9 +662,7 @@ export class PostgresMetadataStore implements MetadataStore {
    */
   private async callWrite(text: string, args: unknown[], pool: Db): Promise<string | null> {
     try {
-      if (this.fast) return (await this.fast.query<{ last: string | null }>(text, args))[0]?.last ?? null;
-      const r = await pool.executeQuery<{ last: string | null }>(CompiledQuery.raw(text, args));
-      return r.rows[0]?.last ?? null;
+      return (await rowsOf<{ last: string | null }>(text, args, pool, this.fast))[0]?.last ?? null;
     } catch (e) {
       if ((e as { code?: unknown }).code === '40001') return null;
       throw e;
