@@ -13,6 +13,7 @@ import { Migration20261203010000_idempotency_lease } from './Migration2026120301
 import { Migration20261203020000_event_log } from './Migration20261203020000_event_log.js';
 import { Migration20261203030000_read_leases } from './Migration20261203030000_read_leases.js';
 import { Migration20261203040000_write_functions } from './Migration20261203040000_write_functions.js';
+import { Migration20261203050000_readable_times } from './Migration20261203050000_readable_times.js';
 
 export const migrationsList = [
   { name: 'Migration20261125000000_init', class: Migration20261125000000_init },
@@ -26,4 +27,5 @@ export const migrationsList = [
   { name: 'Migration20261203020000_event_log', class: Migration20261203020000_event_log },
   { name: 'Migration20261203030000_read_leases', class: Migration20261203030000_read_leases },
   { name: 'Migration20261203040000_write_functions', class: Migration20261203040000_write_functions },
+  { name: 'Migration20261203050000_readable_times', class: Migration20261203050000_readable_times },
 ];

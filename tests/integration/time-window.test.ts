@@ -1,8 +1,9 @@
 /**
- * Times outside what the API can write, put in the stores by hand (SQL, or a MongoDB document) as rows
- * written before the stored-time window existed were (issue 16, defect 1: year 10000 made list-chats, search
- * and every route of the tree answer 500): every read still answers, with ISO 8601 times of years 1 to 9999,
- * list-chats pages over such rows, and the next write moves the tree back into the window. Both content stores.
+ * Times at the ends of what the API can write, put in the stores by hand (issue 16, defect 1: year 10000 made
+ * list-chats, search and every route of the tree answer 500; issue 19: two such rows read as one time but sorted
+ * apart, and list-chats' cursor skipped one). PostgreSQL now refuses a time outside years 1..9999; MongoDB pair
+ * times are read clamped. Every read answers with ISO 8601 times of years 1 to 9999, list-chats pages over rows
+ * that share an instant, and the next write moves the tree back into the window. Both content stores.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { MongoClient } from 'mongodb';
@@ -68,7 +69,7 @@ async function ok(a: Client, method: string, path: string, query: Record<string,
   return r;
 }
 
-describe('stored times outside years 1..9999 (put there by hand)', () => {
+describe('stored times at and beyond the ends of years 1..9999 (put there by hand)', () => {
   test('every read answers with readable times; list-chats pages over them; the next write repairs the tree', async () => {
     const a = await newAccount(app);
     const { chatId: root, ids } = await a.chatWith(2, 'Broken');
@@ -77,29 +78,51 @@ describe('stored times outside years 1..9999 (put there by hand)', () => {
     const { chatId: older } = await a.chatWith(1, 'Older');
     await a.add(root, 'zebra at the root', 'ok');
 
+    // PostgreSQL refuses a time it could not give back (Migration20261203050000_readable_times): nothing changes.
+    for (const [q, id] of [
+      [`update chats set updated_at = '10000-01-01 00:00:00+00' where chat_id = $1`, root],
+      [`update chats set created_at = '0005-06-01 00:00:00+00 BC' where chat_id = $1`, root],
+      [`update chats set updated_at = 'infinity' where chat_id = $1`, branch],
+      [`update conversations set last_activity_at = 'infinity' where chat_id = $1`, root],
+      [`update conversations set created_at = '-infinity' where chat_id = $1`, old],
+      // Pairs live in PostgreSQL only with the PostgreSQL content store.
+      ...(mongo ? [] : [[`update qa_pairs set timestamp = '10000-01-01 00:00:00+00' where response_id = $1`, ids[1]]]),
+    ] as [string, string][]) {
+      const err = await db.query(q, [id]).then(
+        () => null,
+        (e: { code?: string }) => e,
+      );
+      expect(err?.code).toBe('23514'); // check_violation
+    }
+    // The extremes it accepts, by hand: two conversations at the very same last instant (only the id orders them).
     await db.query(
-      `update chats set updated_at = '10000-01-01 00:00:00+00', created_at = '0005-06-01 00:00:00+00 BC'
+      `update chats set updated_at = '9999-12-31 23:59:59.999+00', created_at = '0001-01-01 00:00:00+00'
        where chat_id = $1`,
       [root],
     );
-    await db.query(`update chats set updated_at = 'infinity' where chat_id = $1`, [branch]);
-    await db.query(`update conversations set last_activity_at = 'infinity' where chat_id = $1`, [root]);
+    await db.query(`update chats set updated_at = '9999-12-31 23:59:59.999+00' where chat_id = $1`, [branch]);
+    for (const id of [root, older]) {
+      await db.query(`update conversations set last_activity_at = '9999-12-31 23:59:59.999+00' where chat_id = $1`, [
+        id,
+      ]);
+    }
     await db.query(
-      `update conversations set last_activity_at = '1960-01-01 00:00:00+00', created_at = '-infinity'
+      `update conversations set last_activity_at = '1960-01-01 00:00:00+00', created_at = '0001-01-01 00:00:00+00'
        where chat_id = $1`,
       [old],
     );
-    await db.query(`update conversations set last_activity_at = '1950-01-01 00:00:00+00' where chat_id = $1`, [older]);
-    await setPairTime(ids[1] as string, '10000-01-01 00:00:00+00', new Date(Date.UTC(10_000, 0, 1)));
-    await setPairTime(oldIds[0] as string, '0100-01-01 00:00:00+00 BC', new Date('-000100-01-01T00:00:00Z'));
+    // Pair times: MongoDB has no such constraint (year 10000 and a BC date are stored, and read clamped).
+    await setPairTime(ids[1] as string, '9999-12-31 23:59:59.999+00', new Date(Date.UTC(10_000, 0, 1)));
+    await setPairTime(oldIds[0] as string, '0001-01-01 00:00:00+00', new Date('-000100-01-01T00:00:00Z'));
 
+    const top = [root, older].sort().reverse();
     const list = await ok(a, 'GET', '/api/v1/chats/list-chats', {});
     expect(list.body.chats.map((c: any) => [c.chat_id, c.last_activity_at])).toEqual([
-      [root, MAX],
+      [top[0], MAX],
+      [top[1], MAX],
       [old, '1960-01-01T00:00:00.000Z'],
-      [older, '1950-01-01T00:00:00.000Z'],
     ]);
-    // One per page: the cursor after each of them (years 9999 and 1960) is accepted, and each comes once.
+    // One per page: the cursor after each of them (the shared last instant, then 1960) is accepted, each comes once.
     const paged: string[] = [];
     let cursor: string | undefined;
     do {
@@ -107,7 +130,7 @@ describe('stored times outside years 1..9999 (put there by hand)', () => {
       paged.push(...page.body.chats.map((c: any) => c.chat_id));
       cursor = page.body.next_cursor ?? undefined;
     } while (cursor && paged.length < 5);
-    expect(paged).toEqual([root, old, older]);
+    expect(paged).toEqual([...top, old]);
 
     const reads = [
       list,
