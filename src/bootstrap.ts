@@ -19,6 +19,7 @@ import { PostgresEventFeed } from './events/pg.feed.js';
 import { encodeChange } from './http/events/event-json.js';
 import { createLimiters, type LimiterFactory } from './limits/limiters.js';
 import type { Logger } from './logger.js';
+import { observeFastSql, traceResponder } from './observability/instrument.js';
 import { LocalResponder } from './responders/local.responder.js';
 import { PostgresContentStore } from './stores/content/postgres-content.store.js';
 import { IdempotencyStore } from './stores/idempotency.store.js';
@@ -107,7 +108,11 @@ export async function openServices(config: Config, log: Logger): Promise<Service
     let events: EventFeed | null = null;
     if (config.EVENTS === 'on') {
       // NOTIFYs and acks on a connection of their own (Bun's client; none under Node: the LISTEN connection's).
-      const notifier = openFastSql(url, 1, { synchronous_commit: 'off', application_name: 'branchat-notify' });
+      const notifier = observeFastSql(
+        openFastSql(url, 1, { synchronous_commit: 'off', application_name: 'branchat-notify' }),
+        'bun-sql-notify',
+        1,
+      );
       if (notifier) closers.push(() => notifier.close());
       const feed = await PostgresEventFeed.start({
         url,
@@ -131,7 +136,8 @@ export async function openServices(config: Config, log: Logger): Promise<Service
     const shared = await limits.ready(1000);
     log.info({ limits: limits.kind, ...(shared ? {} : { connected: false }) }, 'rate limits ready');
 
-    const responder = await createResponder(config);
+    // With tracing on, each answer is a span (observability/instrument.ts).
+    const responder = traceResponder(await createResponder(config), responderKind(config));
     log.info(
       { responder: responderKind(config), model: responder.model, context_tokens: config.CONTEXT_TOKEN_BUDGET },
       'responder ready',
@@ -153,7 +159,8 @@ export async function openServices(config: Config, log: Logger): Promise<Service
     meta.onePassWrites = content instanceof PostgresContentStore;
     // Under Bun, the hot statements (chat-row reads, the write functions) go through Bun's own client.
     // Half the pool's size: these statements are short (the pool of `pg` keeps the transactions and the rest).
-    const fast = openFastSql(url, Math.max(2, Math.ceil(config.DB_POOL_MAX / 2)));
+    const fastMax = Math.max(2, Math.ceil(config.DB_POOL_MAX / 2));
+    const fast = observeFastSql(openFastSql(url, fastMax), 'bun-sql', fastMax);
     if (fast) {
       meta.fast = fast;
       if (content instanceof PostgresContentStore) content.fast = fast;

@@ -31,6 +31,11 @@ const optionalUrl = z
   .transform((v) => (v === '' ? undefined : v))
   .optional();
 
+/** Like optionalUrl, and it must parse as an http(s) URL. */
+const optionalHttpUrl = optionalUrl.refine((v) => v === undefined || /^https?:\/\/[^/]/i.test(v), {
+  message: 'not an http(s) URL',
+});
+
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
 /** A comma-separated list (empty by default), entries trimmed, empty ones dropped. */
@@ -74,6 +79,11 @@ const ConfigSchema = z.object({
   DB_POOL_MAX: int(10, 2, 200),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**
+   * Logs are JSON lines on stdout. auto: once listening, a terminal (stdout a TTY) gets one human line (the URL,
+   * /app, /docs, the database) instead of the JSON record; json: always the JSON record.
+   */
+  LOG_FORMAT: z.enum(['auto', 'json']).default('auto'),
+  /**
    * Secret of GET /metrics (at least 16 characters; never logged). Set: a scrape sends `Authorization: Bearer
    * <METRICS_TOKEN>` (compared in constant time), anything else → 401. Unset or empty: /metrics answers only
    * requests from a loopback address without forwarding headers (a scraper on the same host), 404 to others.
@@ -83,6 +93,22 @@ const ConfigSchema = z.object({
     .optional()
     .transform((v) => (v === '' ? undefined : v))
     .pipe(z.string().min(16).optional()),
+  /**
+   * Traces (docs/observability.md): the OTLP/HTTP collector's base URL (e.g. http://localhost:4318); spans go to
+   * `<it>/v1/traces` as JSON. Unset (the default): no tracing at all, and the SDK is never loaded.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalHttpUrl,
+  /** The full traces URL, instead of `<OTEL_EXPORTER_OTLP_ENDPOINT>/v1/traces` (either one turns tracing on). */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalHttpUrl,
+  /** Headers sent with each export, `key=value,key2=value2` (e.g. a collector's API key). Secret: never logged. */
+  OTEL_EXPORTER_OTLP_HEADERS: optionalUrl,
+  /** The traces' resource `service.name`. */
+  OTEL_SERVICE_NAME: z.string().trim().min(1).default('branchat'),
+  /**
+   * Share of new traces recorded (0–1): a request without a sampled `traceparent` starts one with this
+   * probability; a request with one follows its caller's decision.
+   */
+  OTEL_TRACES_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(1),
   /** Comma-separated list of allowed CORS origins. Empty → no CORS headers at all. */
   CORS_ORIGINS: commaList(),
   /** Failed logins per email, and per client address, per LOGIN_WINDOW_SECONDS; then 429 until it ends. */

@@ -2,6 +2,7 @@
  * The few things that differ between Bun (the default runtime) and Node ≥ 22.17 (`npm run start:node`):
  * the HTTP listener and the client address. Everything else is the same code.
  */
+import { createServer } from 'node:net';
 import type { Context } from 'hono';
 
 export const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined';
@@ -60,7 +61,7 @@ export async function listen(
     };
   }
   const { serve } = await import('@hono/node-server');
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const server = serve(
       { fetch: fetch as (req: Request) => Response, hostname: options.hostname, port: options.port },
       (info) =>
@@ -73,9 +74,74 @@ export async function listen(
           },
         }),
     );
+    // A port in use (EADDRINUSE) or refused (EACCES): rejected like Bun.serve's throw.
+    (server as unknown as { once(event: 'error', f: (e: Error) => void): void }).once('error', reject);
     // Node has no idle timeout during a request (nothing to lift for a long answer), only between requests.
     (server as unknown as { keepAliveTimeout: number }).keepAliveTimeout = idleTimeout * 1000;
   });
+}
+
+/**
+ * Fails as listen() would when the port is taken or refused: checked before the slow part of the start (the
+ * databases, migrations; a second `npm start` would otherwise trip over the first one's embedded PostgreSQL). The
+ * probe's socket is closed at once; port 0 (any free port) is never taken.
+ */
+export function probePort(hostname: string, port: number): Promise<void> {
+  if (port === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen({ host: hostname, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
+/**
+ * The one line for a listener that could not start, instead of a stack trace: a port in use or refused (Bun and
+ * Node both give the error a `code`), or the error's message.
+ */
+export function listenFailure(error: unknown, host: string, port: number): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'EADDRINUSE') return `port ${port} is in use: set PORT=… to another port, or stop the other process`;
+  if (code === 'EACCES') return `port ${port} needs privileges this process lacks: set PORT=… above 1023`;
+  if (code === 'EADDRNOTAVAIL') return `cannot listen on ${host}: no such local address (set HOST=…)`;
+  return `cannot listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+/** What the start line says about the database: never a password (a URL's credentials are dropped). */
+export function databaseSummary(config: { DATABASE_URL?: string; DATA_DIR: string; EMBEDDED_PG_PORT: number }) {
+  if (!config.DATABASE_URL) {
+    return `embedded PostgreSQL (data in ${config.DATA_DIR}, port ${config.EMBEDDED_PG_PORT})`;
+  }
+  try {
+    const u = new URL(config.DATABASE_URL);
+    return `PostgreSQL at ${u.host}${u.pathname}`;
+  } catch {
+    return 'PostgreSQL (DATABASE_URL)';
+  }
+}
+
+/**
+ * The human line printed once listening when stdout is a terminal (LOG_FORMAT=auto), e.g.
+ * `branchat listening on http://localhost:3000 — demo /app/ · API docs /docs · embedded PostgreSQL (…) · bun 1.4.5`.
+ */
+export function startLine(o: {
+  host: string;
+  port: number;
+  /** The demo app is built (WEB_DIR holds index.html). */
+  web: boolean;
+  database: string;
+  /** MongoDB holds the message content. */
+  mongo: boolean;
+  runtime: string;
+}): string {
+  const host = ['0.0.0.0', '::', ''].includes(o.host) ? 'localhost' : o.host.includes(':') ? `[${o.host}]` : o.host;
+  const parts = [
+    o.web ? 'demo /app/' : 'demo /app/ (not built: npm run build:web)',
+    'API docs /docs',
+    o.database + (o.mongo ? ' + MongoDB (content)' : ''),
+    o.runtime,
+  ];
+  return `branchat listening on http://${host}:${o.port} — ${parts.join(' · ')}`;
 }
 
 /** The client's address, or 'unknown' where there is no socket (in-process requests in tests). */

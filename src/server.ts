@@ -2,6 +2,8 @@
  * Process entry: config → stores → app → listen; SIGTERM/SIGINT → stop accepting, finish in-flight
  * requests (bounded by SHUTDOWN_GRACE_MS), close pools and the embedded database, exit 0.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { createApp, lastResortResponse } from './app.js';
 import { openServices } from './bootstrap.js';
 import { heavySlots, loadConfig } from './config.js';
@@ -10,10 +12,41 @@ import { bunWebSocketHandler } from './http/events/events.ws.js';
 import { activeStreams } from './http/sse.js';
 import { startReconciler } from './jobs/reconciler.job.js';
 import { createLogger } from './logger.js';
-import { isBun, listen, sleep } from './runtime.js';
+import { startTracing, tracingSettings } from './observability/tracing.js';
+import {
+  databaseSummary,
+  isBun,
+  type Listener,
+  listen,
+  listenFailure,
+  probePort,
+  sleep,
+  startLine,
+} from './runtime.js';
 
 const config = loadConfig();
-const log = createLogger(config.LOG_LEVEL);
+/** Traces (OTEL_EXPORTER_OTLP_ENDPOINT): log lines then carry the trace id. */
+const traces = tracingSettings(config);
+const log = createLogger(config.LOG_LEVEL, { traceIds: traces !== null });
+/** A person at a terminal: the start (or a failure to listen) is one human line rather than a JSON record. */
+const human = config.LOG_FORMAT === 'auto' && process.stdout.isTTY === true;
+
+/** A port in use (or refused): one line on stderr, not a stack trace; the JSON log gets the same as a record. */
+function cannotListen(e: unknown): void {
+  const line = listenFailure(e, config.HOST, config.PORT);
+  if (!human) log.fatal({ port: config.PORT, host: config.HOST, code: (e as { code?: string }).code }, line);
+  process.stderr.write(`${line}\n`);
+}
+
+try {
+  await probePort(config.HOST, config.PORT);
+} catch (e) {
+  cannotListen(e);
+  process.exit(1);
+}
+
+// Before the stores: their clients are instrumented when they are created.
+const tracing = await startTracing(traces, log);
 
 let services: Awaited<ReturnType<typeof openServices>>;
 try {
@@ -63,50 +96,64 @@ const app = createApp({
 // listener stops, so once draining they get 503 + Connection: close instead of reaching closed pools.
 let inflight = 0;
 let draining = false;
-const server = await listen(
-  async (req, srv) => {
-    if (draining) {
-      return new Response(
-        JSON.stringify({
-          type: '/problems/unavailable',
-          title: 'Service Unavailable',
-          status: 503,
-          detail: 'The server is shutting down',
-          instance: '',
-        }),
-        {
-          status: 503,
-          headers: { 'Content-Type': 'application/problem+json', Connection: 'close', 'Retry-After': '1' },
-        },
-      );
-    }
-    inflight++;
-    try {
-      return await app.fetch(req, srv);
-    } finally {
-      inflight--;
-    }
-  },
-  {
-    hostname: config.HOST,
-    port: config.PORT,
-    websocket: isBun ? await bunWebSocketHandler() : undefined,
-    idleTimeoutSeconds: config.HTTP_IDLE_TIMEOUT_SECONDS,
-    onError: (err) => {
-      log.error({ err }, 'unhandled error outside the app');
-      return lastResortResponse();
+let server: Listener;
+try {
+  server = await listen(
+    async (req, srv) => {
+      if (draining) {
+        return new Response(
+          JSON.stringify({
+            type: '/problems/unavailable',
+            title: 'Service Unavailable',
+            status: 503,
+            detail: 'The server is shutting down',
+            instance: '',
+          }),
+          {
+            status: 503,
+            headers: { 'Content-Type': 'application/problem+json', Connection: 'close', 'Retry-After': '1' },
+          },
+        );
+      }
+      inflight++;
+      try {
+        return await app.fetch(req, srv);
+      } finally {
+        inflight--;
+      }
     },
-  },
-);
+    {
+      hostname: config.HOST,
+      port: config.PORT,
+      websocket: isBun ? await bunWebSocketHandler() : undefined,
+      idleTimeoutSeconds: config.HTTP_IDLE_TIMEOUT_SECONDS,
+      onError: (err) => {
+        log.error({ err }, 'unhandled error outside the app');
+        return lastResortResponse();
+      },
+    },
+  );
+} catch (e) {
+  // Taken since the probe above.
+  cannotListen(e);
+  await Promise.race([services.close(), sleep(10_000)]);
+  process.exit(1);
+}
 const reconciler = startReconciler(services.deps, config, log);
-log.info(
-  {
-    url: `http://${config.HOST}:${server.port}`,
-    docs: '/docs',
-    runtime: isBun ? `bun ${Bun.version}` : `node ${process.version}`,
-  },
-  'branchat listening',
-);
+const runtime = isBun ? `bun ${Bun.version}` : `node ${process.version}`;
+if (human) {
+  const line = startLine({
+    host: config.HOST,
+    port: server.port,
+    web: existsSync(join(config.WEB_DIR, 'index.html')),
+    database: databaseSummary(config),
+    mongo: Boolean(config.MONGO_URL),
+    runtime,
+  });
+  process.stdout.write(`${line}\n`);
+} else {
+  log.info({ url: `http://${config.HOST}:${server.port}`, app: '/app/', docs: '/docs', runtime }, 'branchat listening');
+}
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -127,6 +174,8 @@ async function shutdown(signal: string) {
   await server.stop(true);
   await reconciler.stop();
   await services.close();
+  // The spans still pending are sent (bounded: a collector that does not answer cannot hold the exit).
+  await Promise.race([tracing?.shutdown().catch(() => undefined), sleep(5000)]);
   log.info('stopped');
   process.exit(0);
 }

@@ -3,60 +3,49 @@
  * REDIS_URL), and the first tier in front of Redis (safe because every key carries the tree version read
  * fresh from PostgreSQL: an entry can be evicted or expire, never go stale).
  */
+import { LRUCache } from 'lru-cache';
 import type { CacheStore } from './cache.js';
+
+/** JavaScript strings are UTF-16: two bytes per code unit is the in-memory cost (at least 1: lru-cache's rule). */
+const bytesOf = (value: string) => Math.max(1, value.length * 2);
 
 export class MemoryCacheStore implements CacheStore {
   readonly kind = 'memory';
   readonly errors = 0;
-  private readonly entries = new Map<string, { value: string; expires: number }>();
-  private bytes = 0;
+  /** lru-cache: LRU order, the entry and byte budgets, per-entry TTLs. null: stores nothing (maxEntries 0). */
+  private readonly lru: LRUCache<string, string> | null;
 
-  constructor(
-    private readonly maxEntries = 10_000,
-    private readonly maxBytes = 64 * 1024 * 1024,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(maxEntries = 10_000, maxBytes = 64 * 1024 * 1024, now?: () => number) {
+    this.lru =
+      maxEntries > 0 && maxBytes > 0
+        ? new LRUCache<string, string>({
+            max: maxEntries,
+            maxSize: maxBytes,
+            sizeCalculation: bytesOf,
+            // A test's clock; read at every check (by default lru-cache keeps a reading for 1 ms).
+            ...(now ? { perf: { now }, ttlResolution: 0 } : {}),
+          })
+        : null;
+  }
 
   async get(key: string): Promise<string | null> {
-    const e = this.entries.get(key);
-    if (!e) return null;
-    if (e.expires <= this.now()) {
-      this.remove(key);
-      return null;
-    }
-    // Re-insert: Map keeps insertion order, so the first key is always the least recently used.
-    this.entries.delete(key);
-    this.entries.set(key, e);
-    return e.value;
+    return this.lru?.get(key) ?? null;
   }
 
   async set(key: string, value: string, ttlSeconds: number): Promise<void> {
-    this.remove(key);
-    // JavaScript strings are UTF-16: two bytes per code unit is the in-memory cost.
-    const size = value.length * 2;
-    if (size > this.maxBytes || this.maxEntries === 0) return;
-    this.entries.set(key, { value, expires: this.now() + ttlSeconds * 1000 });
-    this.bytes += size;
-    while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.remove(oldest);
-    }
-  }
-
-  private remove(key: string) {
-    const e = this.entries.get(key);
-    if (!e) return;
-    this.entries.delete(key);
-    this.bytes -= e.value.length * 2;
+    if (!this.lru) return;
+    // lru-cache drops (and does not store) an entry larger than the whole budget; one that would expire at once
+    // is not stored either (a ttl of 0 is "forever" to lru-cache).
+    if (ttlSeconds <= 0) this.lru.delete(key);
+    else this.lru.set(key, value, { ttl: ttlSeconds * 1000 });
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.lru?.size ?? 0;
   }
 
   get sizeBytes(): number {
-    return this.bytes;
+    return this.lru?.calculatedSize ?? 0;
   }
 
   health(): 'ok' {
@@ -64,8 +53,7 @@ export class MemoryCacheStore implements CacheStore {
   }
 
   async close(): Promise<void> {
-    this.entries.clear();
-    this.bytes = 0;
+    this.lru?.clear();
   }
 }
 

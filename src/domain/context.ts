@@ -1,15 +1,15 @@
-import type { GenerationSettings } from './generation/generate.js';
+import type { GenerationSettings } from './generation/settings.js';
 import type { ContentStore, MetadataStore, PasswordHasher, Responder } from './ports.js';
-import type { ImportLimits } from './transfer/transfer.service.js';
+import type { ImportLimits } from './transfer/limits.js';
 
 /** Long-lived collaborators of the services, built once at boot. */
 export interface Deps {
   meta: MetadataStore;
   content: ContentStore;
   responder: Responder;
-  /** Context budget and model timeout; defaults in generation/generate.ts. */
+  /** Context budget and model timeout; defaults in generation/settings.ts. */
   generation?: Partial<GenerationSettings>;
-  /** How much one import-chat call may hold; defaults in transfer/transfer.service.ts. */
+  /** How much one import-chat call may hold; defaults in transfer/limits.ts. */
   imports?: Partial<ImportLimits>;
   hasher: PasswordHasher;
   clock: () => Date;

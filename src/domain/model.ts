@@ -100,32 +100,19 @@ export function messageCount(chat: Pick<ChatRecord, 'ancestorLimits' | 'ownCount
   return baseCount(chat) + chat.ownCount;
 }
 
-/** Text limits of the wire format, in UTF-16 code units (docs/api.md); imports are held to the same. */
-export const NAME_MAX = 200;
-export const QUESTION_MAX = 32_000;
-export const RESPONSE_MAX = 100_000;
-export const SYSTEM_PROMPT_MAX = 32_000;
-/** A recorded model name (the column is varchar(200)); a token count or latency (an int column). */
-export const MODEL_MAX = 200;
-export const COUNT_MAX = 2_147_483_647;
 /**
- * The deepest a branch may nest (a branch of a branch of …): a chat has at most this many ancestors (the
- * root has none, a branch of the root one). One rule for every way a tree grows (create-branch, import-chat):
- * beyond it → 422, so whatever the service lets you build exports and imports back. Every chat stores its
- * whole ancestor chain, so a deep chain costs its depth in every chat below it; real conversations nest a
- * few levels (an edit of an edit …).
+ * The limits and text rules live in limits.ts (one module for the schemas, the services and the importer);
+ * re-exported here for the modules that read them with the records.
  */
-export const MAX_BRANCH_DEPTH = 256;
-
-/**
- * Timestamps the API can write as ISO 8601 with four-digit years: years 1 to 9999. What the service stores
- * lies in a narrower window (domain/time.ts).
- */
-export const MIN_TIME_MS = -62_135_596_800_000;
-export const MAX_TIME_MS = 253_402_300_799_999;
-
-/**
- * Text that can be stored and returned verbatim: no U+0000 (PostgreSQL text cannot hold it) and no lone
- * UTF-16 surrogate (it cannot be encoded as UTF-8, so it would come back altered).
- */
-export const storableText = (s: string) => !s.includes('\u0000') && !/\p{Cs}/u.test(s);
+export {
+  COUNT_MAX,
+  MAX_BRANCH_DEPTH,
+  MAX_TIME_MS,
+  MIN_TIME_MS,
+  MODEL_MAX,
+  NAME_MAX,
+  QUESTION_MAX,
+  RESPONSE_MAX,
+  SYSTEM_PROMPT_MAX,
+  storableText,
+} from './limits.js';

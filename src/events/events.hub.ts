@@ -24,9 +24,9 @@
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { Deps } from '../domain/context.js';
-import { problemBody } from '../http/errors.js';
 import type { Logger } from '../logger.js';
 import type { EventFeed, ReplayLimit, TreeEvent } from './events.js';
+import { problemBody } from './problem.js';
 import { TokenBucket } from './token-bucket.js';
 
 /** What the hub needs of a socket (Bun's ServerWebSocket, through hono's WSContext). */
@@ -253,7 +253,11 @@ export class Session {
     if (this.closed) return 0;
     const text = JSON.stringify(frame);
     this.socket.send(text);
+    const type = (frame as { type?: unknown }).type; // counted for /metrics
+    if (type === 'event') this.hub.counts.delivered++;
+    else if (type === 'resync') this.hub.counts.resyncs++;
     if (this.socket.bufferedAmount() > this.hub.options.maxBufferedBytes) {
+      this.hub.counts.slowConsumers++;
       this.log.warn({ account_id: this.accountId }, 'websocket closed: slow consumer');
       this.close(CLOSE_SLOW_CONSUMER, 'slow consumer: too many unread events');
     }
@@ -437,6 +441,8 @@ export class EventHub {
   /** Replay budgets per account, with the number of its open sockets (in this process). */
   private readonly accounts = new Map<string, { budget: TokenBucket; sockets: number }>();
   private sweepAt = 1024;
+  /** For /metrics: events sent to sockets, resync frames, sockets closed as slow consumers. */
+  readonly counts = { delivered: 0, resyncs: 0, slowConsumers: 0 };
 
   constructor(
     readonly feed: EventFeed,

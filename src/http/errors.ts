@@ -21,6 +21,7 @@ import {
   UpstreamTimeoutError,
   ValidationError,
 } from '../domain/errors.js';
+import { PROBLEM_TYPES, problemBody } from '../events/problem.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -40,26 +41,6 @@ export const ProblemSchema = z
 
 export type Problem = z.infer<typeof ProblemSchema>;
 
-const TITLES: Record<number, [string, string]> = {
-  400: ['bad-request', 'Bad Request'],
-  401: ['unauthorized', 'Unauthorized'],
-  404: ['not-found', 'Not Found'],
-  405: ['method-not-allowed', 'Method Not Allowed'],
-  409: ['conflict', 'Conflict'],
-  412: ['precondition-failed', 'Precondition Failed'],
-  413: ['payload-too-large', 'Content Too Large'],
-  415: ['unsupported-media-type', 'Unsupported Media Type'],
-  422: ['validation', 'Unprocessable Content'],
-  426: ['upgrade-required', 'Upgrade Required'],
-  429: ['rate-limited', 'Too Many Requests'],
-  500: ['internal', 'Internal Server Error'],
-  499: ['cancelled', 'Client Closed Request'],
-  501: ['not-implemented', 'Not Implemented'],
-  502: ['bad-gateway', 'Bad Gateway'],
-  503: ['unavailable', 'Service Unavailable'],
-  504: ['gateway-timeout', 'Gateway Timeout'],
-};
-
 /** An error that already knows its HTTP answer (raised by transport middleware). */
 export class HttpProblem extends Error {
   constructor(
@@ -70,12 +51,6 @@ export class HttpProblem extends Error {
   ) {
     super(detail);
   }
-}
-
-/** A problem's type, title, status and detail (the event socket's error frames use it as is). */
-export function problemBody(status: number, detail: string) {
-  const [slug, title] = TITLES[status] ?? ['error', 'Error'];
-  return { type: `/problems/${slug}`, title, status, detail };
 }
 
 /** The whole problem document of this request: `instance` is its request id. */
@@ -138,8 +113,9 @@ export function errorToProblem(
   }
   if (e instanceof HTTPException) {
     const status = e.status as ContentfulStatusCode;
-    return TITLES[status]
-      ? { status, detail: e.message || TITLES[status][1], headers: {} }
+    const known = PROBLEM_TYPES[status];
+    return known
+      ? { status, detail: e.message || known[1], headers: {} }
       : { status: 500, detail: 'Unexpected error', headers: {} };
   }
   // The client went away (closed the connection mid-body, say): whatever broke is a consequence, not a fault.

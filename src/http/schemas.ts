@@ -2,15 +2,15 @@
 import { z } from '@hono/zod-openapi';
 import type { PairView } from '../domain/chats/chats.service.js';
 import {
-  type ChatRecord,
-  messageCount,
-  NAME_MAX,
-  PAIR_TYPES,
-  QUESTION_MAX,
-  RESPONSE_MAX,
-  SYSTEM_PROMPT_MAX,
-  storableText,
-} from '../domain/model.js';
+  HttpUrlText,
+  IDEMPOTENCY_KEY_MAX,
+  LanguageText,
+  NameText,
+  QuestionText,
+  ResponseText,
+  SystemPromptText,
+} from '../domain/limits.js';
+import { type ChatRecord, messageCount, PAIR_TYPES } from '../domain/model.js';
 import { MARK_END, MARK_START } from '../domain/ports.js';
 
 export const Uuid = z
@@ -20,20 +20,8 @@ export const Uuid = z
 
 const Timestamp = z.iso.datetime().openapi({ example: '2026-11-25T17:03:04.123Z' });
 
-export { NAME_MAX, QUESTION_MAX, RESPONSE_MAX, storableText } from '../domain/model.js';
-
-/** Text that cannot be stored verbatim (see storableText) → 422, not 500. */
-const STORABLE = { message: 'must not contain U+0000 or unpaired surrogates' };
-
-/**
- * docs/api.md counts text limits in UTF-16 code units (String.length); zod's .max() counts code points, which
- * lets up to twice as many units through. This check enforces the unit count (.max() stays for the docs).
- */
-export const maxUnits = (max: number) =>
-  [
-    (s: string) => s.length <= max,
-    { message: `Too big: expected at most ${max} characters (UTF-16 code units)` },
-  ] as const;
+// The limits and text rules are domain/limits.ts's (one module for the schemas, the services and the importer);
+// the text schemas below are its, with examples. docs/api.md counts text limits in UTF-16 code units.
 
 /**
  * A numeric query or header parameter: a plain decimal integer (`-?[0-9]+`) in min..max, else 422. Number()
@@ -50,26 +38,11 @@ export function DecimalInt(min: number, max: number, def: number, description: s
     .openapi({ type: 'integer', minimum: min, maximum: max, default: def, description: `${description} Digits only.` });
 }
 
-export const ChatName = z
-  .string()
-  .min(1)
-  .max(NAME_MAX)
-  .refine(...maxUnits(NAME_MAX))
-  .refine(storableText, STORABLE)
-  .openapi({ example: 'Trip ideas' });
-export const Question = z
-  .string()
-  .min(1)
-  .max(QUESTION_MAX)
-  .refine(...maxUnits(QUESTION_MAX))
-  .refine(storableText, STORABLE)
-  .openapi({ example: 'Where should we go in March?' });
-export const Response = z
-  .string()
-  .max(RESPONSE_MAX)
-  .refine(...maxUnits(RESPONSE_MAX))
-  .refine(storableText, STORABLE)
-  .openapi({ description: 'Absent: the responder answers. Empty string: stored as an empty answer.' });
+export const ChatName = NameText.openapi({ example: 'Trip ideas' });
+export const Question = QuestionText.openapi({ example: 'Where should we go in March?' });
+export const Response = ResponseText.openapi({
+  description: 'Absent: the responder answers. Empty string: stored as an empty answer.',
+});
 
 export const ChatSchema = z
   .object({
@@ -96,29 +69,15 @@ export const ChatSchema = z
   .openapi('Chat');
 
 /** A conversation's system prompt: 1..32000 characters; null (on update) removes it. */
-export const SystemPrompt = z
-  .string()
-  .min(1)
-  .max(SYSTEM_PROMPT_MAX)
-  .refine(...maxUnits(SYSTEM_PROMPT_MAX))
-  .refine(storableText, STORABLE)
-  .openapi({ example: 'You are a concise travel agent. Answer in at most three sentences.' });
+export const SystemPrompt = SystemPromptText.openapi({
+  example: 'You are a concise travel agent. Answer in at most three sentences.',
+});
 
 /** A code pair's language: a short identifier such as `typescript`, `c++`, `c#`, `objective-c`. */
-export const Language = z
-  .string()
-  .min(1)
-  .max(32)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_+#.-]*$/, 'letters, digits and _ + # . - only')
-  .openapi({ example: 'typescript' });
+export const Language = LanguageText.openapi({ example: 'typescript' });
 
 /** A link pair's URL: absolute http or https only (never fetched by the server). */
-export const HttpUrl = z
-  .url({ protocol: /^https?$/, hostname: z.regexes.hostname })
-  .max(2048)
-  .refine(...maxUnits(2048))
-  .refine(storableText, STORABLE)
-  .openapi({ example: 'https://example.org/guide' });
+export const HttpUrl = HttpUrlText.openapi({ example: 'https://example.org/guide' });
 
 /**
  * The body of a route that creates a pair, as a discriminated union on `type`: `text` (the default when
@@ -241,7 +200,7 @@ export const IdempotencyHeaders = z.object({
   'idempotency-key': z
     .string()
     .min(1)
-    .max(255)
+    .max(IDEMPOTENCY_KEY_MAX)
     .optional()
     .openapi({
       description:

@@ -6,6 +6,7 @@
  * connections open through proxies.
  */
 import type { Context } from 'hono';
+import { streamSSE } from 'hono/streaming';
 import { CancelledError } from '../domain/errors.js';
 import type { PendingWrite } from '../domain/messages/messages.service.js';
 import { idleTimeoutOf } from '../runtime.js';
@@ -63,10 +64,6 @@ function takeIdleTimeout(c: Context): () => void {
 let running = 0;
 export const activeStreams = () => running;
 
-function frame(event: string, data: unknown): string {
-  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-}
-
 /** Aborts when the client disconnects (the request's signal, or the response body being cancelled). */
 export function clientGone(c: Context): AbortController {
   const ctl = new AbortController();
@@ -77,9 +74,10 @@ export function clientGone(c: Context): AbortController {
 }
 
 /**
- * Answers with an event stream that runs `pending`, sends each piece of text as a `delta`, then `done` with
- * `toJson(result)` (the write's tree events are already in the log: they commit with it), or one `error`. If the client
- * goes away the generation is cancelled and, unless the pair was already being stored, nothing is stored.
+ * Answers with an event stream (hono/streaming's streamSSE) that runs `pending`, sends each piece of text as a
+ * `delta`, then `done` with `toJson(result)` (the write's tree events are already in the log: they commit with it),
+ * or one `error`. If the client goes away the generation is cancelled and, unless the pair was already being
+ * stored, nothing is stored.
  */
 export function eventStream<T>(
   c: Context<AppBindings>,
@@ -87,38 +85,28 @@ export function eventStream<T>(
   pending: PendingWrite<T>,
   toJson: (result: T) => unknown,
 ): Response {
-  const encoder = new TextEncoder();
-  let closed = false;
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-  const send = (text: string) => {
-    if (closed) return;
-    try {
-      controller.enqueue(encoder.encode(text));
-    } catch {
-      closed = true; // the client went away between two chunks
-    }
-  };
   const outcome = c.var.streamOutcome;
   // The stream restores the idle timeout itself, as it ends (the handler returns long before).
   const restoreIdle = takeIdleTimeout(c);
-  const body = new ReadableStream<Uint8Array>({
-    start(ctl) {
-      controller = ctl;
-    },
-    cancel() {
-      closed = true;
-      gone.abort();
-    },
-  });
-
   running++;
-  const heartbeat = setInterval(() => send(': keep-alive\n\n'), HEARTBEAT_MS);
-  void (async () => {
+  const response = streamSSE(c, async (stream) => {
+    stream.onAbort(() => gone.abort());
+    // Every write joins one chain, so events and comments go out in order (writeSSE takes a turn before it
+    // writes); the generation never waits for it (a delta never waits for a slow client), and the chain is
+    // finished before streamSSE closes the stream. Once the client is gone, writes are dropped.
+    let chain: Promise<unknown> = Promise.resolve();
+    const comment = (text: string) => {
+      chain = chain.then(() => stream.write(`: ${text}\n\n`));
+    };
+    const send = (event: string, data: unknown) => {
+      chain = chain.then(() => stream.writeSSE({ event, data: JSON.stringify(data) }));
+    };
+    const heartbeat = setInterval(() => comment('keep-alive'), HEARTBEAT_MS);
     try {
       let result: T;
       try {
-        send(': stream open\n\n');
-        result = await pending.run((text) => send(frame('delta', { text })));
+        comment('stream open');
+        result = await pending.run((text) => send('delta', { text }));
       } catch (e) {
         // Nothing was stored: the key is free for a retry, and the client (if still there) gets the problem.
         await outcome?.release();
@@ -127,7 +115,7 @@ export function eventStream<T>(
         } else {
           const problem = errorToProblemBody(c, e);
           c.var.log.warn({ status: problem.status, detail: problem.detail }, 'stream ended with an error');
-          send(frame('error', problem));
+          send('error', problem);
         }
         return;
       }
@@ -138,23 +126,23 @@ export function eventStream<T>(
       await outcome?.complete(JSON.stringify(json)).catch((e) => {
         c.var.log.error({ err: e }, 'could not record the streamed answer for its Idempotency-Key');
       });
-      send(frame('done', json));
+      send('done', json);
     } finally {
       clearInterval(heartbeat);
       running--;
       outcome?.end(); // settled above, or (if recording it failed) left in flight until its lease runs out
-      // Before the end of the stream is written (see restoreIdleTimeout): the idle connection after it closes.
+      // Before the end of the stream is written (see restoreIdleTimeout; streamSSE closes it when this returns):
+      // the idle connection after it closes.
       restoreIdle();
-      if (!closed) {
-        closed = true;
-        try {
-          controller.close();
-        } catch {}
-      }
+      await chain;
     }
-  })();
-
-  return c.body(body, 200, STREAM_HEADERS);
+  });
+  // streamSSE's own headers are `text/event-stream`, `no-cache`, `Connection: keep-alive` and an explicit chunked
+  // Transfer-Encoding; ours as before (the connection and framing are the server's business).
+  for (const [name, value] of Object.entries(STREAM_HEADERS)) response.headers.set(name, value);
+  response.headers.delete('Connection');
+  response.headers.delete('Transfer-Encoding');
+  return response;
 }
 
 const STREAM_HEADERS = {

@@ -138,3 +138,17 @@ export function translateStoreError(e: unknown, store: string): unknown {
     return new UnavailableError(`The ${store} is unavailable`, 5, { cause: e });
   return e;
 }
+
+/**
+ * The one store-error wrapper: `const run = storeCalls('content store')`, then `run(() => …)` runs the call and
+ * throws what it threw translated by translateStoreError (so an outage is a 503, never a driver message).
+ */
+export function storeCalls(store: string): <T>(fn: () => Promise<T>) => Promise<T> {
+  return async (fn) => {
+    try {
+      return await fn();
+    } catch (e) {
+      throw translateStoreError(e, store);
+    }
+  };
+}

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import { translateStoreError } from './errors.js';
+import { storeCalls } from './errors.js';
 import { type Db, pgDb } from './pg-tx.js';
 
 export type Claim =
@@ -48,13 +48,8 @@ export class IdempotencyStore {
     return pgDb(this.orm);
   }
 
-  private async run<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (e) {
-      throw translateStoreError(e, 'metadata database');
-    }
-  }
+  /** Every store call goes through this: driver failures become the domain's errors (errors.ts). */
+  private readonly run = storeCalls('metadata database');
 
   claim(accountId: string, key: string, requestHash: string): Promise<Claim> {
     return this.run(async () => {

@@ -3,6 +3,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { migrationsList } from '../../migrations/index.js';
+import { observePgPool } from '../observability/instrument.js';
 import { metadataEntities } from './entities/metadata.entities.js';
 
 export async function openPostgres(options: {
@@ -29,6 +30,8 @@ export async function openPostgres(options: {
     migrations: { migrationsList, snapshot: false, silent: true, tableName: 'mikro_orm_migrations' },
     pool: { min: 0, max: options.poolMax },
     driverOptions: {
+      // The pool's counters for /metrics; with tracing on, a span per statement (observability/instrument.ts).
+      onPoolCreated: observePgPool,
       // A dead or unreachable server fails fast (→ 503) instead of queueing requests.
       connectionTimeoutMillis: 5_000,
       ...timeouts,

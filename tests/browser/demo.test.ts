@@ -14,6 +14,7 @@ import {
   freePort,
   freshDatabase,
   randomSecret,
+  reasonToSkip,
   root,
   type ServerProcess,
   startServer,
@@ -22,10 +23,11 @@ import {
 import { type FakeOpenAI, startFakeOpenAI } from '../support/fake-openai.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const why =
-  (existsSync(CHROMIUM) ? null : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`) ??
-  (await unavailable());
-if (why) console.info(`[browser] skipped: ${why}`);
+const why = await reasonToSkip(
+  'browser',
+  existsSync(CHROMIUM) ? null : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`,
+  unavailable,
+);
 
 const shots = process.env.UPDATE_SCREENSHOTS
   ? join(root, 'docs', 'screenshots')

@@ -8,12 +8,14 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { locateBundle } from '../../src/http/ops/docs.js';
 import {
   call,
   cleanup,
   freePort,
   freshDatabase,
   randomSecret,
+  reasonToSkip,
   root,
   type ServerProcess,
   startServer,
@@ -21,12 +23,14 @@ import {
 } from '../faults/harness.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const BUNDLE = join(root, 'node_modules', '@scalar', 'api-reference', 'dist', 'browser', 'standalone.js');
-const why =
-  (existsSync(CHROMIUM) ? null : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`) ??
-  (existsSync(BUNDLE) ? null : 'no @scalar/api-reference in node_modules (npm ci installs it)') ??
-  (await unavailable());
-if (why) console.info(`[browser/docs] skipped: ${why}`);
+// What the server process serves: the bundle `npm run build:web` copied into web/dist, else the devDependency's.
+const BUNDLE = locateBundle(join(root, 'web', 'dist'));
+const why = await reasonToSkip(
+  'browser/docs',
+  existsSync(CHROMIUM) ? null : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`,
+  BUNDLE ? null : 'no Scalar bundle in web/dist or node_modules (npm ci installs and builds it)',
+  unavailable,
+);
 
 let server: ServerProcess;
 let browser: Browser;

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { call } from '../faults/harness.js';
 import { testDatabase } from '../support/db.js';
-import { type NpmServer, startNpmServer, stopNpmServer } from '../support/npm-server.js';
+import { logsOnFailure, startServerProcess, stopServers } from '../support/server-process.js';
 
 const IDLE_SECONDS = 1;
 /** Bun checks idle timeouts every 4 s: closed within a tick or two after the timeout, or never. */
@@ -24,22 +24,25 @@ const dataDir = mkdtempSync(join(tmpdir(), 'branchat-e2e-idle-'));
 chmodSync(dataDir, 0o755);
 const port = 20000 + Math.floor(Math.random() * 10000);
 const base = `http://127.0.0.1:${port}`;
-let server: NpmServer | undefined;
 
 beforeAll(async () => {
   const db = await testDatabase();
-  server = await startNpmServer(port, {
-    HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
-    DATABASE_URL: db.url,
-    RESPONDER: 'local',
-    HTTP_IDLE_TIMEOUT_SECONDS: String(IDLE_SECONDS),
-    LOG_LEVEL: 'warn',
+  await startServerProcess({
+    launcher: 'npm',
+    port,
+    env: {
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      DATABASE_URL: db.url,
+      RESPONDER: 'local',
+      HTTP_IDLE_TIMEOUT_SECONDS: String(IDLE_SECONDS),
+      LOG_LEVEL: 'warn',
+    },
   });
 });
 
 afterAll(async () => {
-  if (server) await stopNpmServer(server);
+  await stopServers(15_000);
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -115,48 +118,53 @@ function exchange(method: string, path: string, headers: Record<string, string>,
   });
 }
 
-test('the idle timeout applies again once a generated answer ended: add-message and create-branch, JSON and SSE; a plain GET as control', async () => {
-  const reg = await call(base, 'POST', '/api/v1/auth/register', {
-    body: { email: `idle${crypto.randomUUID()}@example.com`, password: 'correct horse battery' },
-  });
-  expect(reg.status).toBe(201);
-  const token: string = reg.body.token;
-  const chat = await call(base, 'POST', '/api/v1/chats/create-chat', { token, body: { name: 'idle' } });
-  expect(chat.status).toBe(201);
-  const chatId: string = chat.body.chat_id;
-  const given = await call(base, 'POST', '/api/v1/messages/add-message', {
-    token,
-    body: { chat_id: chatId, question: 'fork here', response: 'given' },
-  });
-  expect(given.status).toBe(201);
-  const responseId: string = given.body.response_id;
+test(
+  'the idle timeout applies again once a generated answer ended: add-message and create-branch, JSON and SSE; a plain GET as control',
+  () =>
+    logsOnFailure('e2e/idle-timeout', async () => {
+      const reg = await call(base, 'POST', '/api/v1/auth/register', {
+        body: { email: `idle${crypto.randomUUID()}@example.com`, password: 'correct horse battery' },
+      });
+      expect(reg.status).toBe(201);
+      const token: string = reg.body.token;
+      const chat = await call(base, 'POST', '/api/v1/chats/create-chat', { token, body: { name: 'idle' } });
+      expect(chat.status).toBe(201);
+      const chatId: string = chat.body.chat_id;
+      const given = await call(base, 'POST', '/api/v1/messages/add-message', {
+        token,
+        body: { chat_id: chatId, question: 'fork here', response: 'given' },
+      });
+      expect(given.status).toBe(201);
+      const responseId: string = given.body.response_id;
 
-  const auth = { Authorization: `Bearer ${token}` };
-  const sse = { ...auth, Accept: 'text/event-stream' };
-  const ADD = '/api/v1/messages/add-message';
-  const BRANCH = '/api/v1/branches/create-branch';
-  const [plain, addJson, addSse, branchJson, branchSse] = await Promise.all([
-    exchange('GET', '/healthz', {}),
-    exchange('POST', ADD, auth, { chat_id: chatId, question: 'json, generated' }),
-    exchange('POST', ADD, sse, { chat_id: chatId, question: 'stream, generated' }),
-    exchange('POST', BRANCH, auth, { chat_id: chatId, response_id: responseId, question: 'branch json' }),
-    exchange('POST', BRANCH, sse, { chat_id: chatId, response_id: responseId, question: 'branch stream' }),
-  ]);
+      const auth = { Authorization: `Bearer ${token}` };
+      const sse = { ...auth, Accept: 'text/event-stream' };
+      const ADD = '/api/v1/messages/add-message';
+      const BRANCH = '/api/v1/branches/create-branch';
+      const [plain, addJson, addSse, branchJson, branchSse] = await Promise.all([
+        exchange('GET', '/healthz', {}),
+        exchange('POST', ADD, auth, { chat_id: chatId, question: 'json, generated' }),
+        exchange('POST', ADD, sse, { chat_id: chatId, question: 'stream, generated' }),
+        exchange('POST', BRANCH, auth, { chat_id: chatId, response_id: responseId, question: 'branch json' }),
+        exchange('POST', BRANCH, sse, { chat_id: chatId, response_id: responseId, question: 'branch stream' }),
+      ]);
 
-  expect(plain.status).toBe(200);
-  expect(addJson.status).toBe(201);
-  expect(JSON.parse(addJson.body).generation).not.toBeNull(); // the responder answered, not the client
-  expect(addSse.status).toBe(200);
-  expect(addSse.body).toContain('event: done');
-  expect(branchJson.status).toBe(201);
-  expect(JSON.parse(branchJson.body).qa_pair.generation).not.toBeNull();
-  expect(branchSse.status).toBe(200);
-  expect(branchSse.body).toContain('event: done');
+      expect(plain.status).toBe(200);
+      expect(addJson.status).toBe(201);
+      expect(JSON.parse(addJson.body).generation).not.toBeNull(); // the responder answered, not the client
+      expect(addSse.status).toBe(200);
+      expect(addSse.body).toContain('event: done');
+      expect(branchJson.status).toBe(201);
+      expect(JSON.parse(branchJson.body).qa_pair.generation).not.toBeNull();
+      expect(branchSse.status).toBe(200);
+      expect(branchSse.body).toContain('event: done');
 
-  const closed = { plain, addJson, addSse, branchJson, branchSse };
-  const stillOpen = Object.entries(closed)
-    .filter(([, e]) => e.closedAfterMs === null)
-    .map(([name]) => name);
-  expect(stillOpen).toEqual([]);
-  for (const e of Object.values(closed)) expect(e.closedAfterMs).toBeLessThanOrEqual(CLOSED_WITHIN_MS);
-}, 90_000);
+      const closed = { plain, addJson, addSse, branchJson, branchSse };
+      const stillOpen = Object.entries(closed)
+        .filter(([, e]) => e.closedAfterMs === null)
+        .map(([name]) => name);
+      expect(stillOpen).toEqual([]);
+      for (const e of Object.values(closed)) expect(e.closedAfterMs).toBeLessThanOrEqual(CLOSED_WITHIN_MS);
+    }),
+  90_000,
+);

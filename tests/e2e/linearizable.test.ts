@@ -15,14 +15,14 @@ import {
   freePort,
   freshDatabase,
   randomSecret,
+  reasonToSkip,
   register,
   type ServerProcess,
   startServer,
   unavailable,
 } from '../faults/harness.js';
 
-const skipReason = await unavailable();
-if (skipReason) console.warn(`[e2e/linearizable] skipped: ${skipReason}`);
+const skipReason = await reasonToSkip('e2e/linearizable', unavailable());
 
 describe.skipIf(skipReason !== null)('reads after a write, on another process', () => {
   let a: ServerProcess;

@@ -1,23 +1,30 @@
 /**
- * The Postman collection, the .http file and scripts/flow.sh (issue: "Postman collection generated from
- * openapi.json … run it with newman against a live server in CI").
+ * The Postman collection, postman/flow.http and the Flow runner (issue: "Postman collection generated from
+ * openapi.json … run it with newman against a live server in CI"). The Flow is written once
+ * (scripts/flow/steps.ts); the collection's Flow folder, flow.http and `npm run flow` are made from it.
  *
- * - The committed postman/*.json files are what scripts/postman.ts generates from openapi.json now.
+ * - The committed postman/* files (collection, environment, flow.http) are what scripts/postman.ts generates now.
  * - postman/flow.http sends the same requests as the collection's Flow folder, in the same order.
+ * - The Flow's compiler refuses a step it cannot make right (an unknown operation, a variable used before set).
  * - The real server process (tests/faults/harness.ts: `bun src/server.ts` on a fresh database of the test
  *   PostgreSQL) runs the whole collection through newman's Node API: every Flow request runs, no assertion fails,
- *   and the reference requests' example values pass validation. Then scripts/flow.sh runs against it.
+ *   and the reference requests' example values pass validation. Then `npm run flow`'s runner runs against it.
  */
 import { afterAll, describe, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import newman, { type NewmanRunSummary } from 'newman';
+import { resolveFlow } from '../../scripts/flow/compile.js';
+import { runFlow } from '../../scripts/flow/run.js';
+import { FLOW } from '../../scripts/flow/steps.js';
 import {
   buildCollection,
   buildEnvironment,
   collectionFile,
   environmentFile,
   FLOW_FOLDER,
+  flowHttp,
+  flowHttpFile,
   flowStepNames,
   readOpenApi,
   serialise,
@@ -27,14 +34,14 @@ import {
   freePort,
   freshDatabase,
   randomSecret,
+  reasonToSkip,
   root,
   type ServerProcess,
   startServer,
   unavailable,
 } from '../faults/harness.js';
 
-const skipReason = await unavailable();
-if (skipReason) console.warn(`[e2e/postman] skipped: ${skipReason}`);
+const skipReason = await reasonToSkip('e2e/postman', unavailable());
 
 afterAll(cleanup, 30_000);
 
@@ -45,9 +52,19 @@ const flowFolder = (collection: any) => collection.item.find((f: any) => f.name 
 const requestLine = (item: any) => `${item.request.method} /${item.request.url.path.join('/')}`;
 
 describe('the committed Postman files', () => {
-  test('the collection is what scripts/postman.ts generates from openapi.json (run `bun scripts/postman.ts`)', () => {
+  test('the collection is what scripts/postman.ts generates (run `npm run openapi`), every time the same', async () => {
     // Compared as JSON values, so a formatter run over the file does not make it stale.
-    expect(committedCollection()).toEqual(JSON.parse(serialise(buildCollection(readOpenApi()))));
+    const generated = serialise(await buildCollection(readOpenApi()));
+    expect(committedCollection()).toEqual(JSON.parse(generated));
+    // Again: the converter's made-up example values come from a seeded generator, every id from a name.
+    expect(serialise(await buildCollection(readOpenApi()))).toBe(generated);
+    const ids = JSON.stringify(committedCollection()).match(/"(?:id|_postman_id)":"[^"]+"/g) ?? [];
+    expect(ids.length).toBeGreaterThan(40);
+    expect(new Set(ids).size).toBe(ids.length);
+  }, 30_000);
+
+  test('postman/flow.http is what scripts/postman.ts generates from the Flow (run `npm run openapi`)', () => {
+    expect(readFileSync(flowHttpFile, 'utf8')).toBe(flowHttp(readOpenApi()));
   });
 
   test('the environment is what scripts/postman.ts generates', () => {
@@ -73,7 +90,7 @@ describe('the committed Postman files', () => {
   });
 
   test('postman/flow.http sends the Flow folder’s requests, in order, with a token exactly where the Flow has one', () => {
-    const http = readFileSync(join(root, 'postman', 'flow.http'), 'utf8');
+    const http = readFileSync(flowHttpFile, 'utf8');
     const blocks = http.split(/^###/m).slice(1);
     const sent = blocks.map((block) => {
       const line = /^(GET|POST|PUT|DELETE|PATCH) \{\{api\}\}([^?\s]+)/m.exec(block);
@@ -84,6 +101,41 @@ describe('the committed Postman files', () => {
     const flow = flowFolder(committedCollection()).item.map((i: any) => `${requestLine(i)} ${i.request.auth.type}`);
     expect(flow.length).toBe(flowStepNames().length);
     expect(sent).toEqual(flow);
+  });
+});
+
+describe('the Flow compiler', () => {
+  const doc = readOpenApi();
+  const step = FLOW[2]!; // create-chat: a body without variables, a capture
+  test('every step resolves: its operation, method and path, a bearer token where the operation is protected', () => {
+    const resolved = resolveFlow(doc);
+    expect(resolved.map((r) => r.step.id)).toEqual(FLOW.map((s) => s.id));
+    expect(resolved[0]).toMatchObject({
+      name: '01 register',
+      method: 'POST',
+      path: '/api/v1/auth/register',
+      bearer: false,
+    });
+    expect(resolved.find((r) => r.step.id === 'anonymous')?.bearer).toBe(false);
+    expect(resolved.find((r) => r.step.id === 'getRoot')?.bearer).toBe(true);
+  });
+
+  test('refuses a step it cannot make right', () => {
+    const cases: [string, typeof FLOW][] = [
+      ['no operation nope', [{ ...step, operationId: 'nope' }]],
+      ['declares no query parameter "colour"', [{ ...step, query: { colour: 'red' } }]],
+      ['{{chat_id}} is used before anything sets it', [{ ...step, body: { chat_id: '{{chat_id}}' } }]],
+      [
+        '{{x}} is set twice',
+        [
+          { ...step, capture: { x: 'text' } },
+          { ...step, id: 'again', capture: { x: 'text' } },
+        ],
+      ],
+      ['not body.<path>, header.<Name> or text', [{ ...step, capture: { x: 'body' } }]],
+      ['no checks', [{ ...step, checks: {} }]],
+    ];
+    for (const [message, steps] of cases) expect(() => resolveFlow(doc, steps)).toThrow(message);
   });
 });
 
@@ -171,11 +223,11 @@ describe.skipIf(skipReason !== null)('against the real server', () => {
     );
   }, 60_000);
 
-  test('scripts/flow.sh (curl) runs the same flow: exit 0', async () => {
+  test('`npm run flow` (scripts/flow/run.ts) runs the same steps and checks: exit 0', async () => {
     const s = await server();
-    const proc = Bun.spawn(['bash', join(root, 'scripts', 'flow.sh')], {
+    const proc = Bun.spawn([process.execPath, join(root, 'scripts', 'flow', 'run.ts')], {
       cwd: root,
-      env: { ...process.env, BASE: s.base },
+      env: { PATH: process.env.PATH ?? '', BASE: s.base },
       stdout: 'pipe',
       stderr: 'pipe',
     });
@@ -184,8 +236,20 @@ describe.skipIf(skipReason !== null)('against the real server', () => {
       new Response(proc.stderr).text(),
       proc.exited,
     ]);
-    if (code !== 0) console.error(`[e2e/postman] flow.sh:\n${out}\n${err}\nserver log tail:\n${s.tail()}`);
+    if (code !== 0) console.error(`[e2e/postman] flow runner:\n${out}\n${err}\nserver log tail:\n${s.tail()}`);
     expect({ code, err }).toEqual({ code: 0, err: '' });
     expect(out).toContain(`flow OK: ${flowStepNames().length} steps`);
+    for (const name of flowStepNames()) expect(out).toContain(name);
   }, 60_000);
+
+  test('the runner stops at the first failed check, with what failed', async () => {
+    const s = await server();
+    // Every step's path under a prefix the server does not know: register answers 404, not 201.
+    const { ok, results } = await runFlow(`${s.base}/nowhere`, readOpenApi());
+    expect(ok).toBe(false);
+    expect(results.length).toBe(1);
+    expect(results[0]!.status).toBe(404);
+    expect(results[0]!.failed).toContain('201 Created: expected HTTP 201, got 404');
+    expect(results[0]!.failed.some((f) => f.includes('body.token_type: expected "Bearer", got undefined'))).toBe(true);
+  }, 30_000);
 });

@@ -13,14 +13,14 @@ import {
   freePort,
   freshDatabase,
   randomSecret,
+  reasonToSkip,
   register,
   type ServerProcess,
   startServer,
   unavailable,
 } from '../faults/harness.js';
 
-const skipReason = await unavailable();
-if (skipReason) console.warn(`[e2e/read-lease] skipped: ${skipReason}`);
+const skipReason = await reasonToSkip('e2e/read-lease', unavailable());
 
 const LEASE_MS = 1000;
 

@@ -15,16 +15,17 @@ import {
   cleanup,
   freePort,
   freshDatabase,
+  logsOnFailure,
   type Res,
   randomSecret,
+  reasonToSkip,
   register,
   type ServerProcess,
   startServer,
   unavailable,
 } from './harness.js';
 
-const skipReason = await unavailable();
-if (skipReason) console.warn(`[faults/crash] skipped: ${skipReason}`);
+const skipReason = await reasonToSkip('faults/crash', unavailable());
 
 afterAll(cleanup, 30_000);
 
@@ -533,9 +534,6 @@ async function scenario(content: 'postgresql' | 'mongodb') {
 
     second.kill('SIGTERM');
     expect(await second.exited).toBe(0);
-  } catch (e) {
-    for (const s of servers) console.error(`[faults/crash ${content}] server log tail:\n${s.tail()}`);
-    throw e;
   } finally {
     for (const s of servers) s.kill('SIGKILL');
     await double?.stop();
@@ -545,12 +543,12 @@ async function scenario(content: 'postgresql' | 'mongodb') {
 describe.skipIf(skipReason !== null)('kill -9 during a burst of writes, then restart', () => {
   test(
     'content in PostgreSQL: every acknowledged write survives, trees stay consistent',
-    () => scenario('postgresql'),
+    () => logsOnFailure('faults/crash postgresql', () => scenario('postgresql')),
     45_000,
   );
   test(
     'content in MongoDB (wire-protocol double): every acknowledged write survives, trees stay consistent',
-    () => scenario('mongodb'),
+    () => logsOnFailure('faults/crash mongodb', () => scenario('mongodb')),
     45_000,
   );
 });

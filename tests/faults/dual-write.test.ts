@@ -235,7 +235,7 @@ for (const store of ['postgresql', 'mongodb'] as const) {
       expect((await a.addMessage(chatId, 'orphan', 'x')).status).toBe(500);
       expect(await a.questions(chatId)).toEqual(['q1']);
       const page = await a.getChat(chatId);
-      expect(page.body.total ?? page.body.qa_pairs.length).toBe(1);
+      expect(page.body.qa_pairs.length).toBe(1);
       // With MongoDB the orphan is really there (seq 2) but nothing shows it; with PostgreSQL it rolled back.
       expect(await stored(accountId, chatId)).toEqual(store === 'mongodb' ? ['q1', 'orphan'] : ['q1']);
 

@@ -1,19 +1,20 @@
 /**
- * Harness for the fault tests: the real server process (`bun src/server.ts`, no npm in between, so a signal
- * reaches the server itself), databases of their own on the test PostgreSQL, and a small HTTP client.
- * Everything started here is registered and torn down by `cleanup()` (call it from afterAll).
+ * Helpers for the tests that run the real server process (tests/faults, tests/e2e, tests/events, tests/browser):
+ * databases of their own on the test PostgreSQL, the server on one of them (tests/support/server-process.ts, the
+ * one process harness, with the environment these tests use), and a small HTTP client. Everything started here is
+ * registered and torn down by `cleanup()` (call it from afterAll).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { testDatabase } from '../support/db.js';
+import { type ServerProcess, startServerProcess, stopServers } from '../support/server-process.js';
 
-export const root = join(import.meta.dir, '..', '..');
+export { freePort, logsOnFailure, reasonToSkip, root, ServerProcess } from '../support/server-process.js';
 
-/** Why the fault tests cannot run here, or null. Checked once per file at load time. */
+/** Why these tests cannot run here, or null. Checked once per file at load time. */
 export async function unavailable(): Promise<string | null> {
   try {
     await testDatabase();
@@ -25,14 +26,8 @@ export async function unavailable(): Promise<string | null> {
 
 // ---- resources to release --------------------------------------------------------------------------
 
-const servers = new Set<ServerProcess>();
 const databases = new Set<string>();
 const dirs = new Set<string>();
-
-// Should the test process itself die before afterAll, take its servers with it.
-process.once('exit', () => {
-  for (const s of servers) s.kill('SIGKILL');
-});
 
 async function adminClient(): Promise<pg.Client> {
   // Any connection to the test server can create and drop other databases on it.
@@ -57,10 +52,16 @@ export async function freshDatabase(): Promise<string> {
   return u.toString();
 }
 
+/** A temporary directory (removed by cleanup()). */
+export function tempDir(prefix = 'branchat-faults-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.add(dir);
+  return dir;
+}
+
+/** Kills the servers still running, drops the databases, removes the directories. */
 export async function cleanup(): Promise<void> {
-  for (const s of servers) s.kill('SIGKILL');
-  await Promise.all([...servers].map((s) => s.exited));
-  servers.clear();
+  await stopServers();
   if (databases.size > 0) {
     const c = await adminClient();
     try {
@@ -76,18 +77,6 @@ export async function cleanup(): Promise<void> {
 
 // ---- the server process ----------------------------------------------------------------------------
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 export interface ServerOptions {
   databaseUrl: string;
   port: number;
@@ -96,99 +85,23 @@ export interface ServerOptions {
   extraEnv?: Record<string, string>;
 }
 
-export class ServerProcess {
-  readonly base: string;
-  readonly exited: Promise<number>;
-  private readonly proc: ReturnType<typeof Bun.spawn>;
-  private readonly out: string[] = [];
-
-  constructor(readonly options: ServerOptions) {
-    const dataDir = mkdtempSync(join(tmpdir(), 'branchat-faults-'));
-    dirs.add(dataDir);
-    // An explicit environment: nothing of the test process (MONGO_URL, REDIS_URL, DATABASE_URL…) leaks in.
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/root',
+/** `bun src/server.ts` on `databaseUrl` with a DATA_DIR of its own, ready (/healthz). */
+export function startServer(options: ServerOptions): Promise<ServerProcess> {
+  return startServerProcess({
+    port: options.port,
+    readyTimeoutMs: 20_000,
+    env: {
       NODE_ENV: 'test',
       HOST: '127.0.0.1',
-      PORT: String(options.port),
       DATABASE_URL: options.databaseUrl,
       JWT_SECRET: options.jwtSecret,
-      DATA_DIR: dataDir,
+      DATA_DIR: tempDir(),
       LOG_LEVEL: options.logLevel ?? 'warn',
       // Off, should a write rate limit exist: the burst must not be throttled.
       WRITE_RATE_LIMIT: '0',
       ...options.extraEnv,
-    };
-    this.proc = Bun.spawn([process.execPath, 'src/server.ts'], {
-      cwd: root,
-      env,
-      stdin: 'ignore',
-      stdout: 'pipe',
-      stderr: 'pipe',
-    });
-    const drain = async (s: ReadableStream<Uint8Array>) => {
-      const decoder = new TextDecoder();
-      for await (const chunk of s) this.out.push(decoder.decode(chunk, { stream: true }));
-    };
-    void drain(this.proc.stdout as ReadableStream<Uint8Array>);
-    void drain(this.proc.stderr as ReadableStream<Uint8Array>);
-    this.base = `http://127.0.0.1:${options.port}`;
-    servers.add(this);
-    this.exited = this.proc.exited.then((code) => {
-      servers.delete(this);
-      return code;
-    });
-  }
-
-  get pid(): number {
-    return this.proc.pid;
-  }
-
-  get exitCode(): number | null {
-    return this.proc.exitCode;
-  }
-
-  get signalCode(): string | null {
-    const s = this.proc.signalCode;
-    return s === null ? null : String(s);
-  }
-
-  kill(signal: 'SIGKILL' | 'SIGTERM'): void {
-    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill(signal);
-  }
-
-  log(): string {
-    return this.out.join('');
-  }
-
-  /** The last lines of the log, for failure messages. */
-  tail(lines = 30): string {
-    return this.log().split('\n').slice(-lines).join('\n');
-  }
-
-  async waitHealthy(timeoutMs = 20_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (this.proc.exitCode !== null || this.proc.signalCode !== null) {
-        throw new Error(
-          `server exited (${this.proc.exitCode ?? this.proc.signalCode}) before healthy:\n${this.tail()}`,
-        );
-      }
-      try {
-        const r = await fetch(`${this.base}/healthz`, { headers: { Connection: 'close' } });
-        if (r.ok) return;
-      } catch {}
-      await Bun.sleep(50);
-    }
-    throw new Error(`server did not become healthy within ${timeoutMs} ms:\n${this.tail()}`);
-  }
-}
-
-export async function startServer(options: ServerOptions): Promise<ServerProcess> {
-  const s = new ServerProcess(options);
-  await s.waitHealthy();
-  return s;
+    },
+  });
 }
 
 export function randomSecret(): string {

@@ -8,10 +8,9 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import pg from 'pg';
 import { migrationsList } from '../../migrations/index.js';
 import { migrate, openPostgres } from '../../src/stores/postgres.js';
-import { cleanup, freshDatabase, unavailable } from './harness.js';
+import { cleanup, freshDatabase, reasonToSkip, unavailable } from './harness.js';
 
-const why = await unavailable();
-if (why) console.info(`[faults/migrate-time-window] skipped: ${why}`);
+const why = await reasonToSkip('faults/migrate-time-window', unavailable());
 afterAll(cleanup);
 
 const NAME = 'Migration20261203000000_time_window';

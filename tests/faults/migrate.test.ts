@@ -9,10 +9,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { migrationsList } from '../../migrations/index.js';
 import { MIGRATION_LOCK, migrate } from '../../src/stores/postgres.js';
-import { cleanup, freshDatabase, root, unavailable } from './harness.js';
+import { cleanup, freshDatabase, reasonToSkip, root, unavailable } from './harness.js';
 
-const why = await unavailable();
-if (why) console.info(`[faults/migrate] skipped: ${why}`);
+const why = await reasonToSkip('faults/migrate', unavailable());
 afterAll(cleanup);
 
 /** `bun scripts/migrate.ts` (npm run migrate) on `url`, as a process of its own; its exit code and output. */

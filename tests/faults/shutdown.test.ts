@@ -12,15 +12,15 @@ import {
   cleanup,
   freePort,
   freshDatabase,
+  logsOnFailure,
   randomSecret,
+  reasonToSkip,
   register,
-  type ServerProcess,
   startServer,
   unavailable,
 } from './harness.js';
 
-const skipReason = await unavailable();
-if (skipReason) console.warn(`[faults/shutdown] skipped: ${skipReason}`);
+const skipReason = await reasonToSkip('faults/shutdown', unavailable());
 
 afterAll(cleanup, 30_000);
 
@@ -214,97 +214,97 @@ async function slowAddMessage(port: number, token: string, chatId: string, quest
   return req;
 }
 
-function onFailure(servers: ServerProcess[], what: string) {
-  for (const s of servers) console.error(`[faults/shutdown] ${what}: server log tail:\n${s.tail()}`);
-}
-
 describe.skipIf(skipReason !== null)('SIGTERM', () => {
-  test('drains the request in flight: no new connections, the request completes and is kept, exit 0', async () => {
-    const { databaseUrl, port, jwtSecret, server, token, chatId } = await setUp('info');
-    const servers = [server];
-    try {
-      const idle = await KeepAlive.open(port);
-      expect(await idle.get('/healthz')).toBe(200);
-      const req = await slowAddMessage(port, token, chatId, 'sent across a shutdown');
-      expect(server.exitCode).toBeNull();
+  test(
+    'drains the request in flight: no new connections, the request completes and is kept, exit 0',
+    () =>
+      logsOnFailure('faults/shutdown drain', async () => {
+        const { databaseUrl, port, jwtSecret, server, token, chatId } = await setUp('info');
+        const servers = [server];
+        try {
+          const idle = await KeepAlive.open(port);
+          expect(await idle.get('/healthz')).toBe(200);
+          const req = await slowAddMessage(port, token, chatId, 'sent across a shutdown');
+          expect(server.exitCode).toBeNull();
 
-      server.kill('SIGTERM');
-      // New connections are no longer served: refused or reset by the closed listener, or 503 while it closes.
-      let probe: number | string = 200;
-      for (let i = 0; i < 100 && probe === 200; i++) {
-        probe = await probeNewConnection(port);
-        if (probe === 200) await Bun.sleep(20);
-      }
-      expect([503, 'refused', 'ECONNRESET', 'closed']).toContain(probe);
-      // A keep-alive connection opened before the signal cannot sneak a new request in either.
-      const reused = await idle.get('/healthz');
-      expect([503, 'ECONNRESET', 'EPIPE', 'closed']).toContain(reused);
-      idle.destroy();
-      console.info(
-        `[faults/shutdown] while draining: new connection → ${probe}, idle keep-alive connection → ${reused}`,
-      );
-      // Still draining: the request in flight keeps the process alive.
-      await Bun.sleep(200);
-      expect(server.exitCode).toBeNull();
-      expect(server.log()).toContain('"msg":"shutting down"');
-      expect(server.log()).not.toContain('"msg":"stopped"');
+          server.kill('SIGTERM');
+          // New connections are no longer served: refused or reset by the closed listener, or 503 while it closes.
+          let probe: number | string = 200;
+          for (let i = 0; i < 100 && probe === 200; i++) {
+            probe = await probeNewConnection(port);
+            if (probe === 200) await Bun.sleep(20);
+          }
+          expect([503, 'refused', 'ECONNRESET', 'closed']).toContain(probe);
+          // A keep-alive connection opened before the signal cannot sneak a new request in either.
+          const reused = await idle.get('/healthz');
+          expect([503, 'ECONNRESET', 'EPIPE', 'closed']).toContain(reused);
+          idle.destroy();
+          console.info(
+            `[faults/shutdown] while draining: new connection → ${probe}, idle keep-alive connection → ${reused}`,
+          );
+          // Still draining: the request in flight keeps the process alive.
+          await Bun.sleep(200);
+          expect(server.exitCode).toBeNull();
+          expect(server.log()).toContain('"msg":"shutting down"');
+          expect(server.log()).not.toContain('"msg":"stopped"');
 
-      req.finish();
-      const res = await withTimeout(req.response, 10_000, 'the drained request');
-      expect(res?.status).toBe(201);
-      expect(res?.body.chat_id).toBe(chatId);
-      expect(res?.body.question).toBe('sent across a shutdown');
+          req.finish();
+          const res = await withTimeout(req.response, 10_000, 'the drained request');
+          expect(res?.status).toBe(201);
+          expect(res?.body.chat_id).toBe(chatId);
+          expect(res?.body.question).toBe('sent across a shutdown');
 
-      expect(await withTimeout(server.exited, 10_000, 'exit after the drain')).toBe(0);
-      expect(server.log()).toContain('"msg":"stopped"');
-      expect(server.log()).not.toContain('grace period over');
+          expect(await withTimeout(server.exited, 10_000, 'exit after the drain')).toBe(0);
+          expect(server.log()).toContain('"msg":"stopped"');
+          expect(server.log()).not.toContain('grace period over');
 
-      // The pair was committed before the answer: a new process on the same database reads it.
-      const again = await startServer({ databaseUrl, port, jwtSecret });
-      servers.push(again);
-      const page = await call(again.base, 'GET', `/api/v1/chats/get-chat?chat_id=${chatId}`, { token, retries: 3 });
-      expect(page.status).toBe(200);
-      expect(
-        page.body.qa_pairs.map((p: { response_id: string; question: string }) => [p.response_id, p.question]),
-      ).toEqual([[res!.body.response_id, 'sent across a shutdown']]);
-      again.kill('SIGTERM');
-      expect(await again.exited).toBe(0);
-    } catch (e) {
-      onFailure(servers, 'drain');
-      throw e;
-    } finally {
-      for (const s of servers) s.kill('SIGKILL');
-    }
-  }, 30_000);
+          // The pair was committed before the answer: a new process on the same database reads it.
+          const again = await startServer({ databaseUrl, port, jwtSecret });
+          servers.push(again);
+          const page = await call(again.base, 'GET', `/api/v1/chats/get-chat?chat_id=${chatId}`, { token, retries: 3 });
+          expect(page.status).toBe(200);
+          expect(
+            page.body.qa_pairs.map((p: { response_id: string; question: string }) => [p.response_id, p.question]),
+          ).toEqual([[res!.body.response_id, 'sent across a shutdown']]);
+          again.kill('SIGTERM');
+          expect(await again.exited).toBe(0);
+        } finally {
+          for (const s of servers) s.kill('SIGKILL');
+        }
+      }),
+    30_000,
+  );
 
-  test('SHUTDOWN_GRACE_MS bounds the wait: a body that never ends does not keep the process alive', async () => {
-    const grace = 1000;
-    const { port, server, token, chatId } = await setUp('info', { SHUTDOWN_GRACE_MS: String(grace) });
-    try {
-      const req = await slowAddMessage(port, token, chatId, 'never finished');
-      const t0 = performance.now();
-      server.kill('SIGTERM');
-      const code = await withTimeout(server.exited, grace + 5000, 'exit after the grace period');
-      const waited = performance.now() - t0;
-      expect(code).toBe(0);
-      // It did wait for the request (the grace), and not much longer.
-      expect(waited).toBeGreaterThanOrEqual(grace - 100);
-      expect(waited).toBeLessThan(grace + 3000);
-      expect(server.log()).toContain('grace period over');
-      expect(server.log()).toContain('"msg":"stopped"');
-      // The abandoned request got no success; its connection is closed.
-      await withTimeout(req.closed, 3000, 'the abandoned connection closing');
-      const res = await req.response;
-      expect(res === null || res.status >= 500).toBe(true);
-      console.info(
-        `[faults/shutdown] exited ${Math.round(waited)} ms after SIGTERM (grace ${grace} ms); the abandoned request got ${res ? res.status : 'no answer'}`,
-      );
-      req.destroy();
-    } catch (e) {
-      onFailure([server], 'grace');
-      throw e;
-    } finally {
-      server.kill('SIGKILL');
-    }
-  }, 30_000);
+  test(
+    'SHUTDOWN_GRACE_MS bounds the wait: a body that never ends does not keep the process alive',
+    () =>
+      logsOnFailure('faults/shutdown grace', async () => {
+        const grace = 1000;
+        const { port, server, token, chatId } = await setUp('info', { SHUTDOWN_GRACE_MS: String(grace) });
+        try {
+          const req = await slowAddMessage(port, token, chatId, 'never finished');
+          const t0 = performance.now();
+          server.kill('SIGTERM');
+          const code = await withTimeout(server.exited, grace + 5000, 'exit after the grace period');
+          const waited = performance.now() - t0;
+          expect(code).toBe(0);
+          // It did wait for the request (the grace), and not much longer.
+          expect(waited).toBeGreaterThanOrEqual(grace - 100);
+          expect(waited).toBeLessThan(grace + 3000);
+          expect(server.log()).toContain('grace period over');
+          expect(server.log()).toContain('"msg":"stopped"');
+          // The abandoned request got no success; its connection is closed.
+          await withTimeout(req.closed, 3000, 'the abandoned connection closing');
+          const res = await req.response;
+          expect(res === null || res.status >= 500).toBe(true);
+          console.info(
+            `[faults/shutdown] exited ${Math.round(waited)} ms after SIGTERM (grace ${grace} ms); the abandoned request got ${res ? res.status : 'no answer'}`,
+          );
+          req.destroy();
+        } finally {
+          server.kill('SIGKILL');
+        }
+      }),
+    30_000,
+  );
 });

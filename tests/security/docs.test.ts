@@ -1,11 +1,15 @@
 /**
  * The API reference at /docs, without a browser (tests/browser/docs.test.ts drives it in Chromium): served
- * from the pinned package by the service itself, no inline script, nothing from another origin, a strict CSP.
+ * by the service itself (the bundle the web build copied, else the installed devDependency's), no inline script,
+ * nothing from another origin, a strict CSP.
  */
 import { beforeAll, describe, expect, test } from 'bun:test';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Hono } from 'hono';
 import { createApp } from '../../src/app.js';
+import { docsHandlers, locateBundle } from '../../src/http/ops/docs.js';
 import { createLogger } from '../../src/logger.js';
 import { testServices } from '../support/app.js';
 
@@ -15,9 +19,10 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 const scalarVersion: string = JSON.parse(readFileSync(join(SCALAR, 'package.json'), 'utf8')).version;
 
 let app: ReturnType<typeof createApp>;
+let services: Awaited<ReturnType<typeof testServices>>;
 beforeAll(async () => {
-  const s = await testServices();
-  app = createApp({ deps: s.deps, tokens: s.tokens, log: createLogger('silent') });
+  services = await testServices();
+  app = createApp({ deps: services.deps, tokens: services.tokens, log: createLogger('silent') });
 });
 
 /** The directives of a CSP header, by name. */
@@ -31,11 +36,75 @@ const directives = (csp: string) =>
   );
 
 describe('/docs', () => {
-  test('the package is a runtime dependency pinned to one exact version (the server serves its bundle)', () => {
-    expect(pkg.dependencies['@scalar/api-reference']).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(pkg.dependencies['@scalar/api-reference']).toBe(scalarVersion);
-    expect(pkg.devDependencies?.['@scalar/api-reference']).toBeUndefined();
+  test('the package is a build-time dependency pinned to one exact version (the build copies its bundle)', () => {
+    expect(pkg.devDependencies['@scalar/api-reference']).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(pkg.devDependencies['@scalar/api-reference']).toBe(scalarVersion);
+    expect(pkg.dependencies['@scalar/api-reference']).toBeUndefined();
     expect(pkg.dependencies['@scalar/hono-api-reference']).toBeUndefined();
+  });
+
+  test('the web build (npm run build:web, part of npm ci) copies the package’s bundle where the server looks', async () => {
+    // Into a directory of its own: web/dist may be served by another test meanwhile.
+    const out = mkdtempSync(join(tmpdir(), 'branchat-web-'));
+    try {
+      const vite = Bun.spawn(
+        [
+          join(ROOT, 'node_modules', '.bin', 'vite'),
+          ...['build', '--config', 'web/vite.config.ts', '--logLevel', 'error', '--outDir', out, '--emptyOutDir'],
+        ],
+        { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' },
+      );
+      const [code, err] = await Promise.all([vite.exited, new Response(vite.stderr).text()]);
+      expect({ code, err }).toEqual({ code: 0, err: '' });
+      const bundle = locateBundle(out, null);
+      expect(bundle?.name).toBe(`scalar-${scalarVersion}.js`);
+      expect(readFileSync(bundle!.file).equals(readFileSync(join(SCALAR, 'dist', 'browser', 'standalone.js')))).toBe(
+        true,
+      );
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  test('the bundle of the web output is served when there is one; without one or the package, a 404 problem', async () => {
+    const web = mkdtempSync(join(tmpdir(), 'branchat-docs-'));
+    try {
+      mkdirSync(join(web, 'docs'));
+      writeFileSync(join(web, 'docs', 'scalar-9.8.7.js'), 'globalThis.Scalar = {};\n');
+      writeFileSync(join(web, 'docs', 'other.js'), 'not the bundle');
+      expect(locateBundle(web, null)).toEqual({
+        version: '9.8.7',
+        name: 'scalar-9.8.7.js',
+        file: join(web, 'docs', 'scalar-9.8.7.js'),
+      });
+      const built = createApp({
+        deps: services.deps,
+        tokens: services.tokens,
+        log: createLogger('silent'),
+        webDir: web,
+      });
+      const html = await (await built.request('/docs')).text();
+      expect(html).toContain('src="/docs/assets/scalar-9.8.7.js"');
+      const b = await built.request('/docs/assets/scalar-9.8.7.js');
+      expect(b.status).toBe(200);
+      expect(await b.text()).toBe('globalThis.Scalar = {};\n');
+      expect((await built.request(`/docs/assets/scalar-${scalarVersion}.js`)).status).toBe(404);
+      // An empty web output: the installed package (a development checkout); neither: nothing to serve.
+      const empty = join(web, 'empty');
+      mkdirSync(empty);
+      expect(locateBundle(empty)?.file).toBe(join(SCALAR, 'dist', 'browser', 'standalone.js'));
+      expect(locateBundle(empty, null)).toBeUndefined();
+      expect(locateBundle(undefined, join(web, 'no-such-package'))).toBeUndefined();
+      const none = docsHandlers(empty, null);
+      const bare = new Hono().get('/docs', none.page).get('/docs/assets/:file', none.assets);
+      const r = await bare.request('/docs');
+      expect(r.status).toBe(404);
+      expect(r.headers.get('content-type')).toBe('application/problem+json');
+      expect(((await r.json()) as { detail: string }).detail).toContain('npm run build:web');
+      expect((await bare.request(`/docs/assets/scalar-${scalarVersion}.js`)).status).toBe(404);
+    } finally {
+      rmSync(web, { recursive: true, force: true });
+    }
   });
 
   test('the page: a strict CSP, scripts of this origin only, no inline script, no URL of another origin', async () => {

@@ -13,22 +13,22 @@ import { join } from 'node:path';
 import { lastResortResponse } from '../../src/app.js';
 import { listen } from '../../src/runtime.js';
 import { testDatabase } from '../support/db.js';
-import { type NpmServer, startNpmServer, stopNpmServer } from '../support/npm-server.js';
+import { type ServerProcess, startServerProcess, stopServers } from '../support/server-process.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'branchat-edges-'));
 chmodSync(dataDir, 0o755);
 const port = 20000 + Math.floor(Math.random() * 10000);
-let server: NpmServer;
+let server: ServerProcess;
 
 beforeAll(async () => {
   const db = await testDatabase();
   const env: Record<string, string> = { HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: db.url, LOG_LEVEL: 'info' };
   if (process.env.MONGO_URL) env.MONGO_URL = process.env.MONGO_URL;
-  server = await startNpmServer(port, env);
+  server = await startServerProcess({ launcher: 'npm', port, env });
 }, 60_000);
 
 afterAll(async () => {
-  if (server) await stopNpmServer(server);
+  await stopServers(15_000);
   rmSync(dataDir, { recursive: true, force: true });
 });
 

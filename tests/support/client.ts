@@ -1,14 +1,66 @@
-/** A small typed client over app.request() for route tests: every test registers its own accounts. */
+/**
+ * A small typed client over app.request() for route tests: every test registers its own accounts. The route
+ * helpers go through the typed client of packages/client (openapi-fetch on the types generated from
+ * openapi.json): their requests are typed by the operation, their answers' bodies by its success schema (see
+ * Reply). `call` sends anything (wrong methods, malformed bodies, unknown paths) and is untyped.
+ */
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import {
+  type ActiveBranch,
+  type BranchatClient,
+  type BranchTree,
+  type Chat,
+  type ChatList,
+  type ChatPage,
+  type CreateBranchResult,
+  createBranchatClient,
+  type DeleteChatResult,
+  type Problem,
+  type QAPair,
+  type QueryOf,
+  type RequestJson,
+  type Token,
+} from '../../packages/client/src/index.js';
 import type { AppBindings } from '../../src/http/app-types.js';
 
 type App = OpenAPIHono<AppBindings>;
 
+/** An answer: `body` is the parsed JSON (else the text; null when empty). */
 export interface Res<T = any> {
   status: number;
   body: T;
   headers: Headers;
 }
+
+type KeysOf<U> = U extends unknown ? keyof U : never;
+type ValueAt<U, K extends PropertyKey> = U extends unknown ? (K extends keyof U ? U[K] : never) : never;
+/**
+ * A schema as the tests read it: its field names at every level (a union's members merged: `type`, `language`,
+ * `url` of a QAPair), a misspelt or removed field is a compile error; the values are `any`, so that assertions
+ * compare them with whatever they expect and arrays are indexed without a `!` (noUncheckedIndexedAccess).
+ * A nullable object (a branch's `qa_pair`, a pair's `generation`) is `any`: a test reads it once it knows.
+ */
+export type Read<T> = null extends T
+  ? any
+  : [T] extends [readonly (infer E)[]]
+    ? ReadList<Read<E>>
+    : [T] extends [object]
+      ? { [K in Extract<keyof T, PropertyKey>]: Read<ValueAt<T, K>> } & {
+          [K in Exclude<KeysOf<T>, keyof T>]?: Read<ValueAt<T, K>>;
+        }
+      : any;
+/**
+ * An array as the tests read it: its elements are typed in callbacks and loops (`.map((p) => p.question)`), but
+ * one taken out (`[0]`, `at`, `find`, also of what `map` returns) is `any`: the test knows it is there.
+ */
+export interface ReadList<E> extends Array<E> {
+  [n: number]: any;
+  at(index: number): any;
+  find(predicate: (value: E, index: number, obj: E[]) => unknown, thisArg?: any): any;
+  map<U>(callbackfn: (value: E, index: number, array: E[]) => U, thisArg?: any): ReadList<U>;
+}
+/** A route helper's body: the operation's success schema, or on an error status the problem's fields. */
+export type Reply<T> = Read<T> & { [K in keyof Problem]?: any };
 
 export interface CallOptions {
   token?: string | null;
@@ -18,12 +70,47 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
+/**
+ * Query parameters as the helpers take them: the operation's names, any value (tests send invalid ones on
+ * purpose: `limit: 'x'`).
+ */
+type LooseQuery<Q> = { [K in keyof Q]?: string | number | undefined };
+/** A request body with the operation's field names, any values (validation tests send wrong ones). */
+type LooseBody<B> = B extends unknown ? { [K in keyof B]?: unknown } : never;
+type BranchBody = LooseBody<RequestJson<'/api/v1/branches/create-branch', 'post'>>;
+
+/** An openapi-fetch answer read as text (parseAs: 'text'), as a Res. */
+async function resOf<T>(
+  answer: Promise<{ data?: unknown; error?: unknown; response: Response }>,
+): Promise<Res<Reply<T>>> {
+  const { data, error, response } = await answer;
+  let body: unknown = response.ok ? data : error; // openapi-fetch parsed an error's JSON already
+  if (response.ok && typeof data === 'string') {
+    try {
+      body = data ? JSON.parse(data) : null;
+    } catch {}
+  }
+  return {
+    status: response.status,
+    body: (body === undefined || body === '' ? null : body) as Reply<T>,
+    headers: response.headers,
+  };
+}
+
 export class Client {
+  /** The typed client of packages/client on this app, in process, with this client's token. */
+  readonly api: BranchatClient;
+
   constructor(
     readonly app: App,
     readonly token: string | null = null,
     readonly accountId: string | null = null,
-  ) {}
+  ) {
+    this.api = createBranchatClient('http://localhost', {
+      token,
+      fetch: (request) => Promise.resolve(app.request(request)),
+    });
+  }
 
   async call<T = any>(method: string, path: string, o: CallOptions = {}): Promise<Res<T>> {
     const qs = o.query
@@ -51,33 +138,46 @@ export class Client {
     return { status: res.status, body: parsed as T, headers: res.headers };
   }
 
-  // ---- the API, one helper per route -----------------------------------------------------------
-  createChat(name = 'chat') {
-    return this.call('POST', '/api/v1/chats/create-chat', { body: { name } });
+  // ---- the API, one helper per route (typed by the generated paths) ----------------------------
+  createChat(name = 'chat'): Promise<Res<Reply<Chat>>> {
+    return resOf(this.api.POST('/api/v1/chats/create-chat', { body: { name }, parseAs: 'text' }));
   }
-  getChat(chatId: string, query: Record<string, string | number | undefined> = {}) {
-    return this.call('GET', '/api/v1/chats/get-chat', { query: { chat_id: chatId, ...query } });
+  getChat(
+    chatId: string,
+    query: LooseQuery<QueryOf<'/api/v1/chats/get-chat', 'get'>> = {},
+  ): Promise<Res<Reply<ChatPage>>> {
+    const q = { chat_id: chatId, ...query } as QueryOf<'/api/v1/chats/get-chat', 'get'>;
+    return resOf(this.api.GET('/api/v1/chats/get-chat', { params: { query: q }, parseAs: 'text' }));
   }
-  updateChat(chatId: string, name: string, headers?: Record<string, string>) {
-    return this.call('PUT', '/api/v1/chats/update-chat', { body: { chat_id: chatId, name }, headers });
+  updateChat(chatId: string, name: string, headers?: Record<string, string>): Promise<Res<Reply<Chat>>> {
+    return resOf(
+      this.api.PUT('/api/v1/chats/update-chat', { body: { chat_id: chatId, name }, headers, parseAs: 'text' }),
+    );
   }
-  deleteChat(chatId: string) {
-    return this.call('DELETE', '/api/v1/chats/delete-chat', { query: { chat_id: chatId } });
+  deleteChat(chatId: string): Promise<Res<Reply<DeleteChatResult>>> {
+    return resOf(
+      this.api.DELETE('/api/v1/chats/delete-chat', { params: { query: { chat_id: chatId } }, parseAs: 'text' }),
+    );
   }
-  listChats(query: Record<string, string | number | undefined> = {}) {
-    return this.call('GET', '/api/v1/chats/list-chats', { query });
+  listChats(query: LooseQuery<QueryOf<'/api/v1/chats/list-chats', 'get'>> = {}): Promise<Res<Reply<ChatList>>> {
+    const q = query as QueryOf<'/api/v1/chats/list-chats', 'get'>;
+    return resOf(this.api.GET('/api/v1/chats/list-chats', { params: { query: q }, parseAs: 'text' }));
   }
-  addMessage(chatId: string, question: string, response?: string) {
-    return this.call('POST', '/api/v1/messages/add-message', { body: { chat_id: chatId, question, response } });
+  addMessage(chatId: string, question: string, response?: string): Promise<Res<Reply<QAPair>>> {
+    const body = { chat_id: chatId, question, response };
+    return resOf(this.api.POST('/api/v1/messages/add-message', { body, parseAs: 'text' }));
   }
-  createBranch(body: Record<string, unknown>) {
-    return this.call('POST', '/api/v1/branches/create-branch', { body });
+  createBranch(body: BranchBody): Promise<Res<Reply<CreateBranchResult>>> {
+    const sent = body as RequestJson<'/api/v1/branches/create-branch', 'post'>;
+    return resOf(this.api.POST('/api/v1/branches/create-branch', { body: sent, parseAs: 'text' }));
   }
-  getBranches(chatId: string) {
-    return this.call('GET', '/api/v1/branches/get-branches', { query: { chat_id: chatId } });
+  getBranches(chatId: string): Promise<Res<Reply<BranchTree>>> {
+    return resOf(
+      this.api.GET('/api/v1/branches/get-branches', { params: { query: { chat_id: chatId } }, parseAs: 'text' }),
+    );
   }
-  setActive(chatId: string) {
-    return this.call('PUT', '/api/v1/branches/set-active-branch', { body: { chat_id: chatId } });
+  setActive(chatId: string): Promise<Res<Reply<ActiveBranch>>> {
+    return resOf(this.api.PUT('/api/v1/branches/set-active-branch', { body: { chat_id: chatId }, parseAs: 'text' }));
   }
 
   // ---- conveniences ----------------------------------------------------------------------------
@@ -96,7 +196,7 @@ export class Client {
     return r.body.response_id;
   }
 
-  async branch(chatId: string, responseId: string, extra: Record<string, unknown> = {}): Promise<string> {
+  async branch(chatId: string, responseId: string, extra: BranchBody = {}): Promise<string> {
     const r = await this.createBranch({ chat_id: chatId, response_id: responseId, ...extra });
     if (r.status !== 201) throw new Error(`create-branch ${r.status}: ${JSON.stringify(r.body)}`);
     return r.body.chat.chat_id;
@@ -117,7 +217,7 @@ export async function newAccount(app: App): Promise<Client & { email: string; pa
   const email = `user${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}@example.com`;
   const password = 'correct horse battery';
   const anon = new Client(app);
-  const r = await anon.call('POST', '/api/v1/auth/register', { body: { email, password } });
+  const r = await resOf<Token>(anon.api.POST('/api/v1/auth/register', { body: { email, password }, parseAs: 'text' }));
   if (r.status !== 201) throw new Error(`register ${r.status}: ${JSON.stringify(r.body)}`);
   return Object.assign(new Client(app, r.body.token, r.body.account_id), { email, password });
 }

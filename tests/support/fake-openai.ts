@@ -99,8 +99,9 @@ export async function startFakeOpenAI(defaultBehaviour: Behaviour = { kind: 'str
         settle('finished');
         return new Response(
           new ReadableStream({
+            // No reason given: Bun would print it as an error, and the caller sees the same reset either way.
             start(ctl) {
-              ctl.error(new Error('fake: connection reset before headers'));
+              ctl.error();
             },
           }),
         );
@@ -124,7 +125,7 @@ export async function startFakeOpenAI(defaultBehaviour: Behaviour = { kind: 'str
           if (b.kind === 'stall') return; // keeps the stream open, sends nothing more
           if (b.kind === 'break') {
             await Bun.sleep(50); // let the headers and chunks go out first: the break comes mid-stream
-            ctl.error(new Error('fake: connection broken'));
+            ctl.error(); // no reason: see 'reset'
             return;
           }
           ctl.enqueue(sse(chunk(id, model, {}, 'stop')));

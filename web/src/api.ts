@@ -1,231 +1,89 @@
-/** A typed client of the branchat HTTP API (see openapi.json) and its event socket. */
+/**
+ * The demo's client of the branchat API: the typed client of packages/client (openapi-fetch on the types generated
+ * from openapi.json), plus the page's event socket. Errors are thrown as ApiError with the API's problem.
+ */
+import {
+  ApiError,
+  type BranchatClient,
+  type BranchTree,
+  type Chat,
+  type ClientFrame,
+  type ConversationSummary,
+  createBranchatClient,
+  problemOf,
+  type QAPair,
+  type RequestJson,
+  type SearchHit,
+  type ServerFrame,
+  type TreeNode,
+  unwrap,
+} from '../../packages/client/src/index';
 
-export interface Chat {
-  chat_id: string;
-  account_id: string;
-  chat_type: 'main' | 'branch';
-  name: string;
-  created_at: string;
-  updated_at: string;
-  active: boolean;
-  root_chat_id: string;
-  parent_chat_id: string | null;
-  fork_response_id: string | null;
-  message_count: number;
-}
-
-export interface Conversation extends Chat {
-  active_chat_id: string;
-  branch_count: number;
-  last_activity_at: string;
-}
-
-export interface QAPair {
-  response_id: string;
-  chat_id: string;
-  question: string;
-  response: string;
-  timestamp: string;
-  type: 'text' | 'code' | 'link';
-  language?: string;
-  url?: string;
-  branches: string[];
-  generation: {
-    model: string;
-    prompt_tokens: number | null;
-    completion_tokens: number | null;
-    latency_ms: number | null;
-  } | null;
-}
-
-export interface ChatPage {
-  chat: Chat;
-  qa_pairs: QAPair[];
-  has_more_before: boolean;
-  has_more_after: boolean;
-}
-
-export interface TreeNode {
-  chat_id: string;
-  name: string;
-  chat_type: 'main' | 'branch';
-  parent_chat_id: string | null;
-  fork_response_id: string | null;
-  active: boolean;
-  message_count: number;
-  children: TreeNode[];
-}
-
-export interface Tree {
-  root_chat_id: string;
-  active_chat_id: string;
-  count: number;
-  tree: TreeNode;
-}
-
-export interface SearchHit {
-  chat_id: string;
-  root_chat_id: string;
-  open_chat_id: string;
-  response_id: string;
-  snippet: string;
-  score: number;
-  type: string;
-  timestamp: string;
-}
-
-export interface Problem {
-  status: number;
-  title: string;
-  detail: string;
-  errors?: { path: string; message: string }[];
-}
-
-export class ApiError extends Error {
-  constructor(readonly problem: Problem) {
-    super(
-      problem.errors?.length
-        ? `${problem.detail}: ${problem.errors.map((e) => `${e.path} ${e.message}`).join('; ')}`
-        : problem.detail,
-    );
-  }
-}
-
-type Query = Record<string, string | number | undefined>;
+export type { Chat, QAPair, SearchHit, TreeNode };
+export type Conversation = ConversationSummary;
+export type Tree = BranchTree;
+export { ApiError };
 
 export class Api {
-  constructor(readonly token: string | null) {}
-
   /**
-   * The last answer of each GET URL with its ETag: asked again with If-None-Match, a 304 (no body, nothing read
-   * from the databases when the tree is unchanged) reuses it. The most recent 200 URLs.
+   * The API on this page's origin. GET answers with an ETag (get-chat, get-branches) are remembered, the most
+   * recent 200 URLs, and asked for again with If-None-Match: a 304 (no body, nothing read from the databases when
+   * the tree is unchanged) reuses them.
    */
-  private readonly validated = new Map<string, { etag: string; body: unknown }>();
+  private readonly client: BranchatClient;
 
-  async request<T>(
-    method: string,
-    path: string,
-    /** `body` is sent as JSON; `json` is JSON text sent as it is (a file's content). */
-    o: { query?: Query; body?: unknown; json?: string; headers?: Record<string, string> } = {},
-  ) {
-    const qs = new URLSearchParams();
-    for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) qs.set(k, String(v));
-    const sent = o.json ?? (o.body === undefined ? undefined : JSON.stringify(o.body));
-    const url = `/api/v1${path}${qs.size ? `?${qs}` : ''}`;
-    const known = method === 'GET' ? this.validated.get(url) : undefined;
-    const res = await fetch(url, {
-      method,
-      headers: {
-        ...(sent !== undefined ? { 'Content-Type': 'application/json' } : {}),
-        ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}),
-        ...(known ? { 'If-None-Match': known.etag } : {}),
-        ...o.headers,
-      },
-      body: sent,
-    });
-    if (res.status === 304 && known) return { body: known.body as T, etag: known.etag };
-    const body = await res.json().catch(() => null);
-    if (!res.ok) throw new ApiError(body ?? { status: res.status, title: res.statusText, detail: res.statusText });
-    const etag = res.headers.get('ETag');
-    if (method === 'GET' && etag) {
-      this.validated.delete(url);
-      this.validated.set(url, { etag, body });
-      if (this.validated.size > 200) this.validated.delete(this.validated.keys().next().value as string);
-    }
-    return { body: body as T, etag };
+  constructor(readonly token: string | null) {
+    this.client = createBranchatClient(location.origin, { token, etagCache: 200 });
   }
 
   async register(email: string, password: string) {
-    return (await this.request<{ token: string }>('POST', '/auth/register', { body: { email, password } })).body.token;
+    return (await unwrap(this.client.POST('/api/v1/auth/register', { body: { email, password } }))).token;
   }
   async login(email: string, password: string) {
-    return (await this.request<{ token: string }>('POST', '/auth/login', { body: { email, password } })).body.token;
+    return (await unwrap(this.client.POST('/api/v1/auth/login', { body: { email, password } }))).token;
   }
   async listChats() {
-    return (await this.request<{ chats: Conversation[] }>('GET', '/chats/list-chats', { query: { limit: 100 } })).body
-      .chats;
+    return (await unwrap(this.client.GET('/api/v1/chats/list-chats', { params: { query: { limit: 100 } } }))).chats;
   }
   async createChat(name: string) {
-    return (await this.request<Chat>('POST', '/chats/create-chat', { body: { name } })).body;
+    return unwrap(this.client.POST('/api/v1/chats/create-chat', { body: { name } }));
   }
   async getChat(chatId: string, cursor: { before?: string; after?: string } = {}, limit = 30) {
-    return (await this.request<ChatPage>('GET', '/chats/get-chat', { query: { chat_id: chatId, limit, ...cursor } }))
-      .body;
+    return unwrap(
+      this.client.GET('/api/v1/chats/get-chat', { params: { query: { chat_id: chatId, limit, ...cursor } } }),
+    );
   }
   async renameChat(chatId: string, name: string) {
-    return (await this.request<Chat>('PUT', '/chats/update-chat', { body: { chat_id: chatId, name } })).body;
+    return unwrap(this.client.PUT('/api/v1/chats/update-chat', { body: { chat_id: chatId, name } }));
   }
   async deleteChat(chatId: string) {
-    return (
-      await this.request<{ deleted_chat_ids: string[] }>('DELETE', '/chats/delete-chat', { query: { chat_id: chatId } })
-    ).body;
-  }
-  async addMessage(chatId: string, question: string) {
-    return (await this.request<QAPair>('POST', '/messages/add-message', { body: { chat_id: chatId, question } })).body;
+    return unwrap(this.client.DELETE('/api/v1/chats/delete-chat', { params: { query: { chat_id: chatId } } }));
   }
   /**
    * add-message as an event stream: `onDelta` gets the answer's text as it arrives; resolves with the stored
    * pair (the `done` event), rejects with the problem of an `error` event or of a refused request.
    */
   async addMessageStreamed(chatId: string, question: string, onDelta: (text: string) => void): Promise<QAPair> {
-    return this.streamed<QAPair>('/messages/add-message', { chat_id: chatId, question }, onDelta);
+    return this.client.streamed('/api/v1/messages/add-message', { chat_id: chatId, question }, onDelta);
   }
   /** create-branch with a first question, its answer streamed like addMessageStreamed's. */
   async forkStreamed(chatId: string, responseId: string, question: string, onDelta: (text: string) => void) {
-    return this.streamed<{ chat: Chat; qa_pair: QAPair | null }>(
-      '/branches/create-branch',
+    return this.client.streamed(
+      '/api/v1/branches/create-branch',
       { chat_id: chatId, response_id: responseId, question },
       onDelta,
     );
   }
-  /** A write answered as server-sent events: deltas to `onDelta`, then the `done` data (or the `error` problem). */
-  private async streamed<T>(path: string, body: unknown, onDelta: (text: string) => void): Promise<T> {
-    const res = await fetch(`/api/v1${path}`, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        Accept: 'text/event-stream',
-        ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}),
-      },
-      body: JSON.stringify(body),
-    });
-    if (!res.ok || !res.body) {
-      const problem = await res.json().catch(() => null);
-      throw new ApiError(problem ?? { status: res.status, title: res.statusText, detail: res.statusText });
-    }
-    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      let end = buffer.indexOf('\n\n');
-      while (end >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        end = buffer.indexOf('\n\n');
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (!event || data === undefined) continue; // a comment (keep-alive)
-        const payload = JSON.parse(data);
-        if (event === 'delta') onDelta(payload.text);
-        else if (event === 'done') return payload as T;
-        else if (event === 'error') throw new ApiError(payload as Problem);
-      }
-    }
-    throw new ApiError({ status: 502, title: 'Bad Gateway', detail: 'The answer stream ended without a result' });
-  }
   /** A conversation export as a file download (the token cannot go in a plain link). */
   async download(chatId: string, format: 'markdown' | 'chatgpt' | 'json') {
-    const res = await fetch(`/api/v1/chats/export-chat?chat_id=${chatId}&format=${format}`, {
-      headers: this.token ? { Authorization: `Bearer ${this.token}` } : {},
+    const { data, error, response } = await this.client.GET('/api/v1/chats/export-chat', {
+      params: { query: { chat_id: chatId, format } },
+      parseAs: 'blob',
     });
-    if (!res.ok)
-      throw new ApiError(
-        (await res.json().catch(() => null)) ?? { status: res.status, title: res.statusText, detail: res.statusText },
-      );
-    const name = /filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') ?? '')?.[1] ?? `export.${format}`;
-    const url = URL.createObjectURL(await res.blob());
+    if (!response.ok || !data) throw new ApiError(problemOf(response, error));
+    const name =
+      /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') ?? '')?.[1] ?? `export.${format}`;
+    const url = URL.createObjectURL(data);
     const a = document.createElement('a');
     a.href = url;
     a.download = name;
@@ -234,26 +92,23 @@ export class Api {
   }
   /** A ChatGPT export file's text, sent as it is (a malformed file gets the API's 400 or 422). */
   async importChats(json: string) {
-    return (
-      await this.request<{
-        conversations: { root_chat_id: string; active_chat_id: string; title: string; pair_count: number }[];
-        notes: string[];
-      }>('POST', '/chats/import-chat', { json })
-    ).body;
+    return unwrap(
+      this.client.POST('/api/v1/chats/import-chat', {
+        // The file's text is the body: typed as the document it should be, sent without being parsed here.
+        body: json as unknown as RequestJson<'/api/v1/chats/import-chat', 'post'>,
+        bodySerializer: () => json,
+      }),
+    );
   }
   async tree(chatId: string) {
-    return (await this.request<Tree>('GET', '/branches/get-branches', { query: { chat_id: chatId } })).body;
+    return unwrap(this.client.GET('/api/v1/branches/get-branches', { params: { query: { chat_id: chatId } } }));
   }
   async setActive(chatId: string) {
-    return (
-      await this.request<{ active_chat_id: string }>('PUT', '/branches/set-active-branch', {
-        body: { chat_id: chatId },
-      })
-    ).body;
+    return unwrap(this.client.PUT('/api/v1/branches/set-active-branch', { body: { chat_id: chatId } }));
   }
   async search(q: string) {
-    return (await this.request<{ hits: SearchHit[] }>('GET', '/messages/search-messages', { query: { q, limit: 20 } }))
-      .body.hits;
+    return (await unwrap(this.client.GET('/api/v1/messages/search-messages', { params: { query: { q, limit: 20 } } })))
+      .hits;
   }
 }
 
@@ -282,7 +137,7 @@ class EventSocket {
     this.connect();
   }
 
-  private send(frame: unknown) {
+  private send(frame: ClientFrame) {
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(frame));
   }
 
@@ -298,7 +153,7 @@ class EventSocket {
       for (const f of this.followers) this.subscribe(f);
     };
     ws.onmessage = (m) => {
-      const frame = JSON.parse(String(m.data));
+      const frame = JSON.parse(String(m.data)) as ServerFrame;
       if (frame.type === 'subscribed') {
         this.delay = 1000;
         for (const f of this.followers) {

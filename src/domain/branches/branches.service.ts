@@ -5,15 +5,16 @@ import type { Ctx } from '../context.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { givenAnswer, prepareAnswer } from '../generation/generate.js';
 import { resolveFork } from '../history.js';
+import { MAX_BRANCH_DEPTH, NAME_MAX, truncate } from '../limits.js';
 import { ensureWanted, type PendingWrite, storeAnswer } from '../messages/messages.service.js';
-import { type ChatRecord, MAX_BRANCH_DEPTH, type PairKind, type PairRecord } from '../model.js';
+import type { ChatRecord, PairKind, PairRecord } from '../model.js';
 import type { TreeChange } from '../ports.js';
 
-export const NAME_MAX = 200;
 const BRANCH_SUFFIX = ' (branch)';
 
+/** A branch's name when create-branch gives none: the source's name, cut whole graphemes at a time, and a suffix. */
 export function defaultBranchName(sourceName: string): string {
-  return sourceName.slice(0, NAME_MAX - BRANCH_SUFFIX.length) + BRANCH_SUFFIX;
+  return truncate(sourceName, NAME_MAX - BRANCH_SUFFIX.length) + BRANCH_SUFFIX;
 }
 
 export interface CreateBranchInput {

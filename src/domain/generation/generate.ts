@@ -6,18 +6,11 @@
  */
 import type { Ctx } from '../context.js';
 import { CancelledError, DomainError, UpstreamError, UpstreamTimeoutError } from '../errors.js';
-import { type ChatRecord, COUNT_MAX, type Generation, MODEL_MAX, RESPONSE_MAX } from '../model.js';
+import { COUNT_MAX, MODEL_MAX, RESPONSE_MAX, truncate } from '../limits.js';
+import type { ChatRecord, Generation } from '../model.js';
 import type { ResponderChunk } from '../ports.js';
 import { buildContext, countTokens } from './context.js';
-
-export interface GenerationSettings {
-  /** Largest prompt, in tokens, sent to the model (system prompt + kept history + question). */
-  contextTokens: number;
-  /** Longest wait for the model to accept the request and between two chunks of its answer. */
-  timeoutMs: number;
-}
-
-export const DEFAULT_GENERATION: GenerationSettings = { contextTokens: 8192, timeoutMs: 30_000 };
+import { DEFAULT_GENERATION } from './settings.js';
 
 export interface Answer {
   text: string;
@@ -132,13 +125,14 @@ export async function prepareAnswer(
           if (r.value.kind === 'usage') usage = r.value;
           else if (r.value.text !== '') {
             // An answer is cut at RESPONSE_MAX characters (as a model's max_tokens would): the same limit as a
-            // response a client sends, so every stored pair can be exported and imported again.
-            let text = storable(r.value.text).slice(0, RESPONSE_MAX - length);
-            if (/[\uD800-\uDBFF]$/.test(text)) text = text.slice(0, -1);
+            // response a client sends, so every stored pair can be exported and imported again. The cut falls
+            // between graphemes; once a chunk is cut, nothing after it is kept.
+            const chunk = storable(r.value.text);
+            const text = truncate(chunk, RESPONSE_MAX - length);
             parts.push(text);
             length += text.length;
             if (text !== '') onDelta?.(text);
-            if (length >= RESPONSE_MAX - 1) {
+            if (text.length < chunk.length || length >= RESPONSE_MAX) {
               ctl.abort(); // stop the model: nothing more will be kept
               void it.return?.()?.catch(() => {});
               break;
@@ -154,7 +148,7 @@ export async function prepareAnswer(
       return {
         text,
         generation: {
-          model: (usage?.model || responder.model).slice(0, MODEL_MAX),
+          model: truncate(usage?.model || responder.model, MODEL_MAX),
           promptTokens: count(usage?.promptTokens) ?? context.promptTokens,
           completionTokens: count(usage?.completionTokens) ?? countTokens(text),
           latencyMs: Math.min(COUNT_MAX, Math.round(performance.now() - started)),

@@ -7,10 +7,12 @@ import { requireChat } from '../chats/chats.service.js';
 import type { Ctx } from '../context.js';
 import { UnavailableError, ValidationError } from '../errors.js';
 import { historyLength, rangesFor, segmentsOf } from '../history.js';
-import { type ChatRecord, MAX_BRANCH_DEPTH, type PairRecord } from '../model.js';
+import { MAX_BRANCH_DEPTH } from '../limits.js';
+import type { ChatRecord, PairRecord } from '../model.js';
 import type { ImportedTree } from '../ports.js';
 import { groupBy, parentsFirst } from '../tree-order.js';
-import { fromChatGpt } from './chatgpt.js';
+import { fromChatGpt } from './chatgpt/index.js';
+import { DEFAULT_IMPORT_LIMITS } from './limits.js';
 import type { SnapshotPair, TreeSnapshot } from './snapshot.js';
 
 /** Chats whose own pairs are read per content-store call. */
@@ -21,20 +23,6 @@ const CHATS_PER_READ = 200;
  * bounds what many deep branches of one file cost.
  */
 export const IMPORT_MAX_ANCESTORS = 200_000;
-
-/**
- * How much one import-chat call may hold, whatever its size in bytes (settings IMPORT_MAX_CONVERSATIONS and
- * IMPORT_MAX_PAIRS): it is stored in one transaction. Beyond either → 422 and nothing is stored; a larger
- * conversations.json is imported in parts.
- */
-export interface ImportLimits {
-  /** Conversations per call (the length of a conversations.json array). */
-  maxConversations: number;
-  /** Pairs per call, summed over all its conversations. */
-  maxPairs: number;
-}
-
-export const DEFAULT_IMPORT_LIMITS: ImportLimits = { maxConversations: 1_000, maxPairs: 100_000 };
 
 const snapshotPair = (p: PairRecord): SnapshotPair => ({
   responseId: p.responseId,

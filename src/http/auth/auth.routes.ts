@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { EMAIL_MAX, maxUnits, PASSWORD_MAX, PASSWORD_MIN, STORABLE, storableText } from '../../domain/limits.js';
 import { errors } from '../errors.js';
-import { maxUnits, storableText } from '../schemas.js';
 
 const tags = ['Auth'];
 
@@ -8,14 +8,14 @@ const Credentials = z
   .strictObject({
     email: z
       .email()
-      .max(254)
-      .refine(...maxUnits(254))
+      .max(EMAIL_MAX)
+      .refine(...maxUnits(EMAIL_MAX))
       .openapi({ example: 'ada@example.com' }),
     password: z
       .string()
-      .min(8)
-      .max(128)
-      .refine(...maxUnits(128))
+      .min(PASSWORD_MIN)
+      .max(PASSWORD_MAX)
+      .refine(...maxUnits(PASSWORD_MAX))
       .openapi({ example: 'correct horse battery staple' }),
   })
   .openapi('Credentials');
@@ -25,15 +25,15 @@ const LoginCredentials = z
     email: z
       .string()
       .min(1)
-      .max(254)
-      .refine(...maxUnits(254))
-      .refine(storableText, { message: 'must not contain U+0000 or unpaired surrogates' })
+      .max(EMAIL_MAX)
+      .refine(...maxUnits(EMAIL_MAX))
+      .refine(storableText, STORABLE)
       .openapi({ example: 'ada@example.com' }),
     password: z
       .string()
       .min(1)
-      .max(128)
-      .refine(...maxUnits(128))
+      .max(PASSWORD_MAX)
+      .refine(...maxUnits(PASSWORD_MAX))
       .openapi({ example: 'correct horse battery staple' }),
   })
   .openapi('LoginCredentials');
@@ -52,6 +52,7 @@ export const register = createRoute({
   method: 'post',
   path: '/api/v1/auth/register',
   tags,
+  security: [],
   summary: 'Create an account and get a token',
   description:
     'Emails are case-insensitive (stored lowercased). Passwords are stored as argon2id hashes. At most ' +
@@ -71,6 +72,7 @@ export const login = createRoute({
   method: 'post',
   path: '/api/v1/auth/login',
   tags,
+  security: [],
   summary: 'Exchange email and password for a token',
   description:
     'A wrong email and a wrong password get the same 401. Repeated failures per email and per client address ' +

@@ -175,7 +175,7 @@ export const deleteChat = createRoute({
         'application/json': { schema: z.object({ deleted_chat_ids: z.array(z.uuid()) }).openapi('DeleteChatResult') },
       },
     },
-    ...errors(401, 404, 422, 429, 500, 503),
+    ...errors(401, 404, 413, 422, 429, 500, 503),
   },
 });
 

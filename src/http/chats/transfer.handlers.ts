@@ -1,4 +1,4 @@
-import { toChatGpt } from '../../domain/transfer/chatgpt.js';
+import { toChatGpt } from '../../domain/transfer/chatgpt/index.js';
 import { historyMarkdown } from '../../domain/transfer/markdown.js';
 import type { TreeSnapshot } from '../../domain/transfer/snapshot.js';
 import * as transfer from '../../domain/transfer/transfer.service.js';

@@ -1,7 +1,8 @@
 /** Export and import of whole conversations (README, "Import and export"). */
 import { createRoute, z } from '@hono/zod-openapi';
-import { MAX_BRANCH_DEPTH } from '../../domain/model.js';
-import { DEFAULT_IMPORT_LIMITS } from '../../domain/transfer/transfer.service.js';
+import { MAX_BRANCH_DEPTH } from '../../domain/limits.js';
+import { ChatGptConversationSchema } from '../../domain/transfer/chatgpt/index.js';
+import { DEFAULT_IMPORT_LIMITS } from '../../domain/transfer/limits.js';
 import { errors } from '../errors.js';
 import { HEAVY_LIMITS_DOC } from '../middleware/heavy.js';
 import { RATE_WEIGHT_DOC } from '../middleware/write-limit.js';
@@ -38,75 +39,6 @@ export const TreeExportSchema = z
       .openapi({ description: 'Every live chat of the tree: the root first, each chat after its parent.' }),
   })
   .openapi('TreeExport');
-
-const Seconds = z.number().nullable().openapi({ description: 'Seconds since the epoch (milliseconds as decimals).' });
-
-const ChatGptMessageSchema = z
-  .looseObject({
-    id: z.string(),
-    author: z.looseObject({ role: z.string().openapi({ example: 'user' }) }),
-    create_time: Seconds.optional(),
-    content: z.looseObject({
-      content_type: z.string().openapi({ example: 'text' }),
-      parts: z.array(z.unknown()).optional(),
-    }),
-    metadata: z.record(z.string(), z.unknown()).optional(),
-  })
-  .openapi('ChatGptMessage');
-
-export const ChatGptConversationSchema = z
-  .looseObject({
-    title: z.string().nullable().optional(),
-    create_time: Seconds.optional(),
-    update_time: Seconds.optional(),
-    mapping: z.record(
-      z.string(),
-      z.looseObject({
-        id: z.string(),
-        message: ChatGptMessageSchema.nullable(),
-        parent: z.string().nullable(),
-        children: z.array(z.string()),
-      }),
-    ),
-    current_node: z.string().nullable().optional(),
-  })
-  .openapi('ChatGptConversation', {
-    example: {
-      title: 'Trip ideas',
-      create_time: 1764090184.123,
-      current_node: 'a1',
-      mapping: {
-        'client-created-root': { id: 'client-created-root', message: null, parent: null, children: ['q1'] },
-        q1: {
-          id: 'q1',
-          message: {
-            id: 'q1',
-            author: { role: 'user' },
-            create_time: 1764090184.123,
-            content: { content_type: 'text', parts: ['Where should we go in March?'] },
-          },
-          parent: 'client-created-root',
-          children: ['a1'],
-        },
-        a1: {
-          id: 'a1',
-          message: {
-            id: 'a1',
-            author: { role: 'assistant' },
-            create_time: 1764090186.5,
-            content: { content_type: 'text', parts: ['Lisbon: mild and sunny.'] },
-            metadata: { model_slug: 'gpt-4o' },
-          },
-          parent: 'q1',
-          children: [],
-        },
-      },
-    },
-    description:
-      'The shape of a conversation in a ChatGPT data export (conversations.json holds an array of them). ' +
-      'Exports from branchat add `branchat` keys (top level and in message metadata) so that branch names, ' +
-      'empty branches, message types and generation details survive a round trip; other importers ignore them.',
-  });
 
 export const exportChat = createRoute({
   operationId: 'exportChat',
@@ -189,7 +121,8 @@ export const importChat = createRoute({
       required: true,
       content: {
         'application/json': {
-          // Checked in depth by the importer, which lists every problem at once; the document shows the shape.
+          // Checked in depth by the importer (with ChatGptConversationSchema, part by part, so that it lists
+          // every problem at once); the document shows that schema.
           schema: z
             .custom<object>((v) => typeof v === 'object' && v !== null, {
               message: 'expected a ChatGPT conversation (an object) or an array of them',

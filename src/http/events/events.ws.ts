@@ -23,7 +23,7 @@ import {
 } from '../../events/events.hub.js';
 import { EVENT_NAMES } from '../../events/events.js';
 import type { AppBindings } from '../app-types.js';
-import { errors, HttpProblem } from '../errors.js';
+import { errorResponses, errors, HttpProblem } from '../errors.js';
 import { bearerToken, JWT_RE } from '../middleware/auth.js';
 
 export const WS_PROTOCOL = 'branchat.v1';
@@ -219,7 +219,11 @@ export function registerEventSocketDoc(app: OpenAPIHono<AppBindings>): void {
     },
     responses: {
       101: { description: 'Switching Protocols: the socket is open' },
-      ...errors(401, 426, 429, 501),
+      400: {
+        ...errorResponses[400],
+        description: 'A `bearer.` subprotocol offered without `branchat.v1`, or an invalid handshake',
+      },
+      ...errors(401, 422, 426, 429, 500, 501, 503),
     },
   });
 }

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { SEARCH_QUERY_MAX } from '../../domain/limits.js';
 import { errors } from '../errors.js';
 import { HEAVY_LIMITS_DOC } from '../middleware/heavy.js';
 import { RATE_WEIGHT_DOC } from '../middleware/write-limit.js';
@@ -89,10 +90,15 @@ export const searchMessages = createRoute({
   security: bearerSecurity,
   request: {
     query: z.object({
-      q: z.string().trim().min(1).max(200).openapi({
-        description: 'Words to find (1..200 characters, at least one letter or digit).',
-        example: 'connection error',
-      }),
+      q: z
+        .string()
+        .trim()
+        .min(1)
+        .max(SEARCH_QUERY_MAX)
+        .openapi({
+          description: `Words to find (1..${SEARCH_QUERY_MAX} characters, at least one letter or digit).`,
+          example: 'connection error',
+        }),
       chat_id: Uuid.optional(),
       limit: DecimalInt(1, 100, 20, 'Hits per page, 1..100.'),
       cursor: z

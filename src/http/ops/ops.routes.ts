@@ -1,6 +1,7 @@
 /** Liveness and readiness (the docs page is in docs.ts). */
 import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter } from '../app-types.js';
+import { errors } from '../errors.js';
 
 const Health = z.object({ status: z.literal('ok') }).openapi('Health');
 const Readiness = z
@@ -15,8 +16,12 @@ const healthz = createRoute({
   method: 'get',
   path: '/healthz',
   tags: ['Operations'],
+  security: [],
   summary: 'Liveness: 200 while the process runs',
-  responses: { 200: { description: 'Alive', content: { 'application/json': { schema: Health } } } },
+  responses: {
+    200: { description: 'Alive', content: { 'application/json': { schema: Health } } },
+    ...errors(500),
+  },
 });
 
 const readyz = createRoute({
@@ -24,10 +29,12 @@ const readyz = createRoute({
   method: 'get',
   path: '/readyz',
   tags: ['Operations'],
+  security: [],
   summary: 'Readiness: 200 when PostgreSQL and the content store answer, else 503',
   responses: {
     200: { description: 'Ready', content: { 'application/json': { schema: Readiness } } },
     503: { description: 'A backing store does not answer', content: { 'application/json': { schema: Readiness } } },
+    ...errors(500),
   },
 });
 

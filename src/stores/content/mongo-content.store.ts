@@ -16,7 +16,8 @@ import type { SeqRange } from '../../domain/history.js';
 import type { Generation, PairLocation, PairRecord, PairType } from '../../domain/model.js';
 import type { ContentHit, ContentSearch, ContentSlot, ContentStore, ScanSlotsOptions } from '../../domain/ports.js';
 import { readableTime } from '../../domain/time.js';
-import { isUniqueViolation, translateStoreError } from '../errors.js';
+import { mongoTracingOptions, traceMongoClient } from '../../observability/instrument.js';
+import { isUniqueViolation, storeCalls } from '../errors.js';
 import {
   queryStems,
   type SearchFields,
@@ -171,9 +172,11 @@ export class MongoContentStore implements ContentStore {
         serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 5000,
         socketTimeoutMS: 20_000,
         maxPoolSize: options.poolMax ?? 10,
+        ...mongoTracingOptions(),
       },
       debug: false,
     });
+    traceMongoClient(orm.em.getConnection().getClient());
     await orm.schema.ensureIndexes();
     const language = options.searchLanguage ?? 'english';
     const qaPairs = orm.em.getConnection().getDb().collection('qa_pairs');
@@ -223,13 +226,8 @@ export class MongoContentStore implements ContentStore {
     return this.orm.em.fork() as MongoEntityManager;
   }
 
-  private async run<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (e) {
-      throw translateStoreError(e, 'content store');
-    }
-  }
+  /** Every store call goes through this: driver failures become the domain's errors (errors.ts). */
+  private readonly run = storeCalls('content store');
 
   append(pair: PairRecord, fence: number): Promise<void> {
     return this.run(async () => {

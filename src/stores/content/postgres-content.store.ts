@@ -10,7 +10,7 @@ import { StaleWriteError } from '../../domain/errors.js';
 import type { SeqRange } from '../../domain/history.js';
 import type { PairLocation, PairRecord, PairType } from '../../domain/model.js';
 import type { ContentHit, ContentSearch, ContentSlot, ContentStore, ScanSlotsOptions } from '../../domain/ports.js';
-import { translateStoreError } from '../errors.js';
+import { storeCalls } from '../errors.js';
 import type { FastSql } from '../pg-fast.js';
 import { columnList, toDate } from '../pg-rows.js';
 import { inOpenTransaction, pgDb } from '../pg-tx.js';
@@ -110,13 +110,8 @@ export class PostgresContentStore implements ContentStore {
     return pgDb(this.orm);
   }
 
-  private async run<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (e) {
-      throw translateStoreError(e, 'content store');
-    }
-  }
+  /** Every store call goes through this: driver failures become the domain's errors (errors.ts). */
+  private readonly run = storeCalls('content store');
 
   append(pair: PairRecord, fence: number): Promise<void> {
     const captured = capturing.getStore();

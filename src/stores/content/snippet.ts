@@ -4,6 +4,7 @@
  * search term when it starts with it (prefix) or when both reduce to the same crude English stem: an
  * approximation of the index's own stemming, for highlighting only (which pairs match is the index's call).
  */
+import { truncate } from '../../domain/limits.js';
 import { MARK_END, MARK_START } from '../../domain/ports.js';
 
 const WORD_RE = /[\p{L}\p{N}]+/gu;
@@ -48,7 +49,7 @@ export function buildSnippet(
   const matches = (word: string) => matchesTerm(word, terms) || (alsoMatches?.(word) ?? false);
   const clean = text.replaceAll(MARK_START, '').replaceAll(MARK_END, '');
   const found = [...clean.matchAll(WORD_RE)].map((m) => ({ word: m[0], start: m.index, end: m.index + m[0].length }));
-  if (found.length === 0) return clean.slice(0, 200);
+  if (found.length === 0) return truncate(clean, 200);
   const first = Math.max(
     0,
     found.findIndex((w) => matches(w.word)),

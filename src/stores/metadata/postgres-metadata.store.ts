@@ -34,7 +34,7 @@ import type {
 import { windowEnd } from '../../domain/time.js';
 import { captureAppends } from '../content/postgres-content.store.js';
 import { AccountEntity } from '../entities/metadata.entities.js';
-import { isUniqueViolation, translateStoreError } from '../errors.js';
+import { isUniqueViolation, storeCalls } from '../errors.js';
 import type { FastSql } from '../pg-fast.js';
 import { CHAT_COLUMNS, type ChatRow, chatFromRow, columnList, toDate } from '../pg-rows.js';
 import { type Db, inOpenTransaction, inTransaction, pgDb } from '../pg-tx.js';
@@ -186,13 +186,8 @@ export class PostgresMetadataStore implements MetadataStore {
     return pgDb(this.orm);
   }
 
-  private async run<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (e) {
-      throw translateStoreError(e, 'metadata database');
-    }
-  }
+  /** Every store call goes through this: driver failures become the domain's errors (errors.ts). */
+  private readonly run = storeCalls('metadata database');
 
   /**
    * Chat rows kept current by the change feed while this process holds a read lease (src/cache/chat-rows.ts);

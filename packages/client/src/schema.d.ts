@@ -1,0 +1,2676 @@
+/**
+ * Generated from openapi.json by openapi-typescript (scripts/client-types.ts, run by `npm run openapi`).
+ * Do not edit: tests/unit/client-types.test.ts fails when this file is not what the generator writes.
+ */
+
+export interface paths {
+    "/api/v1/ws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * WebSocket of real-time tree events (upgrade)
+         * @description Upgrades to a WebSocket (subprotocol `branchat.v1`). Authenticate with `Authorization: Bearer`, a `bearer.<token>` entry of Sec-WebSocket-Protocol (browsers: `new WebSocket(url, ["branchat.v1", "bearer." + token])`) or `?token=`. Then send ClientFrame JSON texts and receive ServerFrame JSON texts: `subscribe` to a tree by any of its chat ids (another account’s → an `error` frame with a 404 problem), with `last_seq` to resume (the last 1,000 events per tree are kept; beyond, `resync`). Events of a tree arrive in `seq` order, once. A resume replays at most 500 events / 512 KiB (WS_REPLAY_MAX_EVENTS, WS_REPLAY_MAX_KB), within replay byte budgets per socket (2 MiB, then 128 KiB/s) and per account (8 MiB, then 512 KiB/s; per server process); beyond, `resync` instead of the events: read the tree over REST. Close codes: 1008 a client that does not read its events (send buffer full); 4401 the token expired; 4429 too many frames: over the frame rate (a burst of 128, then 10 per second: WS_FRAME_BURST, WS_FRAMES_PER_SECOND) or over the frames waiting to be handled (128 frames / 64 KiB: WS_MAX_PENDING_FRAMES, WS_MAX_PENDING_KB), do not reconnect at once; 1009 a frame over 4096 bytes; 1003 a binary frame. An account may have 20 sockets open per server process (WS_MAX_SOCKETS_PER_ACCOUNT); one more → 429 before the upgrade (or, if it raced past that check, close 4429 at once). Defaults are quoted; see README, "Real-time events".
+         */
+        get: operations["eventSocket"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: 200 while the process runs */
+        get: operations["healthz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: 200 when PostgreSQL and the content store answer, else 503 */
+        get: operations["readyz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create an account and get a token
+         * @description Emails are case-insensitive (stored lowercased). Passwords are stored as argon2id hashes. At most REGISTER_MAX_PER_WINDOW (default 30) registration attempts per client address (an IPv6 client: per /64) per REGISTER_WINDOW_SECONDS (default 600); every well-formed attempt counts, a duplicate email too. Past it → 429 with Retry-After, and no account is created. The client address is the connection’s, or with TRUSTED_PROXIES the one they forward (X-Forwarded-For); counted across every instance when REDIS_URL is set.
+         */
+        post: operations["register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange email and password for a token
+         * @description A wrong email and a wrong password get the same 401. Repeated failures per email and per client address answer 429 with Retry-After until the window passes: LOGIN_MAX_FAILURES (default 10) per LOGIN_WINDOW_SECONDS (default 900); a successful login clears its email’s count. The client address is as for register; counted across every instance when REDIS_URL is set.
+         */
+        post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chats/create-chat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a conversation (its root chat) */
+        post: operations["createChat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chats/get-chat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A chat and one page of its visible history
+         * @description Pages are in ascending conversation order. No cursor: the first `limit` pairs. `after=R`: the pairs following R. `before=R`: the pairs just preceding R. `before=end`: the last `limit` pairs. R must be in the chat’s visible history (else 404). The response carries an `ETag` of this page: `"<chat tag>.<tree version>"`. It changes whenever the tree changes (a write anywhere in the tree), so `If-None-Match` with it answers 304 with no body while the page is unchanged; update-chat accepts it in `If-Match`, where only the chat’s own fields count (the part before the dot).
+         */
+        get: operations["getChat"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chats/update-chat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Rename a chat, or set its conversation’s system prompt
+         * @description Give `name`, `system_prompt` or both. `name` renames this chat; `system_prompt` is the conversation’s (one per tree: it applies to every chat of it from the next answer on), `null` removes it. `updated_at` moves forward either way.
+         */
+        put: operations["updateChat"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chats/delete-chat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Soft-delete a chat and its whole subtree
+         * @description Deleting a root deletes the conversation. If the active chat is deleted, the deleted subtree’s parent becomes active.
+         */
+        delete: operations["deleteChat"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chats/list-chats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account’s conversations, latest activity first */
+        get: operations["listChats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chats/export-chat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export a conversation: the whole tree (json, chatgpt) or a chat’s history (markdown)
+         * @description `json`: the whole tree in branchat’s own format (every live chat with its own pairs). `chatgpt`: the whole tree as one conversation of a ChatGPT data export (`mapping` of message nodes; each pair is a user node and its assistant node; a branch is a second child of the pair it forks after; `current_node` is the last message of the active chat); import-chat reads it back. `markdown`: the visible history of `chat_id` (inherited pairs included) as a readable document. Any chat of the tree can be given for json and chatgpt. A heavy operation (import-chat, export-chat, get-branches, search-messages). Per server process (the bounds protect its connection pools): an account may have HEAVY_MAX_PER_ACCOUNT (default 2) of them in flight, the next → 429 with Retry-After before anything is read or stored; the server process runs at most HEAVY_MAX_CONCURRENT at once (default: half of DB_POOL_MAX), the next HEAVY_QUEUE_MAX (default 10) wait up to HEAVY_QUEUE_TIMEOUT_MS (default 10 s) for their turn, beyond that → 503 with Retry-After, and nothing is stored. Rate limit: costs RATE_COST_EXPORT (default 10) points of the account's budget of WRITE_RATE_LIMIT points per WRITE_RATE_WINDOW_SECONDS (default 600 per 60 s, where a write costs 1), shared by every server instance when REDIS_URL is set; past it → 429 with Retry-After.
+         */
+        get: operations["exportChat"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chats/import-chat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import ChatGPT conversations (one, or a conversations.json array)
+         * @description Rebuilds each tree: a message with several answers (regenerations) or several follow-up questions (edits) becomes branches; timestamps and the active path (`current_node`) are kept; system and tool messages are skipped (a non-empty system message becomes the system prompt). Everything is checked first: malformed input → 422 listing each problem (`errors`, with paths such as `[2].mapping.<id>.parent`) and nothing is stored. Otherwise all conversations are stored in one transaction. Text limits are those of add-message. Body limit: IMPORT_MAX_MB (default 32 MiB). One call holds at most IMPORT_MAX_CONVERSATIONS (default 1,000) conversations and IMPORT_MAX_PAIRS (default 100,000) pairs over all of them: beyond either → 422 (`errors[].path` `(input)`), nothing stored; import a larger conversations.json in parts. Branches nest at most 256 levels deep, as with create-branch (deeper → 422). Times are kept from 1970-01-01T00:00:00Z to one day past the server’s clock: a time outside that window (but within years 1 to 9999) is moved to its nearest end, and `notes` says so per conversation; a time outside years 1 to 9999 → 422. A heavy operation (import-chat, export-chat, get-branches, search-messages). Per server process (the bounds protect its connection pools): an account may have HEAVY_MAX_PER_ACCOUNT (default 2) of them in flight, the next → 429 with Retry-After before anything is read or stored; the server process runs at most HEAVY_MAX_CONCURRENT at once (default: half of DB_POOL_MAX), the next HEAVY_QUEUE_MAX (default 10) wait up to HEAVY_QUEUE_TIMEOUT_MS (default 10 s) for their turn, beyond that → 503 with Retry-After, and nothing is stored. Rate limit: costs RATE_COST_IMPORT (default 10) points per started 1,000 messages (mapping nodes) in the body, never more than the whole budget, of the account's budget of WRITE_RATE_LIMIT points per WRITE_RATE_WINDOW_SECONDS (default 600 per 60 s, where a write costs 1), shared by every server instance when REDIS_URL is set; past it → 429 with Retry-After and nothing stored.
+         */
+        post: operations["importChat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messages/add-message": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Append a question and its response to a chat
+         * @description Appended at the end of the chat’s own history. Without `response` the configured responder answers (the default is local and deterministic; README, "Model responses"): the model sees the chat’s visible history within the token budget. `Accept: text/event-stream` streams the answer (server-sent events); the pair is stored once, when the answer is complete. Concurrent calls on one chat all succeed, each in its own position.
+         */
+        post: operations["addMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messages/search-messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Full-text search over questions and responses
+         * @description Every word of `q` must match (AND). Case-insensitive, stemmed in the configured SEARCH_LANGUAGE; on PostgreSQL each word also matches as a prefix (`conn` finds "connection"), on MongoDB whole words only. With `chat_id`: only that chat’s visible history (inherited pairs included, other branches excluded). Without: every live chat of the account, each pair once, under the chat that stores it. Deleted chats never appear. Ordered by `score`, then newest first; `next_cursor` pages on (results may shift if pairs are added between pages, but no hit repeats). A heavy operation (import-chat, export-chat, get-branches, search-messages). Per server process (the bounds protect its connection pools): an account may have HEAVY_MAX_PER_ACCOUNT (default 2) of them in flight, the next → 429 with Retry-After before anything is read or stored; the server process runs at most HEAVY_MAX_CONCURRENT at once (default: half of DB_POOL_MAX), the next HEAVY_QUEUE_MAX (default 10) wait up to HEAVY_QUEUE_TIMEOUT_MS (default 10 s) for their turn, beyond that → 503 with Retry-After, and nothing is stored. Rate limit: costs RATE_COST_SEARCH (default 1) point of the account's budget of WRITE_RATE_LIMIT points per WRITE_RATE_WINDOW_SECONDS (default 600 per 60 s, where a write costs 1), shared by every server instance when REDIS_URL is set; past it → 429 with Retry-After.
+         */
+        get: operations["searchMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/branches/create-branch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Fork a chat after any pair of its visible history
+         * @description The branch sees the history up to and including `response_id`, then its own pairs. Forking from an inherited pair attaches the branch to the chat that stores that pair. No message is copied. With `question`, the branch’s first pair is added in the same call (without `response`, the responder answers from the fork’s history; `Accept: text/event-stream` streams that answer). `activate` (default true) makes the branch the active chat. Branches nest at most 256 levels deep (a branch of a branch of …; the root is level 0): a fork whose branch would be deeper → 422 (`errors[].path` `response_id`). The same limit holds for import-chat, so every tree exports (format chatgpt) and imports back.
+         */
+        post: operations["createBranch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/branches/get-branches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The whole tree of a conversation
+         * @description A heavy operation (import-chat, export-chat, get-branches, search-messages). Per server process (the bounds protect its connection pools): an account may have HEAVY_MAX_PER_ACCOUNT (default 2) of them in flight, the next → 429 with Retry-After before anything is read or stored; the server process runs at most HEAVY_MAX_CONCURRENT at once (default: half of DB_POOL_MAX), the next HEAVY_QUEUE_MAX (default 10) wait up to HEAVY_QUEUE_TIMEOUT_MS (default 10 s) for their turn, beyond that → 503 with Retry-After, and nothing is stored. Rate limit: costs RATE_COST_GET_BRANCHES (default 5) points of the account's budget of WRITE_RATE_LIMIT points per WRITE_RATE_WINDOW_SECONDS (default 600 per 60 s, where a write costs 1), shared by every server instance when REDIS_URL is set; past it → 429 with Retry-After. The response carries an `ETag` of the tree as it is (it changes with every write to the tree); `If-None-Match` with it answers 304 with no body while it holds.
+         */
+        get: operations["getBranches"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/branches/set-active-branch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Make a chat the active one of its tree
+         * @description Afterwards exactly one chat of the tree is active, also when calls race.
+         */
+        put: operations["setActiveBranch"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        ClientFrame: {
+            /** @enum {string} */
+            type: "subscribe";
+            /**
+             * Format: uuid
+             * @description Any chat of the tree (the account’s own).
+             */
+            chat_id: string;
+            /** @description Resume after this seq. */
+            last_seq?: number;
+            /** @description Echoed in the answer. */
+            id?: string;
+        } | {
+            /** @enum {string} */
+            type: "unsubscribe";
+            /** Format: uuid */
+            chat_id: string;
+            id?: string;
+        } | {
+            /** @enum {string} */
+            type: "ping";
+            id?: string;
+        };
+        ServerFrame: {
+            /** @enum {string} */
+            type: "subscribed";
+            /** Format: uuid */
+            root_chat_id: string;
+            /** Format: uuid */
+            chat_id: string;
+            /** @description The tree’s latest seq when the subscription started. */
+            seq: number;
+            id?: string;
+        } | components["schemas"]["EventFrame"] | {
+            /** @enum {string} */
+            type: "resync";
+            /** Format: uuid */
+            root_chat_id: string;
+            /** @description Reload the tree through REST (the events after `last_seq` are not kept, or are more than a resume may replay); live events continue after it. */
+            seq: number;
+        } | {
+            /** @enum {string} */
+            type: "unsubscribed";
+            /** Format: uuid */
+            root_chat_id: string;
+            id?: string;
+        } | {
+            /** @enum {string} */
+            type: "pong";
+            id?: string;
+        } | {
+            /** @enum {string} */
+            type: "error";
+            id?: string;
+            problem: {
+                type: string;
+                title: string;
+                status: number;
+                detail: string;
+            };
+        };
+        EventFrame: {
+            /** @enum {string} */
+            type: "event";
+            /** @enum {string} */
+            event: "message.added" | "branch.created" | "branch.activated" | "chat.updated" | "chat.deleted";
+            /** Format: uuid */
+            root_chat_id: string;
+            /** @description Per tree: 1, 2, 3, … without gaps. */
+            seq: number;
+            /** Format: date-time */
+            at: string;
+            /** @description The REST object of the write: message.added → QAPair; branch.created → {chat, qa_pair} (create-branch); branch.activated → {root_chat_id, active_chat_id}; chat.updated → Chat; chat.deleted → {deleted_chat_ids}. */
+            data?: unknown;
+        };
+        Problem: {
+            /** @example /problems/not-found */
+            type: string;
+            /** @example Not Found */
+            title: string;
+            /** @example 404 */
+            status: number;
+            /** @example Chat 0193… not found */
+            detail: string;
+            /** @description The request id (also sent as X-Request-Id). */
+            instance: string;
+            /** @description Field-level problems (422 only). */
+            errors?: {
+                path: string;
+                message: string;
+            }[];
+        };
+        Health: {
+            /** @enum {string} */
+            status: "ok";
+        };
+        Readiness: {
+            /** @enum {string} */
+            status: "ready" | "unavailable";
+            checks: {
+                [key: string]: "ok" | "degraded" | "failed";
+            };
+        };
+        Token: {
+            /** Format: uuid */
+            account_id: string;
+            /** @description HS256 JWT; send as `Authorization: Bearer <token>`. */
+            token: string;
+            /** @enum {string} */
+            token_type: "Bearer";
+            /** @description Seconds until the token expires. */
+            expires_in: number;
+        };
+        Credentials: {
+            /**
+             * Format: email
+             * @example ada@example.com
+             */
+            email: string;
+            /** @example correct horse battery staple */
+            password: string;
+        };
+        LoginCredentials: {
+            /** @example ada@example.com */
+            email: string;
+            /** @example correct horse battery staple */
+            password: string;
+        };
+        Chat: {
+            /** Format: uuid */
+            chat_id: string;
+            /** Format: uuid */
+            account_id: string;
+            /** @enum {string} */
+            chat_type: "main" | "branch";
+            name: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-25T17:03:04.123Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-25T17:03:04.123Z
+             */
+            updated_at: string;
+            /** @description Exactly one chat of each tree is active. */
+            active: boolean;
+            /** Format: uuid */
+            root_chat_id: string;
+            /** Format: uuid */
+            parent_chat_id: string | null;
+            /** Format: uuid */
+            fork_response_id: string | null;
+            /** @description Length of the whole visible history (inherited + own). */
+            message_count: number;
+            /** @description The conversation’s system prompt (the same for every chat of the tree), sent to the model before the history; null when there is none. Set with create-chat or update-chat. */
+            system_prompt: string | null;
+        };
+        CreateChatBody: {
+            /** @example Trip ideas */
+            name: string;
+            /**
+             * @description Sent to the model before the history, for every chat of this conversation.
+             * @example You are a concise travel agent. Answer in at most three sentences.
+             */
+            system_prompt?: string;
+        };
+        ChatPage: {
+            chat: components["schemas"]["Chat"];
+            qa_pairs: components["schemas"]["QAPair"][];
+            has_more_before: boolean;
+            has_more_after: boolean;
+        };
+        /** @description One question and its response. `type` is `text`, `code` (with `language`) or `link` (with `url`). */
+        QAPair: {
+            /** Format: uuid */
+            response_id: string;
+            /**
+             * Format: uuid
+             * @description The chat that stores the pair (an ancestor for an inherited pair).
+             */
+            chat_id: string;
+            question: string;
+            response: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-25T17:03:04.123Z
+             */
+            timestamp: string;
+            /** @description Live branches forking right after this pair, oldest first. */
+            branches: string[];
+            generation: components["schemas"]["Generation"];
+            /** @enum {string} */
+            type: "text";
+        } | {
+            /** Format: uuid */
+            response_id: string;
+            /**
+             * Format: uuid
+             * @description The chat that stores the pair (an ancestor for an inherited pair).
+             */
+            chat_id: string;
+            question: string;
+            response: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-25T17:03:04.123Z
+             */
+            timestamp: string;
+            /** @description Live branches forking right after this pair, oldest first. */
+            branches: string[];
+            generation: components["schemas"]["Generation"];
+            /** @enum {string} */
+            type: "code";
+            language: string;
+        } | {
+            /** Format: uuid */
+            response_id: string;
+            /**
+             * Format: uuid
+             * @description The chat that stores the pair (an ancestor for an inherited pair).
+             */
+            chat_id: string;
+            question: string;
+            response: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-25T17:03:04.123Z
+             */
+            timestamp: string;
+            /** @description Live branches forking right after this pair, oldest first. */
+            branches: string[];
+            generation: components["schemas"]["Generation"];
+            /** @enum {string} */
+            type: "link";
+            url: string;
+        };
+        /** @description How the response was generated: the model, token counts (as the model reported them, else counted with the o200k_base tokenizer) and the responder’s latency. null when the client gave the response. Counts and latency are null where an imported conversation did not say. */
+        Generation: {
+            /** @example gpt-4o-mini-2024-07-18 */
+            model: string;
+            /** @description Tokens of the context sent. */
+            prompt_tokens: number | null;
+            /** @description Tokens of the answer. */
+            completion_tokens: number | null;
+            /** @description From asking the model to its last chunk, in milliseconds. */
+            latency_ms: number | null;
+        } | null;
+        UpdateChatBody: {
+            /**
+             * Format: uuid
+             * @example 0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e
+             */
+            chat_id: string;
+            /** @example Trip ideas */
+            name?: string;
+            /** @example You are a concise travel agent. Answer in at most three sentences. */
+            system_prompt?: string | null;
+        };
+        DeleteChatResult: {
+            deleted_chat_ids: string[];
+        };
+        ChatList: {
+            chats: components["schemas"]["ConversationSummary"][];
+            next_cursor: string | null;
+        };
+        ConversationSummary: components["schemas"]["Chat"] & {
+            /** Format: uuid */
+            active_chat_id: string;
+            /** @description Live chats in the tree minus the root. */
+            branch_count: number;
+            /**
+             * Format: date-time
+             * @description Latest write anywhere in the tree.
+             */
+            last_activity_at: string;
+        };
+        TreeExport: {
+            /** @enum {string} */
+            format: "branchat.tree.v1";
+            /** Format: date-time */
+            exported_at: string;
+            title: string;
+            system_prompt: string | null;
+            /** Format: uuid */
+            root_chat_id: string;
+            /** Format: uuid */
+            active_chat_id: string;
+            /** @description Every live chat of the tree: the root first, each chat after its parent. */
+            chats: components["schemas"]["ExportedChat"][];
+        };
+        ExportedChat: {
+            /** Format: uuid */
+            chat_id: string;
+            /** @enum {string} */
+            chat_type: "main" | "branch";
+            name: string;
+            /** Format: uuid */
+            parent_chat_id: string | null;
+            /** Format: uuid */
+            fork_response_id: string | null;
+            active: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description The chat’s OWN pairs, in order (not the inherited ones). */
+            qa_pairs: components["schemas"]["QAPair"][];
+        };
+        /**
+         * @description The shape of a conversation in a ChatGPT data export (conversations.json holds an array of them). Exports from branchat add `branchat` keys (top level and in message metadata) so that branch names, empty branches, message types and generation details survive a round trip; other importers ignore them.
+         * @example {
+         *       "title": "Trip ideas",
+         *       "create_time": 1764090184.123,
+         *       "current_node": "a1",
+         *       "mapping": {
+         *         "client-created-root": {
+         *           "id": "client-created-root",
+         *           "message": null,
+         *           "parent": null,
+         *           "children": [
+         *             "q1"
+         *           ]
+         *         },
+         *         "q1": {
+         *           "id": "q1",
+         *           "message": {
+         *             "id": "q1",
+         *             "author": {
+         *               "role": "user"
+         *             },
+         *             "create_time": 1764090184.123,
+         *             "content": {
+         *               "content_type": "text",
+         *               "parts": [
+         *                 "Where should we go in March?"
+         *               ]
+         *             }
+         *           },
+         *           "parent": "client-created-root",
+         *           "children": [
+         *             "a1"
+         *           ]
+         *         },
+         *         "a1": {
+         *           "id": "a1",
+         *           "message": {
+         *             "id": "a1",
+         *             "author": {
+         *               "role": "assistant"
+         *             },
+         *             "create_time": 1764090186.5,
+         *             "content": {
+         *               "content_type": "text",
+         *               "parts": [
+         *                 "Lisbon: mild and sunny."
+         *               ]
+         *             },
+         *             "metadata": {
+         *               "model_slug": "gpt-4o"
+         *             }
+         *           },
+         *           "parent": "q1",
+         *           "children": []
+         *         }
+         *       }
+         *     }
+         */
+        ChatGptConversation: {
+            title?: string | null;
+            /** @description Seconds since the epoch (milliseconds as decimals); null: unknown. */
+            create_time?: number | null;
+            /** @description Seconds since the epoch (milliseconds as decimals); null: unknown. */
+            update_time?: number | null;
+            /** @description Every node by its id: a tree of messages. */
+            mapping: {
+                [key: string]: {
+                    id: string;
+                    message?: components["schemas"]["ChatGptMessage"];
+                    /** @description null for the root node only. */
+                    parent: string | null;
+                    children: string[];
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+            /** @description The last message of the current path (the active chat). */
+            current_node?: string | null;
+            conversation_id?: string | null;
+            id?: string | null;
+            /** @description The model of the most recent answer. */
+            default_model_slug?: string | null;
+            /** @description From branchat: every chat with its name and times, and the active chat. */
+            branchat?: ({
+                /** @enum {number} */
+                version: 1;
+                active_chat_id: string;
+                /** @description Root first, every chat after its parent. */
+                chats: ({
+                    chat_id: string;
+                    name: string;
+                    /** @description null for the root chat only. */
+                    parent_chat_id: string | null;
+                    /** @description The assistant node of the parent’s pair after which this branch forks. */
+                    fork_response_id: string | null;
+                    /**
+                     * @description ISO 8601, years 1 to 9999.
+                     * @example 2026-11-25T17:03:04.123Z
+                     */
+                    created_at: string;
+                    /**
+                     * @description ISO 8601, years 1 to 9999.
+                     * @example 2026-11-25T17:03:04.123Z
+                     */
+                    updated_at: string;
+                } & {
+                    [key: string]: unknown;
+                })[];
+            } & {
+                [key: string]: unknown;
+            }) | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A message. `user` and `assistant` messages become pairs; `system` may give the system prompt; tool messages, hidden messages and answers without text are skipped. */
+        ChatGptMessage: ({
+            id?: string;
+            author: {
+                /** @example user */
+                role: string;
+            } & {
+                [key: string]: unknown;
+            };
+            /** @description Seconds since the epoch (milliseconds as decimals); null: unknown. */
+            create_time?: number | null;
+            content: {
+                /** @example text */
+                content_type: string;
+                parts?: unknown[];
+                /** @description The code, when content_type is `code`. */
+                text?: unknown;
+            } & {
+                [key: string]: unknown;
+            };
+            metadata?: ({
+                /** @description The model of an answer. */
+                model_slug?: string | null;
+                /** @description true: not imported (a hidden system or context message). */
+                is_visually_hidden_from_conversation?: boolean | null;
+                /** @description From branchat: the chat of the pair, its kind (questions), token counts (answers). */
+                branchat?: ({
+                    /** @description The branchat chat storing the pair. */
+                    chat_id?: string | null;
+                    /**
+                     * @description What the pair holds; absent: text.
+                     * @enum {string}
+                     */
+                    type?: "text" | "code" | "link";
+                    /** @description A code pair’s language (code pairs only). */
+                    language?: string | null;
+                    /**
+                     * Format: uri
+                     * @description A link pair’s URL (link pairs only).
+                     */
+                    url?: string | null;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @description The branchat chat storing the pair. */
+                    chat_id?: string | null;
+                    prompt_tokens?: number | null;
+                    completion_tokens?: number | null;
+                    latency_ms?: number | null;
+                } & {
+                    [key: string]: unknown;
+                }) | null;
+            } & {
+                [key: string]: unknown;
+            }) | null;
+        } & {
+            [key: string]: unknown;
+        }) | null;
+        ImportResult: {
+            conversations: {
+                /** Format: uuid */
+                root_chat_id: string;
+                /** Format: uuid */
+                active_chat_id: string;
+                title: string;
+                /** @description Chats created: the root and its branches. */
+                chat_count: number;
+                pair_count: number;
+            }[];
+            /** @description What the ChatGPT shape holds that a branchat tree cannot, and was left out (e.g. alternative answers to the very first question: a tree cannot fork before its first pair). */
+            notes: string[];
+        };
+        AddMessageBody: {
+            /**
+             * Format: uuid
+             * @example 0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e
+             */
+            chat_id: string;
+            /** @example Where should we go in March? */
+            question: string;
+            /** @description Absent: the responder answers. Empty string: stored as an empty answer. */
+            response?: string;
+            /**
+             * @description What the pair holds; absent → `text`.
+             * @enum {string}
+             */
+            type?: "text";
+        } | {
+            /**
+             * Format: uuid
+             * @example 0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e
+             */
+            chat_id: string;
+            /** @example Where should we go in March? */
+            question: string;
+            /** @description Absent: the responder answers. Empty string: stored as an empty answer. */
+            response?: string;
+            /** @enum {string} */
+            type: "code";
+            /** @example typescript */
+            language: string;
+        } | {
+            /**
+             * Format: uuid
+             * @example 0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e
+             */
+            chat_id: string;
+            /** @example Where should we go in March? */
+            question: string;
+            /** @description Absent: the responder answers. Empty string: stored as an empty answer. */
+            response?: string;
+            /** @enum {string} */
+            type: "link";
+            /**
+             * Format: uri
+             * @example https://example.org/guide
+             */
+            url: string;
+        };
+        SearchResults: {
+            hits: components["schemas"]["SearchHit"][];
+            next_cursor: string | null;
+        };
+        SearchHit: {
+            /**
+             * Format: uuid
+             * @description The chat that stores the pair (as in QAPair.chat_id).
+             */
+            chat_id: string;
+            /** Format: uuid */
+            root_chat_id: string;
+            /**
+             * Format: uuid
+             * @description The chat to load to see the pair in context: the `chat_id` searched (the pair may be inherited), else the chat that stores it. Then scroll to `response_id` (get-chat `after`/`before` pages around it).
+             */
+            open_chat_id: string;
+            /** Format: uuid */
+            response_id: string;
+            /**
+             * @description An extract of the question and response. HTML-escaped text in which each match is wrapped in `<mark>`…`</mark>`: safe to insert as HTML.
+             * @example How do I fix a <mark>connection</mark> <mark>error</mark> in …
+             */
+            snippet: string;
+            /** @description Relevance, higher is better. Depends on the store (PostgreSQL ts_rank, MongoDB textScore). */
+            score: number;
+            /** @enum {string} */
+            type: "text" | "code" | "link";
+            /** Format: date-time */
+            timestamp: string;
+        };
+        CreateBranchResult: {
+            chat: components["schemas"]["Chat"];
+            qa_pair: {
+                /** Format: uuid */
+                response_id: string;
+                /**
+                 * Format: uuid
+                 * @description The chat that stores the pair (an ancestor for an inherited pair).
+                 */
+                chat_id: string;
+                question: string;
+                response: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-11-25T17:03:04.123Z
+                 */
+                timestamp: string;
+                /** @description Live branches forking right after this pair, oldest first. */
+                branches: string[];
+                generation: components["schemas"]["Generation"];
+                /** @enum {string} */
+                type: "text";
+            } | {
+                /** Format: uuid */
+                response_id: string;
+                /**
+                 * Format: uuid
+                 * @description The chat that stores the pair (an ancestor for an inherited pair).
+                 */
+                chat_id: string;
+                question: string;
+                response: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-11-25T17:03:04.123Z
+                 */
+                timestamp: string;
+                /** @description Live branches forking right after this pair, oldest first. */
+                branches: string[];
+                generation: components["schemas"]["Generation"];
+                /** @enum {string} */
+                type: "code";
+                language: string;
+            } | {
+                /** Format: uuid */
+                response_id: string;
+                /**
+                 * Format: uuid
+                 * @description The chat that stores the pair (an ancestor for an inherited pair).
+                 */
+                chat_id: string;
+                question: string;
+                response: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-11-25T17:03:04.123Z
+                 */
+                timestamp: string;
+                /** @description Live branches forking right after this pair, oldest first. */
+                branches: string[];
+                generation: components["schemas"]["Generation"];
+                /** @enum {string} */
+                type: "link";
+                url: string;
+            } | null;
+        };
+        CreateBranchBody: {
+            /**
+             * Format: uuid
+             * @example 0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e
+             */
+            chat_id: string;
+            /**
+             * Format: uuid
+             * @example 0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e
+             */
+            response_id: string;
+            /**
+             * @description Default: the source chat’s name + " (branch)".
+             * @example Trip ideas
+             */
+            name?: string;
+            /** @example Where should we go in March? */
+            question?: string;
+            /** @description Absent: the responder answers. Empty string: stored as an empty answer. */
+            response?: string;
+            /** @default true */
+            activate?: boolean;
+            /**
+             * @description What the pair holds; absent → `text`.
+             * @enum {string}
+             */
+            type?: "text";
+        } | {
+            /**
+             * Format: uuid
+             * @example 0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e
+             */
+            chat_id: string;
+            /**
+             * Format: uuid
+             * @example 0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e
+             */
+            response_id: string;
+            /**
+             * @description Default: the source chat’s name + " (branch)".
+             * @example Trip ideas
+             */
+            name?: string;
+            /** @example Where should we go in March? */
+            question?: string;
+            /** @description Absent: the responder answers. Empty string: stored as an empty answer. */
+            response?: string;
+            /** @default true */
+            activate?: boolean;
+            /** @enum {string} */
+            type: "code";
+            /** @example typescript */
+            language: string;
+        } | {
+            /**
+             * Format: uuid
+             * @example 0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e
+             */
+            chat_id: string;
+            /**
+             * Format: uuid
+             * @example 0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e
+             */
+            response_id: string;
+            /**
+             * @description Default: the source chat’s name + " (branch)".
+             * @example Trip ideas
+             */
+            name?: string;
+            /** @example Where should we go in March? */
+            question?: string;
+            /** @description Absent: the responder answers. Empty string: stored as an empty answer. */
+            response?: string;
+            /** @default true */
+            activate?: boolean;
+            /** @enum {string} */
+            type: "link";
+            /**
+             * Format: uri
+             * @example https://example.org/guide
+             */
+            url: string;
+        };
+        BranchTree: {
+            /** Format: uuid */
+            root_chat_id: string;
+            /** Format: uuid */
+            active_chat_id: string;
+            count: number;
+            tree: components["schemas"]["TreeNode"];
+        };
+        TreeNode: {
+            /** Format: uuid */
+            chat_id: string;
+            name: string;
+            /** @enum {string} */
+            chat_type: "main" | "branch";
+            /** Format: uuid */
+            parent_chat_id: string | null;
+            /** Format: uuid */
+            fork_response_id: string | null;
+            active: boolean;
+            message_count: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description Oldest first. */
+            children: components["schemas"]["TreeNode"][];
+        };
+        ActiveBranch: {
+            /** Format: uuid */
+            root_chat_id: string;
+            /** Format: uuid */
+            active_chat_id: string;
+        };
+        SetActiveBranchBody: {
+            /**
+             * Format: uuid
+             * @example 0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e
+             */
+            chat_id: string;
+        };
+    };
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    eventSocket: {
+        parameters: {
+            query?: {
+                /** @description The JWT, when no header can be set. */
+                token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Switching Protocols: the socket is open */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A `bearer.` subprotocol offered without `branchat.v1`, or an invalid handshake */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (see `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a WebSocket upgrade request */
+            426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available on this runtime */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing store is down (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    healthz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description Unexpected error (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    readyz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description Unexpected error (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing store does not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+        };
+    };
+    register: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Credentials"];
+            };
+        };
+        responses: {
+            /** @description The new account and a token */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Token"];
+                };
+            };
+            /** @description Malformed JSON, or arrays and objects nested deeper than 64 levels (JSON_MAX_DEPTH) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over the limit (1 MiB; import-chat: IMPORT_MAX_MB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (see `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing store is down (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginCredentials"];
+            };
+        };
+        responses: {
+            /** @description A token */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Token"];
+                };
+            };
+            /** @description Malformed JSON, or arrays and objects nested deeper than 64 levels (JSON_MAX_DEPTH) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over the limit (1 MiB; import-chat: IMPORT_MAX_MB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (see `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing store is down (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createChat: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (kept 24 h, per account): the same key and body replay the first answer (with `Idempotent-Replayed: true`) and store nothing new; another body → 422; while the first call runs (however long) → 409. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateChatBody"];
+            };
+        };
+        responses: {
+            /** @description The new root chat (active, no messages) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Chat"];
+                };
+            };
+            /** @description Malformed JSON, or arrays and objects nested deeper than 64 levels (JSON_MAX_DEPTH) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over the limit (1 MiB; import-chat: IMPORT_MAX_MB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (see `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing store is down (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getChat: {
+        parameters: {
+            query: {
+                chat_id: string;
+                /** @description Page size, 1..1000 (out of range → 422). Digits only. */
+                limit?: number;
+                /** @description A response_id of the visible history. */
+                after?: string;
+                /** @description A response_id of the visible history, or `end`. */
+                before?: "end" | string;
+            };
+            header?: {
+                /** @description ETags from earlier get-chat answers for this URL (a comma-separated list), or `*`: 304 with no body when one is the current one (weak comparison, RFC 9110 §13.1.2: a `W/` prefix is ignored). */
+                "if-none-match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The chat and a page of pairs */
+            200: {
+                headers: {
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatPage"];
+                };
+            };
+            /** @description Not Modified: the page is the one the `If-None-Match` tag was sent with (no body) */
+            304: {
+                headers: {
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, deleted, or another account’s */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (see `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing store is down (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateChat: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An ETag from get-chat or update-chat, a comma-separated list of them, or `*` (any existing chat). Compared strongly (RFC 9110 §13.1.1): a weak `W/"…"` tag never matches, and a quoted `"*"` is a tag like any other. Stale, weak only, or malformed (neither `*` nor a list of entity tags) → 412. */
+                "if-match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateChatBody"];
+            };
+        };
+        responses: {
+            /** @description The updated chat (later `updated_at`) */
+            200: {
+                headers: {
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Chat"];
+                };
+            };
+            /** @description Malformed JSON, or arrays and objects nested deeper than 64 levels (JSON_MAX_DEPTH) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, deleted, or another account’s */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match matches no current entity tag (stale, weak or malformed) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over the limit (1 MiB; import-chat: IMPORT_MAX_MB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (see `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing store is down (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteChat: {
+        parameters: {
+            query: {
+                chat_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The chats this call deleted (the chat first, then its descendants, oldest first) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteChatResult"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, deleted, or another account’s */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over the limit (1 MiB; import-chat: IMPORT_MAX_MB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (see `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing store is down (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listChats: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..100. Digits only. */
+                limit?: number;
+                /** @description Opaque; from `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One entry per live conversation tree */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatList"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (see `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing store is down (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportChat: {
+        parameters: {
+            query: {
+                chat_id: string;
+                /** @description json (default), markdown or chatgpt. */
+                format?: "json" | "markdown" | "chatgpt";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export, with a Content-Disposition file name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TreeExport"] | components["schemas"]["ChatGptConversation"];
+                    "text/markdown": string;
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, deleted, or another account’s */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (see `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing store is down (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    importChat: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (kept 24 h, per account): the same key and body replay the first answer (with `Idempotent-Replayed: true`) and store nothing new; another body → 422; while the first call runs (however long) → 409. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": (Record<string, never> | unknown[]) & (components["schemas"]["ChatGptConversation"] | components["schemas"]["ChatGptConversation"][]);
+            };
+        };
+        responses: {
+            /** @description The conversations created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            /** @description Malformed JSON, or arrays and objects nested deeper than 64 levels (JSON_MAX_DEPTH) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over the limit (1 MiB; import-chat: IMPORT_MAX_MB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (see `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing store is down (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    addMessage: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (kept 24 h, per account): the same key and body replay the first answer (with `Idempotent-Replayed: true`) and store nothing new; another body → 422; while the first call runs (however long) → 409. */
+                "idempotency-key"?: string;
+                /** @description `text/event-stream`: stream the answer as server-sent events (200) instead of JSON (201). */
+                accept?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddMessageBody"];
+            };
+        };
+        responses: {
+            /** @description With `Accept: text/event-stream`: server-sent events. `event: delta` with `data: {"text": "…"}` as the answer arrives (their concatenation is the stored response), then exactly one `event: done` whose data is the stored QAPair (as the JSON answer), or one `event: error` whose data is a Problem (502/504/503/500) and then nothing was stored. Lines starting with `:` are keep-alive comments. A client that disconnects before `done` cancels the generation; nothing is stored. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description The stored pair */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QAPair"];
+                };
+            };
+            /** @description Malformed JSON, or arrays and objects nested deeper than 64 levels (JSON_MAX_DEPTH) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, deleted, or another account’s */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over the limit (1 MiB; import-chat: IMPORT_MAX_MB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (see `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The model endpoint failed or refused the request */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing store is down (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The model endpoint did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    searchMessages: {
+        parameters: {
+            query: {
+                /** @description Words to find (1..200 characters, at least one letter or digit). */
+                q: string;
+                chat_id?: string;
+                /** @description Hits per page, 1..100. Digits only. */
+                limit?: number;
+                /** @description Opaque; from `next_cursor` of the same search. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of hits, best first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResults"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, deleted, or another account’s */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (see `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing store is down (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createBranch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (kept 24 h, per account): the same key and body replay the first answer (with `Idempotent-Replayed: true`) and store nothing new; another body → 422; while the first call runs (however long) → 409. */
+                "idempotency-key"?: string;
+                /** @description `text/event-stream`: stream the answer as server-sent events (200) instead of JSON (201). */
+                accept?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateBranchBody"];
+            };
+        };
+        responses: {
+            /** @description With `Accept: text/event-stream`: server-sent events. `event: delta` with `data: {"text": "…"}` as the answer arrives (their concatenation is the stored response), then exactly one `event: done` whose data is the same `{chat, qa_pair}` as the JSON answer (the branch exists only from then on), or one `event: error` whose data is a Problem (502/504/503/500) and then nothing was stored. Lines starting with `:` are keep-alive comments. A client that disconnects before `done` cancels the generation; nothing is stored. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description The new branch, and its first pair when `question` was given */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreateBranchResult"];
+                };
+            };
+            /** @description Malformed JSON, or arrays and objects nested deeper than 64 levels (JSON_MAX_DEPTH) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, deleted, or another account’s */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over the limit (1 MiB; import-chat: IMPORT_MAX_MB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (see `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The model endpoint failed or refused the request */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing store is down (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The model endpoint did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getBranches: {
+        parameters: {
+            query: {
+                /** @description Any chat of the tree. */
+                chat_id: string;
+            };
+            header?: {
+                /** @description ETags from earlier get-branches answers for this URL (a comma-separated list), or `*`: 304 with no body when one is the current one (weak comparison, RFC 9110 §13.1.2: a `W/` prefix is ignored). */
+                "if-none-match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tree from its root; `count` is the number of live chats, root included */
+            200: {
+                headers: {
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BranchTree"];
+                };
+            };
+            /** @description Not Modified: the tree is the one the `If-None-Match` tag was sent with (no body) */
+            304: {
+                headers: {
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, deleted, or another account’s */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (see `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing store is down (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setActiveBranch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetActiveBranchBody"];
+            };
+        };
+        responses: {
+            /** @description The tree’s active chat */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActiveBranch"];
+                };
+            };
+            /** @description Malformed JSON, or arrays and objects nested deeper than 64 levels (JSON_MAX_DEPTH) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, deleted, or another account’s */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over the limit (1 MiB; import-chat: IMPORT_MAX_MB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (see `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing store is down (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+}

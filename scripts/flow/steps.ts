@@ -1,0 +1,410 @@
+/**
+ * The Flow, written once: every step of the walk through the API (register → login → a chat, two pairs, a branch,
+ * the tree, search, If-Match, a system prompt, a streamed answer, export and import, delete, error cases) as data.
+ * From it scripts/postman.ts generates the collection's "Flow" folder (requests, pre-request and test scripts) and
+ * postman/flow.http (VS Code REST Client); scripts/flow/run.ts runs it against a server (`npm run flow`).
+ *
+ * - `{{name}}` in a query value, a header, the body or `rawBody` is a variable: a constant of FLOW_CONSTANTS, a
+ *   value made before a step (`generate`), or one captured from an earlier answer (`capture`).
+ * - `checks`, by label: JavaScript expressions over the answer. A string must be `true`; a pair
+ *   `[actual, expected]` must be deeply equal. In scope: `body` (the parsed JSON, for `response: 'json'`), `text`
+ *   (the raw body), `events` (for `response: 'sse'`: `{ event, data }` with `data` parsed), `header(name)`, and
+ *   `vars` (the variables, as strings).
+ * - `capture`: variable ← `body.<path>` (e.g. `body.chat.chat_id`, `body.conversations[0].root_chat_id`),
+ *   `header.<Name>`, or `text` (the whole body).
+ */
+
+export type Check = string | readonly [actual: string, expected: string];
+
+export interface FlowStep {
+  /** A name for references (REST Client's `# @name`), and the source of the step's stable id. */
+  id: string;
+  /** The request's title (numbered in order by the generators). */
+  title: string;
+  operationId: string;
+  description: string;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  /** A JSON body (strings may hold `{{variables}}`). */
+  body?: Record<string, unknown>;
+  /** A body sent as this text, once its variables are replaced (e.g. a variable holding a whole document). */
+  rawBody?: string;
+  /** Sends no Authorization header, whatever the operation's security says. */
+  anonymous?: boolean;
+  /** Variables made before the request: JavaScript (Postman, the runner) and REST Client text (flow.http). */
+  generate?: Record<string, { js: string; http: string }>;
+  status: number;
+  /** How the answer is read: JSON (default), text, or server-sent events. */
+  response?: 'json' | 'text' | 'sse';
+  checks: Record<string, readonly Check[]>;
+  capture?: Record<string, string>;
+}
+
+/** Variables with a value from the start. */
+export const FLOW_CONSTANTS: Record<string, string> = { password: 'correct horse battery staple' };
+
+export const FLOW: readonly FlowStep[] = [
+  {
+    id: 'register',
+    title: 'register',
+    operationId: 'register',
+    description: 'A new account with a fresh email (made before the request, so the flow can run again).',
+    generate: {
+      email: {
+        js: "'flow-' + Date.now() + '-' + Math.floor(Math.random() * 1e9) + '@example.com'",
+        http: 'flow-{{$timestamp}}-{{$randomInt 0 1000000}}@example.com',
+      },
+    },
+    body: { email: '{{email}}', password: '{{password}}' },
+    status: 201,
+    checks: {
+      'a bearer token for the new account': [
+        ['body.token_type', "'Bearer'"],
+        "typeof body.token === 'string' && body.token.length > 0",
+        '/^[0-9a-f-]{36}$/.test(body.account_id)',
+      ],
+    },
+    capture: { account_id: 'body.account_id' },
+  },
+  {
+    id: 'login',
+    title: 'login',
+    operationId: 'login',
+    description: 'Exchanges the same email and password for a token, saved as `token` (used from here on).',
+    body: { email: '{{email}}', password: '{{password}}' },
+    status: 200,
+    checks: {
+      'a token for the same account': [
+        ['body.token_type', "'Bearer'"],
+        ['body.account_id', 'vars.account_id'],
+        'body.expires_in > 0',
+      ],
+    },
+    capture: { token: 'body.token' },
+  },
+  {
+    id: 'createChat',
+    title: 'create-chat',
+    operationId: 'createChat',
+    description: 'A new conversation: its root chat, saved as `chat_id`.',
+    body: { name: 'Trip ideas' },
+    status: 201,
+    checks: {
+      'an active, empty root chat': [
+        ['body.chat_type', "'main'"],
+        ['body.active', 'true'],
+        ['body.message_count', '0'],
+        ['body.root_chat_id', 'body.chat_id'],
+        ['body.parent_chat_id', 'null'],
+      ],
+    },
+    capture: { chat_id: 'body.chat_id' },
+  },
+  {
+    id: 'firstPair',
+    title: 'add-message (first pair)',
+    operationId: 'addMessage',
+    description: 'A question with its response; the pair is saved as `response_id_1`.',
+    body: { chat_id: '{{chat_id}}', question: 'Where should we go in March?', response: 'Lisbon: mild and sunny.' },
+    status: 201,
+    checks: {
+      'the pair, stored in the chat': [
+        ['body.chat_id', 'vars.chat_id'],
+        ['body.question', "'Where should we go in March?'"],
+        ['body.response', "'Lisbon: mild and sunny.'"],
+        ['body.type', "'text'"],
+        ['body.branches', '[]'],
+      ],
+    },
+    capture: { response_id_1: 'body.response_id' },
+  },
+  {
+    id: 'secondPair',
+    title: 'add-message (second pair, the responder answers)',
+    operationId: 'addMessage',
+    description: 'No `response`: the configured responder answers. Saved as `response_id_2`.',
+    body: { chat_id: '{{chat_id}}', question: 'And in April?' },
+    status: 201,
+    checks: {
+      'the responder answered': [
+        ['body.chat_id', 'vars.chat_id'],
+        "typeof body.response === 'string' && body.response.length > 0",
+        'body.response_id !== vars.response_id_1',
+      ],
+    },
+    capture: { response_id_2: 'body.response_id' },
+  },
+  {
+    id: 'getRoot',
+    title: 'get-chat (the root: two pairs)',
+    operationId: 'getChat',
+    description: 'The whole history fits one page. The `ETag` is saved as `etag` for update-chat.',
+    query: { chat_id: '{{chat_id}}' },
+    status: 200,
+    checks: {
+      'both pairs, in order, and nothing more either side': [
+        ['body.qa_pairs.map((p) => p.response_id)', '[vars.response_id_1, vars.response_id_2]'],
+        ['body.has_more_before', 'false'],
+        ['body.has_more_after', 'false'],
+        ['body.chat.message_count', '2'],
+      ],
+      'an ETag': ["typeof header('ETag') === 'string' && header('ETag').length > 0"],
+    },
+    capture: { etag: 'header.ETag' },
+  },
+  {
+    id: 'createBranch',
+    title: 'create-branch (from the first pair, with a question)',
+    operationId: 'createBranch',
+    description:
+      'Edit-and-fork: a branch after the first pair, with its own first pair, made active. Saved as `branch_id` ' +
+      'and `branch_response_id`.',
+    body: {
+      chat_id: '{{chat_id}}',
+      response_id: '{{response_id_1}}',
+      name: 'Trip ideas (May)',
+      question: 'What about May?',
+      response: 'Porto, before the summer crowds.',
+    },
+    status: 201,
+    checks: {
+      'an active branch of the root, forked after the first pair': [
+        ['body.chat.chat_type', "'branch'"],
+        ['body.chat.root_chat_id', 'vars.chat_id'],
+        ['body.chat.parent_chat_id', 'vars.chat_id'],
+        ['body.chat.fork_response_id', 'vars.response_id_1'],
+        ['body.chat.active', 'true'],
+        ['body.chat.message_count', '2'],
+      ],
+      'its first pair, stored in the branch': [
+        ['body.qa_pair.chat_id', 'body.chat.chat_id'],
+        ['body.qa_pair.question', "'What about May?'"],
+      ],
+    },
+    capture: { branch_id: 'body.chat.chat_id', branch_response_id: 'body.qa_pair.response_id' },
+  },
+  {
+    id: 'getBranch',
+    title: 'get-chat (the branch: first pair + its own)',
+    operationId: 'getChat',
+    description: 'The branch sees the root’s history up to the fork (inherited), then its own pair.',
+    query: { chat_id: '{{branch_id}}' },
+    status: 200,
+    checks: {
+      'the inherited first pair, then the branch’s own; not the root’s second pair': [
+        ['body.qa_pairs.map((p) => p.response_id)', '[vars.response_id_1, vars.branch_response_id]'],
+        ['body.qa_pairs[0].chat_id', 'vars.chat_id'],
+        'body.qa_pairs[0].branches.includes(vars.branch_id)',
+        ['body.qa_pairs[1].chat_id', 'vars.branch_id'],
+        ['body.chat.chat_id', 'vars.branch_id'],
+      ],
+    },
+  },
+  {
+    id: 'activateRoot',
+    title: 'set-active-branch (back to the root)',
+    operationId: 'setActiveBranch',
+    description: 'Switches the active chat of the tree back to the root.',
+    body: { chat_id: '{{chat_id}}' },
+    status: 200,
+    checks: {
+      'the root is active': [
+        ['body.root_chat_id', 'vars.chat_id'],
+        ['body.active_chat_id', 'vars.chat_id'],
+      ],
+    },
+  },
+  {
+    id: 'getBranches',
+    title: 'get-branches (the tree)',
+    operationId: 'getBranches',
+    description: 'The whole tree, asked through the branch (any chat of the tree will do).',
+    query: { chat_id: '{{branch_id}}' },
+    status: 200,
+    checks: {
+      'two chats, the root active, the branch its only child': [
+        ['body.count', '2'],
+        ['body.root_chat_id', 'vars.chat_id'],
+        ['body.active_chat_id', 'vars.chat_id'],
+        ['body.tree.chat_id', 'vars.chat_id'],
+        ['body.tree.active', 'true'],
+        ['body.tree.children.map((c) => c.chat_id)', '[vars.branch_id]'],
+        ['body.tree.children[0].active', 'false'],
+        ['body.tree.children[0].fork_response_id', 'vars.response_id_1'],
+        ['body.tree.children[0].children', '[]'],
+      ],
+    },
+  },
+  {
+    id: 'search',
+    title: 'search-messages (in the branch)',
+    operationId: 'searchMessages',
+    description: 'Branch-aware search: the branch’s visible history includes the inherited first pair.',
+    query: { q: 'lisbon', chat_id: '{{branch_id}}' },
+    status: 200,
+    checks: {
+      'the inherited first pair is a hit, to be opened in the branch': [
+        [
+          'body.hits.filter((h) => h.response_id === vars.response_id_1).map((h) => [h.chat_id, h.open_chat_id])',
+          '[[vars.chat_id, vars.branch_id]]',
+        ],
+        "body.hits.some((h) => h.snippet.toLowerCase().includes('<mark>lisbon</mark>'))",
+      ],
+    },
+  },
+  {
+    id: 'rename',
+    title: 'update-chat (If-Match: the ETag from get-chat)',
+    operationId: 'updateChat',
+    description: 'Renames the root, conditional on the ETag saved by get-chat (switching back left it unchanged).',
+    headers: { 'If-Match': '{{etag}}' },
+    body: { chat_id: '{{chat_id}}', name: 'Spring trip' },
+    status: 200,
+    checks: {
+      'renamed, with a new ETag': [
+        ['body.name', "'Spring trip'"],
+        ['body.chat_id', 'vars.chat_id'],
+        "typeof header('ETag') === 'string' && header('ETag') !== vars.etag",
+      ],
+    },
+  },
+  {
+    id: 'staleRename',
+    title: 'update-chat (stale If-Match → 412)',
+    operationId: 'updateChat',
+    description: 'The ETag from get-chat is stale after the rename: 412, and nothing changes.',
+    headers: { 'If-Match': '{{etag}}' },
+    body: { chat_id: '{{chat_id}}', name: 'Never applied' },
+    status: 412,
+    checks: {
+      'a problem document': ["header('Content-Type').includes('application/problem+json')", ['body.status', '412']],
+    },
+  },
+  {
+    id: 'systemPrompt',
+    title: 'update-chat (system prompt)',
+    operationId: 'updateChat',
+    description:
+      'Sets the conversation’s system prompt: sent to the model before the history, for every chat of the tree.',
+    body: { chat_id: '{{chat_id}}', system_prompt: 'You are a concise travel agent.' },
+    status: 200,
+    checks: { 'the system prompt is set': [['body.system_prompt', "'You are a concise travel agent.'"]] },
+  },
+  {
+    id: 'streamed',
+    title: 'add-message (streamed: Accept text/event-stream)',
+    operationId: 'addMessage',
+    description:
+      'The answer as server-sent events: `delta` events with text, then one `done` event carrying the stored pair ' +
+      '(Postman shows the whole stream once it ends; REST Client and curl -N as it comes).',
+    headers: { Accept: 'text/event-stream' },
+    body: { chat_id: '{{chat_id}}', question: 'And in June?' },
+    status: 200,
+    response: 'sse',
+    checks: {
+      'an event stream': ["header('Content-Type').includes('text/event-stream')"],
+      'deltas, then one done with the stored pair': [
+        "events.filter((e) => e.event === 'delta').length > 0",
+        ["events.filter((e) => e.event === 'done').length", '1'],
+        ['events[events.length - 1].event', "'done'"],
+        [
+          "events.filter((e) => e.event === 'delta').map((e) => e.data.text).join('')",
+          'events[events.length - 1].data.response',
+        ],
+        ['events[events.length - 1].data.question', "'And in June?'"],
+        "typeof events[events.length - 1].data.generation.model === 'string'",
+      ],
+    },
+  },
+  {
+    id: 'exportChatgpt',
+    title: 'export-chat (format chatgpt)',
+    operationId: 'exportChat',
+    description: 'The whole tree in the shape of a ChatGPT data export; saved as `chatgpt_export` for the import.',
+    query: { chat_id: '{{chat_id}}', format: 'chatgpt' },
+    status: 200,
+    checks: {
+      'a ChatGPT conversation: title, mapping, current_node': [
+        ['body.title', "'Spring trip'"],
+        "typeof body.mapping === 'object' && body.mapping !== null",
+        "typeof body.mapping[body.current_node] === 'object'",
+      ],
+    },
+    capture: { chatgpt_export: 'text' },
+  },
+  {
+    id: 'importChat',
+    title: 'import-chat (the export back)',
+    operationId: 'importChat',
+    description: 'Imports the export as a new conversation: the same tree, histories and active chat, new ids.',
+    rawBody: '{{chatgpt_export}}',
+    status: 201,
+    checks: {
+      'one conversation with the root, its branch and four pairs': [
+        ['body.conversations.length', '1'],
+        ['body.conversations[0].title', "'Spring trip'"],
+        ['body.conversations[0].chat_count', '2'],
+        ['body.conversations[0].pair_count', '4'],
+        'body.conversations[0].root_chat_id !== vars.chat_id',
+      ],
+    },
+    capture: { imported_id: 'body.conversations[0].root_chat_id' },
+  },
+  {
+    id: 'exportMarkdown',
+    title: 'export-chat (format markdown, the imported root)',
+    operationId: 'exportChat',
+    description: 'The imported root chat’s visible history as Markdown.',
+    query: { chat_id: '{{imported_id}}', format: 'markdown' },
+    status: 200,
+    response: 'text',
+    checks: {
+      Markdown: ["header('Content-Type').includes('text/markdown')"],
+      'the questions of the root, in order, under the title': [
+        "text.startsWith('# Spring trip')",
+        "text.indexOf('Where should we go in March?') < text.indexOf('And in April?')",
+      ],
+    },
+  },
+  {
+    id: 'deleteBranch',
+    title: 'delete-chat (the branch)',
+    operationId: 'deleteChat',
+    description: 'Soft-deletes the branch (and its subtree, empty here).',
+    query: { chat_id: '{{branch_id}}' },
+    status: 200,
+    checks: { 'exactly the branch was deleted': [['body.deleted_chat_ids', '[vars.branch_id]']] },
+  },
+  {
+    id: 'getDeleted',
+    title: 'get-chat (the deleted branch → 404)',
+    operationId: 'getChat',
+    description: 'A deleted chat answers 404 with a problem document.',
+    query: { chat_id: '{{branch_id}}' },
+    status: 404,
+    checks: {
+      'a problem document': [
+        "header('Content-Type').includes('application/problem+json')",
+        ['body.status', '404'],
+        "typeof body.title === 'string' && body.title.length > 0",
+        ['body.instance', "header('X-Request-Id')"],
+      ],
+    },
+  },
+  {
+    id: 'anonymous',
+    title: 'add-message (no token → 401)',
+    operationId: 'addMessage',
+    anonymous: true,
+    description: 'Without `Authorization`: 401 before anything else is looked at.',
+    body: { chat_id: '{{chat_id}}', question: 'Anyone there?' },
+    status: 401,
+    checks: {
+      'a problem document and a Bearer challenge': [
+        "header('Content-Type').includes('application/problem+json')",
+        ['body.status', '401'],
+        "header('WWW-Authenticate').includes('Bearer')",
+      ],
+    },
+  },
+];

@@ -1,0 +1,209 @@
+/**
+ * packages/client without a server: a fake fetch records each request and answers as the API would. (The demo
+ * app drives it against the real server in tests/browser/demo.test.ts; the route tests through
+ * tests/support/client.ts.)
+ */
+import { describe, expect, test } from 'bun:test';
+import { ApiError, createBranchatClient, readAnswerStream, unwrap } from '../../packages/client/src/index.js';
+
+const CHAT_ID = '0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e';
+const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } });
+const problem = (status: number, detail: string, extra: object = {}) =>
+  new Response(JSON.stringify({ type: '/problems/x', title: 'T', status, detail, instance: 'req-1', ...extra }), {
+    status,
+    headers: { 'Content-Type': 'application/problem+json' },
+  });
+
+/** A fetch answering with `answer(request)`, and the requests it got. */
+function fakeFetch(answer: (request: Request) => Response | Promise<Response>) {
+  const requests: Request[] = [];
+  const fetch = async (request: Request) => {
+    requests.push(request.clone() as Request);
+    return answer(request);
+  };
+  return { fetch, requests };
+}
+
+/** The ApiError a call rejects with (a call that resolves fails the test). */
+const failure = (call: Promise<unknown>) =>
+  call.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
+    },
+    (e: unknown) => e as ApiError,
+  );
+
+/** A byte stream of `text` cut into `size`-byte pieces (multi-byte characters split across them). */
+function chunked(text: string, size: number): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(text);
+  let at = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (at >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(at, at + size));
+      at += size;
+    },
+  });
+}
+
+const page = (n: number) => ({
+  chat: { chat_id: CHAT_ID },
+  qa_pairs: Array.from({ length: n }, (_, i) => ({ response_id: `r${i}` })),
+  has_more_before: false,
+  has_more_after: false,
+});
+
+describe('createBranchatClient', () => {
+  test('sends the token as a bearer header, and none without a token', async () => {
+    const f = fakeFetch(() => json({ chats: [], next_cursor: null }));
+    await createBranchatClient('http://api.test', { token: 'tok', fetch: f.fetch }).GET('/api/v1/chats/list-chats');
+    await createBranchatClient('http://api.test', { fetch: f.fetch }).GET('/api/v1/chats/list-chats');
+    expect(f.requests.map((r) => r.headers.get('Authorization'))).toEqual(['Bearer tok', null]);
+    expect(f.requests[0]?.url).toBe('http://api.test/api/v1/chats/list-chats');
+  });
+
+  test('etagCache: a GET is asked again with If-None-Match and a 304 answers with the remembered body', async () => {
+    let version = 1;
+    const f = fakeFetch((r) => {
+      const etag = `"tag-${version}"`;
+      if (r.headers.get('If-None-Match') === etag) return new Response(null, { status: 304, headers: { ETag: etag } });
+      return json(page(version), 200, { ETag: etag });
+    });
+    const client = createBranchatClient('http://api.test', { token: 't', etagCache: 10, fetch: f.fetch });
+    const get = () => unwrap(client.GET('/api/v1/chats/get-chat', { params: { query: { chat_id: CHAT_ID } } }));
+
+    expect((await get()).qa_pairs).toHaveLength(1);
+    const again = await get();
+    expect(again.qa_pairs).toHaveLength(1); // the remembered body, from a 304
+    version = 2;
+    expect((await get()).qa_pairs).toHaveLength(2); // changed: a 200 with the new body, remembered in turn
+    expect((await get()).qa_pairs).toHaveLength(2);
+    expect(f.requests.map((r) => r.headers.get('If-None-Match'))).toEqual([null, '"tag-1"', '"tag-1"', '"tag-2"']);
+  });
+
+  test('etagCache: only GETs, per URL, and without the option nothing is revalidated', async () => {
+    const f = fakeFetch((r) =>
+      r.method === 'GET' ? json(page(1), 200, { ETag: '"t"' }) : json({ chat_id: CHAT_ID }, 200, { ETag: '"t"' }),
+    );
+    const cached = createBranchatClient('http://api.test', { etagCache: 10, fetch: f.fetch });
+    await cached.GET('/api/v1/chats/get-chat', { params: { query: { chat_id: CHAT_ID } } });
+    await cached.GET('/api/v1/chats/get-chat', { params: { query: { chat_id: CHAT_ID, limit: 5 } } });
+    await cached.PUT('/api/v1/chats/update-chat', { body: { chat_id: CHAT_ID, name: 'n' } });
+    await cached.PUT('/api/v1/chats/update-chat', { body: { chat_id: CHAT_ID, name: 'n' } });
+    const plain = createBranchatClient('http://api.test', { fetch: f.fetch });
+    await plain.GET('/api/v1/chats/get-chat', { params: { query: { chat_id: CHAT_ID } } });
+    await plain.GET('/api/v1/chats/get-chat', { params: { query: { chat_id: CHAT_ID } } });
+    expect(f.requests.every((r) => r.headers.get('If-None-Match') === null)).toBe(true);
+  });
+
+  test('etagCache keeps the most recent URLs only', async () => {
+    const f = fakeFetch(() => json(page(1), 200, { ETag: '"t"' }));
+    const client = createBranchatClient('http://api.test', { etagCache: 2, fetch: f.fetch });
+    const get = (limit: number) =>
+      client.GET('/api/v1/chats/get-chat', { params: { query: { chat_id: CHAT_ID, limit } } });
+    await get(1);
+    await get(2);
+    await get(3); // evicts limit=1
+    await get(1);
+    await get(3);
+    expect(f.requests.slice(3).map((r) => r.headers.get('If-None-Match'))).toEqual([null, '"t"']);
+  });
+
+  test('unwrap: the data, or an ApiError with the problem (its field errors in the message)', async () => {
+    const f = fakeFetch(() => problem(422, 'Validation failed', { errors: [{ path: 'name', message: 'Too long' }] }));
+    const client = createBranchatClient('http://api.test', { fetch: f.fetch });
+    const err = await failure(unwrap(client.POST('/api/v1/chats/create-chat', { body: { name: 'x' } })));
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err.status).toBe(422);
+    expect(err.problem.instance).toBe('req-1');
+    expect(err.message).toBe('Validation failed: name Too long');
+  });
+
+  test('unwrap: an error answer that is not a problem (a proxy’s page) becomes one from the status line', async () => {
+    const f = fakeFetch(() => new Response('<html>bad gateway</html>', { status: 502, statusText: 'Bad Gateway' }));
+    const client = createBranchatClient('http://api.test', { fetch: f.fetch });
+    const err = await failure(unwrap(client.GET('/api/v1/chats/list-chats')));
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err.problem).toEqual({ type: 'about:blank', status: 502, title: 'Bad Gateway', detail: 'Bad Gateway' });
+  });
+});
+
+describe('streamed answers (server-sent events)', () => {
+  const pair = { response_id: 'r1', chat_id: CHAT_ID, question: 'q', response: 'Lisbon é ótima', type: 'text' };
+  const sse = [
+    ': keep-alive',
+    '',
+    'event: delta',
+    'data: {"text":"Lisbon "}',
+    '',
+    'event: delta',
+    'data: {"text":"é ótima"}',
+    '',
+    'event: done',
+    `data: ${JSON.stringify(pair)}`,
+    '',
+    '',
+  ].join('\n');
+
+  for (const size of [1, 3, 7, 4096]) {
+    test(`deltas then the stored result, read in ${size}-byte pieces`, async () => {
+      const deltas: string[] = [];
+      const result = await readAnswerStream(chunked(sse, size), (t) => deltas.push(t));
+      expect(deltas).toEqual(['Lisbon ', 'é ótima']);
+      expect(result).toEqual(pair);
+    });
+  }
+
+  test('an `error` event rejects with its problem', async () => {
+    const text =
+      'event: delta\ndata: {"text":"Lis"}\n\nevent: error\ndata: {"type":"/problems/upstream","title":"Bad Gateway","status":502,"detail":"The model failed"}\n\n';
+    const err = await failure(readAnswerStream(chunked(text, 5), () => {}));
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err.problem.status).toBe(502);
+    expect(err.message).toBe('The model failed');
+  });
+
+  test('a stream that ends without `done` rejects (nothing was stored)', async () => {
+    const err = await failure(readAnswerStream(chunked('event: delta\ndata: {"text":"Lis"}\n\n', 8), () => {}));
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err.problem).toMatchObject({ status: 502, detail: 'The answer stream ended without a result' });
+  });
+
+  test('streamed(): asks for an event stream with the typed body; a refused request rejects with its problem', async () => {
+    let refuse = false;
+    const f = fakeFetch(() =>
+      refuse
+        ? problem(404, 'Chat not found')
+        : new Response(chunked(sse, 16), { status: 200, headers: { 'Content-Type': 'text/event-stream' } }),
+    );
+    const client = createBranchatClient('http://api.test', { token: 't', fetch: f.fetch });
+    const deltas: string[] = [];
+    const stored = await client.streamed(
+      '/api/v1/messages/add-message',
+      { chat_id: CHAT_ID, question: 'q' },
+      (t) => deltas.push(t),
+      { idempotencyKey: 'k1' },
+    );
+    expect(stored.response_id).toBe('r1');
+    expect(deltas.join('')).toBe(pair.response);
+    const sent = f.requests[0]!;
+    expect(sent.method).toBe('POST');
+    expect(sent.url).toBe('http://api.test/api/v1/messages/add-message');
+    expect(sent.headers.get('Accept')).toBe('text/event-stream');
+    expect(sent.headers.get('Idempotency-Key')).toBe('k1');
+    expect(sent.headers.get('Authorization')).toBe('Bearer t');
+    expect(await sent.json()).toEqual({ chat_id: CHAT_ID, question: 'q' });
+
+    refuse = true;
+    const err = await failure(
+      client.streamed(
+        '/api/v1/branches/create-branch',
+        { chat_id: CHAT_ID, response_id: 'r1', question: 'q' },
+        () => {},
+      ),
+    );
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err.problem).toMatchObject({ status: 404, detail: 'Chat not found' });
+  });
+});
