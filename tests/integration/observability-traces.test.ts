@@ -247,8 +247,8 @@ describe('traces (OTLP/HTTP to an in-process collector)', () => {
     if (!server) return;
     const model = spans.find((s) => s.name === 'chat branchat-local');
     expect(model).toBeDefined();
-    // The model span outlives the server span; the pair is stored after it ended, in the same trace.
-    expect(nanos((model as CollectedSpan).endTimeUnixNano)).toBeGreaterThanOrEqual(nanos(server.endTimeUnixNano));
+    // The pair is stored after the server span ended, in the same trace (the model span may end on either side of
+    // the server span: the local responder can finish before the handler's Response is handed over).
     expect(after(spans).some((x) => x.attrs['db.system.name'])).toBe(true);
     expectUnder(
       spans,
