@@ -1,0 +1,84 @@
+/**
+ * The listing and lookup queries of the PostgreSQL metadata store (postgres-metadata.store.ts), as plain functions
+ * on a database handle (a transaction, or the pool); the store runs them through its error wrapper.
+ */
+
+import { sql } from 'kysely';
+import type { ChatRecord, ConversationSummary } from '../../domain/model.js';
+import type { ListCursor, LiveChat } from '../../domain/ports.js';
+import type { FastSql } from '../pg-fast.js';
+import { type ChatRow, chatFromRow, toDate } from '../pg-rows.js';
+import type { Db } from '../pg-tx.js';
+import { LIST_TREE, prefixed, rowsOf, UUID } from './metadata-sql.js';
+
+/** The live chats of a tree, oldest first; none if the tree is another account's (or the id is no UUID). */
+export async function listTree(
+  db: Db,
+  fast: FastSql | null,
+  accountId: string,
+  rootChatId: string,
+): Promise<ChatRecord[]> {
+  if (!UUID.test(rootChatId)) return [];
+  const rows = await rowsOf<ChatRow>(LIST_TREE, [rootChatId], db, fast);
+  // A tree's chats all belong to its root's account: checked on the rows, not in the WHERE (generic plan).
+  const account = accountId.toLowerCase();
+  return rows.some((r) => r.account_id !== account) ? [] : rows.map(chatFromRow);
+}
+
+export async function listConversations(
+  db: Db,
+  accountId: string,
+  limit: number,
+  cursor: ListCursor | null,
+): Promise<ConversationSummary[]> {
+  const after = cursor
+    ? sql`and (v.last_activity_at, v.chat_id) < (${cursor.lastActivityAt}, ${cursor.chatId})`
+    : sql``;
+  const r = await sql<ChatRow & { last_activity_at: unknown; branch_count: number; active_chat_id: string }>`
+    select ${prefixed('c')},
+           v.last_activity_at, v.branch_count, v.system_prompt,
+           (select a.chat_id from chats a where a.root_chat_id = v.chat_id and a.active) as active_chat_id
+    from conversations v join chats c on c.chat_id = v.chat_id
+    where v.account_id = ${accountId} and not v.deleted ${after}
+    order by v.last_activity_at desc, v.chat_id desc
+    limit ${limit}`.execute(db);
+  return r.rows.map((row) => ({
+    root: chatFromRow(row),
+    activeChatId: row.active_chat_id,
+    branchCount: Number(row.branch_count),
+    lastActivityAt: toDate(row.last_activity_at),
+  }));
+}
+
+export async function branchesAfter(db: Db, accountId: string, responseIds: string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (responseIds.length === 0) return out;
+  const r = await sql<{ fork_response_id: string; chat_id: string }>`
+    select fork_response_id, chat_id from chats
+    where fork_response_id = any(${responseIds}::uuid[]) and account_id = ${accountId} and deleted_at is null
+    order by created_at, chat_id`.execute(db);
+  for (const row of r.rows) {
+    const list = out.get(row.fork_response_id);
+    if (list) list.push(row.chat_id);
+    else out.set(row.fork_response_id, [row.chat_id]);
+  }
+  return out;
+}
+
+export async function ownCounts(db: Db, chatIds: string[]): Promise<Map<string, number>> {
+  if (chatIds.length === 0) return new Map();
+  const r = await sql<{ chat_id: string; own_count: number }>`
+    select chat_id, own_count from chats where chat_id = any(${chatIds}::uuid[])`.execute(db);
+  return new Map(r.rows.map((row) => [row.chat_id, Number(row.own_count)]));
+}
+
+export async function liveChats(db: Db, accountId: string): Promise<LiveChat[]> {
+  const r = await sql<{ chat_id: string; root_chat_id: string; own_count: number }>`
+    select chat_id, root_chat_id, own_count from chats
+    where account_id = ${accountId} and deleted_at is null`.execute(db);
+  return r.rows.map((row) => ({
+    chatId: row.chat_id,
+    rootChatId: row.root_chat_id,
+    ownCount: Number(row.own_count),
+  }));
+}
