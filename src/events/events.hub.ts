@@ -21,209 +21,42 @@
  *   catch-up, within byte budgets (token buckets) per socket and per account; beyond, `resync` instead of
  *   the events, and the log is never read into memory past the bound. The account budget is per process.
  */
-import { z } from 'zod';
-import type { Config } from '../config.js';
 import type { Deps } from '../domain/context.js';
 import type { Logger } from '../logger.js';
-import type { EventFeed, ReplayLimit, TreeEvent } from './events.js';
+import type { EventFeed, ReplayLimit } from './events.js';
+import {
+  CLOSE_FRAME_TOO_LARGE,
+  CLOSE_SLOW_CONSUMER,
+  CLOSE_TOKEN_EXPIRED,
+  CLOSE_TOO_MANY_FRAMES,
+  ClientFrame,
+  type HubOptions,
+  MAX_CLIENT_FRAME_BYTES,
+  type SocketPort,
+} from './events.protocol.js';
+import { type SubscriberSession, Subscription } from './events.subscription.js';
 import { problemBody } from './problem.js';
 import { TokenBucket } from './token-bucket.js';
 
-/** What the hub needs of a socket (Bun's ServerWebSocket, through hono's WSContext). */
-export interface SocketPort {
-  send(text: string): void;
-  bufferedAmount(): number;
-  close(code: number, reason: string): void;
-}
-
-export interface HubOptions {
-  maxBufferedBytes: number;
-  maxSubscriptions: number;
-  /** Frames a socket has sent that are not handled yet (and their bytes); beyond → close 4429. */
-  maxPendingFrames: number;
-  maxPendingBytes: number;
-  /** Frames a socket may send: a burst, refilled at a sustained rate; beyond → close 4429. */
-  frameBurst: number;
-  framesPerSecond: number;
-  /** One catch-up (a resume, a gap) sends at most this many events and bytes; beyond → `resync`. */
-  replayMaxEvents: number;
-  replayMaxBytes: number;
-  /** Bytes of replay per socket and per account (in this process): a burst, refilled per second. */
-  replaySocketBurstBytes: number;
-  replaySocketBytesPerSecond: number;
-  replayAccountBurstBytes: number;
-  replayAccountBytesPerSecond: number;
-  /** Sockets one account may have open in this process; beyond → 429 before the upgrade (absent: no bound). */
-  maxSocketsPerAccount?: number;
-  /** The buckets' clock (tests). */
-  now?: () => number;
-}
-
-/** The hub's options from the configuration (WS_*). */
-export function hubOptions(config: Config): HubOptions {
-  return {
-    maxBufferedBytes: config.WS_MAX_BUFFER_KB * 1024,
-    maxSubscriptions: config.WS_MAX_SUBSCRIPTIONS,
-    maxSocketsPerAccount: config.WS_MAX_SOCKETS_PER_ACCOUNT,
-    maxPendingFrames: config.WS_MAX_PENDING_FRAMES,
-    maxPendingBytes: config.WS_MAX_PENDING_KB * 1024,
-    frameBurst: config.WS_FRAME_BURST,
-    framesPerSecond: config.WS_FRAMES_PER_SECOND,
-    replayMaxEvents: config.WS_REPLAY_MAX_EVENTS,
-    replayMaxBytes: config.WS_REPLAY_MAX_KB * 1024,
-    replaySocketBurstBytes: config.WS_REPLAY_SOCKET_BURST_KB * 1024,
-    replaySocketBytesPerSecond: config.WS_REPLAY_SOCKET_KB_PER_SECOND * 1024,
-    replayAccountBurstBytes: config.WS_REPLAY_ACCOUNT_BURST_KB * 1024,
-    replayAccountBytesPerSecond: config.WS_REPLAY_ACCOUNT_KB_PER_SECOND * 1024,
-  };
-}
-
-/**
- * The largest frame a client may send. A valid one is under 1 KiB (a subscribe with a 100-character id,
- * even all \u-escaped); the transport refuses larger ones before they are buffered (maxPayloadLength).
- */
-export const MAX_CLIENT_FRAME_BYTES = 4096;
-
-const ChatRef = z.uuid().transform((v) => v.toLowerCase());
-export const ClientFrame = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('subscribe'),
-    chat_id: ChatRef,
-    last_seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
-    id: z.string().max(100).optional(),
-  }),
-  z.strictObject({ type: z.literal('unsubscribe'), chat_id: ChatRef, id: z.string().max(100).optional() }),
-  z.strictObject({ type: z.literal('ping'), id: z.string().max(100).optional() }),
-]);
-export type ClientFrame = z.infer<typeof ClientFrame>;
-
-export const CLOSE_SLOW_CONSUMER = 1008;
-export const CLOSE_TOKEN_EXPIRED = 4401;
-export const CLOSE_GOING_AWAY = 1001;
-/** The client sent frames faster than the frame rate allows, or more than may wait to be handled. */
-export const CLOSE_TOO_MANY_FRAMES = 4429;
-/** A frame over MAX_CLIENT_FRAME_BYTES (the transport closes with the same code). */
-export const CLOSE_FRAME_TOO_LARGE = 1009;
+// The protocol (options, frames, close codes) lives in events.protocol.ts; importers keep importing it from here.
+export {
+  CLOSE_FRAME_TOO_LARGE,
+  CLOSE_GOING_AWAY,
+  CLOSE_SLOW_CONSUMER,
+  CLOSE_TOKEN_EXPIRED,
+  CLOSE_TOO_MANY_FRAMES,
+  ClientFrame,
+  type HubOptions,
+  hubOptions,
+  MAX_CLIENT_FRAME_BYTES,
+  type SocketPort,
+} from './events.protocol.js';
 
 function problem(status: number, detail: string, errors?: { path: string; message: string }[]) {
   return { ...problemBody(status, detail), ...(errors ? { errors } : {}) };
 }
 
-class Subscription {
-  lastSent = 0;
-  private catchingUp = true;
-  /** Unsubscribed (or its socket closed): a catch-up still running sends nothing more. */
-  private stopped = false;
-  private pending: TreeEvent[] = [];
-  private unlisten: () => void = () => {};
-
-  /** Listens to the feed; call once, before start(). */
-  async listen(): Promise<void> {
-    this.unlisten = await this.feed.listen(this.rootChatId, this.onLive);
-  }
-
-  stop(): void {
-    this.stopped = true;
-    this.unlisten();
-  }
-
-  constructor(
-    readonly rootChatId: string,
-    private readonly session: Session,
-    private readonly feed: EventFeed,
-  ) {}
-
-  /** From the feed. */
-  onLive = (e: TreeEvent) => this.deliver(e);
-
-  /** Sends the next event; holds it while catching up; a gap starts a catch-up. */
-  private deliver(e: TreeEvent) {
-    if (this.stopped) return;
-    if (this.catchingUp) {
-      this.pending.push(e);
-      return;
-    }
-    if (e.seq === 1 && this.lastSent > 1) {
-      // The tree's sequence started over (its log expired or was evicted): what the client holds may be
-      // stale, so it reloads, then this event follows.
-      this.lastSent = 0;
-      this.session.send({ type: 'resync', root_chat_id: this.rootChatId, seq: 0 });
-    }
-    if (e.seq <= this.lastSent) return;
-    if (e.seq === this.lastSent + 1) {
-      this.lastSent = e.seq;
-      this.session.send({ type: 'event', ...e });
-      return;
-    }
-    // A gap: read back what is missing first.
-    this.pending.push(e);
-    void this.catchUp(this.lastSent);
-  }
-
-  /** Sends what came after `after` from the log (or resync), then what arrived live meanwhile. */
-  async catchUp(after: number): Promise<void> {
-    this.catchingUp = true;
-    const replay = this.session.reserveReplay();
-    let sent = 0;
-    try {
-      const missed = await this.feed.since(this.rootChatId, after, replay.limit);
-      if (this.session.closed || this.stopped) return;
-      if (missed === 'gone' || missed === 'over-limit') {
-        // Not kept, or more than this socket may be sent now: the client reloads through REST instead.
-        // Held events up to `current` are covered by the reload; later ones follow.
-        if (missed === 'over-limit') this.session.log.debug({ root_chat_id: this.rootChatId }, 'replay over budget');
-        this.lastSent = await this.feed.currentSeq(this.rootChatId);
-        this.session.send({ type: 'resync', root_chat_id: this.rootChatId, seq: this.lastSent });
-      } else {
-        for (const e of missed) sent += this.deliverNow(e);
-      }
-    } catch (err) {
-      // The log is unreachable: the client reloads, and the events held so far follow without a new gap.
-      this.session.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'event catch-up failed');
-      const first = Math.min(...this.pending.map((e) => e.seq));
-      if (Number.isFinite(first)) this.lastSent = first - 1;
-      this.session.send({ type: 'resync', root_chat_id: this.rootChatId, seq: this.lastSent });
-    } finally {
-      replay.settle(sent);
-    }
-    const held = this.pending.sort((a, b) => a.seq - b.seq);
-    this.pending = [];
-    this.catchingUp = false;
-    for (const e of held) this.deliver(e);
-  }
-
-  /** Sends one replayed event; returns the bytes sent. */
-  private deliverNow(e: TreeEvent): number {
-    if (this.stopped || e.seq <= this.lastSent) return 0;
-    this.lastSent = e.seq;
-    return this.session.send({ type: 'event', ...e });
-  }
-
-  /** The first answer: `subscribed`, then the resume (if asked) and whatever arrived meanwhile. */
-  async start(chatId: string, lastSeq: number | undefined, ref: string | undefined): Promise<void> {
-    const current = await this.feed.currentSeq(this.rootChatId);
-    if (this.session.closed) return;
-    this.session.send({
-      type: 'subscribed',
-      root_chat_id: this.rootChatId,
-      chat_id: chatId,
-      seq: current,
-      ...(ref !== undefined ? { id: ref } : {}),
-    });
-    if (lastSeq === undefined) {
-      this.lastSent = current;
-      const held = this.pending.sort((a, b) => a.seq - b.seq);
-      this.pending = [];
-      this.catchingUp = false;
-      for (const e of held) this.deliver(e);
-    } else {
-      this.lastSent = lastSeq;
-      await this.catchUp(lastSeq);
-    }
-  }
-}
-
-export class Session {
+export class Session implements SubscriberSession {
   closed = false;
   private readonly subs = new Map<string, Subscription>();
   private expiry: ReturnType<typeof setTimeout> | undefined;
