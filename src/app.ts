@@ -3,6 +3,8 @@
  * request id → log → security headers → (CORS) → auth on protected routes → body rules → validation.
  * No business logic here.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
@@ -254,7 +256,9 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
     return c.body(openApiJson, 200, { 'Content-Type': 'application/json' });
   });
   // First contact: `/` leads a browser to /app/ (or /docs), and lists the entry points as JSON otherwise.
-  app.get('/', home({ app: Boolean(options.webDir), metrics: Boolean(options.cache) }));
+  // A browser is sent to the demo only when it is built (else to /docs): a fresh clone before build:web.
+  const appBuilt = Boolean(options.webDir) && existsSync(join(options.webDir as string, 'index.html'));
+  app.get('/', home({ app: appBuilt, metrics: Boolean(options.cache) }));
   app.get('/favicon.ico', favicon());
   const docs = docsHandlers(options.webDir);
   app.get('/docs', docs.page);

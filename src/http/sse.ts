@@ -129,12 +129,17 @@ export function eventStream<T>(
       send('done', json);
     } finally {
       clearInterval(heartbeat);
-      running--;
       outcome?.end(); // settled above, or (if recording it failed) left in flight until its lease runs out
       // Before the end of the stream is written (see restoreIdleTimeout; streamSSE closes it when this returns):
       // the idle connection after it closes.
       restoreIdle();
-      await chain;
+      try {
+        await chain;
+      } finally {
+        // Only once every frame was written (a write resolves when the client took it): a graceful shutdown
+        // waits for activeStreams() to reach 0, so a final `done` still queued is never cut off.
+        running--;
+      }
     }
   });
   // streamSSE's own headers are `text/event-stream`, `no-cache`, `Connection: keep-alive` and an explicit chunked

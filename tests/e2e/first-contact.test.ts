@@ -25,6 +25,8 @@ const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,im
 let web: string;
 let withApp: ReturnType<typeof createApp>;
 let withoutApp: ReturnType<typeof createApp>;
+let notBuilt: ReturnType<typeof createApp>;
+let unbuilt: string;
 
 beforeAll(async () => {
   const s = await testServices();
@@ -32,10 +34,14 @@ beforeAll(async () => {
   writeFileSync(join(web, 'index.html'), '<!doctype html><title>demo</title>');
   withApp = createApp({ deps: s.deps, tokens: s.tokens, log: createLogger('silent'), webDir: web });
   withoutApp = createApp({ deps: s.deps, tokens: s.tokens, log: createLogger('silent') });
+  // WEB_DIR set (it always is: web/dist by default) but not built, as in a fresh clone before build:web.
+  unbuilt = mkdtempSync(join(tmpdir(), 'branchat-first-contact-unbuilt-'));
+  notBuilt = createApp({ deps: s.deps, tokens: s.tokens, log: createLogger('silent'), webDir: unbuilt });
 });
 
 afterAll(async () => {
   rmSync(web, { recursive: true, force: true });
+  rmSync(unbuilt, { recursive: true, force: true });
   await cleanup();
 });
 
@@ -44,6 +50,7 @@ describe('GET /', () => {
     for (const [app, location] of [
       [withApp, '/app/'],
       [withoutApp, '/docs'],
+      [notBuilt, '/docs'],
     ] as const) {
       const r = await app.request('/', { headers: { Accept: BROWSER_ACCEPT } });
       expect({ status: r.status, location: r.headers.get('location') }).toEqual({ status: 302, location });
