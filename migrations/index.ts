@@ -14,6 +14,7 @@ import { Migration20261203020000_event_log } from './Migration20261203020000_eve
 import { Migration20261203030000_read_leases } from './Migration20261203030000_read_leases.js';
 import { Migration20261203040000_write_functions } from './Migration20261203040000_write_functions.js';
 import { Migration20261203050000_readable_times } from './Migration20261203050000_readable_times.js';
+import { Migration20261204000000_start_forks } from './Migration20261204000000_start_forks.js';
 
 export const migrationsList = [
   { name: 'Migration20261125000000_init', class: Migration20261125000000_init },
@@ -28,4 +29,5 @@ export const migrationsList = [
   { name: 'Migration20261203030000_read_leases', class: Migration20261203030000_read_leases },
   { name: 'Migration20261203040000_write_functions', class: Migration20261203040000_write_functions },
   { name: 'Migration20261203050000_readable_times', class: Migration20261203050000_readable_times },
+  { name: 'Migration20261204000000_start_forks', class: Migration20261204000000_start_forks },
 ];

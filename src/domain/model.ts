@@ -29,6 +29,17 @@ export interface ChatRecord {
    * with the chat where a request needs it (get-chat, list-chats, writes); null where it was not read.
    */
   systemPrompt: string | null;
+  /**
+   * On the root of a conversation copied by fork-chat: the chat and pair it was copied from (`responseId` null
+   * when the copied history was empty). Null or absent otherwise, and null once that chat is deleted (resolved
+   * when read: see chats.service.ts, `withLiveSource`).
+   */
+  forkedFrom?: ForkedFrom | null;
+}
+
+export interface ForkedFrom {
+  chatId: string;
+  responseId: string | null;
 }
 
 export interface PairRecord {
@@ -88,6 +99,19 @@ export interface ConversationSummary {
   activeChatId: string;
   branchCount: number;
   lastActivityAt: Date;
+}
+
+/**
+ * A start fork: a branch that forks before the first pair of its tree (create-branch with `response_id` null). It
+ * hangs under the root, sees none of the root's pairs (chain `[root]`, limit `[0]`) and has no fork pair.
+ */
+export function isStartFork(chat: Pick<ChatRecord, 'parentChatId' | 'forkResponseId'>): boolean {
+  return chat.parentChatId !== null && chat.forkResponseId === null;
+}
+
+/** The chain of a start fork of the tree `rootChatId` (see isStartFork). */
+export function startForkChain(rootChatId: string): { parentChatId: string; ancestorIds: string[]; ancestorLimits: number[] } {
+  return { parentChatId: rootChatId, ancestorIds: [rootChatId], ancestorLimits: [0] };
 }
 
 export function baseCount(chat: Pick<ChatRecord, 'ancestorLimits'>): number {

@@ -4,7 +4,14 @@
  */
 
 import type { SeqRange } from './history.js';
-import type { AccountRecord, ChatRecord, ConversationSummary, PairLocation, PairRecord } from './model.js';
+import type {
+  AccountRecord,
+  ChatRecord,
+  ConversationSummary,
+  ForkedFrom,
+  PairLocation,
+  PairRecord,
+} from './model.js';
 
 export interface AppendSlot {
   chat: ChatRecord;
@@ -95,6 +102,8 @@ export interface ImportedTree {
   systemPrompt: string | null;
   /** The latest write in the imported tree (list-chats orders by it). */
   lastActivityAt: Date;
+  /** A conversation made by fork-chat: where it was copied from (stored on the new tree). */
+  forkedFrom?: ForkedFrom;
 }
 
 /**
@@ -191,6 +200,9 @@ export interface MetadataStore {
     write: (fence: number) => Promise<void>,
     announce: Announce<ImportedTree>,
   ): Promise<void>;
+
+  /** The live start forks of a tree (branches forking before its first pair), oldest first. */
+  startBranches(accountId: string, rootChatId: string): Promise<string[]>;
 
   /** Live branches forking right after each of these pairs, oldest first. */
   branchesAfter(accountId: string, responseIds: string[]): Promise<Map<string, string[]>>;

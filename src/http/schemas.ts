@@ -65,6 +65,19 @@ export const ChatSchema = z
           'The conversation’s system prompt (the same for every chat of the tree), sent to the model before the ' +
           'history; null when there is none. Set with create-chat or update-chat.',
       }),
+    forked_from: z
+      .object({
+        chat_id: z.uuid(),
+        response_id: z.uuid().nullable().openapi({
+          description: 'The last pair copied (null when the copied history was empty).',
+        }),
+      })
+      .nullable()
+      .openapi({
+        description:
+          'On the root of a conversation made by fork-chat: the chat (and the pair of its history) it was copied ' +
+          'from; null once that chat is deleted, and null on every other chat.',
+      }),
   })
   .openapi('Chat');
 
@@ -169,6 +182,7 @@ export function chatJson(c: ChatRecord): ChatJson {
     fork_response_id: c.forkResponseId,
     message_count: messageCount(c),
     system_prompt: c.systemPrompt,
+    forked_from: c.forkedFrom ? { chat_id: c.forkedFrom.chatId, response_id: c.forkedFrom.responseId } : null,
   };
 }
 

@@ -61,6 +61,9 @@ export interface ChatRow {
   tree_version?: number | string;
   /** The conversation's system prompt; selected where the caller needs it. */
   system_prompt?: string | null;
+  /** Where a forked conversation was copied from (conversations row); selected where the caller needs it. */
+  forked_from_chat_id?: string | null;
+  forked_from_response_id?: string | null;
 }
 
 export function chatFromRow(r: ChatRow): ChatRecord {
@@ -81,6 +84,10 @@ export function chatFromRow(r: ChatRow): ChatRecord {
     // -1: not read with this row; such a record must not be used to build cache keys.
     treeVersion: r.tree_version === undefined ? -1 : Number(r.tree_version),
     systemPrompt: r.system_prompt ?? null,
+    forkedFrom:
+      r.forked_from_chat_id && r.parent_chat_id === null
+        ? { chatId: r.forked_from_chat_id, responseId: r.forked_from_response_id ?? null }
+        : null,
   };
 }
 

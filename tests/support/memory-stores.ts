@@ -4,6 +4,7 @@
  */
 import { NotFoundError, StaleWriteError } from '../../src/domain/errors.js';
 import type { SeqRange } from '../../src/domain/history.js';
+import { isStartFork } from '../../src/domain/model.js';
 import type {
   AccountRecord,
   ChatRecord,
@@ -154,6 +155,11 @@ export class MemoryMetadataStore implements MetadataStore {
       const root = tree.chats[0];
       if (root) this.activity.set(root.chatId, tree.lastActivityAt);
     }
+  }
+  async startBranches(accountId: string, rootChatId: string) {
+    return [...this.chats.values()]
+      .filter((c) => !c.deleted && c.accountId === accountId && c.rootChatId === rootChatId && isStartFork(c))
+      .map((c) => c.chatId);
   }
   async branchesAfter(accountId: string, responseIds: string[]) {
     const out = new Map<string, string[]>();

@@ -65,6 +65,7 @@ function computeChatEtag(chat: ChatRecord): string {
       chat.active,
       messageCount(chat),
       chat.systemPrompt,
+      chat.forkedFrom?.chatId ?? null,
     ]),
   );
   return h.digest('base64url').slice(0, 22);

@@ -37,6 +37,10 @@ export async function listConversations(
   const r = await sql<ChatRow & { last_activity_at: unknown; branch_count: number; active_chat_id: string }>`
     select ${prefixed('c')},
            v.last_activity_at, v.branch_count, v.system_prompt,
+           -- The source of a forked conversation while it is live (null once deleted).
+           (select s.chat_id from chats s where s.chat_id = v.forked_from_chat_id and s.deleted_at is null)
+             as forked_from_chat_id,
+           v.forked_from_response_id,
            (select a.chat_id from chats a where a.root_chat_id = v.chat_id and a.active) as active_chat_id
     from conversations v join chats c on c.chat_id = v.chat_id
     where v.account_id = ${accountId} and not v.deleted ${after}
@@ -63,6 +67,16 @@ export async function branchesAfter(db: Db, accountId: string, responseIds: stri
     else out.set(row.fork_response_id, [row.chat_id]);
   }
   return out;
+}
+
+/** The live start forks of a tree, oldest first (chats_start_idx). */
+export async function startBranches(db: Db, accountId: string, rootChatId: string): Promise<string[]> {
+  const r = await sql<{ chat_id: string }>`
+    select chat_id from chats
+    where root_chat_id = ${rootChatId} and parent_chat_id is not null and fork_response_id is null
+      and deleted_at is null and account_id = ${accountId}
+    order by created_at, chat_id`.execute(db);
+  return r.rows.map((row) => row.chat_id);
 }
 
 export async function ownCounts(db: Db, chatIds: string[]): Promise<Map<string, number>> {

@@ -44,7 +44,8 @@ export function later(now: Date, prev: Date): Date {
 export const READ_CHATS = `
   select ${CHAT_COLUMNS.split(', ')
     .map((c) => (c === 'created_at' || c === 'updated_at' ? `c.${c}::text` : `c.${c}`))
-    .join(', ')}, v.version as tree_version, v.system_prompt, c.deleted_at is not null as deleted
+    .join(', ')}, v.version as tree_version, v.system_prompt, c.deleted_at is not null as deleted,
+    v.forked_from_chat_id, v.forked_from_response_id
   from chats c join conversations v on v.chat_id = c.root_chat_id
   where c.chat_id = any($1::uuid[])`;
 

@@ -12,7 +12,7 @@ import type { ImportedTree, TreeChange } from '../../domain/ports.js';
 import { windowEnd } from '../../domain/time.js';
 import { type ChatRow, chatFromRow } from '../pg-rows.js';
 import type { Db } from '../pg-tx.js';
-import { cols, TRIM_EVERY } from './metadata-sql.js';
+import { prefixed, TRIM_EVERY } from './metadata-sql.js';
 import type { EventLogOptions } from './postgres-metadata.store.js';
 
 /** The trees each open transaction holds locked and moved; one per store. */
@@ -61,9 +61,10 @@ export class TreeWrites {
     // Re-read under the lock (a concurrent delete may have won). Every writer of a chat row holds the
     // tree lock first, so this row lock never waits; it makes the read see the latest committed row.
     const r = await sql<ChatRow & { fence: string }>`
-      select ${cols}, ${withFence ? sql`nextval('content_fence')` : sql`0`} as fence,
-             (select v.system_prompt from conversations v where v.chat_id = chats.root_chat_id) as system_prompt
-      from chats where chat_id = ${chatId} and deleted_at is null for no key update`.execute(db);
+      select ${prefixed('chats')}, ${withFence ? sql`nextval('content_fence')` : sql`0`} as fence,
+             v.system_prompt, v.forked_from_chat_id, v.forked_from_response_id
+      from chats join conversations v on v.chat_id = chats.root_chat_id
+      where chats.chat_id = ${chatId} and chats.deleted_at is null for no key update of chats`.execute(db);
     const row = r.rows[0];
     if (!row) throw new NotFoundError(`Chat ${chatId} not found`);
     return { ...chatFromRow(row), fence: Number(row.fence) };
@@ -171,8 +172,9 @@ export async function insertTree(db: Db, tree: ImportedTree): Promise<void> {
     }
     await sql`
       insert into conversations (chat_id, account_id, name, deleted, created_at, last_activity_at, branch_count,
-                                 version, system_prompt)
+                                 version, system_prompt, forked_from_chat_id, forked_from_response_id)
       values (${root.chatId}, ${root.accountId}, ${root.name}, false, ${root.createdAt}, ${tree.lastActivityAt},
-              ${tree.chats.length - 1}, 0, ${tree.systemPrompt})`.execute(db);
+              ${tree.chats.length - 1}, 0, ${tree.systemPrompt}, ${tree.forkedFrom?.chatId ?? null},
+              ${tree.forkedFrom?.responseId ?? null})`.execute(db);
   }
 }

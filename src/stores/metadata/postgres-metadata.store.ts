@@ -184,6 +184,10 @@ export class PostgresMetadataStore implements MetadataStore {
     return this.run(async () => queries.listConversations(this.db(), accountId, limit, cursor));
   }
 
+  startBranches(accountId: string, rootChatId: string): Promise<string[]> {
+    return this.run(async () => queries.startBranches(this.db(), accountId, rootChatId));
+  }
+
   branchesAfter(accountId: string, responseIds: string[]): Promise<Map<string, string[]>> {
     return this.run(async () => queries.branchesAfter(this.db(), accountId, responseIds));
   }
