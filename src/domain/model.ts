@@ -110,7 +110,11 @@ export function isStartFork(chat: Pick<ChatRecord, 'parentChatId' | 'forkRespons
 }
 
 /** The chain of a start fork of the tree `rootChatId` (see isStartFork). */
-export function startForkChain(rootChatId: string): { parentChatId: string; ancestorIds: string[]; ancestorLimits: number[] } {
+export function startForkChain(rootChatId: string): {
+  parentChatId: string;
+  ancestorIds: string[];
+  ancestorLimits: number[];
+} {
   return { parentChatId: rootChatId, ancestorIds: [rootChatId], ancestorLimits: [0] };
 }
 

@@ -4,14 +4,7 @@
  */
 
 import type { SeqRange } from './history.js';
-import type {
-  AccountRecord,
-  ChatRecord,
-  ConversationSummary,
-  ForkedFrom,
-  PairLocation,
-  PairRecord,
-} from './model.js';
+import type { AccountRecord, ChatRecord, ConversationSummary, ForkedFrom, PairLocation, PairRecord } from './model.js';
 
 export interface AppendSlot {
   chat: ChatRecord;
@@ -129,6 +122,9 @@ export interface EncodedChange {
   data: string;
 }
 
+/** The key of a tree's start forks in branchesAfter's answer (no pair id is empty). */
+export const START_FORKS = '';
+
 export interface ListCursor {
   lastActivityAt: Date;
   chatId: string;
@@ -201,11 +197,11 @@ export interface MetadataStore {
     announce: Announce<ImportedTree>,
   ): Promise<void>;
 
-  /** The live start forks of a tree (branches forking before its first pair), oldest first. */
-  startBranches(accountId: string, rootChatId: string): Promise<string[]>;
-
-  /** Live branches forking right after each of these pairs, oldest first. */
-  branchesAfter(accountId: string, responseIds: string[]): Promise<Map<string, string[]>>;
+  /**
+   * Live branches forking right after each of these pairs, oldest first; with `startOf` (a tree's root), also that
+   * tree's start forks (branches forking before its first pair), oldest first, under the key START_FORKS.
+   */
+  branchesAfter(accountId: string, responseIds: string[], startOf?: string): Promise<Map<string, string[]>>;
 
   /**
    * own_count of each of these chats that has a row (live or soft-deleted); chats with no row are absent.

@@ -13,7 +13,9 @@ export function chatPageKey(accountId: string, chat: ChatRecord, limit: number, 
       : 'after' in cursor
         ? `a${cursor.after}`
         : `b${cursor.before}`;
-  return `chat:${accountId}:${chat.rootChatId}:${chat.treeVersion}:${chat.chatId}:${limit}:${c}`;
+  // A forked root shows where it came from until that chat is deleted (another tree's write): part of the key.
+  const source = chat.forkedFrom ? `:f${chat.forkedFrom.chatId}` : '';
+  return `chat:${accountId}:${chat.rootChatId}:${chat.treeVersion}:${chat.chatId}:${limit}:${c}${source}`;
 }
 
 export function treeKey(accountId: string, chat: ChatRecord): string {

@@ -179,6 +179,10 @@ export class Client {
   setActive(chatId: string): Promise<Res<Reply<ActiveBranch>>> {
     return resOf(this.api.PUT('/api/v1/branches/set-active-branch', { body: { chat_id: chatId }, parseAs: 'text' }));
   }
+  regenerate(responseId: string, activate?: boolean): Promise<Res<Reply<CreateBranchResult>>> {
+    const body = { response_id: responseId, activate };
+    return resOf(this.api.POST('/api/v1/messages/regenerate', { body, parseAs: 'text' }));
+  }
 
   // ---- conveniences ----------------------------------------------------------------------------
   /** Creates a chat with `n` pairs q1/a1 … qn/an and returns its id and the response ids. */

@@ -4,7 +4,6 @@
  */
 import { NotFoundError, StaleWriteError } from '../../src/domain/errors.js';
 import type { SeqRange } from '../../src/domain/history.js';
-import { isStartFork } from '../../src/domain/model.js';
 import type {
   AccountRecord,
   ChatRecord,
@@ -12,6 +11,7 @@ import type {
   PairLocation,
   PairRecord,
 } from '../../src/domain/model.js';
+import { isStartFork } from '../../src/domain/model.js';
 import type {
   AppendSlot,
   ChatChanges,
@@ -23,6 +23,7 @@ import type {
   MetadataStore,
   ScanSlotsOptions,
 } from '../../src/domain/ports.js';
+import { START_FORKS } from '../../src/domain/ports.js';
 import { buildSnippet, matchesTerm, searchTerms } from '../../src/stores/content/snippet.js';
 
 interface Row extends ChatRecord {
@@ -156,13 +157,12 @@ export class MemoryMetadataStore implements MetadataStore {
       if (root) this.activity.set(root.chatId, tree.lastActivityAt);
     }
   }
-  async startBranches(accountId: string, rootChatId: string) {
-    return [...this.chats.values()]
-      .filter((c) => !c.deleted && c.accountId === accountId && c.rootChatId === rootChatId && isStartFork(c))
-      .map((c) => c.chatId);
-  }
-  async branchesAfter(accountId: string, responseIds: string[]) {
+  async branchesAfter(accountId: string, responseIds: string[], startOf?: string) {
     const out = new Map<string, string[]>();
+    for (const c of this.chats.values()) {
+      if (c.deleted || c.accountId !== accountId || c.rootChatId !== startOf || !isStartFork(c)) continue;
+      out.set(START_FORKS, [...(out.get(START_FORKS) ?? []), c.chatId]);
+    }
     for (const c of this.chats.values()) {
       if (c.deleted || c.accountId !== accountId || !c.forkResponseId || !responseIds.includes(c.forkResponseId))
         continue;

@@ -282,8 +282,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Fork a chat after any pair of its visible history
-         * @description The branch sees the history up to and including `response_id`, then its own pairs. Forking from an inherited pair attaches the branch to the chat that stores that pair. No message is copied. With `question`, the branch’s first pair is added in the same call (without `response`, the responder answers from the fork’s history; `Accept: text/event-stream` streams that answer). `activate` (default true) makes the branch the active chat. Branches nest at most 256 levels deep (a branch of a branch of …; the root is level 0): a fork whose branch would be deeper → 422 (`errors[].path` `response_id`). The same limit holds for import-chat, so every tree exports (format chatgpt) and imports back.
+         * Fork a chat after any pair of its visible history, or before its first
+         * @description The branch sees the history up to and including `response_id`, then its own pairs. Forking from an inherited pair attaches the branch to the chat that stores that pair. `response_id` null or absent forks before the first pair of the tree (a *start fork*: its history begins empty, it hangs under the root with `fork_response_id` null; get-chat lists a tree’s start forks in `start_branches`): how the first question is asked differently. No message is copied. With `question`, the branch’s first pair is added in the same call (without `response`, the responder answers from the fork’s history; `Accept: text/event-stream` streams that answer). `activate` (default true) makes the branch the active chat. Branches nest at most 256 levels deep (a branch of a branch of …; the root is level 0): a fork whose branch would be deeper → 422 (`errors[].path` `response_id`). The same limit holds for import-chat, so every tree exports (format chatgpt) and imports back.
          */
         post: operations["createBranch"];
         delete?: never;
@@ -326,6 +326,26 @@ export interface paths {
          */
         put: operations["setActiveBranch"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messages/regenerate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask again: a new answer to a pair’s question, kept beside the old one
+         * @description The responder answers the question of `response_id` again, from the same history (what came before that question). The new answer is stored as an alternative of the pair: a new branch that forks where the pair’s question starts (after the pair before it, or before the first pair of the tree for a first question), whose first pair is the same question (same `type`) with the new answer. The old pair and everything after it stay as they are; the new branch is listed in the `branches` of the pair before (or the chat’s `start_branches`), beside the chat that holds the old answer. `activate` (default true) makes the new branch the active chat. `Accept: text/event-stream` streams the answer as add-message does. Unknown pair, or one of another account → 404; the model failing → 502, silent → 504, as add-message. The new branch nests one level below the chat that stores the pair: past 256 levels → 422.
+         */
+        post: operations["regenerate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -494,6 +514,16 @@ export interface components {
             message_count: number;
             /** @description The conversation’s system prompt (the same for every chat of the tree), sent to the model before the history; null when there is none. Set with create-chat or update-chat. */
             system_prompt: string | null;
+            /** @description On the root of a conversation made by fork-chat: the chat (and the pair of its history) it was copied from; null once that chat is deleted, and null on every other chat. */
+            forked_from: {
+                /** Format: uuid */
+                chat_id: string;
+                /**
+                 * Format: uuid
+                 * @description The last pair copied (null when the copied history was empty).
+                 */
+                response_id: string | null;
+            } | null;
         };
         CreateChatBody: {
             /** @example Trip ideas */
@@ -506,6 +536,8 @@ export interface components {
         };
         ChatPage: {
             chat: components["schemas"]["Chat"];
+            /** @description The tree’s start forks (branches forking before its first pair: create-branch with `response_id` null, or regenerate of a first question), live ones only, oldest first, whatever the page. With the root, they are the alternatives of the first question, as a pair’s `branches` are the alternatives of the question that follows it. */
+            start_branches: string[];
             qa_pairs: components["schemas"]["QAPair"][];
             has_more_before: boolean;
             has_more_after: boolean;
@@ -985,11 +1017,12 @@ export interface components {
             chat_id: string;
             /**
              * Format: uuid
+             * @description The pair to fork after (in `chat_id`’s visible history, else 404); null or absent: before the first pair of the tree (a start fork).
              * @example 0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e
              */
-            response_id: string;
+            response_id?: string | null;
             /**
-             * @description Default: the source chat’s name + " (branch)".
+             * @description Default: the first `question` on one line, shortened to 60 characters (code points) with an ellipsis; without a question, the source chat’s name + " (branch)".
              * @example Trip ideas
              */
             name?: string;
@@ -1012,11 +1045,12 @@ export interface components {
             chat_id: string;
             /**
              * Format: uuid
+             * @description The pair to fork after (in `chat_id`’s visible history, else 404); null or absent: before the first pair of the tree (a start fork).
              * @example 0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e
              */
-            response_id: string;
+            response_id?: string | null;
             /**
-             * @description Default: the source chat’s name + " (branch)".
+             * @description Default: the first `question` on one line, shortened to 60 characters (code points) with an ellipsis; without a question, the source chat’s name + " (branch)".
              * @example Trip ideas
              */
             name?: string;
@@ -1038,11 +1072,12 @@ export interface components {
             chat_id: string;
             /**
              * Format: uuid
+             * @description The pair to fork after (in `chat_id`’s visible history, else 404); null or absent: before the first pair of the tree (a start fork).
              * @example 0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e
              */
-            response_id: string;
+            response_id?: string | null;
             /**
-             * @description Default: the source chat’s name + " (branch)".
+             * @description Default: the first `question` on one line, shortened to 60 characters (code points) with an ellipsis; without a question, the source chat’s name + " (branch)".
              * @example Trip ideas
              */
             name?: string;
@@ -1099,6 +1134,21 @@ export interface components {
              * @example 0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e
              */
             chat_id: string;
+        };
+        /**
+         * @example {
+         *       "response_id": "0193a5c4-7d1e-7c3a-9f10-2b4c6d8e0a12"
+         *     }
+         */
+        RegenerateBody: {
+            /**
+             * Format: uuid
+             * @description The pair whose question is asked again.
+             * @example 0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e
+             */
+            response_id: string;
+            /** @default true */
+            activate?: boolean;
         };
     };
     responses: never;
@@ -2664,6 +2714,152 @@ export interface operations {
             };
             /** @description A backing store is down (see Retry-After) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    regenerate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (kept 24 h, per account): the same key and body replay the first answer (with `Idempotent-Replayed: true`) and store nothing new; another body → 422; while the first call runs (however long) → 409. */
+                "idempotency-key"?: string;
+                /** @description `text/event-stream`: stream the answer as server-sent events (200) instead of JSON (201). */
+                accept?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegenerateBody"];
+            };
+        };
+        responses: {
+            /** @description With `Accept: text/event-stream`: server-sent events. `event: delta` with `data: {"text": "…"}` as the answer arrives (their concatenation is the stored response), then exactly one `event: done` whose data is the same `{chat, qa_pair}` as the JSON answer (the branch exists only from then on), or one `event: error` whose data is a Problem (502/504/503/500) and then nothing was stored. Lines starting with `:` are keep-alive comments. A client that disconnects before `done` cancels the generation; nothing is stored. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description The new branch and its first pair (the question with the new answer) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreateBranchResult"];
+                };
+            };
+            /** @description Malformed JSON, or arrays and objects nested deeper than 64 levels (JSON_MAX_DEPTH) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, deleted, or another account’s */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over the limit (1 MiB; import-chat: IMPORT_MAX_MB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (see `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The model endpoint failed or refused the request */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing store is down (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The model endpoint did not answer in time */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };

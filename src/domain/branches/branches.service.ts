@@ -7,19 +7,33 @@ import { givenAnswer, prepareAnswer } from '../generation/generate.js';
 import { resolveFork } from '../history.js';
 import { MAX_BRANCH_DEPTH, NAME_MAX, truncate } from '../limits.js';
 import { ensureWanted, type PendingWrite, storeAnswer } from '../messages/messages.service.js';
-import type { ChatRecord, PairKind, PairRecord } from '../model.js';
+import { type ChatRecord, isStartFork, type PairKind, type PairRecord, startForkChain } from '../model.js';
 import type { TreeChange } from '../ports.js';
 
 const BRANCH_SUFFIX = ' (branch)';
+/** How much of its first question a branch's default name keeps (code points). */
+export const QUESTION_NAME_MAX = 60;
 
-/** A branch's name when create-branch gives none: the source's name, cut whole graphemes at a time, and a suffix. */
-export function defaultBranchName(sourceName: string): string {
+/**
+ * A branch's name when create-branch gives none: its first question, on one line and shortened (whole code points
+ * and graphemes, with an ellipsis when cut), so siblings can be told apart; without a question (or one that is
+ * only blank), the source's name cut whole graphemes at a time, and a suffix.
+ */
+export function defaultBranchName(sourceName: string, question?: string): string {
+  const line = question?.replace(/\s+/gu, ' ').trim() ?? '';
+  if (line !== '') {
+    const points = [...line];
+    if (points.length <= QUESTION_NAME_MAX) return line;
+    const cut = truncate(line, points.slice(0, QUESTION_NAME_MAX - 1).join('').length).trimEnd();
+    return `${cut}…`;
+  }
   return truncate(sourceName, NAME_MAX - BRANCH_SUFFIX.length) + BRANCH_SUFFIX;
 }
 
 export interface CreateBranchInput {
   chatId: string;
-  responseId: string;
+  /** The pair the branch forks after; null forks before the tree's first pair (a start fork). */
+  responseId: string | null;
   name?: string;
   question?: string;
   response?: string;
@@ -56,9 +70,33 @@ export async function startCreateBranch(
     throw new ValidationError('type needs a question', [{ path: 'type', message: 'type without question' }]);
   }
   const source = await requireChat(ctx, input.chatId);
-  const loc = await ctx.deps.content.locate(ctx.accountId, input.responseId);
-  const fork = loc ? resolveFork(source, loc) : null;
-  if (!fork) throw new NotFoundError(`Pair ${input.responseId} is not in the history of chat ${source.chatId}`);
+  let fork: ForkPoint;
+  if (input.responseId === null) fork = { ...startForkChain(source.rootChatId), forkResponseId: null };
+  else {
+    const loc = await ctx.deps.content.locate(ctx.accountId, input.responseId);
+    const chain = loc ? resolveFork(source, loc) : null;
+    if (!chain) throw new NotFoundError(`Pair ${input.responseId} is not in the history of chat ${source.chatId}`);
+    fork = { ...chain, forkResponseId: input.responseId };
+  }
+  return startBranchAt(ctx, source, fork, input, signal);
+}
+
+/** Where a new branch attaches: its parent, its chain and the pair it forks after (null: a start fork). */
+export interface ForkPoint {
+  parentChatId: string;
+  ancestorIds: string[];
+  ancestorLimits: number[];
+  forkResponseId: string | null;
+}
+
+/** Creates the branch at `fork` (a fork of `source`'s history), with its first pair when a question is given. */
+async function startBranchAt(
+  ctx: Ctx,
+  source: ChatRecord,
+  fork: ForkPoint,
+  input: Omit<CreateBranchInput, 'chatId' | 'responseId'>,
+  signal?: AbortSignal,
+): Promise<PendingWrite<CreatedBranch>> {
   if (fork.ancestorIds.length > MAX_BRANCH_DEPTH) {
     throw new ValidationError('The branch would nest too deeply', [
       {
@@ -76,9 +114,9 @@ export async function startCreateBranch(
     accountId: ctx.accountId,
     rootChatId: source.rootChatId,
     parentChatId: fork.parentChatId,
-    forkResponseId: input.responseId,
+    forkResponseId: fork.forkResponseId,
     chatType: 'branch',
-    name: input.name ?? defaultBranchName(source.name),
+    name: input.name ?? defaultBranchName(source.name, input.question),
     createdAt: now,
     updatedAt: now,
     active: false,
@@ -118,6 +156,64 @@ export async function startCreateBranch(
       return { chat: committed, pair };
     },
   };
+}
+
+/**
+ * Regenerate: asks the responder again for the question of pair `responseId` and stores the new answer as an
+ * alternative of that pair: a branch forking where the pair's question starts (after the pair before it, or at the
+ * start of the tree), whose first pair is the same question (same kind) with the new answer. The old pair and
+ * everything after it stay as they are.
+ */
+export async function startRegenerate(
+  ctx: Ctx,
+  input: { responseId: string; activate?: boolean },
+  signal?: AbortSignal,
+): Promise<PendingWrite<CreatedBranch>> {
+  const loc = await ctx.deps.content.locate(ctx.accountId, input.responseId);
+  const chat = loc ? await ctx.deps.meta.getChat(ctx.accountId, loc.chatId) : null;
+  if (!loc || !chat || loc.seq > chat.ownCount) throw new NotFoundError(`Pair ${input.responseId} not found`);
+  // The pair and the one before it in the same chat (if any), in one read.
+  const read = await ctx.deps.content.readRanges(ctx.accountId, [
+    { chatId: chat.chatId, fromSeq: Math.max(1, loc.seq - 1), toSeq: loc.seq },
+  ]);
+  const pair = read.at(-1);
+  const before = read.length === 2 ? read[0] : undefined;
+  if (!pair || pair.responseId !== input.responseId) throw new NotFoundError(`Pair ${input.responseId} not found`);
+  let fork: ForkPoint;
+  if (before) {
+    // After the pair before it, in the chat that stores both.
+    const chain = resolveFork(chat, { chatId: chat.chatId, seq: before.seq }) as Omit<ForkPoint, 'forkResponseId'>;
+    fork = { ...chain, forkResponseId: before.responseId };
+  } else if (chat.parentChatId === null || isStartFork(chat)) {
+    // The first question of the tree (of the root, or of a start fork): a start fork.
+    fork = { ...startForkChain(chat.rootChatId), forkResponseId: null };
+  } else {
+    // The first pair of a branch: where that branch forks.
+    fork = {
+      parentChatId: chat.parentChatId,
+      ancestorIds: chat.ancestorIds,
+      ancestorLimits: chat.ancestorLimits,
+      forkResponseId: chat.forkResponseId,
+    };
+  }
+  return startBranchAt(
+    ctx,
+    chat,
+    fork,
+    {
+      question: pair.question,
+      kind: kindOf(pair),
+      activate: input.activate,
+    },
+    signal,
+  );
+}
+
+/** A stored pair's kind, as a new pair takes it. */
+function kindOf(pair: PairRecord): PairKind {
+  if (pair.type === 'code') return { type: 'code', language: pair.language ?? '' };
+  if (pair.type === 'link') return { type: 'link', url: pair.url ?? '' };
+  return { type: 'text' };
 }
 
 /** What creating a branch announces: the branch, then its activation if it became the active chat. */

@@ -11,7 +11,7 @@ import {
   messageCount,
   type PairRecord,
 } from '../model.js';
-import type { ListCursor, SubtreeDeletion } from '../ports.js';
+import { type ListCursor, START_FORKS, type SubtreeDeletion } from '../ports.js';
 
 export interface PairView extends PairRecord {
   branches: string[];
@@ -19,6 +19,11 @@ export interface PairView extends PairRecord {
 
 export interface ChatPage {
   chat: ChatRecord;
+  /**
+   * The tree's start forks (branches forking before its first pair), oldest first: with the root, the alternatives
+   * of the first question, as each pair's `branches` are the alternatives of the question after it.
+   */
+  startBranches: string[];
   pairs: PairView[];
   hasMoreBefore: boolean;
   hasMoreAfter: boolean;
@@ -128,21 +133,23 @@ export async function readPage(
   }
 
   const { from, to } = pageWindow(total, cursor, input.limit);
-  const pairs = from <= to ? await readWindow(ctx, segments, from, to) : [];
+  const { pairs, startBranches } = await readWindow(ctx, chat.rootChatId, segments, from, to);
   const hasMoreBefore = from <= to ? from > 1 : cursor.kind === 'after' || cursor.kind === 'end' ? total > 0 : false;
   const hasMoreAfter = from <= to ? to < total : cursor.kind === 'before' ? total > 0 : false;
-  return { pairs, hasMoreBefore, hasMoreAfter };
+  return { startBranches, pairs, hasMoreBefore, hasMoreAfter };
 }
 
+/** The pairs of positions from..to (none when from > to) with their branches, and the tree's start forks. */
 async function readWindow(
   ctx: Ctx,
+  rootChatId: string,
   segments: ReturnType<typeof segmentsOf>,
   from: number,
   to: number,
-): Promise<PairView[]> {
-  const ranges = rangesFor(segments, from, to);
-  const pairs = await ctx.deps.content.readRanges(ctx.accountId, ranges);
-  const expected = to - from + 1;
+): Promise<{ pairs: PairView[]; startBranches: string[] }> {
+  const ranges = from <= to ? rangesFor(segments, from, to) : [];
+  const pairs = ranges.length > 0 ? await ctx.deps.content.readRanges(ctx.accountId, ranges) : [];
+  const expected = Math.max(0, to - from + 1);
   if (pairs.length !== expected) {
     // Metadata says these positions exist; content must have them (it is written before metadata commits).
     throw new Error(`content store returned ${pairs.length} pairs for ${expected} positions`);
@@ -150,8 +157,22 @@ async function readWindow(
   const branches = await ctx.deps.meta.branchesAfter(
     ctx.accountId,
     pairs.map((p) => p.responseId),
+    rootChatId,
   );
-  return pairs.map((p) => ({ ...p, branches: branches.get(p.responseId) ?? [] }));
+  return {
+    pairs: pairs.map((p) => ({ ...p, branches: branches.get(p.responseId) ?? [] })),
+    startBranches: branches.get(START_FORKS) ?? [],
+  };
+}
+
+/**
+ * The chat as a client should see it: on the root of a forked conversation, `forkedFrom` is null once the chat it
+ * was copied from is gone (read through the same linearizable chat read as any chat).
+ */
+export async function withLiveSource(ctx: Ctx, chat: ChatRecord): Promise<ChatRecord> {
+  if (!chat.forkedFrom) return chat;
+  const source = await ctx.deps.meta.getChat(ctx.accountId, chat.forkedFrom.chatId);
+  return source ? chat : { ...chat, forkedFrom: null };
 }
 
 /** Renames a chat and/or sets its conversation's system prompt (null removes it). */

@@ -6,7 +6,13 @@ import { treeKey } from '../cache-keys.js';
 import { noneMatch, quoteEtag } from '../etags.js';
 import { chatJson, kindOf, pairJson } from '../schemas.js';
 import { allowSlowAnswer, clientGone, eventStream, restoreIdleTimeout, wantsEventStream } from '../sse.js';
-import type { CreateBranchRoute, GetBranchesRoute, SetActiveBranchRoute, TreeNodeShape } from './branches.routes.js';
+import type {
+  CreateBranchRoute,
+  GetBranchesRoute,
+  RegenerateRoute,
+  SetActiveBranchRoute,
+  TreeNodeShape,
+} from './branches.routes.js';
 
 const createdJson = (r: branches.CreatedBranch) => ({
   chat: chatJson(r.chat),
@@ -17,7 +23,7 @@ export const createBranch: AppRouteHandler<CreateBranchRoute> = async (c) => {
   const b = c.req.valid('json');
   const input = {
     chatId: b.chat_id,
-    responseId: b.response_id,
+    responseId: b.response_id ?? null,
     name: b.name,
     question: b.question,
     response: b.response,
@@ -35,6 +41,21 @@ export const createBranch: AppRouteHandler<CreateBranchRoute> = async (c) => {
     const generated = b.question !== undefined && b.response === undefined;
     const result = await branches.createBranch(ctxOf(c), input, generated ? clientGone(c).signal : undefined);
     return c.json(createdJson(result), 201);
+  } finally {
+    restoreIdleTimeout(c); // the answer (or problem) is ready; a stream restores it when it ends
+  }
+};
+
+/** Regenerate: a branch beside the pair, whose first pair is its question with a new answer (always generated). */
+export const regenerate: AppRouteHandler<RegenerateRoute> = async (c) => {
+  const b = c.req.valid('json');
+  const input = { responseId: b.response_id, activate: b.activate };
+  allowSlowAnswer(c);
+  try {
+    const gone = clientGone(c);
+    const pending = await branches.startRegenerate(ctxOf(c), input, gone.signal);
+    if (wantsEventStream(c)) return eventStream(c, gone, pending, createdJson) as never;
+    return c.json(createdJson(await pending.run()), 201);
   } finally {
     restoreIdleTimeout(c); // the answer (or problem) is ready; a stream restores it when it ends
   }

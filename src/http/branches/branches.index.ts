@@ -5,4 +5,5 @@ import * as routes from './branches.routes.js';
 export const branchesRouter = createRouter()
   .openapi(routes.createBranch, handlers.createBranch)
   .openapi(routes.getBranches, handlers.getBranches)
-  .openapi(routes.setActiveBranch, handlers.setActiveBranch);
+  .openapi(routes.setActiveBranch, handlers.setActiveBranch)
+  .openapi(routes.regenerate, handlers.regenerate);

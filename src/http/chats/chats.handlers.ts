@@ -57,13 +57,14 @@ export const getChat: AppRouteHandler<GetChatRoute> = async (c) => {
           : null;
   const ctx = ctxOf(c);
   // The chat row (existence, ownership, tree version) is always read fresh; the body is cached under it.
-  const chat = await chats.requireChat(ctx, q.chat_id);
+  const chat = await chats.withLiveSource(ctx, await chats.requireChat(ctx, q.chat_id));
   const tag = chats.pageEtag(chat);
   if (noneMatch(ifNoneMatch, tag)) return c.body(null, 304, { ETag: quoteEtag(tag) }) as never;
   const body = await c.var.cache.text(chatPageKey(ctx.accountId, chat, q.limit, cursor), async () => {
     const page = await chats.readPage(ctx, chat, { limit: q.limit, cursor });
     return JSON.stringify({
       chat: chatJson(chat),
+      start_branches: page.startBranches,
       qa_pairs: page.pairs.map(pairJson),
       has_more_before: page.hasMoreBefore,
       has_more_after: page.hasMoreAfter,
@@ -81,8 +82,9 @@ export const updateChat: AppRouteHandler<UpdateChatRoute> = async (c) => {
     systemPrompt: body.system_prompt,
     ifMatch,
   });
-  c.header('ETag', quoteEtag(chats.chatEtag(chat)));
-  return c.json(chatJson(chat), 200);
+  const shown = await chats.withLiveSource(ctxOf(c), chat);
+  c.header('ETag', quoteEtag(chats.chatEtag(shown)));
+  return c.json(chatJson(shown), 200);
 };
 
 export const deleteChat: AppRouteHandler<DeleteChatRoute> = async (c) => {

@@ -90,6 +90,13 @@ export const getChat = createRoute({
           schema: z
             .object({
               chat: ChatSchema,
+              start_branches: z.array(z.uuid()).openapi({
+                description:
+                  'The tree’s start forks (branches forking before its first pair: create-branch with ' +
+                  '`response_id` null, or regenerate of a first question), live ones only, oldest first, whatever ' +
+                  'the page. With the root, they are the alternatives of the first question, as a pair’s ' +
+                  '`branches` are the alternatives of the question that follows it.',
+              }),
               qa_pairs: z.array(QAPairSchema),
               has_more_before: z.boolean(),
               has_more_after: z.boolean(),

@@ -5,7 +5,7 @@
 
 import { sql } from 'kysely';
 import type { ChatRecord, ConversationSummary } from '../../domain/model.js';
-import type { ListCursor, LiveChat } from '../../domain/ports.js';
+import { type ListCursor, type LiveChat, START_FORKS } from '../../domain/ports.js';
 import type { FastSql } from '../pg-fast.js';
 import { type ChatRow, chatFromRow, toDate } from '../pg-rows.js';
 import type { Db } from '../pg-tx.js';
@@ -54,12 +54,28 @@ export async function listConversations(
   }));
 }
 
-export async function branchesAfter(db: Db, accountId: string, responseIds: string[]): Promise<Map<string, string[]>> {
+/**
+ * The live branches forking right after each of these pairs, oldest first; with `startOf` (a root), also the tree's
+ * start forks, under the key START_FORKS. One round trip: two index scans (chats_fork_idx, chats_start_idx).
+ */
+export async function branchesAfter(
+  db: Db,
+  accountId: string,
+  responseIds: string[],
+  startOf?: string,
+): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
-  if (responseIds.length === 0) return out;
+  if (responseIds.length === 0 && startOf === undefined) return out;
+  const start = startOf
+    ? sql`union all
+      select ${START_FORKS}::text, chat_id, created_at from chats
+      where root_chat_id = ${startOf} and parent_chat_id is not null and fork_response_id is null
+        and deleted_at is null and account_id = ${accountId}`
+    : sql``;
   const r = await sql<{ fork_response_id: string; chat_id: string }>`
-    select fork_response_id, chat_id from chats
+    select fork_response_id::text, chat_id, created_at from chats
     where fork_response_id = any(${responseIds}::uuid[]) and account_id = ${accountId} and deleted_at is null
+    ${start}
     order by created_at, chat_id`.execute(db);
   for (const row of r.rows) {
     const list = out.get(row.fork_response_id);
@@ -67,16 +83,6 @@ export async function branchesAfter(db: Db, accountId: string, responseIds: stri
     else out.set(row.fork_response_id, [row.chat_id]);
   }
   return out;
-}
-
-/** The live start forks of a tree, oldest first (chats_start_idx). */
-export async function startBranches(db: Db, accountId: string, rootChatId: string): Promise<string[]> {
-  const r = await sql<{ chat_id: string }>`
-    select chat_id from chats
-    where root_chat_id = ${rootChatId} and parent_chat_id is not null and fork_response_id is null
-      and deleted_at is null and account_id = ${accountId}
-    order by created_at, chat_id`.execute(db);
-  return r.rows.map((row) => row.chat_id);
 }
 
 export async function ownCounts(db: Db, chatIds: string[]): Promise<Map<string, number>> {

@@ -184,12 +184,8 @@ export class PostgresMetadataStore implements MetadataStore {
     return this.run(async () => queries.listConversations(this.db(), accountId, limit, cursor));
   }
 
-  startBranches(accountId: string, rootChatId: string): Promise<string[]> {
-    return this.run(async () => queries.startBranches(this.db(), accountId, rootChatId));
-  }
-
-  branchesAfter(accountId: string, responseIds: string[]): Promise<Map<string, string[]>> {
-    return this.run(async () => queries.branchesAfter(this.db(), accountId, responseIds));
+  branchesAfter(accountId: string, responseIds: string[], startOf?: string): Promise<Map<string, string[]>> {
+    return this.run(async () => queries.branchesAfter(this.db(), accountId, responseIds, startOf));
   }
 
   ownCounts(chatIds: string[]): Promise<Map<string, number>> {
