@@ -50,7 +50,7 @@ interface MChat {
   label: string;
   rootId: string;
   parentId: string | null;
-  /** The parent's pair after which this branch forks. */
+  /** The parent's pair after which this branch forks; null for a root, and for a start fork (parent = root). */
   forkId: string | null;
   name: string;
   own: MPair[];
@@ -96,7 +96,8 @@ const label = (m: Model, id: string) => m.byId.get(id)?.label ?? id;
 
 /** The chat's visible history: the parent's history up to and including the fork pair, then its own pairs. */
 function visible(m: Model, c: MChat): MPair[] {
-  if (c.parentId === null) return c.own;
+  // A root, or a start fork (it forks before the tree's first pair: nothing inherited).
+  if (c.parentId === null || c.forkId === null) return c.own;
   const inherited = visible(m, chatOf(m, c.parentId));
   const at = inherited.findIndex((p) => p.id === c.forkId);
   if (at < 0) throw new Error(`model: fork pair of ${c.label} not in its parent's history`);
@@ -106,6 +107,27 @@ function visible(m: Model, c: MChat): MPair[] {
 /** Live branches forking right after the pair, oldest first. */
 const branchesOf = (m: Model, pairId: string) => live(m).filter((c) => c.forkId === pairId);
 const childrenOf = (m: Model, chatId: string) => live(m).filter((c) => c.parentId === chatId);
+/** The tree's live start forks, oldest first (get-chat's `start_branches`, on every chat of the tree). */
+const startForksOf = (m: Model, rootId: string) =>
+  live(m).filter((c) => c.rootId === rootId && c.parentId !== null && c.forkId === null);
+
+/**
+ * The name a branch gets without one: with a first question that is not blank, that question on one line (runs
+ * of white space as one space, trimmed), at most 60 code points; longer, cut with an ellipsis; else the source
+ * chat's name and a suffix.
+ */
+function checkDefaultName(got: string, sourceName: string, question: string | undefined) {
+  const line = question?.replace(/\s+/gu, ' ').trim() ?? '';
+  if (line === '') {
+    expect(got.startsWith(sourceName.slice(0, 150)), `default name ${JSON.stringify(got)}`).toBe(true);
+    expect(got.endsWith(' (branch)'), `default name ${JSON.stringify(got)}`).toBe(true);
+  } else if ([...line].length <= 60) {
+    expect(got, 'default name: the first question').toBe(line);
+  } else {
+    expect(got.endsWith('…') && line.startsWith(got.slice(0, -1)), `default name ${JSON.stringify(got)}`).toBe(true);
+    expect([...got].length).toBeLessThanOrEqual(60);
+  }
+}
 
 /** The live chat and the chats below it (their parent chain reaches it). */
 function subtree(m: Model, c: MChat): MChat[] {
@@ -139,6 +161,7 @@ function chatJson(m: Model, r: Real, c: MChat) {
     fork_response_id: c.forkId,
     message_count: visible(m, c).length,
     system_prompt: null,
+    forked_from: null,
   };
 }
 
@@ -235,6 +258,7 @@ async function checkHistory(m: Model, r: Real, c: MChat) {
     const what = `get-chat ${c.label} ${JSON.stringify(query)}`;
     const res = await r.a.getChat(c.id, query);
     expectStatus(res, 200, what);
+    expect(res.body.start_branches, `${what} start_branches`).toEqual(startForksOf(m, c.rootId).map((x) => x.id));
     if (page === 0) {
       checkChat(m, r, c, res.body.chat);
       expect(res.headers.get('ETag'), what).toBeTruthy();
@@ -465,15 +489,18 @@ interface BranchOptions {
   activate: boolean | undefined;
   /** stray: a pair not visible in the chat (→ 404); orphan: a response without a question (→ 422). */
   invalid: 'stray' | 'orphan' | null;
+  /** A start fork (before the tree's first pair): `response_id` null, or absent. */
+  start: 'null' | 'absent' | false;
 }
 
 class CreateBranch implements Cmd {
   constructor(readonly o: BranchOptions) {}
   check(m: Readonly<Model>) {
-    return live(m).some((c) => visible(m, c).length > 0);
+    return this.o.start !== false ? live(m).length > 0 : live(m).some((c) => visible(m, c).length > 0);
   }
   async run(m: Model, r: Real) {
     const o = this.o;
+    if (o.start !== false) return this.startFork(m, r, pick(live(m), o.chat));
     const c = pick(
       live(m).filter((x) => visible(m, x).length > 0),
       o.chat,
@@ -516,13 +543,8 @@ class CreateBranch implements Cmd {
       const res = await r.a.createBranch(body);
       expectStatus(res, 201, 'create-branch');
       const got = res.body.chat;
-      if (o.name !== undefined) {
-        expect(got.name).toBe(o.name);
-      } else {
-        // The default: the name of the chat given plus a suffix.
-        expect(got.name.startsWith(c.name), `default name ${JSON.stringify(got.name)}`).toBe(true);
-        expect(got.name).not.toBe(c.name);
-      }
+      if (o.name !== undefined) expect(got.name).toBe(o.name);
+      else checkDefaultName(got.name, c.name, o.first?.question);
       const b = addChat(m, {
         id: got.chat_id,
         rootId: c.rootId,
@@ -541,8 +563,105 @@ class CreateBranch implements Cmd {
       await checkAfter(m, r, [c.rootId], { rootId: c.rootId, since });
     });
   }
+  /** A start fork asked from any chat `c` of the tree: it hangs under the root, with an empty history. */
+  private async startFork(m: Model, r: Real, c: MChat) {
+    const o = this.o;
+    const what =
+      `create-branch C${m.chats.length + 1} from ${c.label} at the start (response_id ${o.start})` +
+      `${o.first ? ` with a first pair${o.first.response === undefined ? ' (responder)' : ''}` : ''}` +
+      `${o.activate === undefined ? '' : `, activate: ${o.activate}`}`;
+    await step(r, what, async () => {
+      const body: Record<string, unknown> = { chat_id: c.id };
+      if (o.start === 'null') body.response_id = null;
+      if (o.name !== undefined) body.name = o.name;
+      if (o.first) {
+        body.question = o.first.question;
+        if (o.first.response !== undefined) body.response = o.first.response;
+      }
+      if (o.activate !== undefined) body.activate = o.activate;
+      const since = Date.now();
+      const res = await r.a.createBranch(body);
+      expectStatus(res, 201, 'create-branch (start fork)');
+      const got = res.body.chat;
+      if (o.name !== undefined) expect(got.name).toBe(o.name);
+      else checkDefaultName(got.name, c.name, o.first?.question);
+      const b = addChat(m, {
+        id: got.chat_id,
+        rootId: c.rootId,
+        parentId: c.rootId,
+        forkId: null,
+        name: got.name,
+        createdAt: got.created_at,
+        updatedAt: got.updated_at,
+      });
+      if (o.activate !== false) m.active.set(c.rootId, b.id);
+      if (o.first) addPair(m, b, res.body.qa_pair, o.first.question, o.first.response);
+      else expect(res.body.qa_pair).toBeNull();
+      m.touched.delete(b.id);
+      checkChat(m, r, b, got);
+      await checkAfter(m, r, [c.rootId], { rootId: c.rootId, since });
+    });
+  }
   toString() {
     return `createBranch(${JSON.stringify(this.o)})`;
+  }
+}
+
+/**
+ * Regenerate a pair (any pair ever created: one of a deleted chat → 404): a branch forking where its question
+ * starts (after the pair before it in the chat that stores it; for that chat's first pair, where that chat forks:
+ * the start for a root or a start fork), whose first pair is the same question with a generated answer.
+ */
+class Regenerate implements Cmd {
+  constructor(
+    readonly pair: number,
+    readonly activate: boolean | undefined,
+  ) {}
+  check(m: Readonly<Model>) {
+    return m.pairs.length > 0;
+  }
+  async run(m: Model, r: Real) {
+    const p = pick(m.pairs, this.pair);
+    const store = chatOf(m, p.chatId);
+    await step(r, `regenerate P${m.pairs.indexOf(p) + 1} (in ${store.label}) → C${m.chats.length + 1}`, async () => {
+      const since = Date.now();
+      const res = await r.a.regenerate(p.id, this.activate);
+      if (store.deleted) {
+        expectProblem(res, 404);
+        return checkAfter(m, r, [store.rootId]);
+      }
+      expectStatus(res, 201, 'regenerate');
+      const at = store.own.indexOf(p);
+      const [parentId, forkId] =
+        at > 0
+          ? [store.id, store.own[at - 1]!.id]
+          : store.parentId === null || store.forkId === null
+            ? [store.rootId, null]
+            : [store.parentId, store.forkId];
+      const got = res.body.chat;
+      expect([got.parent_chat_id, got.fork_response_id], 'where the regenerated answer forks').toEqual([
+        parentId,
+        forkId,
+      ]);
+      checkDefaultName(got.name, store.name, p.question);
+      const b = addChat(m, {
+        id: got.chat_id,
+        rootId: store.rootId,
+        parentId,
+        forkId,
+        name: got.name,
+        createdAt: got.created_at,
+        updatedAt: got.updated_at,
+      });
+      if (this.activate !== false) m.active.set(store.rootId, b.id);
+      addPair(m, b, res.body.qa_pair, p.question, undefined);
+      m.touched.delete(b.id);
+      checkChat(m, r, b, got);
+      await checkAfter(m, r, [store.rootId], { rootId: store.rootId, since });
+    });
+  }
+  toString() {
+    return `regenerate(pair#${this.pair}, ${this.activate})`;
   }
 }
 
@@ -687,6 +806,7 @@ class GetChat implements Cmd {
         }
         expectStatus(res, 200, 'get-chat');
         checkChat(m, r, c, res.body.chat);
+        expect(res.body.start_branches).toEqual(startForksOf(m, c.rootId).map((x) => x.id));
         expect(res.body.qa_pairs).toEqual(want.slice(lo, hi).map((x) => pairJson(m, x)));
         expect([res.body.has_more_before, res.body.has_more_after], 'has_more_before/after').toEqual([lo > 0, hi < n]);
       },
@@ -761,8 +881,18 @@ const command = fc.oneof(
           { weight: 8, arbitrary: fc.constant(null) },
           { weight: 1, arbitrary: fc.constantFrom('stray' as const, 'orphan' as const) },
         ),
+        start: fc.oneof(
+          { weight: 4, arbitrary: fc.constant(false as const) },
+          { weight: 1, arbitrary: fc.constantFrom('null' as const, 'absent' as const) },
+        ),
       })
       .map((o) => new CreateBranch(o)),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(index, fc.constantFrom(undefined, true, false))
+      .map(([p, activate]) => new Regenerate(p, activate)),
   },
   { weight: 2, arbitrary: index.map((c) => new SetActive(c)) },
   {
