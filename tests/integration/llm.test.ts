@@ -1003,3 +1003,71 @@ describe('Idempotency-Key on a streamed call', () => {
     expect(await pairs(rg, chatId)).toEqual([ok.final[0]?.data]);
   });
 });
+
+describe('regenerate', () => {
+  const REGENERATE = '/api/v1/messages/regenerate';
+  const regenerate = (rg: Rig, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    call(rg.base, 'POST', REGENERATE, { token: rg.token, body, headers });
+
+  test('the model is asked the same question with the history before it; the new answer sits beside the old', async () => {
+    const rg = await rig();
+    const chatId = await newChat(rg, { name: 'regen', system_prompt: 'Be brief.' });
+    await given(rg, chatId, 'q1', 'a1');
+    const p2 = await given(rg, chatId, 'q2', 'a2');
+    await given(rg, chatId, 'q3', 'a3');
+
+    rg.fake.next({ kind: 'stream', chunks: ['a2, ', 'again'], usage: { prompt_tokens: 21, completion_tokens: 3 } });
+    const r = await regenerate(rg, { response_id: p2 });
+    expect(r.status).toBe(201);
+    expect(rg.fake.requests[0]?.body.messages).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      ...turns(['q1', 'a1']),
+      { role: 'user', content: 'q2' },
+    ]);
+    expect(r.body.qa_pair.response).toBe('a2, again');
+    expect(r.body.qa_pair.generation).toMatchObject({ prompt_tokens: 21, completion_tokens: 3 });
+    // The old answer and what followed it are untouched; the new one is the other alternative after q1.
+    const root = await pairs(rg, chatId);
+    expect(root.map((p) => p.response)).toEqual(['a1', 'a2', 'a3']);
+    expect(root[0].branches).toEqual([r.body.chat.chat_id]);
+    expect((await pairs(rg, r.body.chat.chat_id)).map((p) => [p.question, p.response])).toEqual([
+      ['q1', 'a1'],
+      ['q2', 'a2, again'],
+    ]);
+
+    // The first question: asked with no history at all.
+    rg.fake.next({ kind: 'stream', chunks: ['a1 bis'] });
+    const first = await regenerate(rg, { response_id: root[0].response_id });
+    expect(first.status).toBe(201);
+    expect(rg.fake.requests[1]?.body.messages).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'q1' },
+    ]);
+    expect(first.body.chat.fork_response_id).toBeNull();
+  });
+
+  test('a failing model is a 502, a silent one a 504, streamed or not: nothing stored', async () => {
+    const rg = await rig({ timeoutMs: 300 });
+    const chatId = await newChat(rg);
+    const p1 = await given(rg, chatId, 'q1', 'a1');
+
+    rg.fake.next({ kind: 'status', status: 500, message: 'down' });
+    expectProblem(await regenerate(rg, { response_id: p1 }), 502);
+    rg.fake.next({ kind: 'status', status: 500, message: 'down' });
+    expectProblem(await asRes(await post(rg, REGENERATE, { response_id: p1 })), 502);
+    rg.fake.next({ kind: 'hang' });
+    expectProblem(await regenerate(rg, { response_id: p1 }), 504);
+
+    // A stall once streaming: the deltas, then one error event, and no branch.
+    rg.fake.next({ kind: 'stall', chunks: ['half '] });
+    const res = await post(rg, REGENERATE, { response_id: p1 });
+    expectEventStream(res);
+    const { events } = await readAll(res);
+    expect(events.map((e) => e.event)).toEqual(['delta', 'error']);
+    expect(events[1]?.data.status).toBe(504);
+
+    const tree = await api.getBranches(rg, chatId);
+    expect(tree.body.count).toBe(1);
+    expect((await api.getChat(rg, chatId)).body.start_branches).toEqual([]);
+  });
+});
