@@ -236,6 +236,63 @@ export const FLOW: readonly FlowStep[] = [
     },
   },
   {
+    id: 'editFirst',
+    title: 'create-branch (edit the first question: a start fork)',
+    operationId: 'createBranch',
+    description:
+      '`response_id: null` forks before the first pair: the first question asked differently, with an empty history ' +
+      'before it. Not activated. Its default name is taken from its question. Saved as `start_id`.',
+    body: { chat_id: '{{chat_id}}', response_id: null, question: 'Where should we go in May?', activate: false },
+    status: 201,
+    checks: {
+      'a branch under the root with no fork pair, only its own pair': [
+        ['body.chat.parent_chat_id', 'vars.chat_id'],
+        ['body.chat.fork_response_id', 'null'],
+        ['body.chat.message_count', '1'],
+        ['body.chat.active', 'false'],
+        ['body.chat.name', "'Where should we go in May?'"],
+      ],
+    },
+    capture: { start_id: 'body.chat.chat_id' },
+  },
+  {
+    id: 'regenerate',
+    title: 'regenerate (the second answer, again)',
+    operationId: 'regenerate',
+    description:
+      'Asks the responder again for the second question: the new answer is stored in a new branch forking after the ' +
+      'first pair (beside the original, which stays). Not activated. Saved as `regenerated_id`.',
+    body: { response_id: '{{response_id_2}}', activate: false },
+    status: 201,
+    checks: {
+      'a branch after the first pair whose first pair is the same question': [
+        ['body.chat.parent_chat_id', 'vars.chat_id'],
+        ['body.chat.fork_response_id', 'vars.response_id_1'],
+        ['body.qa_pair.question', "'And in April?'"],
+        "typeof body.qa_pair.response === 'string' && body.qa_pair.response.length > 0",
+        "body.qa_pair.generation !== null",
+      ],
+    },
+    capture: { regenerated_id: 'body.chat.chat_id' },
+  },
+  {
+    id: 'alternatives',
+    title: 'get-chat (the alternatives of each question)',
+    operationId: 'getChat',
+    description:
+      'The root again: `start_branches` lists the start fork (an alternative first question); the first pair’s ' +
+      '`branches` lists the branch and the regenerated answer (alternatives of the second question).',
+    query: { chat_id: '{{chat_id}}' },
+    status: 200,
+    checks: {
+      'the start fork, and the two branches after the first pair, oldest first': [
+        ['body.start_branches', '[vars.start_id]'],
+        ['body.qa_pairs[0].branches', '[vars.branch_id, vars.regenerated_id]'],
+        ['body.qa_pairs[1].response_id', 'vars.response_id_2'],
+      ],
+    },
+  },
+  {
     id: 'search',
     title: 'search-messages (in the branch)',
     operationId: 'searchMessages',

@@ -201,7 +201,7 @@ export interface paths {
         };
         /**
          * Export a conversation: the whole tree (json, chatgpt) or a chat’s history (markdown)
-         * @description `json`: the whole tree in branchat’s own format (every live chat with its own pairs). `chatgpt`: the whole tree as one conversation of a ChatGPT data export (`mapping` of message nodes; each pair is a user node and its assistant node; a branch is a second child of the pair it forks after; `current_node` is the last message of the active chat); import-chat reads it back. `markdown`: the visible history of `chat_id` (inherited pairs included) as a readable document. Any chat of the tree can be given for json and chatgpt. A heavy operation (import-chat, export-chat, get-branches, search-messages). Per server process (the bounds protect its connection pools): an account may have HEAVY_MAX_PER_ACCOUNT (default 2) of them in flight, the next → 429 with Retry-After before anything is read or stored; the server process runs at most HEAVY_MAX_CONCURRENT at once (default: half of DB_POOL_MAX), the next HEAVY_QUEUE_MAX (default 10) wait up to HEAVY_QUEUE_TIMEOUT_MS (default 10 s) for their turn, beyond that → 503 with Retry-After, and nothing is stored. Rate limit: costs RATE_COST_EXPORT (default 10) points of the account's budget of WRITE_RATE_LIMIT points per WRITE_RATE_WINDOW_SECONDS (default 600 per 60 s, where a write costs 1), shared by every server instance when REDIS_URL is set; past it → 429 with Retry-After.
+         * @description `json`: the whole tree in branchat’s own format (every live chat with its own pairs). `chatgpt`: the whole tree as one conversation of a ChatGPT data export (`mapping` of message nodes; each pair is a user node and its assistant node; a branch is a second child of the pair it forks after; `current_node` is the last message of the active chat); import-chat reads it back. `markdown`: the visible history of `chat_id` (inherited pairs included) as a readable document. Any chat of the tree can be given for json and chatgpt. A heavy operation (import-chat, export-chat, fork-chat, get-branches, search-messages). Per server process (the bounds protect its connection pools): an account may have HEAVY_MAX_PER_ACCOUNT (default 2) of them in flight, the next → 429 with Retry-After before anything is read or stored; the server process runs at most HEAVY_MAX_CONCURRENT at once (default: half of DB_POOL_MAX), the next HEAVY_QUEUE_MAX (default 10) wait up to HEAVY_QUEUE_TIMEOUT_MS (default 10 s) for their turn, beyond that → 503 with Retry-After, and nothing is stored. Rate limit: costs RATE_COST_EXPORT (default 10) points of the account's budget of WRITE_RATE_LIMIT points per WRITE_RATE_WINDOW_SECONDS (default 600 per 60 s, where a write costs 1), shared by every server instance when REDIS_URL is set; past it → 429 with Retry-After.
          */
         get: operations["exportChat"];
         put?: never;
@@ -223,9 +223,29 @@ export interface paths {
         put?: never;
         /**
          * Import ChatGPT conversations (one, or a conversations.json array)
-         * @description Rebuilds each tree: a message with several answers (regenerations) or several follow-up questions (edits) becomes branches; timestamps and the active path (`current_node`) are kept; system and tool messages are skipped (a non-empty system message becomes the system prompt). Everything is checked first: malformed input → 422 listing each problem (`errors`, with paths such as `[2].mapping.<id>.parent`) and nothing is stored. Otherwise all conversations are stored in one transaction. Text limits are those of add-message. Body limit: IMPORT_MAX_MB (default 32 MiB). One call holds at most IMPORT_MAX_CONVERSATIONS (default 1,000) conversations and IMPORT_MAX_PAIRS (default 100,000) pairs over all of them: beyond either → 422 (`errors[].path` `(input)`), nothing stored; import a larger conversations.json in parts. Branches nest at most 256 levels deep, as with create-branch (deeper → 422). Times are kept from 1970-01-01T00:00:00Z to one day past the server’s clock: a time outside that window (but within years 1 to 9999) is moved to its nearest end, and `notes` says so per conversation; a time outside years 1 to 9999 → 422. A heavy operation (import-chat, export-chat, get-branches, search-messages). Per server process (the bounds protect its connection pools): an account may have HEAVY_MAX_PER_ACCOUNT (default 2) of them in flight, the next → 429 with Retry-After before anything is read or stored; the server process runs at most HEAVY_MAX_CONCURRENT at once (default: half of DB_POOL_MAX), the next HEAVY_QUEUE_MAX (default 10) wait up to HEAVY_QUEUE_TIMEOUT_MS (default 10 s) for their turn, beyond that → 503 with Retry-After, and nothing is stored. Rate limit: costs RATE_COST_IMPORT (default 10) points per started 1,000 messages (mapping nodes) in the body, never more than the whole budget, of the account's budget of WRITE_RATE_LIMIT points per WRITE_RATE_WINDOW_SECONDS (default 600 per 60 s, where a write costs 1), shared by every server instance when REDIS_URL is set; past it → 429 with Retry-After and nothing stored.
+         * @description Rebuilds each tree: a message with several answers (regenerations) or several follow-up questions (edits) becomes branches; timestamps and the active path (`current_node`) are kept; system and tool messages are skipped (a non-empty system message becomes the system prompt). Everything is checked first: malformed input → 422 listing each problem (`errors`, with paths such as `[2].mapping.<id>.parent`) and nothing is stored. Otherwise all conversations are stored in one transaction. Text limits are those of add-message. Body limit: IMPORT_MAX_MB (default 32 MiB). One call holds at most IMPORT_MAX_CONVERSATIONS (default 1,000) conversations and IMPORT_MAX_PAIRS (default 100,000) pairs over all of them: beyond either → 422 (`errors[].path` `(input)`), nothing stored; import a larger conversations.json in parts. Branches nest at most 256 levels deep, as with create-branch (deeper → 422). Times are kept from 1970-01-01T00:00:00Z to one day past the server’s clock: a time outside that window (but within years 1 to 9999) is moved to its nearest end, and `notes` says so per conversation; a time outside years 1 to 9999 → 422. A heavy operation (import-chat, export-chat, fork-chat, get-branches, search-messages). Per server process (the bounds protect its connection pools): an account may have HEAVY_MAX_PER_ACCOUNT (default 2) of them in flight, the next → 429 with Retry-After before anything is read or stored; the server process runs at most HEAVY_MAX_CONCURRENT at once (default: half of DB_POOL_MAX), the next HEAVY_QUEUE_MAX (default 10) wait up to HEAVY_QUEUE_TIMEOUT_MS (default 10 s) for their turn, beyond that → 503 with Retry-After, and nothing is stored. Rate limit: costs RATE_COST_IMPORT (default 10) points per started 1,000 messages (mapping nodes) in the body, never more than the whole budget, of the account's budget of WRITE_RATE_LIMIT points per WRITE_RATE_WINDOW_SECONDS (default 600 per 60 s, where a write costs 1), shared by every server instance when REDIS_URL is set; past it → 429 with Retry-After and nothing stored.
          */
         post: operations["importChat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chats/fork-chat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Copy a chat’s history (up to a pair) into a new, independent conversation
+         * @description The new conversation’s root holds, as its own pairs, the visible history of `chat_id` up to and including `response_id` (all of it when absent; an empty root when that history is empty): new chat and response ids, the same question, response, type, language, url, generation and timestamp. It shares nothing with the source (deleting either leaves the other whole) and records `forked_from` (the source chat and the last pair copied, `response_id` null for an empty copy; null once the source chat is deleted). The system prompt is copied. `response_id` outside the visible history of `chat_id`, or a chat of another account → 404. With `include_branches`, the branches below that point come along: every live chat of the source tree whose visible history begins with the copied history and goes on past it (the chat that stores the last copied pair with its later pairs, the branches forking at or after that pair, and everything below them; not the branches forking earlier). Each becomes a branch of the new tree whose visible history holds the same pairs as in the source; names, created/updated times (so the order of siblings) and the active chat are kept (the root is active when the active chat does not come along). A chat whose history is exactly the copied history is the new root itself and is not copied again. Start forks (branches forking before the first pair) come along only when the copied history is empty (then every chat of the tree with a non-empty history does, the source root included, as a start fork of the new root). One call copies at most IMPORT_MAX_PAIRS (default 100,000) pairs, and copied branches nest at most 256 levels deep (the new root adds one level above the copied chain): beyond → 422, nothing stored. Everything is stored in one transaction, with a `tree.created` event (`imported: true`). A heavy operation (import-chat, export-chat, fork-chat, get-branches, search-messages). Per server process (the bounds protect its connection pools): an account may have HEAVY_MAX_PER_ACCOUNT (default 2) of them in flight, the next → 429 with Retry-After before anything is read or stored; the server process runs at most HEAVY_MAX_CONCURRENT at once (default: half of DB_POOL_MAX), the next HEAVY_QUEUE_MAX (default 10) wait up to HEAVY_QUEUE_TIMEOUT_MS (default 10 s) for their turn, beyond that → 503 with Retry-After, and nothing is stored. Rate limit: costs RATE_COST_EXPORT (default 10) points, as export-chat does, of the account's budget of WRITE_RATE_LIMIT points per WRITE_RATE_WINDOW_SECONDS (default 600 per 60 s, where a write costs 1), shared by every server instance when REDIS_URL is set; past it → 429 with Retry-After and nothing stored.
+         */
+        post: operations["forkChat"];
         delete?: never;
         options?: never;
         head?: never;
@@ -261,7 +281,7 @@ export interface paths {
         };
         /**
          * Full-text search over questions and responses
-         * @description Every word of `q` must match (AND). Case-insensitive, stemmed in the configured SEARCH_LANGUAGE; on PostgreSQL each word also matches as a prefix (`conn` finds "connection"), on MongoDB whole words only. With `chat_id`: only that chat’s visible history (inherited pairs included, other branches excluded). Without: every live chat of the account, each pair once, under the chat that stores it. Deleted chats never appear. Ordered by `score`, then newest first; `next_cursor` pages on (results may shift if pairs are added between pages, but no hit repeats). A heavy operation (import-chat, export-chat, get-branches, search-messages). Per server process (the bounds protect its connection pools): an account may have HEAVY_MAX_PER_ACCOUNT (default 2) of them in flight, the next → 429 with Retry-After before anything is read or stored; the server process runs at most HEAVY_MAX_CONCURRENT at once (default: half of DB_POOL_MAX), the next HEAVY_QUEUE_MAX (default 10) wait up to HEAVY_QUEUE_TIMEOUT_MS (default 10 s) for their turn, beyond that → 503 with Retry-After, and nothing is stored. Rate limit: costs RATE_COST_SEARCH (default 1) point of the account's budget of WRITE_RATE_LIMIT points per WRITE_RATE_WINDOW_SECONDS (default 600 per 60 s, where a write costs 1), shared by every server instance when REDIS_URL is set; past it → 429 with Retry-After.
+         * @description Every word of `q` must match (AND). Case-insensitive, stemmed in the configured SEARCH_LANGUAGE; on PostgreSQL each word also matches as a prefix (`conn` finds "connection"), on MongoDB whole words only. With `chat_id`: only that chat’s visible history (inherited pairs included, other branches excluded). Without: every live chat of the account, each pair once, under the chat that stores it. Deleted chats never appear. Ordered by `score`, then newest first; `next_cursor` pages on (results may shift if pairs are added between pages, but no hit repeats). A heavy operation (import-chat, export-chat, fork-chat, get-branches, search-messages). Per server process (the bounds protect its connection pools): an account may have HEAVY_MAX_PER_ACCOUNT (default 2) of them in flight, the next → 429 with Retry-After before anything is read or stored; the server process runs at most HEAVY_MAX_CONCURRENT at once (default: half of DB_POOL_MAX), the next HEAVY_QUEUE_MAX (default 10) wait up to HEAVY_QUEUE_TIMEOUT_MS (default 10 s) for their turn, beyond that → 503 with Retry-After, and nothing is stored. Rate limit: costs RATE_COST_SEARCH (default 1) point of the account's budget of WRITE_RATE_LIMIT points per WRITE_RATE_WINDOW_SECONDS (default 600 per 60 s, where a write costs 1), shared by every server instance when REDIS_URL is set; past it → 429 with Retry-After.
          */
         get: operations["searchMessages"];
         put?: never;
@@ -301,7 +321,7 @@ export interface paths {
         };
         /**
          * The whole tree of a conversation
-         * @description A heavy operation (import-chat, export-chat, get-branches, search-messages). Per server process (the bounds protect its connection pools): an account may have HEAVY_MAX_PER_ACCOUNT (default 2) of them in flight, the next → 429 with Retry-After before anything is read or stored; the server process runs at most HEAVY_MAX_CONCURRENT at once (default: half of DB_POOL_MAX), the next HEAVY_QUEUE_MAX (default 10) wait up to HEAVY_QUEUE_TIMEOUT_MS (default 10 s) for their turn, beyond that → 503 with Retry-After, and nothing is stored. Rate limit: costs RATE_COST_GET_BRANCHES (default 5) points of the account's budget of WRITE_RATE_LIMIT points per WRITE_RATE_WINDOW_SECONDS (default 600 per 60 s, where a write costs 1), shared by every server instance when REDIS_URL is set; past it → 429 with Retry-After. The response carries an `ETag` of the tree as it is (it changes with every write to the tree); `If-None-Match` with it answers 304 with no body while it holds.
+         * @description A heavy operation (import-chat, export-chat, fork-chat, get-branches, search-messages). Per server process (the bounds protect its connection pools): an account may have HEAVY_MAX_PER_ACCOUNT (default 2) of them in flight, the next → 429 with Retry-After before anything is read or stored; the server process runs at most HEAVY_MAX_CONCURRENT at once (default: half of DB_POOL_MAX), the next HEAVY_QUEUE_MAX (default 10) wait up to HEAVY_QUEUE_TIMEOUT_MS (default 10 s) for their turn, beyond that → 503 with Retry-After, and nothing is stored. Rate limit: costs RATE_COST_GET_BRANCHES (default 5) points of the account's budget of WRITE_RATE_LIMIT points per WRITE_RATE_WINDOW_SECONDS (default 600 per 60 s, where a write costs 1), shared by every server instance when REDIS_URL is set; past it → 429 with Retry-After. The response carries an `ETag` of the tree as it is (it changes with every write to the tree); `If-None-Match` with it answers 304 with no body while it holds.
          */
         get: operations["getBranches"];
         put?: never;
@@ -772,7 +792,7 @@ export interface components {
                     name: string;
                     /** @description null for the root chat only. */
                     parent_chat_id: string | null;
-                    /** @description The assistant node of the parent’s pair after which this branch forks. */
+                    /** @description The assistant node of the parent’s pair after which this branch forks; null for the root, and for a start fork (a branch of the root that forks before its first pair). */
                     fork_response_id: string | null;
                     /**
                      * @description ISO 8601, years 1 to 9999.
@@ -864,6 +884,74 @@ export interface components {
             }[];
             /** @description What the ChatGPT shape holds that a branchat tree cannot, and was left out (e.g. alternative answers to the very first question: a tree cannot fork before its first pair). */
             notes: string[];
+        };
+        /**
+         * @example {
+         *       "chat": {
+         *         "chat_id": "0193a6d0-1c2b-7e4f-8a90-3b5c7d9e1f20",
+         *         "account_id": "0193a4c0-0000-7000-8000-000000000001",
+         *         "chat_type": "main",
+         *         "name": "Trip ideas",
+         *         "created_at": "2026-12-04T10:00:00.000Z",
+         *         "updated_at": "2026-12-04T10:00:00.000Z",
+         *         "active": true,
+         *         "root_chat_id": "0193a6d0-1c2b-7e4f-8a90-3b5c7d9e1f20",
+         *         "parent_chat_id": null,
+         *         "fork_response_id": null,
+         *         "message_count": 3,
+         *         "system_prompt": null,
+         *         "forked_from": {
+         *           "chat_id": "0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e",
+         *           "response_id": "0193a5c4-7d1e-7c3a-9f10-2b4c6d8e0a12"
+         *         }
+         *       },
+         *       "active_chat_id": "0193a6d0-1c2b-7e4f-8a90-3b5c7d9e1f20",
+         *       "chat_count": 1,
+         *       "pair_count": 3
+         *     }
+         */
+        ForkChatResult: {
+            chat: components["schemas"]["Chat"] & unknown;
+            /**
+             * Format: uuid
+             * @description The new tree’s active chat: the copy of the source tree’s active chat if it came along, else the root.
+             */
+            active_chat_id: string;
+            /** @description Chats created: the root and the copied branches. */
+            chat_count: number;
+            /** @description Pairs created, over all of them. */
+            pair_count: number;
+        };
+        /**
+         * @example {
+         *       "chat_id": "0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e",
+         *       "response_id": "0193a5c4-7d1e-7c3a-9f10-2b4c6d8e0a12",
+         *       "include_branches": true
+         *     }
+         */
+        ForkChatBody: {
+            /**
+             * Format: uuid
+             * @description The chat whose visible history is copied.
+             * @example 0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e
+             */
+            chat_id: string;
+            /**
+             * Format: uuid
+             * @description The last pair copied, in the visible history of `chat_id`; absent: all of it.
+             * @example 0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e
+             */
+            response_id?: string;
+            /**
+             * @description The new root’s name. Default: the source chat’s.
+             * @example Trip ideas
+             */
+            name?: string;
+            /**
+             * @description Also copy the branches below the copy point (see above).
+             * @default false
+             */
+            include_branches?: boolean;
         };
         AddMessageBody: {
             /**
@@ -2083,6 +2171,123 @@ export interface operations {
             };
             /** @description Missing, invalid or expired token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over the limit (1 MiB; import-chat: IMPORT_MAX_MB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (see `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing store is down (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    forkChat: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (kept 24 h, per account): the same key and body replay the first answer (with `Idempotent-Replayed: true`) and store nothing new; another body → 422; while the first call runs (however long) → 409. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ForkChatBody"];
+            };
+        };
+        responses: {
+            /** @description The new conversation */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForkChatResult"];
+                };
+            };
+            /** @description Malformed JSON, or arrays and objects nested deeper than 64 levels (JSON_MAX_DEPTH) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, deleted, or another account’s */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
