@@ -22,6 +22,7 @@ import { authRouter } from './http/auth/auth.index.js';
 import { branchesRouter } from './http/branches/branches.index.js';
 import { getBranches } from './http/branches/branches.routes.js';
 import { chatsRouter } from './http/chats/chats.index.js';
+import { forkChat } from './http/chats/fork.routes.js';
 import { exportChat, importChat } from './http/chats/transfer.routes.js';
 import { errorToResponse, HttpProblem, problemResponse } from './http/errors.js';
 import { documentConditionalReads } from './http/etags.js';
@@ -124,7 +125,7 @@ const EVENT_SOCKET_PATH = '/api/v1/ws';
 /** The route with its own body limit. */
 const IMPORT_PATH = importChat.path;
 /** Heavy operations: their work grows with the tree or the import (http/middleware/heavy.ts). */
-const HEAVY_PATHS = [importChat.path, exportChat.path, getBranches.path, searchMessages.path];
+const HEAVY_PATHS = [importChat.path, exportChat.path, forkChat.path, getBranches.path, searchMessages.path];
 
 export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
   const app = createRouter();
@@ -209,6 +210,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
           paths: {
             importChat: importChat.path,
             exportChat: exportChat.path,
+            forkChat: forkChat.path,
             getBranches: getBranches.path,
             searchMessages: searchMessages.path,
           },

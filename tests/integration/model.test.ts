@@ -58,6 +58,10 @@ interface MChat {
   createdAt: string;
   /** The latest `updated_at` the service showed. */
   updatedAt: string;
+  /** A root made by fork-chat: the chat and pair it was copied from (`forked_from` while that chat is live). */
+  forkedFrom?: { chatId: string; responseId: string | null };
+  /** How many of its own pairs the chat was created with by an import (fork-chat): the log names them as IMPORTED. */
+  importedPairs?: number;
 }
 
 interface Paging {
@@ -161,7 +165,10 @@ function chatJson(m: Model, r: Real, c: MChat) {
     fork_response_id: c.forkId,
     message_count: visible(m, c).length,
     system_prompt: null,
-    forked_from: null,
+    forked_from:
+      c.forkedFrom && !chatOf(m, c.forkedFrom.chatId).deleted
+        ? { chat_id: c.forkedFrom.chatId, response_id: c.forkedFrom.responseId }
+        : null,
   };
 }
 
@@ -291,6 +298,9 @@ async function checkTree(m: Model, r: Real, rootId: string) {
   }
 }
 
+/** A pair a tree was created with by an import: the log names no pair id for it. */
+const IMPORTED = '<imported>';
+
 /** A tree as its event log rebuilds it. */
 interface Replayed {
   chats: Map<string, { parent: string | null; fork: string | null; name: string; own: string[] }>;
@@ -319,6 +329,14 @@ async function replayLog(rootId: string): Promise<Replayed> {
     switch (row.event) {
       case 'tree.created':
         for (const c of d.chats) add(c);
+        // An imported tree (fork-chat here) announces its chats, not its pairs (a client reads those over REST):
+        // each pair it was created with counts as one IMPORTED entry. Only roots are imported by this model.
+        if (d.imported) {
+          for (const c of d.chats) {
+            if (c.parent_chat_id !== null) throw new Error('replay: imported branches are not modelled');
+            out.chats.get(c.chat_id)?.own.push(...Array.from({ length: c.message_count }, () => IMPORTED));
+          }
+        }
         out.active = d.chats.find((c: any) => c.active)?.chat_id ?? null;
         break;
       case 'message.added':
@@ -352,7 +370,15 @@ async function checkLog(m: Model, rootId: string) {
   const replayed = await replayLog(rootId);
   const live = m.active.has(rootId) ? liveIn(m, rootId) : [];
   const want = new Map(
-    live.map((c) => [c.id, { parent: c.parentId, fork: c.forkId, name: c.name, own: c.own.map((p) => p.id) }]),
+    live.map((c) => [
+      c.id,
+      {
+        parent: c.parentId,
+        fork: c.forkId,
+        name: c.name,
+        own: c.own.map((p, i) => (i < (c.importedPairs ?? 0) ? IMPORTED : p.id)),
+      },
+    ]),
   );
   expect(replayed.chats, `the event log of ${label(m, rootId)} replayed`).toEqual(want);
   expect(replayed.active, `the active chat by the event log of ${label(m, rootId)}`).toBe(m.active.get(rootId) ?? null);
@@ -608,6 +634,74 @@ class CreateBranch implements Cmd {
 }
 
 /**
+ * fork-chat (without branches): a new conversation whose root holds a copy of the chat's visible history up to a pair
+ * (all of it when none is given): new ids, the same questions, answers, timestamps and generation records.
+ */
+class ForkChat implements Cmd {
+  constructor(
+    readonly chat: number,
+    readonly pair: number | null,
+    readonly name: string | undefined,
+  ) {}
+  check(m: Readonly<Model>) {
+    return live(m).length > 0 && liveRoots(m).length < MAX_TREES;
+  }
+  async run(m: Model, r: Real) {
+    const c = pick(live(m), this.chat);
+    const seen = visible(m, c);
+    const upTo = this.pair === null || seen.length === 0 ? null : pick(seen, this.pair);
+    const copied = upTo ? seen.slice(0, seen.indexOf(upTo) + 1) : seen;
+    const what = `fork-chat C${m.chats.length + 1} from ${c.label} up to ${upTo ? upTo.label : 'the end'} (${copied.length} pairs)`;
+    await step(r, what, async () => {
+      const since = Date.now();
+      const body: Record<string, unknown> = { chat_id: c.id };
+      if (upTo) body.response_id = upTo.id;
+      if (this.name !== undefined) body.name = this.name;
+      const res = await r.a.forkChat(body);
+      expectStatus(res, 201, 'fork-chat');
+      const got = res.body.chat;
+      expect([res.body.chat_count, res.body.pair_count]).toEqual([1, copied.length]);
+      expect(res.body.active_chat_id).toBe(got.chat_id);
+      const root = addChat(m, {
+        id: got.chat_id,
+        rootId: got.chat_id,
+        parentId: null,
+        forkId: null,
+        name: this.name ?? c.name,
+        createdAt: got.created_at,
+        updatedAt: got.updated_at,
+        forkedFrom: { chatId: c.id, responseId: copied.at(-1)?.id ?? null },
+        importedPairs: copied.length,
+      });
+      m.active.set(root.id, root.id);
+      // The copies, in order, with ids of their own: everything else as in the source.
+      const page = await r.a.getChat(root.id, { limit: 1000 });
+      expectStatus(page, 200, 'get-chat of the copy');
+      const pairs: any[] = page.body.qa_pairs;
+      expect(pairs.map((p) => [p.question, p.response, p.timestamp, p.generation])).toEqual(
+        copied.map((p) => [p.question, p.response, p.timestamp, p.generation]),
+      );
+      for (const p of pairs) {
+        expect(m.pairs.some((x) => x.id === p.response_id)).toBe(false);
+        const pair: MPair = {
+          ...copied[root.own.length]!,
+          id: p.response_id,
+          label: `P${m.pairs.length + 1}`,
+          chatId: root.id,
+        };
+        root.own.push(pair);
+        m.pairs.push(pair);
+      }
+      checkChat(m, r, root, got);
+      await checkAfter(m, r, [root.id, c.rootId], { rootId: root.id, since });
+    });
+  }
+  toString() {
+    return `forkChat(chat#${this.chat}, ${this.pair === null ? 'all' : `pair#${this.pair}`}, ${JSON.stringify(this.name)})`;
+  }
+}
+
+/**
  * Regenerate a pair (any pair ever created: one of a deleted chat → 404): a branch forking where its question
  * starts (after the pair before it in the chat that stores it; for that chat's first pair, where that chat forks:
  * the start for a root or a start fork), whose first pair is the same question with a generated answer.
@@ -715,7 +809,9 @@ class DeleteChat implements Cmd {
         m.active.set(c.rootId, c.parentId);
       }
       for (const x of gone) await checkGone(r, x);
-      await checkAfter(m, r, [c.rootId]);
+      // Conversations copied from a deleted chat no longer show where they came from (another tree's write).
+      const copies = liveRoots(m).filter((x) => x.forkedFrom && gone.some((g) => g.id === x.forkedFrom?.chatId));
+      await checkAfter(m, r, [c.rootId, ...copies.map((x) => x.id)]);
     });
   }
   toString() {
@@ -893,6 +989,12 @@ const command = fc.oneof(
     arbitrary: fc
       .tuple(index, fc.constantFrom(undefined, true, false))
       .map(([p, activate]) => new Regenerate(p, activate)),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(index, fc.option(index, { nil: null }), fc.option(name, { nil: undefined }))
+      .map(([c, p, n]) => new ForkChat(c, p, n)),
   },
   { weight: 2, arbitrary: index.map((c) => new SetActive(c)) },
   {

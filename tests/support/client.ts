@@ -19,6 +19,7 @@ import {
   type QAPair,
   type QueryOf,
   type RequestJson,
+  type ResponseJson,
   type Token,
 } from '../../packages/client/src/index.js';
 import type { AppBindings } from '../../src/http/app-types.js';
@@ -211,6 +212,14 @@ export class Client {
     const r = await this.getChat(chatId, { limit: 1000 });
     if (r.status !== 200) throw new Error(`get-chat ${r.status}: ${JSON.stringify(r.body)}`);
     return r.body.qa_pairs.map((p: { question: string }) => p.question);
+  }
+
+  forkChat(
+    body: LooseBody<RequestJson<'/api/v1/chats/fork-chat', 'post'>>,
+    headers?: Record<string, string>,
+  ): Promise<Res<Reply<ResponseJson<'/api/v1/chats/fork-chat', 'post', 201>>>> {
+    const sent = body as RequestJson<'/api/v1/chats/fork-chat', 'post'>;
+    return resOf(this.api.POST('/api/v1/chats/fork-chat', { body: sent, headers, parseAs: 'text' }));
   }
 }
 

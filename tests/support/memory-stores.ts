@@ -22,6 +22,7 @@ import type {
   ListCursor,
   MetadataStore,
   ScanSlotsOptions,
+  UsageTotals,
 } from '../../src/domain/ports.js';
 import { START_FORKS } from '../../src/domain/ports.js';
 import { buildSnippet, matchesTerm, searchTerms } from '../../src/stores/content/snippet.js';
@@ -152,7 +153,11 @@ export class MemoryMetadataStore implements MetadataStore {
   async importTrees(trees: ImportedTree[], write: (fence: number) => Promise<void>) {
     await write(++this.fence);
     for (const tree of trees) {
-      for (const c of tree.chats) this.chats.set(c.chatId, { ...c, systemPrompt: tree.systemPrompt, deleted: false });
+      for (const c of tree.chats) {
+        // As the conversations row: a forked tree's root records its source.
+        const forkedFrom = c.parentChatId === null ? (tree.forkedFrom ?? null) : null;
+        this.chats.set(c.chatId, { ...c, systemPrompt: tree.systemPrompt, forkedFrom, deleted: false });
+      }
       const root = tree.chats[0];
       if (root) this.activity.set(root.chatId, tree.lastActivityAt);
     }
@@ -236,6 +241,20 @@ export class MemoryContentStore implements ContentStore {
       out.push(...inRange.sort((a, b) => a.seq - b.seq));
     }
     return out;
+  }
+  async usage(accountId: string, ranges: SeqRange[]): Promise<UsageTotals> {
+    let promptTokens = 0;
+    let completionTokens = 0;
+    for (const p of this.pairs.values()) {
+      if (p.accountId !== accountId || !ranges.some((r) => p.chatId === r.chatId && p.seq >= r.fromSeq && p.seq <= r.toSeq))
+        continue;
+      promptTokens += p.generation?.promptTokens ?? 0;
+      completionTokens += p.generation?.completionTokens ?? 0;
+    }
+    return { promptTokens, completionTokens };
+  }
+  async usagePrefixes(accountId: string, prefixes: PairLocation[]): Promise<UsageTotals[]> {
+    return Promise.all(prefixes.map((x) => this.usage(accountId, [{ chatId: x.chatId, fromSeq: 1, toSeq: x.seq }])));
   }
   /** Word-prefix matching of every term; score = matching words. A stand-in for the real engines. */
   async search(q: ContentSearch): Promise<ContentHit[]> {

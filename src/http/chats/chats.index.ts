@@ -1,6 +1,8 @@
 import { createRouter } from '../app-types.js';
 import * as handlers from './chats.handlers.js';
 import * as routes from './chats.routes.js';
+import * as forkHandlers from './fork.handlers.js';
+import * as forkRoutes from './fork.routes.js';
 import * as transferHandlers from './transfer.handlers.js';
 import * as transferRoutes from './transfer.routes.js';
 
@@ -11,4 +13,5 @@ export const chatsRouter = createRouter()
   .openapi(routes.deleteChat, handlers.deleteChat)
   .openapi(routes.listChats, handlers.listChats)
   .openapi(transferRoutes.exportChat, transferHandlers.exportChat)
-  .openapi(transferRoutes.importChat, transferHandlers.importChat);
+  .openapi(transferRoutes.importChat, transferHandlers.importChat)
+  .openapi(forkRoutes.forkChat, forkHandlers.forkChat);

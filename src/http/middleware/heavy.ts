@@ -1,5 +1,5 @@
 /**
- * Admission control for heavy operations (import-chat, export-chat, get-branches, search-messages): requests
+ * Admission control for heavy operations (import-chat, export-chat, fork-chat, get-branches, search-messages): requests
  * whose database work grows with the size of what they touch, and which hold a pooled connection while it runs
  * (an import holds one for its whole transaction; an export or a tree read runs several queries in a row, one
  * connection at a time, on PostgreSQL and, for content, on MongoDB; an account-wide search ranks every match).
@@ -18,7 +18,7 @@ import { refusedBeforeWork } from './write-limit.js';
 
 /** The bounds as the heavy routes' OpenAPI descriptions state them (defaults from src/config.ts). */
 export const HEAVY_LIMITS_DOC =
-  'A heavy operation (import-chat, export-chat, get-branches, search-messages). Per server process (the bounds protect its ' +
+  'A heavy operation (import-chat, export-chat, fork-chat, get-branches, search-messages). Per server process (the bounds protect its ' +
   'connection pools): an account may have HEAVY_MAX_PER_ACCOUNT (default 2) of them in flight, the next → 429 with Retry-After before anything is read or stored; the ' +
   'server process runs at most HEAVY_MAX_CONCURRENT at once (default: half of DB_POOL_MAX), the next ' +
   'HEAVY_QUEUE_MAX (default 10) wait up to HEAVY_QUEUE_TIMEOUT_MS (default 10 s) for their turn, beyond ' +

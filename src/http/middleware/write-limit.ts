@@ -21,7 +21,7 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export interface RateCosts {
   /** import-chat: per started 1,000 messages (mapping nodes) in the body; at least once. */
   importPer1000Messages: number;
-  /** export-chat (any format). */
+  /** export-chat (any format); fork-chat costs as much (it reads what an export reads, and writes it once). */
   exportChat: number;
   /** get-branches. */
   getBranches: number;
@@ -42,7 +42,7 @@ export interface AccountRateLimit {
   limiter: RateLimiterAbstract;
   costs: RateCosts;
   /** The operations' paths (from their route definitions). */
-  paths: { importChat: string; exportChat: string; getBranches: string; searchMessages: string };
+  paths: { importChat: string; exportChat: string; forkChat: string; getBranches: string; searchMessages: string };
 }
 
 /**
@@ -96,6 +96,7 @@ export function accountRateLimit(limit: AccountRateLimit): MiddlewareHandler<App
   const weights = new Map<string, number>([
     [`POST ${paths.importChat}`, costs.importPer1000Messages],
     [`GET ${paths.exportChat}`, costs.exportChat],
+    [`POST ${paths.forkChat}`, costs.exportChat],
     [`GET ${paths.getBranches}`, costs.getBranches],
     [`GET ${paths.searchMessages}`, costs.searchMessages],
   ]);
@@ -160,6 +161,7 @@ export const RATE_WEIGHT_DOC = {
     `1,000 messages (mapping nodes) in the body, never more than the whole budget, of ${BUDGET}; past it → 429 ` +
     'with Retry-After and nothing stored.',
   exportChat: `Rate limit: costs RATE_COST_EXPORT (default ${DEFAULT_RATE_COSTS.exportChat}) points of ${BUDGET}; past it → 429 with Retry-After.`,
+  forkChat: `Rate limit: costs RATE_COST_EXPORT (default ${DEFAULT_RATE_COSTS.exportChat}) points, as export-chat does, of ${BUDGET}; past it → 429 with Retry-After and nothing stored.`,
   getBranches: `Rate limit: costs RATE_COST_GET_BRANCHES (default ${DEFAULT_RATE_COSTS.getBranches}) points of ${BUDGET}; past it → 429 with Retry-After.`,
   searchMessages: `Rate limit: costs RATE_COST_SEARCH (default ${DEFAULT_RATE_COSTS.searchMessages}) point of ${BUDGET}; past it → 429 with Retry-After.`,
 };
