@@ -1,8 +1,9 @@
 /**
  * Import and export through the API, on both content stores: the formats, the hand-written ChatGPT fixture,
  * malformed input (a 422 listing the problems, nothing stored), isolation, and the round trip
- * import(export(tree)) = tree on random trees built with real API calls (property-based, fast-check); the
- * limits of one import (conversations, pairs, nesting depth) and the stored-time window.
+ * import(export(tree)) = tree on random trees built with real API calls (property-based, fast-check; start forks
+ * and regenerations included, more in start-fork-transfer.test.ts); the limits of one import (conversations,
+ * pairs, nesting depth) and the stored-time window.
  */
 import { beforeAll, describe, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
@@ -248,6 +249,10 @@ describe('import-chat', () => {
 type Step =
   | { kind: 'add'; chat: number; q: string; r: string | null; type: 0 | 1 | 2 }
   | { kind: 'branch'; chat: number; pair: number; name: string | null; first: { q: string; r: string } | null }
+  // A start fork (create-branch with response_id null, from any chat of the tree), or a regenerated answer (of a
+  // first question: a start fork too).
+  | { kind: 'start'; chat: number; name: string | null; first: { q: string; r: string } | null; activate: boolean }
+  | { kind: 'regenerate'; chat: number; pair: number; activate: boolean }
   | { kind: 'activate'; chat: number }
   | { kind: 'delete'; chat: number };
 
@@ -277,6 +282,25 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     }),
     weight: 3,
   },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('start' as const),
+      chat: fc.nat(),
+      name: fc.option(words, { nil: null }),
+      first: fc.option(fc.record({ q: words, r: fc.string({ maxLength: 8 }) }), { nil: null }),
+      activate: fc.boolean(),
+    }),
+    weight: 2,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('regenerate' as const),
+      chat: fc.nat(),
+      pair: fc.nat(),
+      activate: fc.boolean(),
+    }),
+    weight: 1,
+  },
   { arbitrary: fc.record({ kind: fc.constant('activate' as const), chat: fc.nat() }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('delete' as const), chat: fc.nat() }), weight: 1 },
 );
@@ -303,6 +327,21 @@ async function build(a: Client, steps: Step[], systemPrompt: string | null): Pro
         ...(s.first === null ? {} : { question: s.first.q, response: s.first.r }),
       };
       chats.push(await a.branch(chat, fork.response_id, extra));
+    } else if (s.kind === 'start') {
+      const extra = {
+        ...(s.name === null ? {} : { name: s.name }),
+        ...(s.first === null ? {} : { question: s.first.q, response: s.first.r }),
+      };
+      const r = await a.createBranch({ chat_id: chat, response_id: null, activate: s.activate, ...extra });
+      expect(r.status).toBe(201);
+      chats.push(r.body.chat.chat_id);
+    } else if (s.kind === 'regenerate') {
+      const pairs = (await a.getChat(chat, { limit: 1000 })).body.qa_pairs as { response_id: string }[];
+      const old = pairs[s.pair % Math.max(1, pairs.length)];
+      if (!old) continue;
+      const r = await a.regenerate(old.response_id, s.activate);
+      expect(r.status).toBe(201);
+      chats.push(r.body.chat.chat_id);
     } else if (s.kind === 'activate') {
       expect((await a.setActive(chat)).status).toBe(200);
     } else if (chat !== root) {
@@ -315,8 +354,9 @@ async function build(a: Client, steps: Step[], systemPrompt: string | null): Pro
 }
 
 describe('round trip', () => {
-  test('import(export(tree, chatgpt)) gives the same tree, histories and active chat (random trees)', async () => {
+  test('import(export(tree, chatgpt)) gives the same tree, histories and active chat (random trees, start forks included)', async () => {
     const a = await newAccount(app);
+    const seen = { startForks: 0, emptyStartForks: 0, belowStartForks: 0 };
     await fc.assert(
       fc.asyncProperty(
         fc.array(stepArb, { minLength: 1, maxLength: 14 }),
@@ -332,10 +372,19 @@ describe('round trip', () => {
           expect(canonical(copy)).toEqual(canonical(original));
           expect(await histories(a, copy)).toEqual(await histories(a, original));
           expect(conv.active_chat_id).toBe(copy.active_chat_id);
+          const starts = copy.chats.filter((c: any) => c.parent_chat_id !== null && c.fork_response_id === null);
+          seen.startForks += starts.length;
+          seen.emptyStartForks += starts.filter((c: any) => c.qa_pairs.length === 0).length;
+          const startIds = new Set(starts.map((c: any) => c.chat_id));
+          seen.belowStartForks += copy.chats.filter((c: any) => startIds.has(c.parent_chat_id)).length;
         },
       ),
       { numRuns: Number(process.env.ROUNDTRIP_RUNS ?? 25) },
     );
+    // The generator does reach start forks (about one per run; empty ones, rarer, are covered by
+    // start-fork-transfer.test.ts).
+    expect(seen.startForks).toBeGreaterThan(0);
+    if (process.env.ROUNDTRIP_COVERAGE) console.log('round trip coverage', seen);
   }, 180_000);
 });
 

@@ -372,6 +372,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/branches/compare-branches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where two chats of a tree part ways, and what each holds after that
+         * @description Both chats must be live chats of the account (else 404) and of the same conversation tree (else 422, `errors[].path` `other_chat_id`). `common_count` is the length of the common prefix of their visible histories (found from the chats’ fork points, no message read); `last_shared` is its last pair. Each tail is the rest of that chat’s history, paged in conversation order: the first `limit` pairs, or with `after` (`other_after` for the other tail) the pairs following that pair, which must be in that tail (else 404). Each tail says whether it goes on and gives its next cursor; `totals` cover the whole tail. A start fork shares nothing with the root (`common_count` 0); a chat and one of its ancestors share the ancestor’s history up to the fork (one tail empty when the ancestor has no later pair); a chat compared with itself has empty tails.
+         */
+        get: operations["compareBranches"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -555,12 +575,28 @@ export interface components {
             system_prompt?: string;
         };
         ChatPage: {
-            chat: components["schemas"]["Chat"];
+            chat: components["schemas"]["ChatWithUsage"];
             /** @description The tree’s start forks (branches forking before its first pair: create-branch with `response_id` null, or regenerate of a first question), live ones only, oldest first, whatever the page. With the root, they are the alternatives of the first question, as a pair’s `branches` are the alternatives of the question that follows it. */
             start_branches: string[];
             qa_pairs: components["schemas"]["QAPair"][];
             has_more_before: boolean;
             has_more_after: boolean;
+        };
+        ChatWithUsage: components["schemas"]["Chat"] & {
+            usage: components["schemas"]["Usage"];
+        };
+        /**
+         * @description Tokens of the generated answers over the chat’s whole visible history (inherited pairs included), whatever the page.
+         * @example {
+         *       "prompt_tokens": 1843,
+         *       "completion_tokens": 412
+         *     }
+         */
+        Usage: {
+            /** @description Sum of the `generation.prompt_tokens` of the generated answers (a response the client gave counts 0). */
+            prompt_tokens: number;
+            /** @description Sum of the `generation.completion_tokens` of the generated answers (a response the client gave counts 0). */
+            completion_tokens: number;
         };
         /** @description One question and its response. `type` is `text`, `code` (with `language`) or `link` (with `url`). */
         QAPair: {
@@ -882,7 +918,7 @@ export interface components {
                 chat_count: number;
                 pair_count: number;
             }[];
-            /** @description What the ChatGPT shape holds that a branchat tree cannot, and was left out (e.g. alternative answers to the very first question: a tree cannot fork before its first pair). */
+            /** @description What the import changed or left out, one sentence each (e.g. times outside the stored-time window, moved to its nearest end). */
             notes: string[];
         };
         /**
@@ -1203,6 +1239,7 @@ export interface components {
             fork_response_id: string | null;
             active: boolean;
             message_count: number;
+            usage: components["schemas"]["Usage"] & unknown;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -1237,6 +1274,178 @@ export interface components {
             response_id: string;
             /** @default true */
             activate?: boolean;
+        };
+        /**
+         * @example {
+         *       "chat_id": "0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e",
+         *       "other_chat_id": "0193a6d0-1c2b-7e4f-8a90-3b5c7d9e1f20",
+         *       "common_count": 2,
+         *       "last_shared": {
+         *         "response_id": "0193a5c4-7d1e-7c3a-9f10-2b4c6d8e0a02",
+         *         "chat_id": "0193a4c0-0000-7000-8000-00000000000a",
+         *         "question": "Question 2",
+         *         "response": "Answer 2",
+         *         "timestamp": "2026-12-04T10:02:00.000Z",
+         *         "branches": [
+         *           "0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e",
+         *           "0193a6d0-1c2b-7e4f-8a90-3b5c7d9e1f20"
+         *         ],
+         *         "generation": null,
+         *         "type": "text"
+         *       },
+         *       "tails": {
+         *         "chat": {
+         *           "qa_pairs": [
+         *             {
+         *               "response_id": "0193a5c4-7d1e-7c3a-9f10-2b4c6d8e0a03",
+         *               "chat_id": "0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e",
+         *               "question": "Question 3",
+         *               "response": "Answer 3",
+         *               "timestamp": "2026-12-04T10:03:00.000Z",
+         *               "branches": [],
+         *               "generation": {
+         *                 "model": "gpt-4o-mini-2024-07-18",
+         *                 "prompt_tokens": 360,
+         *                 "completion_tokens": 40,
+         *                 "latency_ms": 900
+         *               },
+         *               "type": "text"
+         *             }
+         *           ],
+         *           "has_more_after": false,
+         *           "next_after": null,
+         *           "totals": {
+         *             "pairs": 1,
+         *             "prompt_tokens": 360,
+         *             "completion_tokens": 40
+         *           }
+         *         },
+         *         "other": {
+         *           "qa_pairs": [
+         *             {
+         *               "response_id": "0193a5c4-7d1e-7c3a-9f10-2b4c6d8e0a04",
+         *               "chat_id": "0193a6d0-1c2b-7e4f-8a90-3b5c7d9e1f20",
+         *               "question": "Question 4",
+         *               "response": "Answer 4",
+         *               "timestamp": "2026-12-04T10:04:00.000Z",
+         *               "branches": [],
+         *               "generation": {
+         *                 "model": "gpt-4o-mini-2024-07-18",
+         *                 "prompt_tokens": 480,
+         *                 "completion_tokens": 40,
+         *                 "latency_ms": 900
+         *               },
+         *               "type": "text"
+         *             }
+         *           ],
+         *           "has_more_after": true,
+         *           "next_after": "0193a5c4-7d1e-7c3a-9f10-2b4c6d8e0a04",
+         *           "totals": {
+         *             "pairs": 2,
+         *             "prompt_tokens": 1000,
+         *             "completion_tokens": 80
+         *           }
+         *         }
+         *       }
+         *     }
+         */
+        BranchComparison: {
+            /** Format: uuid */
+            chat_id: string;
+            /** Format: uuid */
+            other_chat_id: string;
+            /** @description Length of the common prefix: how many pairs, from the start, both visible histories show (the same pairs). */
+            common_count: number;
+            /** @description The pair at position `common_count`, the last one both histories show (where they part ways); null when they share none. */
+            last_shared: {
+                /** Format: uuid */
+                response_id: string;
+                /**
+                 * Format: uuid
+                 * @description The chat that stores the pair (an ancestor for an inherited pair).
+                 */
+                chat_id: string;
+                question: string;
+                response: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-11-25T17:03:04.123Z
+                 */
+                timestamp: string;
+                /** @description Live branches forking right after this pair, oldest first. */
+                branches: string[];
+                generation: components["schemas"]["Generation"];
+                /** @enum {string} */
+                type: "text";
+            } | {
+                /** Format: uuid */
+                response_id: string;
+                /**
+                 * Format: uuid
+                 * @description The chat that stores the pair (an ancestor for an inherited pair).
+                 */
+                chat_id: string;
+                question: string;
+                response: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-11-25T17:03:04.123Z
+                 */
+                timestamp: string;
+                /** @description Live branches forking right after this pair, oldest first. */
+                branches: string[];
+                generation: components["schemas"]["Generation"];
+                /** @enum {string} */
+                type: "code";
+                language: string;
+            } | {
+                /** Format: uuid */
+                response_id: string;
+                /**
+                 * Format: uuid
+                 * @description The chat that stores the pair (an ancestor for an inherited pair).
+                 */
+                chat_id: string;
+                question: string;
+                response: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-11-25T17:03:04.123Z
+                 */
+                timestamp: string;
+                /** @description Live branches forking right after this pair, oldest first. */
+                branches: string[];
+                generation: components["schemas"]["Generation"];
+                /** @enum {string} */
+                type: "link";
+                url: string;
+            } | null;
+            tails: {
+                chat: components["schemas"]["ComparisonTail"];
+                other: components["schemas"]["ComparisonTail"] & unknown;
+            };
+        };
+        /** @description What `chat_id`’s history holds after the common prefix. */
+        ComparisonTail: {
+            /** @description One page of the tail, in conversation order (at most `limit`). */
+            qa_pairs: components["schemas"]["QAPair"][];
+            /** @description The tail goes on after this page. */
+            has_more_after: boolean;
+            /**
+             * Format: uuid
+             * @description The cursor of the tail’s next page (its last pair here; give it as `after`, or `other_after` for the other tail), null when the tail has no more.
+             */
+            next_after: string | null;
+            totals: components["schemas"]["TailTotals"];
+        };
+        /** @description Over the whole tail, not only this page: its pairs, and the tokens of its generated answers (pairs whose `generation` is null, and null counts, add 0). */
+        TailTotals: {
+            /** @description Pairs in the whole tail (every page of it). */
+            pairs: number;
+            /** @description Sum of the `generation.prompt_tokens` of the generated answers (a response the client gave counts 0). */
+            prompt_tokens: number;
+            /** @description Sum of the `generation.completion_tokens` of the generated answers (a response the client gave counts 0). */
+            completion_tokens: number;
         };
     };
     responses: never;
@@ -3065,6 +3274,81 @@ export interface operations {
             };
             /** @description The model endpoint did not answer in time */
             504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    compareBranches: {
+        parameters: {
+            query: {
+                chat_id: string;
+                /** @description Another chat (or the same one) of the same tree. */
+                other_chat_id: string;
+                /** @description Page size of each tail, 1..1000 (out of range → 422). Digits only. */
+                limit?: number;
+                /** @description A response_id of `chat_id`’s tail: its page starts after it. */
+                after?: string;
+                /** @description A response_id of `other_chat_id`’s tail: its page starts after it. */
+                other_after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The common prefix, and a page of each tail */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BranchComparison"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, deleted, or another account’s */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (see `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing store is down (see Retry-After) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,5 +1,5 @@
 /** A chat's visible history as Markdown: for reading, sharing and pasting elsewhere (export only). */
-import type { ChatRecord, PairRecord } from '../model.js';
+import { type ChatRecord, isStartFork, type PairRecord } from '../model.js';
 
 const stamp = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
@@ -12,7 +12,12 @@ function fenced(text: string, language: string): string {
 
 export function historyMarkdown(chat: ChatRecord, pairs: PairRecord[], exportedAt: Date): string {
   const lines: string[] = [`# ${chat.name.replace(/\s+/g, ' ')}`, ''];
-  const kind = chat.chatType === 'branch' ? 'a branch' : 'a conversation';
+  // A start fork's history is its own: it asks the conversation's first question differently.
+  const kind = isStartFork(chat)
+    ? 'a branch from the start of the conversation (its first question asked differently)'
+    : chat.chatType === 'branch'
+      ? 'a branch'
+      : 'a conversation';
   lines.push(`*Exported from branchat on ${stamp(exportedAt)}: ${kind}, ${pairs.length} question(s) and answer(s).*`);
   lines.push('');
   if (chat.systemPrompt) {

@@ -8,7 +8,7 @@ import type { Ctx } from '../context.js';
 import { UnavailableError, ValidationError } from '../errors.js';
 import { historyLength, rangesFor, segmentsOf } from '../history.js';
 import { MAX_BRANCH_DEPTH } from '../limits.js';
-import type { ChatRecord, PairRecord } from '../model.js';
+import { type ChatRecord, type PairRecord, startForkChain } from '../model.js';
 import type { ImportedTree } from '../ports.js';
 import { groupBy, parentsFirst } from '../tree-order.js';
 import { fromChatGpt } from './chatgpt/index.js';
@@ -90,7 +90,13 @@ export interface ImportedConversation {
   pairCount: number;
 }
 
-/** A snapshot as records to store: fresh ids, ancestor chains, own counts, one active chat. */
+const notATree = (message: string) =>
+  new ValidationError('The conversation does not form a tree', [{ path: 'mapping', message }]);
+
+/**
+ * A snapshot as records to store: fresh ids, ancestor chains, own counts, one active chat. A branch without a fork
+ * pair is a start fork (parent: the root; chain [root], limit [0]: depth 1, like any branch of the root).
+ */
 function materialise(ctx: Ctx, s: TreeSnapshot): { tree: ImportedTree; pairs: PairRecord[] } {
   const ids = new Map<string, ChatRecord>();
   /** Where each source pair went: its chat and seq, and its new id. */
@@ -110,16 +116,23 @@ function materialise(ctx: Ctx, s: TreeSnapshot): { tree: ImportedTree; pairs: Pa
     let ancestorLimits: number[] = [];
     let parent: ChatRecord | undefined;
     let fork: { chatId: string; seq: number; responseId: string } | undefined;
+    if (chats.length > 0 && c.parentChatId === null) throw notATree(`chat ${c.chatId} is a second root`);
     if (c.parentChatId !== null) {
       parent = ids.get(c.parentChatId);
-      fork = c.forkResponseId === null ? undefined : placed.get(c.forkResponseId);
-      if (!parent || !fork || fork.chatId !== parent.chatId) {
-        throw new ValidationError('The conversation does not form a tree', [
-          { path: 'mapping', message: `chat ${c.chatId} forks from a pair its parent does not hold` },
-        ]);
+      if (c.forkResponseId === null) {
+        // A start fork: it forks before the first pair, so it hangs under the root and sees none of its pairs.
+        if (parent?.chatId !== rootChatId) {
+          throw notATree(`chat ${c.chatId} has no fork pair (a start fork), so its parent must be the root`);
+        }
+        ({ ancestorIds, ancestorLimits } = startForkChain(rootChatId));
+      } else {
+        fork = placed.get(c.forkResponseId);
+        if (!parent || !fork || fork.chatId !== parent.chatId) {
+          throw notATree(`chat ${c.chatId} forks from a pair its parent does not hold`);
+        }
+        ancestorIds = [...parent.ancestorIds, parent.chatId];
+        ancestorLimits = [...parent.ancestorLimits, fork.seq];
       }
-      ancestorIds = [...parent.ancestorIds, parent.chatId];
-      ancestorLimits = [...parent.ancestorLimits, fork.seq];
       if (ancestorIds.length > MAX_BRANCH_DEPTH) {
         throw new ValidationError('The conversation nests branches too deeply', [
           {

@@ -88,8 +88,8 @@ export const ImportResultSchema = z
     ),
     notes: z.array(z.string()).openapi({
       description:
-        'What the ChatGPT shape holds that a branchat tree cannot, and was left out (e.g. alternative answers ' +
-        'to the very first question: a tree cannot fork before its first pair).',
+        'What the import changed or left out, one sentence each (e.g. times outside the stored-time window, ' +
+        'moved to its nearest end).',
     }),
   })
   .openapi('ImportResult');

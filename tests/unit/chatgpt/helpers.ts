@@ -30,7 +30,14 @@ export function pair(
   } satisfies SnapshotPair;
 }
 
-export function chat(chatId: string, parent: [string, string] | null, name: string, ms: number, pairs: SnapshotPair[]) {
+/** `parent`: [parent chat, fork pair], the fork pair null for a start fork (a branch of the root before its first pair). */
+export function chat(
+  chatId: string,
+  parent: [string, string | null] | null,
+  name: string,
+  ms: number,
+  pairs: SnapshotPair[],
+) {
   return {
     chatId,
     parentChatId: parent?.[0] ?? null,
@@ -74,6 +81,37 @@ export function sample(activeChatId = 'C', systemPrompt: string | null = 'Be bri
       chat('C', ['B', 'b1'], 'Trip (C) 🙂', T0 + 5000, [pair('c1', 'Cheaper?', 'Braga.', T0 + 5001)]),
       chat('D', ['R', 'r1'], 'Trip (D)', T0 + 6000, []),
       chat('E', ['R', 'r2'], 'Trip (E)', T0 + 7000, []),
+    ],
+  };
+}
+
+/**
+ * Start forks (branches of the root before its first pair):
+ * R: r1, r2
+ * ├─ B after r1: b1
+ * ├─ S1 (start fork): s1, s2
+ * │  └─ X after s1: x1          (inherits s1 only: none of R's pairs)
+ * ├─ S2 (start fork, empty)
+ * └─ S3 (start fork): s3
+ */
+export function startForks(activeChatId = 'X', systemPrompt: string | null = 'Be brief.'): TreeSnapshot {
+  return {
+    title: 'Plans',
+    systemPrompt,
+    activeChatId,
+    chats: [
+      chat('R', null, 'Plans', T0, [
+        pair('r1', 'Where to?', 'Lisbon.', T0 + 1000),
+        pair('r2', 'When?', 'May.', T0 + 2000),
+      ]),
+      chat('B', ['R', 'r1'], 'Plans (B)', T0 + 3000, [pair('b1', 'Why?', 'Sun.', T0 + 3001)]),
+      chat('S1', ['R', null], 'Where to, really?', T0 + 4000, [
+        pair('s1', 'Where to, really?', 'Porto.', T0 + 4001, { generation: gen('gpt-x', 1, 2, 3) }),
+        pair('s2', 'And then?', 'Braga.', T0 + 4002, { type: 'code', language: 'sh' }),
+      ]),
+      chat('X', ['S1', 's1'], 'Plans (X)', T0 + 4500, [pair('x1', 'Cheaper?', 'Coimbra.', T0 + 4501)]),
+      chat('S2', ['R', null], 'Plans (S2)', T0 + 5000, []),
+      chat('S3', ['R', null], 'Third way', T0 + 6000, [pair('s3', 'Anywhere?', 'Faro.', T0 + 6001)]),
     ],
   };
 }
@@ -122,7 +160,8 @@ export function strip(v: unknown): unknown {
 export function histories(s: TreeSnapshot) {
   const byId = new Map(s.chats.map((c) => [c.chatId, c]));
   const historyOf = (c: SnapshotChat): SnapshotPair[] => {
-    const parent = c.parentChatId === null ? undefined : byId.get(c.parentChatId);
+    // The root and start forks inherit nothing.
+    const parent = c.forkResponseId === null ? undefined : byId.get(c.parentChatId as string);
     if (!parent) return c.pairs;
     const inherited = historyOf(parent);
     const cut = inherited.findIndex((p) => p.responseId === c.forkResponseId);

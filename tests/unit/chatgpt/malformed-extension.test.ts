@@ -16,12 +16,13 @@ describe('fromChatGpt: malformed input → every problem, with its path', () => 
       const c = exported();
       ext(c).version = 2;
       ext(c).active_chat_id = 'nope';
-      Object.assign(ext(c).chats[1] as object, { name: '', created_at: 'yesterday', fork_response_id: null });
+      (ext(c).chats[0] as Record<string, unknown>).fork_response_id = 'r1'; // the root
+      Object.assign(ext(c).chats[1] as object, { name: '', created_at: 'yesterday' });
       (ext(c).chats[2] as Record<string, unknown>).parent_chat_id = 'ghost';
       expect(pathsOf(c)).toEqual([
         'branchat.version',
+        'branchat.chats[0].fork_response_id',
         'branchat.chats[1].name',
-        'branchat.chats[1].fork_response_id',
         'branchat.chats[1].created_at',
         'branchat.chats[2].parent_chat_id',
         'branchat.active_chat_id',
@@ -57,7 +58,7 @@ describe('fromChatGpt: malformed input → every problem, with its path', () => 
       ext(unlisted).active_chat_id = 'B';
       expect(pathsOf(unlisted)).toEqual(['mapping.q-c1.message.metadata.branchat.chat_id']);
 
-      // A well-formed list naming another root.
+      // A well-formed list naming another root: the first question's chat would be a start fork, unlisted.
       const wrongRoot = exported();
       for (const c of ext(wrongRoot).chats) {
         if (c.chat_id === 'R') c.chat_id = 'R2';
@@ -66,7 +67,7 @@ describe('fromChatGpt: malformed input → every problem, with its path', () => 
       const errors = errorsOf(wrongRoot);
       expect(errors).toContainEqual({
         path: 'mapping.q-r1.message.metadata.branchat.chat_id',
-        message: 'is "R", but branchat.chats makes "R2" the root',
+        message: 'names chat "R", which branchat.chats does not list',
       });
     });
 

@@ -163,11 +163,12 @@ describe('fromChatGpt: real-export rules', () => {
 
   test('an array (a conversations.json): one snapshot per conversation, notes of all of them', () => {
     const one = conversation([ROOT, u('u1', 'root', 'q'), a('a1', 'u1', 'r'), a('a1b', 'u1', 'r2')], { title: 'One' });
-    const two = conversation([ROOT, u('u1', 'root', 'q')], { title: 'Two' });
+    const two = conversation([ROOT, u('u1', 'root', 'q', 253_402_300_799)], { title: 'Two' });
     const r = expectOk(fromChatGpt([one, two]));
     expect(r.snapshots.map((s) => s.title)).toEqual(['One', 'Two']);
+    expect(r.snapshots.map((s) => s.chats.length)).toEqual([2, 1]); // the second answer: a start fork
     expect(r.notes).toHaveLength(1);
-    expect(r.notes[0]).toStartWith("conversation 'One': 1 alternative answer to the first question was not imported");
+    expect(r.notes[0]).toStartWith("conversation 'Two': 1 time outside");
   });
 
   test('an empty conversation (no question at all) is an empty root chat', () => {

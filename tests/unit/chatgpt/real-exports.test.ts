@@ -142,7 +142,7 @@ describe('fromChatGpt: real-export rules', () => {
     });
   });
 
-  test('the first question cannot fork: its other answers and other versions are left out, with notes', () => {
+  test('the first question forks: its other answers and other versions become start forks (see start-forks.test.ts)', () => {
     const specs = [
       ROOT,
       u('u1', 'root', 'q1'),
@@ -154,19 +154,23 @@ describe('fromChatGpt: real-export rules', () => {
     ];
     const r = expectOk(fromChatGpt(conversation(specs, { current_node: 'a1b', title: 'Zoo' })));
     expect(shape(r.snapshots[0] as TreeSnapshot)).toEqual({
-      chats: [['conv', null, null, 'q1 → two']],
+      chats: [
+        ['conv', null, null, 'q1 → two'],
+        ['u1x', 'conv', null, 'q1 edited → edited answer'],
+        ['a1', 'conv', null, 'q1 → one'],
+        ['a1c', 'conv', null, 'q1 → three'],
+      ],
       active: 'conv',
     });
-    expect(r.notes).toEqual([
-      "conversation 'Zoo': 2 alternative answers to the first question were not imported (a conversation cannot fork before its first pair)",
-      "conversation 'Zoo': 1 other version of the first question was not imported (a conversation cannot fork before its first pair)",
-    ]);
-    // current_node on the edited first question: that version is kept.
-    const edited = expectOk(fromChatGpt(conversation(specs, { current_node: 'a1x', title: 'Zoo' })));
-    expect(shape(edited.snapshots[0] as TreeSnapshot).chats).toEqual([
+    expect(r.notes).toEqual([]);
+    // current_node on the edited first question: that version is the root.
+    const edited = only(fromChatGpt(conversation(specs, { current_node: 'a1x', title: 'Zoo' })));
+    expect(shape(edited).chats).toEqual([
       ['conv', null, null, 'q1 edited → edited answer'],
+      ['u1', 'conv', null, 'q1 → one'],
+      ['a1b', 'conv', null, 'q1 → two'],
+      ['a1c', 'conv', null, 'q1 → three'],
     ]);
-    expect(edited.notes).toHaveLength(1);
   });
 
   test('the system prompt: the first non-empty system message on the current path, else the first found', () => {

@@ -52,7 +52,7 @@ describe('round trip: fromChatGpt(toChatGpt(s)) = s', () => {
   for (const [name, s] of cases) test(name, () => expectRoundTrip(s));
 
   // Random trees: chats in creation order (so every chat comes after its parent, siblings oldest first),
-  // each branch forking after an own pair of an earlier chat that has one.
+  // each branch forking after an own pair of an earlier chat that has one, or a start fork of the root.
   const unit = fc.oneof(
     fc.constantFrom('a', 'Z', ' ', '\n', '\t', 'é', 'ß', '中', '🙂', '👩‍💻', '"', '\\', '\u200d', '[', ']'),
     fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }),
@@ -82,6 +82,8 @@ describe('round trip: fromChatGpt(toChatGpt(s)) = s', () => {
     updatedDelta: step,
     parent: fc.nat(),
     fork: fc.nat(),
+    /** 0: a start fork (a branch of the root before its first pair), about one branch in four. */
+    start: fc.nat({ max: 3 }),
   });
 
   type ChatSpec = typeof chatContent extends fc.Arbitrary<infer C> ? C : never;
@@ -97,8 +99,9 @@ describe('round trip: fromChatGpt(toChatGpt(s)) = s', () => {
     let time = start.getTime();
     specs.forEach((spec, i) => {
       time += spec.delta;
-      let parent: [string, string] | null = null;
-      if (i > 0) {
+      let parent: [string, string | null] | null = null;
+      if (i > 0 && spec.start === 0) parent = [(chats[0] as SnapshotChat).chatId, null];
+      else if (i > 0) {
         // forkBeforeLast: only pairs the parent continues after (what plain ChatGPT data can tell apart).
         const minPairs = opts.forkBeforeLast ? 2 : 1;
         const candidates = chats.filter((c) => c.pairs.length >= minPairs);

@@ -1,6 +1,6 @@
 /**
  * Import: the walk's chats as a TreeSnapshot, with the top-level extension applied (chat ids, names, times,
- * empty chats, the active chat) and the chats in order.
+ * empty chats and empty start forks, the active chat) and the chats in order.
  */
 import { NAME_MAX, truncate } from '../../limits.js';
 import { groupBy, parentsFirst } from '../../tree-order.js';
@@ -8,7 +8,7 @@ import type { SnapshotChat, TreeSnapshot } from '../snapshot.js';
 import type { Extension } from './extension.js';
 import { keepTree, systemPromptOf } from './kept.js';
 import type { RawNode } from './nodes.js';
-import { plural, type Scope } from './problems.js';
+import type { Scope } from './problems.js';
 import { ChatWalk, type DraftChat, type Header, keyPath } from './walk.js';
 
 /**
@@ -37,10 +37,12 @@ function applyExtension(walk: ChatWalk, ext: Extension, sc: Scope): DraftChat | 
   const byId = new Map(walk.chats.map((c) => [c.id, c]));
   for (const e of ext.chats) {
     if (byId.has(e.chatId)) continue;
-    // A chat without pairs: a branch after a pair of a chat that has some.
+    // A chat without pairs: a branch after a pair of a chat that has some, or a start fork (under the root; that
+    // it names the root is readExtension's to check).
     const parent = e.parentChatId === null ? undefined : byId.get(e.parentChatId);
-    const fork = e.forkResponseId === null ? undefined : walk.byResponse.get(e.forkResponseId);
-    if (!parent || !fork || fork.chat !== parent) {
+    const startFork = e.forkResponseId === null && parent !== undefined && parent === walk.root;
+    const fork = e.forkResponseId === null ? null : (walk.byResponse.get(e.forkResponseId) ?? null);
+    if (!parent || (!startFork && fork?.chat !== parent)) {
       const message = `must name the answer of a pair of chat "${e.parentChatId}"`;
       sc.issue(`branchat.chats[${e.index}].fork_response_id`, message);
       continue;
@@ -55,15 +57,9 @@ function applyExtension(walk: ChatWalk, ext: Extension, sc: Scope): DraftChat | 
 
 /**
  * The pairs and chats of a validated node tree. Problems found on the way are reported (the caller then
- * discards the result); what had to be left out is said in `notes`.
+ * discards the result). Nothing is left out: alternatives of the first question or answer become start forks.
  */
-export function buildTree(
-  nodes: Map<string, RawNode>,
-  rootNode: string,
-  h: Header,
-  sc: Scope,
-  notes: string[],
-): TreeSnapshot {
+export function buildTree(nodes: Map<string, RawNode>, rootNode: string, h: Header, sc: Scope): TreeSnapshot {
   // The path from the root to current_node: preferred wherever the source branches.
   const ancestry: string[] = [];
   for (let id: string | null | undefined = h.currentNode; typeof id === 'string'; id = nodes.get(id)?.parent) {
@@ -85,15 +81,6 @@ export function buildTree(
     active = holder === undefined ? undefined : walk.nodePair.get(holder)?.chat;
   }
 
-  const left = (n: number, one: string, many: string, what: string) =>
-    `conversation '${h.title}': ${plural(n, one, many)} ${what} ${n === 1 ? 'was' : 'were'} not imported ` +
-    '(a conversation cannot fork before its first pair)';
-  if (walk.droppedAnswers > 0) {
-    notes.push(left(walk.droppedAnswers, 'alternative answer', 'alternative answers', 'to the first question'));
-  }
-  if (walk.droppedQuestions > 0) {
-    notes.push(left(walk.droppedQuestions, 'other version', 'other versions', 'of the first question'));
-  }
   return snapshotOf(walk.chats, root, active ?? root, systemPrompt, h);
 }
 

@@ -1,8 +1,11 @@
 /**
  * Export: a tree as one ChatGPT conversation. Every pair becomes a user node with its assistant node as
  * child; a chat continues below its previous assistant node and a branch starts below its fork pair's
- * assistant node. The `branchat` keys carry what the ChatGPT shape cannot say (chat ids, names and times,
- * empty chats, the active chat, pair kinds, token counts), so fromChatGpt(toChatGpt(s)) gives `s` back.
+ * assistant node. A start fork (a branch forking before the first pair) starts where the root does: its first
+ * question is another child of the root node (of the system node, when there is a system prompt), after the
+ * root's, as ChatGPT shows an edited first question. The `branchat` keys carry what the ChatGPT shape cannot
+ * say (chat ids, names and times, empty chats, the active chat, pair kinds, token counts), so
+ * fromChatGpt(toChatGpt(s)) gives `s` back.
  */
 import type { Generation } from '../../model.js';
 import type { SnapshotPair, TreeSnapshot } from '../snapshot.js';
@@ -114,8 +117,8 @@ export function toChatGpt(s: TreeSnapshot): ExportedConversation {
     }
   }
 
-  // Pass 2: every chat's first question below its fork point, in the snapshot's chat order (after the
-  // continuations added above).
+  // Pass 2: every chat's first question below its fork point (a start fork's below the root's start), in the
+  // snapshot's chat order (after the continuations added above).
   const chatIds = new Set<string>();
   for (const chat of s.chats) {
     if (chatIds.has(chat.chatId)) throw new Error(`toChatGpt: chat ${chat.chatId} is listed twice`);
@@ -123,10 +126,13 @@ export function toChatGpt(s: TreeSnapshot): ExportedConversation {
     let at = top;
     if (chat !== root) {
       const fork = chat.forkResponseId;
-      if (chat.parentChatId === null || fork === null || owner.get(fork) !== chat.parentChatId) {
+      if (fork === null) {
+        if (chat.parentChatId !== root.chatId) {
+          throw new Error(`toChatGpt: start fork ${chat.chatId} is not the root's`);
+        }
+      } else if (owner.get(fork) !== chat.parentChatId) {
         throw new Error(`toChatGpt: chat ${chat.chatId} does not fork after a pair of its parent`);
-      }
-      at = fork;
+      } else at = fork;
     }
     const first = chat.pairs[0];
     if (first) link(at, nodes.get(`q-${first.responseId}`) as ChatGptNode);

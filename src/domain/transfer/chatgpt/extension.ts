@@ -1,4 +1,7 @@
-/** Import: the top-level `branchat` extension (every chat with its name and times, the active chat). */
+/**
+ * Import: the top-level `branchat` extension (every chat with its name and times, the active chat). A chat with a
+ * parent and `fork_response_id` null is a start fork: it forks before the first pair, under the root.
+ */
 import { objectFor, readFields, type Scope, type Times, within } from './problems.js';
 import { BranchatChatMetaSchema, BranchatConversationMetaSchema } from './schema.js';
 
@@ -6,6 +9,7 @@ export interface ExtChat {
   chatId: string;
   name: string;
   parentChatId: string | null;
+  /** null for the root and for a start fork (parent = the root). */
   forkResponseId: string | null;
   createdAt: Date;
   updatedAt: Date;
@@ -35,12 +39,9 @@ function readChat(value: unknown, index: number, ids: Set<string>, sc: Scope, ti
     if (ids.has(chatId)) sc.issue(`${path}.chat_id`, `"${chatId}" is listed twice`);
     ids.add(chatId);
   }
-  if (
-    parentChatId !== undefined &&
-    forkResponseId !== undefined &&
-    (parentChatId === null) !== (forkResponseId === null)
-  ) {
-    sc.issue(`${path}.fork_response_id`, 'must be null exactly when parent_chat_id is null');
+  // A branch forks after a pair of its parent, or (fork_response_id null) before the first pair: a start fork.
+  if (parentChatId === null && forkResponseId !== undefined && forkResponseId !== null) {
+    sc.issue(`${path}.fork_response_id`, 'must be null when parent_chat_id is null');
   }
   const t = readFields(BranchatChatMetaSchema, c, ['created_at', 'updated_at'], path, sc);
   const createdAt = dateOf(t.created_at, times);
@@ -81,6 +82,12 @@ export function readExtension(value: unknown, sc: Scope, times: Times): Extensio
   for (const c of chats) {
     if (c.parentChatId !== null && !ids.has(c.parentChatId)) {
       sc.issue(`branchat.chats[${c.index}].parent_chat_id`, `names "${c.parentChatId}", which is not listed`);
+    } else if (c.parentChatId !== null && c.forkResponseId === null && roots.length === 1) {
+      const root = (roots[0] as ExtChat).chatId;
+      if (c.parentChatId !== root) {
+        const message = `names "${c.parentChatId}", but a start fork (fork_response_id null) hangs under the root "${root}"`;
+        sc.issue(`branchat.chats[${c.index}].parent_chat_id`, message);
+      }
     }
   }
   if (activeChatId !== undefined && !ids.has(activeChatId)) {

@@ -30,7 +30,7 @@ export type ParseResult =
   | {
       ok: true;
       snapshots: TreeSnapshot[];
-      /** What was left out, one sentence each (e.g. alternative answers to a first question). */
+      /** What was changed on the way, one sentence each (e.g. times moved into the stored-time window). */
       notes: string[];
     }
   | { ok: false; errors: FieldIssue[] };
@@ -69,10 +69,8 @@ function readConversation(value: unknown, sc: Scope, notes: string[], window: Ti
     sc.issue('current_node', `names "${currentNode}", which is not a node of the mapping`);
   }
   if (sc.errors > 0 || root === null) return null;
-  const found: string[] = [];
-  const snapshot = buildTree(nodes, root, { title, createTime, id, currentNode, ext }, sc, found);
+  const snapshot = buildTree(nodes, root, { title, createTime, id, currentNode, ext }, sc);
   if (sc.errors > 0) return null;
-  notes.push(...found);
   if (times.moved > 0) {
     const range = `${new Date(window.min).toISOString()} … ${new Date(window.max).toISOString()}`;
     notes.push(
@@ -90,7 +88,9 @@ function readConversation(value: unknown, sc: Scope, notes: string[], window: Ti
  *
  * Real exports: message-less nodes, system and tool messages, hidden messages and answers without text
  * (browsing displays, reasoning) are transparent; consecutive answers merge; an edited question or a
- * regenerated answer becomes a branch, the current path (`current_node`) staying in the chat it continues.
+ * regenerated answer becomes a branch, the current path (`current_node`) staying in the chat it continues; an
+ * edited or regenerated FIRST question (several first questions, wherever system nodes put them, or several
+ * answers to one) becomes a start fork, a branch of the root that sees none of its pairs.
  * The `branchat` extension keys written by toChatGpt, when present, give chat ids, names, times, empty
  * chats, the active chat and pair kinds back exactly.
  *

@@ -92,7 +92,11 @@ export const BranchatChatMetaSchema = z.looseObject(
       .string({ error: 'must be a node id or null' })
       .min(1, 'must be a node id or null')
       .nullable()
-      .meta({ description: 'The assistant node of the parent’s pair after which this branch forks.' }),
+      .meta({
+        description:
+          'The assistant node of the parent’s pair after which this branch forks; null for the root, and for a start ' +
+          'fork (a branch of the root that forks before its first pair).',
+      }),
     created_at: IsoTime,
     updated_at: IsoTime,
   },

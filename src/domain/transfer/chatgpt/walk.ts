@@ -1,6 +1,8 @@
 /**
  * Import: questions and answers → pairs and chats. Each chat is followed question by question; where the
- * source forks, one way continues the chat and every other way starts a branch.
+ * source forks, one way continues the chat and every other way starts a branch. Where it forks before the first
+ * pair (several first questions, or several answers to one), every other way starts a start fork: a branch of the
+ * root that sees none of its pairs.
  */
 import { RESPONSE_MAX } from '../../limits.js';
 import type { SnapshotPair } from '../snapshot.js';
@@ -48,9 +50,8 @@ export class ChatWalk {
   /** Question and answer node → the first pair made from it (to find the pair of current_node). */
   readonly nodePair = new Map<string, DraftPair>();
   readonly byResponse = new Map<string, DraftPair>();
-  /** Other answers to the first question, and other first questions: they cannot become branches. */
-  droppedAnswers = 0;
-  droppedQuestions = 0;
+  /** The root chat (set by start). */
+  root: DraftChat | null = null;
   private readonly queue: { chat: DraftChat; question: Kept; previous: DraftPair | null; variant: Variant | null }[] =
     [];
 
@@ -82,18 +83,35 @@ export class ChatWalk {
     return chat;
   }
 
-  /** The root chat, starting at the first question (the one on the current path if there are several). */
+  /**
+   * The root chat and the start forks. Of the first questions, the root starts at the one on the current path, else
+   * the first (as `continuation` picks); where they carry chat ids (a branchat export), at the one carrying the
+   * root's (the extension's, else the conversation id), else the first (where the export puts the root's; with
+   * the extension, none: the root is empty). Every other first question starts a start fork.
+   */
   start(top: Kept[]): DraftChat {
     const questions = top.filter((k) => k.message.kind === 'question');
-    const first = questions.find((k) => this.onPath.has(k.id)) ?? questions[0] ?? null;
-    this.droppedQuestions = questions.length - (first ? 1 : 0);
-    const key = first?.message.questionExt?.chatId ?? null;
+    const keyOf = (k: Kept) => k.message.questionExt?.chatId ?? null;
     const listedRoot = this.h.ext?.root.chatId ?? null;
-    if (first && key !== null && listedRoot !== null && key !== listedRoot) {
-      this.sc.issue(keyPath(first.id), `is "${key}", but branchat.chats makes "${listedRoot}" the root`);
-    }
-    const root = this.newChat(key ?? listedRoot, this.h.id ?? 'root', null, null, first?.id ?? null);
+    let first: Kept | null;
+    if (questions.some((k) => keyOf(k) !== null)) {
+      first = questions.find((k) => keyOf(k) === (listedRoot ?? this.h.id)) ?? null;
+      if (listedRoot === null) first ??= questions[0] ?? null;
+    } else first = questions.find((k) => this.onPath.has(k.id)) ?? questions[0] ?? null;
+    const key = listedRoot ?? (first === null ? null : keyOf(first));
+    const root = this.newChat(key, this.h.id ?? 'root', null, null, first?.id ?? null);
+    this.root = root;
     if (first) this.queue.push({ chat: root, question: first, previous: null, variant: null });
+    for (const q of questions) {
+      if (q === first) continue;
+      const forkKey = keyOf(q);
+      if (forkKey !== null && forkKey === root.key) {
+        this.sc.issue(keyPath(q.id), `starts chat "${forkKey}", which already starts with "${first?.id}"`);
+        continue;
+      }
+      const fork = this.newChat(forkKey, q.id, root, null, q.id);
+      this.queue.push({ chat: fork, question: q, previous: null, variant: null });
+    }
     for (let i = 0; i < this.queue.length; i++) this.follow(this.queue[i] as (typeof this.queue)[number]);
     return root;
   }
@@ -106,14 +124,13 @@ export class ChatWalk {
       const variants = variant ? [variant] : variantsOf(question);
       const main = variant ?? variants.find((v) => this.onPath.has(v.end.id)) ?? (variants[0] as Variant);
       const pair = this.makePair(question, main, chat);
-      // Other answers to this question (regenerations): branches after the previous pair, repeating it.
+      // Other answers to this question (regenerations): branches after the previous pair, repeating the question;
+      // to a first question (of the root or of a start fork), start forks.
       for (const alt of variant ? [] : variants) {
         if (alt === main) continue;
-        if (previous === null) this.droppedAnswers++;
-        else {
-          const branch = this.newChat(null, alt.end.id, previous.chat, previous, question.id);
-          this.queue.push({ chat: branch, question, previous, variant: alt });
-        }
+        const parent = previous?.chat ?? (this.root as DraftChat);
+        const branch = this.newChat(null, alt.end.id, parent, previous, question.id);
+        this.queue.push({ chat: branch, question, previous, variant: alt });
       }
       // Other questions after this pair (edits): branches after it.
       const next = this.continuation(main.next, chat);
