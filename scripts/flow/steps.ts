@@ -293,6 +293,28 @@ export const FLOW: readonly FlowStep[] = [
     },
   },
   {
+    id: 'forkChat',
+    title: 'fork-chat (a new conversation from the branch)',
+    operationId: 'forkChat',
+    description:
+      'Copies the branch’s visible history (the inherited first pair and its own) into a new, independent ' +
+      'conversation, which records where it came from. Saved as `fork_id`.',
+    body: { chat_id: '{{branch_id}}', name: 'May, on its own' },
+    status: 201,
+    checks: {
+      'a new root holding copies of the two pairs, pointing back at the branch': [
+        ['body.chat.chat_type', "'main'"],
+        ['body.chat.name', "'May, on its own'"],
+        ['body.chat.message_count', '2'],
+        ['body.chat.forked_from', '{ chat_id: vars.branch_id, response_id: vars.branch_response_id }'],
+        ['body.chat_count', '1'],
+        ['body.pair_count', '2'],
+        'body.chat.chat_id !== vars.chat_id',
+      ],
+    },
+    capture: { fork_id: 'body.chat.chat_id' },
+  },
+  {
     id: 'search',
     title: 'search-messages (in the branch)',
     operationId: 'searchMessages',
@@ -397,11 +419,11 @@ export const FLOW: readonly FlowStep[] = [
     rawBody: '{{chatgpt_export}}',
     status: 201,
     checks: {
-      'one conversation with the root, its branch and four pairs': [
+      'one conversation: the root, its branch, the start fork and the regenerated answer; six pairs': [
         ['body.conversations.length', '1'],
         ['body.conversations[0].title', "'Spring trip'"],
-        ['body.conversations[0].chat_count', '2'],
-        ['body.conversations[0].pair_count', '4'],
+        ['body.conversations[0].chat_count', '4'],
+        ['body.conversations[0].pair_count', '6'],
         'body.conversations[0].root_chat_id !== vars.chat_id',
       ],
     },

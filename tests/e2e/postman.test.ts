@@ -204,9 +204,9 @@ describe.skipIf(skipReason !== null)('against the real server', () => {
       expect(e.assertions.length).toBeGreaterThanOrEqual(2);
       expect(e.assertions.filter((a) => a.failed)).toEqual([]);
     }
-    expect(flow.map((e) => e.status)).toEqual([
-      201, 200, 201, 201, 201, 200, 201, 200, 200, 200, 200, 200, 412, 200, 200, 200, 201, 200, 200, 404, 401,
-    ]);
+    // Each step answered the status the Flow expects of it (successes, the stale If-Match, the 404, the 401).
+    expect(flow.map((e) => e.status)).toEqual(FLOW.map((step) => step.status));
+    expect(flow.map((e) => e.status)).toContain(412);
 
     // The reference requests (one per operation, example values): all sent, none refused as malformed.
     const reference = executions.filter((e) => e.folder !== FLOW_FOLDER);
