@@ -270,7 +270,7 @@ export const FLOW: readonly FlowStep[] = [
         ['body.chat.fork_response_id', 'vars.response_id_1'],
         ['body.qa_pair.question', "'And in April?'"],
         "typeof body.qa_pair.response === 'string' && body.qa_pair.response.length > 0",
-        "body.qa_pair.generation !== null",
+        'body.qa_pair.generation !== null',
       ],
     },
     capture: { regenerated_id: 'body.chat.chat_id' },
@@ -289,6 +289,28 @@ export const FLOW: readonly FlowStep[] = [
         ['body.start_branches', '[vars.start_id]'],
         ['body.qa_pairs[0].branches', '[vars.branch_id, vars.regenerated_id]'],
         ['body.qa_pairs[1].response_id', 'vars.response_id_2'],
+      ],
+    },
+  },
+  {
+    id: 'compare',
+    title: 'compare-branches (the branch and the regenerated answer)',
+    operationId: 'compareBranches',
+    description:
+      'Where the branch and the regenerated answer part: both show the first pair, then each its own. Each tail ' +
+      'carries its totals (pairs, and the tokens of generated answers).',
+    query: { chat_id: '{{branch_id}}', other_chat_id: '{{regenerated_id}}' },
+    status: 200,
+    checks: {
+      'one shared pair, then one pair each; only the regenerated one has tokens': [
+        ['body.common_count', '1'],
+        ['body.last_shared.response_id', 'vars.response_id_1'],
+        ['body.tails.chat.qa_pairs.map((p) => p.response_id)', '[vars.branch_response_id]'],
+        ['body.tails.other.qa_pairs.length', '1'],
+        ['body.tails.chat.totals.pairs', '1'],
+        ['body.tails.other.totals.pairs', '1'],
+        'body.tails.other.totals.completion_tokens > 0',
+        ['body.tails.chat.has_more_after', 'false'],
       ],
     },
   },

@@ -68,6 +68,15 @@ export interface ContentHit {
   snippet: string;
 }
 
+/**
+ * Tokens the generated answers of some pairs cost, summed: a pair whose response the client gave (generation
+ * null), and a count the source did not report (null), add 0.
+ */
+export interface UsageTotals {
+  promptTokens: number;
+  completionTokens: number;
+}
+
 /** A live chat and how many own pairs it has committed (for searching every chat of an account). */
 export interface LiveChat {
   chatId: string;
@@ -248,6 +257,14 @@ export interface ContentStore {
   scanSlots(options: ScanSlotsOptions): Promise<ContentSlot[]>;
   /** Pairs of the given ranges, in the order of the ranges and ascending seq within each. */
   readRanges(accountId: string, ranges: SeqRange[]): Promise<PairRecord[]>;
+  /** The tokens of the generated answers among the pairs of the given ranges, summed in one aggregate query. */
+  usage(accountId: string, ranges: SeqRange[]): Promise<UsageTotals>;
+  /**
+   * For each prefix (the pairs 1..seq of chat chatId; seq 0: none), the tokens of its generated answers, in the
+   * order given. One query for all of them: each chat's pairs are read once, up to its longest prefix asked, as
+   * running sums (get-branches: every chat of a tree is a few such prefixes, see domain/usage.ts).
+   */
+  usagePrefixes(accountId: string, prefixes: PairLocation[]): Promise<UsageTotals[]>;
   /**
    * Full-text search: pairs of `ranges` matching every word of `text`, ordered by score then response id
    * (both descending), after `after`, at most `limit`.

@@ -54,7 +54,7 @@ describe('the tour as written in README.md', () => {
     for (const line of curls) expect(line).not.toMatch(/https?:\/\//);
   });
 
-  test('it covers the whole walk: account, chat, messages, branch, reads, search, stream, export/import, delete', () => {
+  test('it covers the whole walk: account, chat, messages, branch, reads, search, alternatives, stream, export/import, delete', () => {
     for (const path of [
       '/auth/register',
       '/auth/login',
@@ -67,6 +67,9 @@ describe('the tour as written in README.md', () => {
       '/chats/export-chat',
       '/chats/import-chat',
       '/chats/delete-chat',
+      '/messages/regenerate',
+      '/branches/compare-branches',
+      '/chats/fork-chat',
     ]) {
       expect(script).toContain(`$API${path}`);
     }
@@ -154,7 +157,7 @@ describe.skipIf(skipReason !== null)('the tour against a real server', () => {
     expect(run.out).toMatch(/"open_chat_id":"[0-9a-f-]{36}"/); // search found the inherited pair
     expect(run.out).toContain('event: delta');
     expect(run.out).toMatch(/event: done\ndata: \{"response_id":/);
-    expect(run.out).toMatch(/"conversations":\[\{"root_chat_id":[^\]]*"chat_count":2,"pair_count":4\}\]/);
+    expect(run.out).toMatch(/"conversations":\[\{"root_chat_id":[^\]]*"chat_count":4,"pair_count":6\}\]/);
     expect(run.out).toMatch(/"deleted_chat_ids":\["[0-9a-f-]{36}"\]/);
     expect(run.out).toContain('"status":404');
     expect(run.out).toContain('→ HTTP 404');
@@ -169,8 +172,9 @@ describe.skipIf(skipReason !== null)('the tour against a real server', () => {
     if (run.code !== 0) throw new Error(explain(run, server));
     expect(run.out).not.toContain('already registered');
     expectWholeWalk(run);
-    // The conversation (its branch deleted) and its imported copy (the branch exported with it).
-    expect((await conversations(server.base)).sort()).toEqual(['Trip ideas/0', 'Trip ideas/1']);
+    // The conversation (its branch deleted; the start fork and the regenerated answer stay), its imported copy (the
+    // branch exported with it) and the branch forked into a conversation of its own.
+    expect((await conversations(server.base)).sort()).toEqual(['May, on its own/0', 'Trip ideas/2', 'Trip ideas/3']);
   }, 120_000);
 
   test('second run: the email is taken (409), the tour says so and logs in, exits 0', async () => {
@@ -180,10 +184,12 @@ describe.skipIf(skipReason !== null)('the tour against a real server', () => {
     expect(run.out).toContain('logging in instead');
     expectWholeWalk(run);
     expect((await conversations(server.base)).sort()).toEqual([
-      'Trip ideas/0',
-      'Trip ideas/0',
-      'Trip ideas/1',
-      'Trip ideas/1',
+      'May, on its own/0',
+      'May, on its own/0',
+      'Trip ideas/2',
+      'Trip ideas/2',
+      'Trip ideas/3',
+      'Trip ideas/3',
     ]);
   }, 120_000);
 });

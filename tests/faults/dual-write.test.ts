@@ -81,6 +81,12 @@ class FaultyContent implements ContentStore {
   readRanges(accountId: string, ranges: Parameters<ContentStore['readRanges']>[1]) {
     return this.inner.readRanges(accountId, ranges);
   }
+  usage(accountId: string, ranges: Parameters<ContentStore['usage']>[1]) {
+    return this.inner.usage(accountId, ranges);
+  }
+  usagePrefixes(accountId: string, prefixes: Parameters<ContentStore['usagePrefixes']>[1]) {
+    return this.inner.usagePrefixes(accountId, prefixes);
+  }
   locate(accountId: string, responseId: string) {
     return this.inner.locate(accountId, responseId);
   }

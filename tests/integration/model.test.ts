@@ -151,8 +151,18 @@ function pairJson(m: Model, p: MPair) {
   };
 }
 
-/** The Chat object without `updated_at` (checked apart: it only has to move forward). */
-function chatJson(m: Model, r: Real, c: MChat) {
+/** Tokens of the generated answers over the chat's visible history (a given response, or a null count, adds 0). */
+function usageOf(m: Model, c: MChat) {
+  const sum = (k: 'prompt_tokens' | 'completion_tokens') =>
+    visible(m, c).reduce((n, p) => n + ((p.generation as Record<string, number | null> | null)?.[k] ?? 0), 0);
+  return { prompt_tokens: sum('prompt_tokens'), completion_tokens: sum('completion_tokens') };
+}
+
+/**
+ * The Chat object without `updated_at` (checked apart: it only has to move forward); with `usage` as get-chat
+ * shows it (list-chats does not).
+ */
+function chatJson(m: Model, r: Real, c: MChat, withUsage = false) {
   return {
     chat_id: c.id,
     account_id: r.accountId,
@@ -169,6 +179,7 @@ function chatJson(m: Model, r: Real, c: MChat) {
       c.forkedFrom && !chatOf(m, c.forkedFrom.chatId).deleted
         ? { chat_id: c.forkedFrom.chatId, response_id: c.forkedFrom.responseId }
         : null,
+    ...(withUsage ? { usage: usageOf(m, c) } : {}),
   };
 }
 
@@ -181,6 +192,7 @@ function treeNode(m: Model, c: MChat): TreeNode {
     fork_response_id: c.forkId,
     active: m.active.get(c.rootId) === c.id,
     message_count: visible(m, c).length,
+    usage: usageOf(m, c),
     created_at: c.createdAt,
     updated_at: c.updatedAt,
     children: childrenOf(m, c.id).map((child) => treeNode(m, child)),
@@ -237,9 +249,9 @@ function expectStatus(r: Res, status: number, what: string) {
 }
 
 /** The chat object of a get-chat answer; `updated_at` moves forward, strictly when the step wrote the chat. */
-function checkChat(m: Model, r: Real, c: MChat, got: any) {
+function checkChat(m: Model, r: Real, c: MChat, got: any, withUsage = false) {
   const { updated_at, ...rest } = got;
-  expect(rest, `chat ${c.label}`).toEqual(chatJson(m, r, c));
+  expect(rest, `chat ${c.label}`).toEqual(chatJson(m, r, c, withUsage));
   expect(updated_at).toMatch(ISO_MS);
   if (m.touched.has(c.id)) expect(updated_at > c.updatedAt, `updated_at of ${c.label} moves on a write`).toBe(true);
   else expect(updated_at >= c.updatedAt, `updated_at of ${c.label} never goes back`).toBe(true);
@@ -267,7 +279,7 @@ async function checkHistory(m: Model, r: Real, c: MChat) {
     expectStatus(res, 200, what);
     expect(res.body.start_branches, `${what} start_branches`).toEqual(startForksOf(m, c.rootId).map((x) => x.id));
     if (page === 0) {
-      checkChat(m, r, c, res.body.chat);
+      checkChat(m, r, c, res.body.chat, true);
       expect(res.headers.get('ETag'), what).toBeTruthy();
     }
     expect(res.body.qa_pairs, what).toEqual(want.slice(lo, hi).map((p) => pairJson(m, p)));
@@ -901,7 +913,7 @@ class GetChat implements Cmd {
           [lo, hi] = [Math.max(0, n - limit), n];
         }
         expectStatus(res, 200, 'get-chat');
-        checkChat(m, r, c, res.body.chat);
+        checkChat(m, r, c, res.body.chat, true);
         expect(res.body.start_branches).toEqual(startForksOf(m, c.rootId).map((x) => x.id));
         expect(res.body.qa_pairs).toEqual(want.slice(lo, hi).map((x) => pairJson(m, x)));
         expect([res.body.has_more_before, res.body.has_more_after], 'has_more_before/after').toEqual([lo > 0, hi < n]);

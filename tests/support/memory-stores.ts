@@ -246,7 +246,10 @@ export class MemoryContentStore implements ContentStore {
     let promptTokens = 0;
     let completionTokens = 0;
     for (const p of this.pairs.values()) {
-      if (p.accountId !== accountId || !ranges.some((r) => p.chatId === r.chatId && p.seq >= r.fromSeq && p.seq <= r.toSeq))
+      if (
+        p.accountId !== accountId ||
+        !ranges.some((r) => p.chatId === r.chatId && p.seq >= r.fromSeq && p.seq <= r.toSeq)
+      )
         continue;
       promptTokens += p.generation?.promptTokens ?? 0;
       completionTokens += p.generation?.completionTokens ?? 0;

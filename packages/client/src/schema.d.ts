@@ -582,11 +582,12 @@ export interface components {
             has_more_before: boolean;
             has_more_after: boolean;
         };
+        /** @description The Chat object with `usage`: the tokens of the generated answers over the chat’s whole visible history (inherited pairs included), whatever the page. */
         ChatWithUsage: components["schemas"]["Chat"] & {
             usage: components["schemas"]["Usage"];
         };
         /**
-         * @description Tokens of the generated answers over the chat’s whole visible history (inherited pairs included), whatever the page.
+         * @description What the generated answers of a chat’s whole visible history (inherited pairs included) cost, in tokens: the sums of their `generation` counts. Pairs whose response the client gave, and counts an import did not say (null), add 0.
          * @example {
          *       "prompt_tokens": 1843,
          *       "completion_tokens": 412
@@ -1239,7 +1240,7 @@ export interface components {
             fork_response_id: string | null;
             active: boolean;
             message_count: number;
-            usage: components["schemas"]["Usage"] & unknown;
+            usage: components["schemas"]["Usage"];
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -1420,12 +1421,13 @@ export interface components {
                 type: "link";
                 url: string;
             } | null;
+            /** @description `chat`: what `chat_id`’s history holds after the common prefix; `other`: what `other_chat_id`’s holds. */
             tails: {
                 chat: components["schemas"]["ComparisonTail"];
-                other: components["schemas"]["ComparisonTail"] & unknown;
+                other: components["schemas"]["ComparisonTail"];
             };
         };
-        /** @description What `chat_id`’s history holds after the common prefix. */
+        /** @description The part of one chat’s visible history after the common prefix. */
         ComparisonTail: {
             /** @description One page of the tail, in conversation order (at most `limit`). */
             qa_pairs: components["schemas"]["QAPair"][];

@@ -1,11 +1,14 @@
 import * as branches from '../../domain/branches/branches.service.js';
 import { requireChat } from '../../domain/chats/chats.service.js';
-import { messageCount } from '../../domain/model.js';
+import { type ChatRecord, messageCount } from '../../domain/model.js';
+import type { UsageTotals } from '../../domain/ports.js';
+import { NO_USAGE, treeUsage } from '../../domain/usage.js';
 import { type AppRouteHandler, ctxOf } from '../app-types.js';
 import { treeKey } from '../cache-keys.js';
 import { noneMatch, quoteEtag } from '../etags.js';
 import { chatJson, kindOf, pairJson } from '../schemas.js';
 import { allowSlowAnswer, clientGone, eventStream, restoreIdleTimeout, wantsEventStream } from '../sse.js';
+import { usageJson } from '../usage.js';
 import type {
   CreateBranchRoute,
   GetBranchesRoute,
@@ -63,7 +66,12 @@ export const regenerate: AppRouteHandler<RegenerateRoute> = async (c) => {
 
 type NodeJson = TreeNodeShape;
 
-function nodeJson(n: branches.TreeNode): NodeJson {
+/** The chats of a tree, parents first. */
+function chatsOf(n: branches.TreeNode): ChatRecord[] {
+  return [n.chat, ...n.children.flatMap(chatsOf)];
+}
+
+function nodeJson(n: branches.TreeNode, usage: Map<string, UsageTotals>): NodeJson {
   return {
     chat_id: n.chat.chatId,
     name: n.chat.name,
@@ -72,9 +80,10 @@ function nodeJson(n: branches.TreeNode): NodeJson {
     fork_response_id: n.chat.forkResponseId,
     active: n.chat.active,
     message_count: messageCount(n.chat),
+    usage: usageJson(usage.get(n.chat.chatId) ?? NO_USAGE),
     created_at: n.chat.createdAt.toISOString(),
     updated_at: n.chat.updatedAt.toISOString(),
-    children: n.children.map(nodeJson),
+    children: n.children.map((child) => nodeJson(child, usage)),
   };
 }
 
@@ -89,11 +98,12 @@ export const getBranches: AppRouteHandler<GetBranchesRoute> = async (c) => {
   }
   const body = await c.var.cache.text(treeKey(ctx.accountId, chat), async () => {
     const t = await branches.readTree(ctx, chat);
+    const usage = await treeUsage(ctx, chatsOf(t.tree));
     return JSON.stringify({
       root_chat_id: t.rootChatId,
       active_chat_id: t.activeChatId,
       count: t.count,
-      tree: nodeJson(t.tree),
+      tree: nodeJson(t.tree, usage),
     });
   });
   return c.body(body, 200, { 'Content-Type': 'application/json', ETag: quoteEtag(tag) }) as never;

@@ -15,6 +15,7 @@ import {
   Uuid,
   withPairKind,
 } from '../schemas.js';
+import { type UsageJson, UsageSchema } from '../usage.js';
 
 const tags = ['Branches'];
 
@@ -145,6 +146,7 @@ export type TreeNodeShape = {
   fork_response_id: string | null;
   active: boolean;
   message_count: number;
+  usage: UsageJson;
   created_at: string;
   updated_at: string;
   children: TreeNodeShape[];
@@ -159,6 +161,7 @@ export const TreeNodeSchema: z.ZodType<TreeNodeShape> = z
     fork_response_id: z.uuid().nullable(),
     active: z.boolean(),
     message_count: z.number().int(),
+    usage: UsageSchema,
     created_at: z.iso.datetime(),
     updated_at: z.iso.datetime(),
     get children() {

@@ -1,9 +1,11 @@
 import * as chats from '../../domain/chats/chats.service.js';
+import { historyUsage } from '../../domain/usage.js';
 import { type AppRouteHandler, ctxOf } from '../app-types.js';
 import { chatPageKey } from '../cache-keys.js';
 import { HttpProblem } from '../errors.js';
 import { noneMatch, quoteEtag } from '../etags.js';
 import { chatJson, pairJson } from '../schemas.js';
+import { usageJson } from '../usage.js';
 import type {
   CreateChatRoute,
   DeleteChatRoute,
@@ -61,9 +63,13 @@ export const getChat: AppRouteHandler<GetChatRoute> = async (c) => {
   const tag = chats.pageEtag(chat);
   if (noneMatch(ifNoneMatch, tag)) return c.body(null, 304, { ETag: quoteEtag(tag) }) as never;
   const body = await c.var.cache.text(chatPageKey(ctx.accountId, chat, q.limit, cursor), async () => {
-    const page = await chats.readPage(ctx, chat, { limit: q.limit, cursor });
+    // The usage of the whole history rides with the page: cached with it, one aggregate beside the page's read.
+    const [page, usage] = await Promise.all([
+      chats.readPage(ctx, chat, { limit: q.limit, cursor }),
+      historyUsage(ctx, chat),
+    ]);
     return JSON.stringify({
-      chat: chatJson(chat),
+      chat: { ...chatJson(chat), usage: usageJson(usage) },
       start_branches: page.startBranches,
       qa_pairs: page.pairs.map(pairJson),
       has_more_before: page.hasMoreBefore,

@@ -10,6 +10,7 @@ import {
   SystemPrompt,
   Uuid,
 } from '../schemas.js';
+import { UsageSchema } from '../usage.js';
 
 const tags = ['Chats'];
 
@@ -48,6 +49,13 @@ export const createChat = createRoute({
 });
 
 const Limit = DecimalInt(1, 1000, 200, 'Page size, 1..1000 (out of range → 422).');
+
+/** get-chat's chat: the Chat object and what its history's generated answers cost (no other route carries it). */
+export const ChatWithUsageSchema = ChatSchema.extend({ usage: UsageSchema }).openapi('ChatWithUsage', {
+  description:
+    'The Chat object with `usage`: the tokens of the generated answers over the chat’s whole visible history ' +
+    '(inherited pairs included), whatever the page.',
+});
 
 export const getChat = createRoute({
   operationId: 'getChat',
@@ -89,7 +97,7 @@ export const getChat = createRoute({
         'application/json': {
           schema: z
             .object({
-              chat: ChatSchema,
+              chat: ChatWithUsageSchema,
               start_branches: z.array(z.uuid()).openapi({
                 description:
                   'The tree’s start forks (branches forking before its first pair: create-branch with ' +

@@ -14,7 +14,14 @@ import type { SearchLanguage } from '../../config.js';
 import { StaleWriteError } from '../../domain/errors.js';
 import type { SeqRange } from '../../domain/history.js';
 import type { Generation, PairLocation, PairRecord, PairType } from '../../domain/model.js';
-import type { ContentHit, ContentSearch, ContentSlot, ContentStore, ScanSlotsOptions } from '../../domain/ports.js';
+import type {
+  ContentHit,
+  ContentSearch,
+  ContentSlot,
+  ContentStore,
+  ScanSlotsOptions,
+  UsageTotals,
+} from '../../domain/ports.js';
 import { readableTime } from '../../domain/time.js';
 import { mongoTracingOptions, traceMongoClient } from '../../observability/instrument.js';
 import { isUniqueViolation, storeCalls } from '../errors.js';
@@ -26,6 +33,7 @@ import {
   searchKey,
   stemMatcher,
 } from './mongo-search.js';
+import { usageOf, usagePrefixesOf } from './mongo-usage.js';
 import { orderByRanges } from './ranges.js';
 import { pairSnippet, searchTerms } from './snippet.js';
 
@@ -399,6 +407,18 @@ export class MongoContentStore implements ContentStore {
         })),
       );
     });
+  }
+
+  usage(accountId: string, ranges: SeqRange[]): Promise<UsageTotals> {
+    return this.run(() => usageOf(this.qaPairs(), accountId, ranges));
+  }
+
+  usagePrefixes(accountId: string, prefixes: PairLocation[]): Promise<UsageTotals[]> {
+    return this.run(() => usagePrefixesOf(this.qaPairs(), accountId, prefixes));
+  }
+
+  private qaPairs(): Collection<Document> {
+    return this.orm.em.getConnection().getDb().collection('qa_pairs');
   }
 
   locate(accountId: string, responseId: string): Promise<PairLocation | null> {

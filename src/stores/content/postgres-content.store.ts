@@ -9,7 +9,14 @@ import type { SearchLanguage } from '../../config.js';
 import { StaleWriteError } from '../../domain/errors.js';
 import type { SeqRange } from '../../domain/history.js';
 import type { PairLocation, PairRecord, PairType } from '../../domain/model.js';
-import type { ContentHit, ContentSearch, ContentSlot, ContentStore, ScanSlotsOptions } from '../../domain/ports.js';
+import type {
+  ContentHit,
+  ContentSearch,
+  ContentSlot,
+  ContentStore,
+  ScanSlotsOptions,
+  UsageTotals,
+} from '../../domain/ports.js';
 import { storeCalls } from '../errors.js';
 import type { FastSql } from '../pg-fast.js';
 import { columnList, toDate } from '../pg-rows.js';
@@ -203,6 +210,55 @@ export class PostgresContentStore implements ContentStore {
         select ${PAIR_COLUMNS}
         from qa_pairs where account_id = ${accountId} and (${conditions})`.execute(this.db());
       return orderByRanges(ranges, r.rows.map(pairFromRow));
+    });
+  }
+
+  usage(accountId: string, ranges: SeqRange[]): Promise<UsageTotals> {
+    return this.run(async () => {
+      if (ranges.length === 0) return { promptTokens: 0, completionTokens: 0 };
+      const conditions = sql.join(
+        ranges.map((r) => sql`(chat_id = ${r.chatId} and seq between ${r.fromSeq} and ${r.toSeq})`),
+        sql` or `,
+      );
+      // A pair whose response the client gave has null counts (qa_pairs_generation_ck): sum() skips them.
+      const r = await sql<{ prompt_tokens: string; completion_tokens: string }>`
+        select coalesce(sum(prompt_tokens), 0) as prompt_tokens, coalesce(sum(completion_tokens), 0) as completion_tokens
+        from qa_pairs where account_id = ${accountId} and (${conditions})`.execute(this.db());
+      const row = r.rows[0];
+      return { promptTokens: Number(row?.prompt_tokens ?? 0), completionTokens: Number(row?.completion_tokens ?? 0) };
+    });
+  }
+
+  /**
+   * Running sums per chat (a window over (chat_id, seq), each chat's pairs read once up to its longest prefix),
+   * picked at the prefixes' ends. A prefix whose end has no row (seq 0) sums to 0.
+   */
+  usagePrefixes(accountId: string, prefixes: PairLocation[]): Promise<UsageTotals[]> {
+    return this.run(async () => {
+      if (prefixes.length === 0) return [];
+      const r = await sql<{ chat_id: string; seq: number; prompt_tokens: string; completion_tokens: string }>`
+        with ends as (
+          select * from unnest(${prefixes.map((x) => x.chatId)}::uuid[], ${prefixes.map((x) => x.seq)}::int[])
+            as e(chat_id, seq)),
+        tops as (select chat_id, max(seq) as top from ends group by chat_id),
+        running as (
+          select p.chat_id, p.seq,
+                 sum(coalesce(p.prompt_tokens, 0)) over w as prompt_tokens,
+                 sum(coalesce(p.completion_tokens, 0)) over w as completion_tokens
+          from tops join qa_pairs p on p.chat_id = tops.chat_id and p.seq between 1 and tops.top
+          where p.account_id = ${accountId}
+          window w as (partition by p.chat_id order by p.seq rows between unbounded preceding and current row))
+        select ends.chat_id, ends.seq, running.prompt_tokens, running.completion_tokens
+        from ends join running on running.chat_id = ends.chat_id and running.seq = ends.seq`.execute(this.db());
+      const sums = new Map(
+        r.rows.map((row) => [
+          `${row.chat_id}:${Number(row.seq)}`,
+          { promptTokens: Number(row.prompt_tokens), completionTokens: Number(row.completion_tokens) },
+        ]),
+      );
+      return prefixes.map(
+        (x) => sums.get(`${x.chatId.toLowerCase()}:${x.seq}`) ?? { promptTokens: 0, completionTokens: 0 },
+      );
     });
   }
 
