@@ -129,7 +129,8 @@ describe.skipIf(Boolean(why))('the demo app in Chromium', () => {
     // The tree: two chats, the branch active (★); set the main chat active.
     const tree = page.locator('[data-testid="tree"]');
     await expect(tree.textContent()).resolves.toContain('(2)');
-    await expect(tree.locator('.node', { hasText: '★' }).textContent()).resolves.toContain('branch');
+    // The branch is named after its first question (the default name of a branch).
+    await expect(tree.locator('.node', { hasText: '★' }).textContent()).resolves.toContain('Rather Lisbon or Porto?');
     await tree
       .locator('.node', { hasText: 'Trip to Portugal' })
       .first()

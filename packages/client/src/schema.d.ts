@@ -1240,7 +1240,8 @@ export interface components {
             fork_response_id: string | null;
             active: boolean;
             message_count: number;
-            usage: components["schemas"]["Usage"];
+            /** @description Tokens of the generated answers in this chat’s visible history. Null only when the content store cannot be read at the moment: the tree is still answered (it is metadata), without an ETag and not cached. */
+            usage: components["schemas"]["Usage"] | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */

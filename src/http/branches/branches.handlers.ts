@@ -1,5 +1,6 @@
 import * as branches from '../../domain/branches/branches.service.js';
 import { requireChat } from '../../domain/chats/chats.service.js';
+import { UnavailableError } from '../../domain/errors.js';
 import { type ChatRecord, messageCount } from '../../domain/model.js';
 import type { UsageTotals } from '../../domain/ports.js';
 import { NO_USAGE, treeUsage } from '../../domain/usage.js';
@@ -71,7 +72,7 @@ function chatsOf(n: branches.TreeNode): ChatRecord[] {
   return [n.chat, ...n.children.flatMap(chatsOf)];
 }
 
-function nodeJson(n: branches.TreeNode, usage: Map<string, UsageTotals>): NodeJson {
+function nodeJson(n: branches.TreeNode, usage: Map<string, UsageTotals> | null): NodeJson {
   return {
     chat_id: n.chat.chatId,
     name: n.chat.name,
@@ -80,7 +81,7 @@ function nodeJson(n: branches.TreeNode, usage: Map<string, UsageTotals>): NodeJs
     fork_response_id: n.chat.forkResponseId,
     active: n.chat.active,
     message_count: messageCount(n.chat),
-    usage: usageJson(usage.get(n.chat.chatId) ?? NO_USAGE),
+    usage: usage ? usageJson(usage.get(n.chat.chatId) ?? NO_USAGE) : null,
     created_at: n.chat.createdAt.toISOString(),
     updated_at: n.chat.updatedAt.toISOString(),
     children: n.children.map((child) => nodeJson(child, usage)),
@@ -96,17 +97,37 @@ export const getBranches: AppRouteHandler<GetBranchesRoute> = async (c) => {
   if (noneMatch(c.req.header('If-None-Match'), tag)) {
     return c.body(null, 304, { ETag: quoteEtag(tag) }) as never;
   }
-  const body = await c.var.cache.text(treeKey(ctx.accountId, chat), async () => {
-    const t = await branches.readTree(ctx, chat);
-    const usage = await treeUsage(ctx, chatsOf(t.tree));
-    return JSON.stringify({
-      root_chat_id: t.rootChatId,
-      active_chat_id: t.activeChatId,
-      count: t.count,
-      tree: nodeJson(t.tree, usage),
+  // The tree is metadata; only `usage` needs the content store. When that store cannot be read, the tree is still
+  // answered, with `usage` null, never cached and without an ETag (nothing to revalidate against).
+  let degraded: string | null = null;
+  const body = await c.var.cache
+    .text(treeKey(ctx.accountId, chat), async () => {
+      const t = await branches.readTree(ctx, chat);
+      const json = (usage: Map<string, UsageTotals> | null) =>
+        JSON.stringify({
+          root_chat_id: t.rootChatId,
+          active_chat_id: t.activeChatId,
+          count: t.count,
+          tree: nodeJson(t.tree, usage),
+        });
+      let usage: Map<string, UsageTotals>;
+      try {
+        usage = await treeUsage(ctx, chatsOf(t.tree));
+      } catch (e) {
+        if (!(e instanceof UnavailableError)) throw e;
+        degraded = json(null);
+        throw e;
+      }
+      return json(usage);
+    })
+    .catch((e) => {
+      if (degraded !== null) return null;
+      throw e;
     });
-  });
-  return c.body(body, 200, { 'Content-Type': 'application/json', ETag: quoteEtag(tag) }) as never;
+  if (body === null && degraded !== null) {
+    return c.body(degraded, 200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }) as never;
+  }
+  return c.body(body as string, 200, { 'Content-Type': 'application/json', ETag: quoteEtag(tag) }) as never;
 };
 
 export const setActiveBranch: AppRouteHandler<SetActiveBranchRoute> = async (c) => {

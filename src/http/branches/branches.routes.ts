@@ -146,7 +146,7 @@ export type TreeNodeShape = {
   fork_response_id: string | null;
   active: boolean;
   message_count: number;
-  usage: UsageJson;
+  usage: UsageJson | null;
   created_at: string;
   updated_at: string;
   children: TreeNodeShape[];
@@ -161,7 +161,11 @@ export const TreeNodeSchema: z.ZodType<TreeNodeShape> = z
     fork_response_id: z.uuid().nullable(),
     active: z.boolean(),
     message_count: z.number().int(),
-    usage: UsageSchema,
+    usage: z.union([UsageSchema, z.null()]).openapi({
+      description:
+        'Tokens of the generated answers in this chat’s visible history. Null only when the content store cannot be ' +
+        'read at the moment: the tree is still answered (it is metadata), without an ETag and not cached.',
+    }),
     created_at: z.iso.datetime(),
     updated_at: z.iso.datetime(),
     get children() {
