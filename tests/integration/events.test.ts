@@ -135,6 +135,52 @@ describe('events in one process', () => {
     s.ws.close();
   });
 
+  test('start forks, regenerate and fork-chat: events on the tree they write, none on the source of a fork', async () => {
+    const token = await account();
+    const root = (await call(token, 'POST', '/api/v1/chats/create-chat', { name: 'alternatives' })).body;
+    const s = await socket(token);
+    s.send({ type: 'subscribe', chat_id: root.chat_id });
+    await s.until(1);
+
+    const p1 = await call(token, 'POST', '/api/v1/messages/add-message', {
+      chat_id: root.chat_id,
+      question: 'first',
+      response: 'a1',
+    });
+    const start = await call(token, 'POST', '/api/v1/branches/create-branch', {
+      chat_id: root.chat_id,
+      response_id: null,
+      question: 'first, asked differently',
+      response: 'a2',
+      activate: false,
+    });
+    const regen = await call(token, 'POST', '/api/v1/messages/regenerate', { response_id: p1.body.response_id });
+    const fork = await call(token, 'POST', '/api/v1/chats/fork-chat', { chat_id: root.chat_id });
+    expect([p1.status, start.status, regen.status, fork.status]).toEqual([201, 201, 201, 201]);
+
+    // A second socket follows the fork's tree: subscribed at seq 0 (its tree.created is the log's entry 0).
+    const f = await socket(token);
+    f.send({ type: 'subscribe', chat_id: fork.body.chat.chat_id });
+    expect((await f.until(1))[0]).toMatchObject({ type: 'subscribed', root_chat_id: fork.body.chat.chat_id, seq: 0 });
+
+    const events = (await s.until(5)).slice(1);
+    expect(events.map((e) => [e.seq, e.event])).toEqual([
+      [1, 'message.added'],
+      [2, 'branch.created'], // the start fork, not activated
+      [3, 'branch.created'], // the regenerated answer: a start fork too (the first pair's question)
+      [4, 'branch.activated'],
+    ]);
+    expect(events[1]?.data).toEqual(start.body);
+    expect(events[1]?.data.chat.fork_response_id).toBeNull();
+    expect(events[2]?.data).toEqual(regen.body);
+    expect(events[3]?.data).toEqual({ root_chat_id: root.chat_id, active_chat_id: regen.body.chat.chat_id });
+    // fork-chat wrote nothing to the source tree: no fifth event arrives there.
+    await Bun.sleep(300);
+    expect(s.frames.length).toBe(5);
+    s.ws.close();
+    f.ws.close();
+  });
+
   test('a refused write publishes nothing; an idempotent replay publishes nothing again', async () => {
     const token = await account();
     const root = (await call(token, 'POST', '/api/v1/chats/create-chat', { name: 'quiet' })).body;
