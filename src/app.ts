@@ -21,6 +21,7 @@ import { type AppBindings, createRouter } from './http/app-types.js';
 import { authRouter } from './http/auth/auth.index.js';
 import { branchesRouter } from './http/branches/branches.index.js';
 import { getBranches } from './http/branches/branches.routes.js';
+import { compareBranches } from './http/branches/compare.routes.js';
 import { chatsRouter } from './http/chats/chats.index.js';
 import { forkChat } from './http/chats/fork.routes.js';
 import { exportChat, importChat } from './http/chats/transfer.routes.js';
@@ -125,7 +126,14 @@ const EVENT_SOCKET_PATH = '/api/v1/ws';
 /** The route with its own body limit. */
 const IMPORT_PATH = importChat.path;
 /** Heavy operations: their work grows with the tree or the import (http/middleware/heavy.ts). */
-const HEAVY_PATHS = [importChat.path, exportChat.path, forkChat.path, getBranches.path, searchMessages.path];
+const HEAVY_PATHS = [
+  importChat.path,
+  exportChat.path,
+  forkChat.path,
+  getBranches.path,
+  compareBranches.path,
+  searchMessages.path,
+];
 
 export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
   const app = createRouter();
@@ -212,6 +220,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
             exportChat: exportChat.path,
             forkChat: forkChat.path,
             getBranches: getBranches.path,
+            compareBranches: compareBranches.path,
             searchMessages: searchMessages.path,
           },
         }

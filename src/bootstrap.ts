@@ -179,7 +179,11 @@ export async function openServices(config: Config, log: Logger): Promise<Service
       content,
       responder,
       generation: { contextTokens: config.CONTEXT_TOKEN_BUDGET, timeoutMs: config.RESPONDER_TIMEOUT_MS },
-      imports: { maxConversations: config.IMPORT_MAX_CONVERSATIONS, maxPairs: config.IMPORT_MAX_PAIRS },
+      imports: {
+        maxConversations: config.IMPORT_MAX_CONVERSATIONS,
+        maxPairs: config.IMPORT_MAX_PAIRS,
+        maxTextBytes: config.IMPORT_MAX_MB * 1024 * 1024,
+      },
       hasher: createPasswordHasher(),
       clock,
       newId: () => uuidv7(),

@@ -21,3 +21,11 @@ export function chatPageKey(accountId: string, chat: ChatRecord, limit: number, 
 export function treeKey(accountId: string, chat: ChatRecord): string {
   return `tree:${accountId}:${chat.rootChatId}:${chat.treeVersion}`;
 }
+
+/**
+ * The usage totals of a chat's visible history. Its chain is fixed at creation and its pairs never change, so the
+ * chat and its own pair count identify the history: no tree version in the key (writes elsewhere keep it).
+ */
+export function usageKey(accountId: string, chat: ChatRecord): string {
+  return `usage:${accountId}:${chat.chatId}:${chat.ownCount}`;
+}

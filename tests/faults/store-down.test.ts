@@ -116,10 +116,12 @@ describe('MongoDB (content) goes down and comes back', () => {
     expectUnavailable(await a.createBranch({ chat_id: chatId, response_id: ids[1], question: 'b', response: 'r' }));
     // Routes that touch only metadata keep working. get-branches' tree is metadata; only its usage totals need the
     // content store: they are null, and the answer has no ETag and is not cached (after recovery they are back).
-    const degraded = await a.getBranches(chatId);
-    expect(degraded.status).toBe(200);
-    expect(degraded.headers.get('etag')).toBeNull();
-    expect(degraded.body).toEqual({ ...before.body, tree: { ...before.body.tree, usage: null } });
+    // Several at once (the cache joins their loads): each gets the tree.
+    for (const degraded of await Promise.all([1, 2, 3].map(() => a.getBranches(chatId)))) {
+      expect(degraded.status).toBe(200);
+      expect(degraded.headers.get('etag')).toBeNull();
+      expect(degraded.body).toEqual({ ...before.body, tree: { ...before.body.tree, usage: null } });
+    }
     expect((await a.listChats()).status).toBe(200);
     expect((await new Client(app).call('GET', '/readyz')).status).toBe(503);
 

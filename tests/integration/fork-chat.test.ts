@@ -351,6 +351,21 @@ describe('fork-chat: two independent trees', () => {
     expect(shown.branch_count).toBe(before.size - 1);
   });
 
+  test('after its source is deleted, the copy’s ETag is the one get-chat gives: If-Match on it succeeds', async () => {
+    const a = await newAccount(app);
+    const { chatId: root } = await a.chatWith(1, 'source');
+    const copyId = (await fork(a, { chat_id: root, name: 'copy' })).chat.chat_id;
+    expect((await a.deleteChat(root)).status).toBe(200);
+    const seen = await a.getChat(copyId);
+    expect(seen.body.chat.forked_from).toBeNull();
+    const renamed = await a.updateChat(copyId, 'renamed', { 'If-Match': seen.headers.get('etag') as string });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body.forked_from).toBeNull();
+    // The tag of the rename's answer is current too.
+    const again = await a.updateChat(copyId, 'again', { 'If-Match': renamed.headers.get('etag') as string });
+    expect(again.status).toBe(200);
+  });
+
   test('deleting the copy (or a copied branch) leaves the source whole', async () => {
     const a = await newAccount(app);
     const { chatId: root, ids } = await a.chatWith(2, 'source');
@@ -441,6 +456,31 @@ describe('fork-chat: the request', () => {
     const tree = await a.getBranches(copy);
     const continuation = tree.body.tree.children.find((n: any) => n.name === imported.body.conversations[0].title);
     expect(await allPairs(a, continuation.chat_id)).toEqual(await allPairs(a, root));
+  });
+
+  test('at most IMPORT_MAX_MB of text per fork: beyond → 422, nothing stored', async () => {
+    const small = appFor({ ...services, deps: { ...services.deps, imports: { maxPairs: 100, maxTextBytes: 1000 } } });
+    const a = await newAccount(small);
+    const { chatId: root } = await a.chatWith(1);
+    await a.add(root, 'q'.repeat(600), 'a'.repeat(600));
+    const r = await a.forkChat({ chat_id: root });
+    expectProblem(r, 422);
+    expect(r.body.errors[0].path).toBe('response_id');
+    expect(r.body.errors[0].message).toContain('IMPORT_MAX_MB');
+    expect((await a.listChats()).body.chats).toHaveLength(1);
+  });
+
+  test('a large copy weighs what importing its pairs would: RATE_COST_IMPORT per started 1,000', async () => {
+    const limited = appFor(services, { writeLimit: { points: 100, windowSeconds: 60 } });
+    const a = await newAccount(limited);
+    const imported = await a.call('POST', '/api/v1/chats/import-chat', { body: longConversation(2_300) });
+    expect(imported.status).toBe(201);
+    const root = imported.body.conversations[0].root_chat_id;
+    const made = await a.createChat('a write');
+    const left = Number(made.headers.get('RateLimit-Remaining'));
+    const r = await a.forkChat({ chat_id: root });
+    expect(r.status).toBe(201);
+    expect(Number(r.headers.get('RateLimit-Remaining'))).toBe(left - 30);
   });
 
   test('weighs RATE_COST_EXPORT points of the account’s write budget', async () => {

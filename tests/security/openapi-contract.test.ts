@@ -429,7 +429,7 @@ describe('every answer is declared', () => {
     expect([...undeclared]).toEqual([]);
     // Every write is charged, and the heavy reads; login and register have limits of their own.
     const writes = operations.filter(
-      (o) => o.method !== 'GET' || ['exportChat', 'getBranches', 'searchMessages'].includes(o.id),
+      (o) => o.method !== 'GET' || ['exportChat', 'getBranches', 'compareBranches', 'searchMessages'].includes(o.id),
     );
     expect(limitedOps.sort()).toEqual(writes.map((o) => o.id).sort());
   });

@@ -190,6 +190,12 @@ export async function updateChat(
     throw new ValidationError('Nothing to update', [{ path: 'name', message: 'give name, system_prompt or both' }]);
   }
   const changes = { name: input.name, systemPrompt: input.systemPrompt };
+  // The tags a client holds were computed as get-chat shows the chat: `forkedFrom` null once its source is gone.
+  // Resolve that before the write, so If-Match and the event compare and say what the client saw.
+  const before = await ctx.deps.meta.getChat(ctx.accountId, input.chatId);
+  const sourceGone = before?.forkedFrom ? (await withLiveSource(ctx, before)).forkedFrom === null : false;
+  const asSeen = (chat: ChatRecord): ChatRecord =>
+    sourceGone && chat.forkedFrom ? { ...chat, forkedFrom: null } : chat;
   return ctx.deps.meta.updateChat(
     ctx.accountId,
     input.chatId,
@@ -197,12 +203,12 @@ export async function updateChat(
     ctx.deps.clock(),
     (current) => {
       if (!input.ifMatch) return;
-      const tag = chatEtag(current);
+      const tag = chatEtag(asSeen(current));
       if (input.ifMatch !== '*' && !input.ifMatch.some((given) => matchesChat(given, tag))) {
         throw new PreconditionFailedError('The chat changed since the ETag given in If-Match was issued');
       }
     },
-    (chat) => [{ event: 'chat.updated', chat }],
+    (chat) => [{ event: 'chat.updated', chat: asSeen(chat) }],
   );
 }
 

@@ -51,6 +51,11 @@ export interface ForkChatInput {
   name?: string;
   /** Also copy the branches below the copy point (see above); default false. */
   includeBranches?: boolean;
+  /**
+   * Called once the number of pairs to copy is known, before any is read: the transport charges the copy's weight
+   * there (it may refuse, and then nothing was done).
+   */
+  beforeCopy?: (pairCount: number) => Promise<void>;
 }
 
 export interface ForkedConversation {
@@ -173,6 +178,8 @@ export async function forkChat(ctx: Ctx, input: ForkChatInput): Promise<ForkedCo
     );
   }
 
+  await input.beforeCopy?.(pairCount);
+
   // The pairs, page by page: the copied history into the root, then each copy's own pairs below X.
   const pieces: Piece[] = [];
   let next = 1;
@@ -189,6 +196,8 @@ export async function forkChat(ctx: Ctx, input: ForkChatInput): Promise<ForkedCo
   /** New pair ids of each new chat, by seq - 1 (fork pairs of the copies). */
   const idsOf = new Map<string, string[]>();
   let lastCopied: string | null = null;
+  let textBytes = 0;
+  const maxTextBytes = limits.maxTextBytes ?? Number.POSITIVE_INFINITY;
   for (const page of pagesOf(pieces)) {
     const read = await ctx.deps.content.readRanges(
       ctx.accountId,
@@ -226,6 +235,15 @@ export async function forkChat(ctx: Ctx, input: ForkChatInput): Promise<ForkedCo
       }
     }
     if (i !== read.length) throw new Error(`content store returned ${read.length} pairs for ${i} slots`);
+    // Bounded in bytes too, as an import's body is: the copy is held in memory and written in one transaction.
+    for (const p of read) textBytes += Buffer.byteLength(p.question) + Buffer.byteLength(p.response ?? '');
+    if (textBytes > maxTextBytes) {
+      throw tooMuch(
+        input.includeBranches ? 'include_branches' : 'response_id',
+        `the pairs to copy hold more than ${Math.round(maxTextBytes / 1024 / 1024)} MiB of text (IMPORT_MAX_MB, ` +
+          'as an import may): fork from an earlier response_id, or without include_branches',
+      );
+    }
   }
 
   const now = ctx.deps.clock();

@@ -8,6 +8,15 @@ export interface ImportLimits {
   maxConversations: number;
   /** Pairs per call, summed over all its conversations. */
   maxPairs: number;
+  /**
+   * Bytes of text (questions and answers, UTF-8) one fork-chat may copy: what an import body may hold
+   * (IMPORT_MAX_MB), so a fork never holds more in memory or in its transaction than an import can.
+   */
+  maxTextBytes?: number;
 }
 
-export const DEFAULT_IMPORT_LIMITS: ImportLimits = { maxConversations: 1_000, maxPairs: 100_000 };
+export const DEFAULT_IMPORT_LIMITS: ImportLimits = {
+  maxConversations: 1_000,
+  maxPairs: 100_000,
+  maxTextBytes: 32 * 1024 * 1024,
+};

@@ -98,8 +98,8 @@ export const getBranches: AppRouteHandler<GetBranchesRoute> = async (c) => {
     return c.body(null, 304, { ETag: quoteEtag(tag) }) as never;
   }
   // The tree is metadata; only `usage` needs the content store. When that store cannot be read, the tree is still
-  // answered, with `usage` null, never cached and without an ETag (nothing to revalidate against).
-  let degraded: string | null = null;
+  // answered, with `usage` null, never cached and without an ETag (nothing to revalidate against). The degraded body
+  // travels on the error, so every request sharing this load (the cache joins concurrent misses) answers it.
   const body = await c.var.cache
     .text(treeKey(ctx.accountId, chat), async () => {
       const t = await branches.readTree(ctx, chat);
@@ -110,25 +110,32 @@ export const getBranches: AppRouteHandler<GetBranchesRoute> = async (c) => {
           count: t.count,
           tree: nodeJson(t.tree, usage),
         });
-      let usage: Map<string, UsageTotals>;
       try {
-        usage = await treeUsage(ctx, chatsOf(t.tree));
+        return json(await treeUsage(ctx, chatsOf(t.tree)));
       } catch (e) {
-        if (!(e instanceof UnavailableError)) throw e;
-        degraded = json(null);
+        if (e instanceof UnavailableError) throw new TreeWithoutUsage(json(null), e);
         throw e;
       }
-      return json(usage);
     })
     .catch((e) => {
-      if (degraded !== null) return null;
+      if (e instanceof TreeWithoutUsage) return e;
       throw e;
     });
-  if (body === null && degraded !== null) {
-    return c.body(degraded, 200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }) as never;
+  if (body instanceof TreeWithoutUsage) {
+    return c.body(body.body, 200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }) as never;
   }
-  return c.body(body as string, 200, { 'Content-Type': 'application/json', ETag: quoteEtag(tag) }) as never;
+  return c.body(body, 200, { 'Content-Type': 'application/json', ETag: quoteEtag(tag) }) as never;
 };
+
+/** A tree read whose usage totals could not be: carries the body to answer without them. */
+class TreeWithoutUsage extends Error {
+  constructor(
+    readonly body: string,
+    cause: UnavailableError,
+  ) {
+    super('usage totals unavailable', { cause });
+  }
+}
 
 export const setActiveBranch: AppRouteHandler<SetActiveBranchRoute> = async (c) => {
   const { chat_id } = c.req.valid('json');

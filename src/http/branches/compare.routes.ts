@@ -1,6 +1,8 @@
 /** compare-branches: the common prefix of two chats of one tree, and each one's tail after it. */
 import { createRoute, z } from '@hono/zod-openapi';
 import { errors } from '../errors.js';
+import { HEAVY_LIMITS_DOC } from '../middleware/heavy.js';
+import { RATE_WEIGHT_DOC } from '../middleware/write-limit.js';
 import { bearerSecurity, DecimalInt, QAPairSchema, Uuid } from '../schemas.js';
 import { UsageFields } from '../usage.js';
 
@@ -109,7 +111,8 @@ export const compareBranches = createRoute({
     '(`other_after` for the other tail) the pairs following that pair, which must be in that tail (else 404). Each ' +
     'tail says whether it goes on and gives its next cursor; `totals` cover the whole tail. A start fork shares ' +
     'nothing with the root (`common_count` 0); a chat and one of its ancestors share the ancestor’s history up to ' +
-    'the fork (one tail empty when the ancestor has no later pair); a chat compared with itself has empty tails.',
+    'the fork (one tail empty when the ancestor has no later pair); a chat compared with itself has empty tails. ' +
+    `Its totals read each whole tail: ${HEAVY_LIMITS_DOC} ${RATE_WEIGHT_DOC.compareBranches}`,
   security: bearerSecurity,
   request: {
     query: z.strictObject({
@@ -127,7 +130,7 @@ export const compareBranches = createRoute({
       description: 'The common prefix, and a page of each tail',
       content: { 'application/json': { schema: ComparisonSchema } },
     },
-    ...errors(401, 404, 422, 500, 503),
+    ...errors(401, 404, 422, 429, 500, 503),
   },
 });
 

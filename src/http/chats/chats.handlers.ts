@@ -1,7 +1,7 @@
 import * as chats from '../../domain/chats/chats.service.js';
 import { historyUsage } from '../../domain/usage.js';
 import { type AppRouteHandler, ctxOf } from '../app-types.js';
-import { chatPageKey } from '../cache-keys.js';
+import { chatPageKey, usageKey } from '../cache-keys.js';
 import { HttpProblem } from '../errors.js';
 import { noneMatch, quoteEtag } from '../etags.js';
 import { chatJson, pairJson } from '../schemas.js';
@@ -63,13 +63,17 @@ export const getChat: AppRouteHandler<GetChatRoute> = async (c) => {
   const tag = chats.pageEtag(chat);
   if (noneMatch(ifNoneMatch, tag)) return c.body(null, 304, { ETag: quoteEtag(tag) }) as never;
   const body = await c.var.cache.text(chatPageKey(ctx.accountId, chat, q.limit, cursor), async () => {
-    // The usage of the whole history rides with the page: cached with it, one aggregate beside the page's read.
+    // The usage of the whole history: one aggregate beside the page's read, cached on its own under the chat and
+    // its pair count (a history never changes but by growing), so other pages and later versions of the tree reuse
+    // it: writes elsewhere in the tree, or paging, do not aggregate the history again.
     const [page, usage] = await Promise.all([
       chats.readPage(ctx, chat, { limit: q.limit, cursor }),
-      historyUsage(ctx, chat),
+      c.var.cache.text(usageKey(ctx.accountId, chat), async () =>
+        JSON.stringify(usageJson(await historyUsage(ctx, chat))),
+      ),
     ]);
     return JSON.stringify({
-      chat: { ...chatJson(chat), usage: usageJson(usage) },
+      chat: { ...chatJson(chat), usage: JSON.parse(usage) },
       start_branches: page.startBranches,
       qa_pairs: page.pairs.map(pairJson),
       has_more_before: page.hasMoreBefore,

@@ -1,5 +1,6 @@
 import { forkChat as fork } from '../../domain/chats/fork-chat.service.js';
 import { type AppRouteHandler, ctxOf } from '../app-types.js';
+import { chargeCopy } from '../middleware/write-limit.js';
 import { chatJson } from '../schemas.js';
 import type { ForkChatRoute } from './fork.routes.js';
 
@@ -10,6 +11,7 @@ export const forkChat: AppRouteHandler<ForkChatRoute> = async (c) => {
     responseId: b.response_id,
     name: b.name,
     includeBranches: b.include_branches,
+    beforeCopy: (pairs) => chargeCopy(c, pairs),
   });
   return c.json(
     {

@@ -1,5 +1,5 @@
 /**
- * Admission control for heavy operations (import-chat, export-chat, fork-chat, get-branches, search-messages): requests
+ * Admission control for heavy operations (import-chat, export-chat, fork-chat, get-branches, compare-branches, search-messages): requests
  * whose database work grows with the size of what they touch, and which hold a pooled connection while it runs
  * (an import holds one for its whole transaction; an export or a tree read runs several queries in a row, one
  * connection at a time, on PostgreSQL and, for content, on MongoDB; an account-wide search ranks every match).

@@ -42,7 +42,14 @@ export interface AccountRateLimit {
   limiter: RateLimiterAbstract;
   costs: RateCosts;
   /** The operations' paths (from their route definitions). */
-  paths: { importChat: string; exportChat: string; forkChat: string; getBranches: string; searchMessages: string };
+  paths: {
+    importChat: string;
+    exportChat: string;
+    forkChat: string;
+    getBranches: string;
+    compareBranches: string;
+    searchMessages: string;
+  };
 }
 
 /**
@@ -98,6 +105,7 @@ export function accountRateLimit(limit: AccountRateLimit): MiddlewareHandler<App
     [`GET ${paths.exportChat}`, costs.exportChat],
     [`POST ${paths.forkChat}`, costs.exportChat],
     [`GET ${paths.getBranches}`, costs.getBranches],
+    [`GET ${paths.compareBranches}`, costs.getBranches],
     [`GET ${paths.searchMessages}`, costs.searchMessages],
   ]);
   return async (c, next) => {
@@ -105,6 +113,22 @@ export function accountRateLimit(limit: AccountRateLimit): MiddlewareHandler<App
     const method = c.req.method === 'HEAD' ? 'GET' : c.req.method;
     const cost = weights.get(`${method} ${c.req.path}`) ?? (WRITES.has(method) ? 1 : 0);
     if (cost > 0) await charge(c, limit, cost);
+    if (method === 'POST' && c.req.path === paths.forkChat) {
+      copyCharges.set(c, async (pairs) => {
+        const already = Math.min(costs.exportChat, limit.points);
+        const whole = Math.min(
+          Math.max(costs.exportChat, costs.importPer1000Messages * Math.ceil(pairs / 1000)),
+          limit.points,
+        );
+        if (whole <= already) return;
+        try {
+          await charge(c, limit, whole - already);
+        } catch (e) {
+          refusedBeforeWork(c);
+          throw e;
+        }
+      });
+    }
     await next();
     const paid = charged.get(c);
     const didNoWork = noWork.has(c) || c.res.headers.get('Idempotent-Replayed') === 'true';
@@ -114,6 +138,18 @@ export function accountRateLimit(limit: AccountRateLimit): MiddlewareHandler<App
       await limit.limiter.reward(c.var.accountId, paid.points).catch(() => {});
     }
   };
+}
+
+/** The rest of a copy's weight, per request, set by accountRateLimit (see chargeCopy). */
+const copyCharges = new WeakMap<Context, (pairs: number) => Promise<void>>();
+
+/**
+ * fork-chat, once it knows how many pairs it copies: the rest of its weight, so a copy costs what importing the
+ * same pairs would (RATE_COST_IMPORT per started 1,000), at least RATE_COST_EXPORT (charged before the body). A
+ * refusal here gives the first part back: nothing was copied. Without a write limit, nothing to do.
+ */
+export async function chargeCopy(c: Context, pairs: number): Promise<void> {
+  await copyCharges.get(c)?.(pairs);
 }
 
 /** Mapping nodes in an import body, counted without trusting its shape (the importer checks it later). */
@@ -161,7 +197,11 @@ export const RATE_WEIGHT_DOC = {
     `1,000 messages (mapping nodes) in the body, never more than the whole budget, of ${BUDGET}; past it → 429 ` +
     'with Retry-After and nothing stored.',
   exportChat: `Rate limit: costs RATE_COST_EXPORT (default ${DEFAULT_RATE_COSTS.exportChat}) points of ${BUDGET}; past it → 429 with Retry-After.`,
-  forkChat: `Rate limit: costs RATE_COST_EXPORT (default ${DEFAULT_RATE_COSTS.exportChat}) points, as export-chat does, of ${BUDGET}; past it → 429 with Retry-After and nothing stored.`,
+  forkChat:
+    `Rate limit: costs what importing the copied pairs would (RATE_COST_IMPORT, default ` +
+    `${DEFAULT_RATE_COSTS.importPer1000Messages}, points per started 1,000 pairs), at least RATE_COST_EXPORT (default ` +
+    `${DEFAULT_RATE_COSTS.exportChat}) points, of ${BUDGET}; past it → 429 with Retry-After and nothing stored.`,
+  compareBranches: `Rate limit: costs RATE_COST_GET_BRANCHES (default ${DEFAULT_RATE_COSTS.getBranches}) points, as get-branches does, of ${BUDGET}; past it → 429 with Retry-After.`,
   getBranches: `Rate limit: costs RATE_COST_GET_BRANCHES (default ${DEFAULT_RATE_COSTS.getBranches}) points of ${BUDGET}; past it → 429 with Retry-After.`,
   searchMessages: `Rate limit: costs RATE_COST_SEARCH (default ${DEFAULT_RATE_COSTS.searchMessages}) point of ${BUDGET}; past it → 429 with Retry-After.`,
 };

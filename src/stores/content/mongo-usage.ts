@@ -44,9 +44,13 @@ export async function usagePrefixesOf(
 ): Promise<UsageTotals[]> {
   if (prefixes.length === 0) return [];
   const tops = new Map<string, number>();
-  for (const x of prefixes) tops.set(x.chatId, Math.max(tops.get(x.chatId) ?? 0, x.seq));
+  const ends = new Map<string, number[]>();
+  for (const x of prefixes) {
+    tops.set(x.chatId, Math.max(tops.get(x.chatId) ?? 0, x.seq));
+    ends.set(x.chatId, [...(ends.get(x.chatId) ?? []), x.seq]);
+  }
   const running = { documents: ['unbounded', 'current'] };
-  const ends = await qaPairs
+  const found = await qaPairs
     .aggregate([
       {
         $match: {
@@ -54,6 +58,8 @@ export async function usagePrefixesOf(
           $or: [...tops].map(([chatId, top]) => ({ chat_id: chatId, seq: { $gte: 1, $lte: top } })),
         },
       },
+      // Only what the sums need travels through the window (not the texts or search stems).
+      { $project: { _id: 0, chat_id: 1, seq: 1, generation: 1 } },
       {
         $setWindowFields: {
           partitionBy: '$chat_id',
@@ -64,10 +70,11 @@ export async function usagePrefixesOf(
           },
         },
       },
-      { $match: { $or: prefixes.map((x) => ({ chat_id: x.chatId, seq: x.seq })) } },
+      // One clause per chat (its prefix ends as one $in), not one per prefix.
+      { $match: { $or: [...ends].map(([chatId, seqs]) => ({ chat_id: chatId, seq: { $in: seqs } })) } },
       { $project: { _id: 0, chat_id: 1, seq: 1, prompt_tokens: 1, completion_tokens: 1 } },
     ])
     .toArray();
-  const sums = new Map(ends.map((d) => [`${d.chat_id}:${Number(d.seq)}`, totals(d)]));
+  const sums = new Map(found.map((d) => [`${d.chat_id}:${Number(d.seq)}`, totals(d)]));
   return prefixes.map((x) => sums.get(`${x.chatId}:${x.seq}`) ?? totals(undefined));
 }
