@@ -13,16 +13,22 @@ import { Migration } from '@mikro-orm/migrations';
  */
 export class Migration20261204000000_start_forks extends Migration {
   override async up(): Promise<void> {
-    // The unnamed check of the first migration, found by its definition (its generated name is not part of it).
+    // The unnamed check of the first migration, found by what its definition says (its generated name, and the
+    // exact text PostgreSQL prints for it, are not part of the schema). Not found: stop, rather than leave a check
+    // that would refuse every start fork.
     this.addSql(`
       do $$
-      declare v_name text;
+      declare v_name text; v_found int := 0;
       begin
-        select conname into v_name from pg_constraint
+        for v_name in select conname from pg_constraint
           where conrelid = 'chats'::regclass and contype = 'c'
-            and pg_get_constraintdef(oid) = 'CHECK (((parent_chat_id IS NULL) = (fork_response_id IS NULL)))';
-        if v_name is not null then
+            and pg_get_constraintdef(oid) ilike '%parent_chat_id is null%=%fork_response_id is null%'
+        loop
           execute format('alter table chats drop constraint %I', v_name);
+          v_found := v_found + 1;
+        end loop;
+        if v_found = 0 then
+          raise exception 'start_forks: the check (parent_chat_id is null) = (fork_response_id is null) on chats was not found';
         end if;
       end $$`);
     this.addSql(`
@@ -45,6 +51,13 @@ export class Migration20261204000000_start_forks extends Migration {
   override async down(): Promise<void> {
     this.addSql('alter table conversations drop column forked_from_chat_id, drop column forked_from_response_id');
     this.addSql('drop index if exists chats_start_idx');
+    this.addSql(`
+      do $$
+      begin
+        if exists (select 1 from chats where parent_chat_id is not null and fork_response_id is null) then
+          raise exception 'start forks exist (chats with a parent and no fork pair): delete them before migrating down';
+        end if;
+      end $$`);
     this.addSql('alter table chats drop constraint chats_fork_point_ck');
     this.addSql('alter table chats add check ((parent_chat_id is null) = (fork_response_id is null))');
   }
