@@ -293,12 +293,47 @@ export const FLOW: readonly FlowStep[] = [
     },
   },
   {
+    id: 'setFeedback',
+    title: 'set-feedback (thumbs up on the second answer, with a comment)',
+    operationId: 'setFeedback',
+    description:
+      'Rates the responder’s answer to the second question up, with a comment. The feedback belongs to the pair: ' +
+      'every chat that shows the pair shows it; `rating: null` would remove it.',
+    body: { response_id: '{{response_id_2}}', rating: 'up', comment: 'Just what I needed.' },
+    status: 200,
+    checks: {
+      'the feedback as stored': [
+        ['body.response_id', 'vars.response_id_2'],
+        ['body.feedback.rating', "'up'"],
+        ['body.feedback.comment', "'Just what I needed.'"],
+        "typeof body.feedback.updated_at === 'string'",
+      ],
+    },
+  },
+  {
+    id: 'feedbackShown',
+    title: 'get-chat (the rated answer)',
+    operationId: 'getChat',
+    description: 'The root again: the second pair carries its feedback, the first none.',
+    query: { chat_id: '{{chat_id}}' },
+    status: 200,
+    checks: {
+      'feedback on the second pair only': [
+        ['body.qa_pairs[1].response_id', 'vars.response_id_2'],
+        ['body.qa_pairs[1].feedback.rating', "'up'"],
+        ['body.qa_pairs[1].feedback.comment', "'Just what I needed.'"],
+        ['body.qa_pairs[0].feedback', 'null'],
+      ],
+    },
+  },
+  {
     id: 'compare',
     title: 'compare-branches (the branch and the regenerated answer)',
     operationId: 'compareBranches',
     description:
       'Where the branch and the regenerated answer part: both show the first pair, then each its own. Each tail ' +
-      'carries its totals (pairs, and the tokens of generated answers).',
+      'carries its totals (pairs, the tokens of generated answers, and the answers rated up and down: none here, ' +
+      'the rated answer is the root’s).',
     query: { chat_id: '{{branch_id}}', other_chat_id: '{{regenerated_id}}' },
     status: 200,
     checks: {
@@ -310,6 +345,8 @@ export const FLOW: readonly FlowStep[] = [
         ['body.tails.chat.totals.pairs', '1'],
         ['body.tails.other.totals.pairs', '1'],
         'body.tails.other.totals.completion_tokens > 0',
+        ['body.tails.chat.totals.feedback', '{ up: 0, down: 0 }'],
+        ['body.tails.other.totals.feedback', '{ up: 0, down: 0 }'],
         ['body.tails.chat.has_more_after', 'false'],
       ],
     },

@@ -32,6 +32,8 @@ export const PASSWORD_MAX = 128;
 export const IDEMPOTENCY_KEY_MAX = 255;
 /** The words of a search (`q`). */
 export const SEARCH_QUERY_MAX = 200;
+/** The comment of a pair's feedback (set-feedback). */
+export const FEEDBACK_COMMENT_MAX = 2_000;
 
 /**
  * The deepest a branch may nest (a branch of a branch of …): a chat has at most this many ancestors (the
@@ -108,6 +110,8 @@ export const QuestionText = text(QUESTION_MAX, 1);
 export const ResponseText = text(RESPONSE_MAX);
 export const SystemPromptText = text(SYSTEM_PROMPT_MAX, 1);
 export const ModelText = text(MODEL_MAX);
+/** A feedback comment: storable, at most FEEDBACK_COMMENT_MAX units ("" is no comment). */
+export const FeedbackCommentText = text(FEEDBACK_COMMENT_MAX);
 export const LanguageText = z
   .string()
   .min(1)

@@ -68,6 +68,28 @@ export interface Generation {
   latencyMs: number | null;
 }
 
+/** A rating of an answer (set-feedback): thumbs up or down. */
+export const RATINGS = ['up', 'down'] as const;
+export type Rating = (typeof RATINGS)[number];
+
+/**
+ * An account's feedback on a pair's answer (set-feedback), stored in the metadata per account and pair. The pair
+ * never moves, so neither does its feedback: a branch that inherits the pair sees the same feedback.
+ */
+export interface Feedback {
+  rating: Rating;
+  /** null: no comment. */
+  comment: string | null;
+  updatedAt: Date;
+}
+
+/** A stored feedback with where its pair is (the storing chat and the pair's seq there). */
+export interface PairFeedback extends Feedback {
+  responseId: string;
+  chatId: string;
+  seq: number;
+}
+
 export const PAIR_TYPES = ['text', 'code', 'link'] as const;
 export type PairType = (typeof PAIR_TYPES)[number];
 
@@ -134,6 +156,7 @@ export function messageCount(chat: Pick<ChatRecord, 'ancestorLimits' | 'ownCount
  */
 export {
   COUNT_MAX,
+  FEEDBACK_COMMENT_MAX,
   MAX_BRANCH_DEPTH,
   MAX_TIME_MS,
   MIN_TIME_MS,

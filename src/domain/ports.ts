@@ -4,7 +4,17 @@
  */
 
 import type { SeqRange } from './history.js';
-import type { AccountRecord, ChatRecord, ConversationSummary, ForkedFrom, PairLocation, PairRecord } from './model.js';
+import type {
+  AccountRecord,
+  ChatRecord,
+  ConversationSummary,
+  Feedback,
+  ForkedFrom,
+  PairFeedback,
+  PairLocation,
+  PairRecord,
+  Rating,
+} from './model.js';
 
 export interface AppendSlot {
   chat: ChatRecord;
@@ -106,6 +116,25 @@ export interface ImportedTree {
   lastActivityAt: Date;
   /** A conversation made by fork-chat: where it was copied from (stored on the new tree). */
   forkedFrom?: ForkedFrom;
+  /** Feedback on the new pairs (by their new ids), stored in the same transaction. */
+  feedback?: PairFeedback[];
+}
+
+/** What set-feedback asks for: a rating with an optional comment, or null (remove the feedback). */
+export type FeedbackInput = { rating: Rating; comment: string | null } | null;
+
+/** How many answers of some pairs were rated up and down (compare-branches' totals). */
+export interface FeedbackCounts {
+  up: number;
+  down: number;
+}
+
+/** What the page reads need besides the pairs, in one metadata round trip (see MetadataStore.pairExtras). */
+export interface PairExtras {
+  /** Live branches forking right after each pair, oldest first; the start forks under START_FORKS. */
+  branches: Map<string, string[]>;
+  /** The account's feedback on each pair that has some. */
+  feedback: Map<string, Feedback>;
 }
 
 /**
@@ -120,7 +149,8 @@ export type TreeChange =
   | { event: 'branch.created'; chat: ChatRecord; pair: PairRecord | null }
   | { event: 'branch.activated'; rootChatId: string; activeChatId: string }
   | { event: 'chat.updated'; chat: ChatRecord }
-  | { event: 'chat.deleted'; deletedChatIds: string[] };
+  | { event: 'chat.deleted'; deletedChatIds: string[] }
+  | { event: 'pair.feedback'; responseId: string; chatId: string; feedback: Feedback | null };
 
 /** The changes a write announces, given what it committed (called inside its transaction). */
 export type Announce<R> = (result: R) => TreeChange[];
@@ -211,6 +241,31 @@ export interface MetadataStore {
    * tree's start forks (branches forking before its first pair), oldest first, under the key START_FORKS.
    */
   branchesAfter(accountId: string, responseIds: string[], startOf?: string): Promise<Map<string, string[]>>;
+
+  /**
+   * branchesAfter's answer and the account's feedback on each of these pairs, in one round trip (a page read: every
+   * QAPair carries both).
+   */
+  pairExtras(accountId: string, responseIds: string[], startOf?: string): Promise<PairExtras>;
+
+  /**
+   * Sets (or, with null, removes) the account's feedback on the pair `responseId` stored at `at`: a write to the
+   * pair's tree (locked, its version bumped, the change announced in the same transaction). NotFoundError when the
+   * chat at `at` is not a live chat of the account, or the pair is not committed there. Returns what is stored.
+   */
+  setFeedback(
+    accountId: string,
+    responseId: string,
+    at: PairLocation,
+    feedback: FeedbackInput,
+    announce: Announce<Feedback | null>,
+  ): Promise<Feedback | null>;
+
+  /** The account's feedback on the pairs of these ranges (chat, seq from..to), by response id: one query. */
+  feedbackIn(accountId: string, ranges: SeqRange[]): Promise<Map<string, PairFeedback>>;
+
+  /** How many pairs of these ranges the account rated up and down: one aggregate query, no pair read. */
+  feedbackCounts(accountId: string, ranges: SeqRange[]): Promise<FeedbackCounts>;
 
   /**
    * own_count of each of these chats that has a row (live or soft-deleted); chats with no row are absent.

@@ -12,6 +12,7 @@ export const EVENT_NAMES = [
   'branch.activated',
   'chat.updated',
   'chat.deleted',
+  'pair.feedback',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
@@ -23,7 +24,10 @@ export interface TreeEvent {
   event: EventName;
   /** When its write stamped it, inside the transaction (ISO 8601 UTC). */
   at: string;
-  /** The REST object: QAPair, {chat, qa_pair}, {root_chat_id, active_chat_id}, Chat or {deleted_chat_ids}. */
+  /**
+   * The REST object: QAPair, {chat, qa_pair}, {root_chat_id, active_chat_id}, Chat, {deleted_chat_ids} or
+   * {response_id, chat_id, feedback}.
+   */
   data: unknown;
 }
 

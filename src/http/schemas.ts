@@ -10,7 +10,7 @@ import {
   ResponseText,
   SystemPromptText,
 } from '../domain/limits.js';
-import { type ChatRecord, messageCount, PAIR_TYPES } from '../domain/model.js';
+import { type ChatRecord, type Feedback, messageCount, PAIR_TYPES, RATINGS } from '../domain/model.js';
 import { MARK_END, MARK_START } from '../domain/ports.js';
 
 export const Uuid = z
@@ -128,6 +128,22 @@ export function markedSnippet(raw: string): string {
     .replaceAll(MARK_END, '</mark>');
 }
 
+export const FeedbackSchema = z
+  .object({
+    rating: z.enum(RATINGS).openapi({ description: 'Thumbs up or down.' }),
+    comment: z.string().nullable().openapi({ description: 'null: no comment.', example: 'Clear and short.' }),
+    updated_at: Timestamp.openapi({ description: 'When the feedback was last set.' }),
+  })
+  .openapi('Feedback', {
+    description:
+      'The account’s feedback on the answer (set-feedback). It belongs to the pair: every chat whose history shows ' +
+      'the pair (inherited or own) shows the same feedback.',
+  });
+
+export function feedbackJson(f: Feedback | null): z.infer<typeof FeedbackSchema> | null {
+  return f ? { rating: f.rating, comment: f.comment, updated_at: f.updatedAt.toISOString() } : null;
+}
+
 const QAPairFields = {
   response_id: z.uuid(),
   chat_id: z.uuid().openapi({ description: 'The chat that stores the pair (an ancestor for an inherited pair).' }),
@@ -135,6 +151,11 @@ const QAPairFields = {
   response: z.string(),
   timestamp: Timestamp,
   branches: z.array(z.uuid()).openapi({ description: 'Live branches forking right after this pair, oldest first.' }),
+  feedback: z.union([FeedbackSchema, z.null()]).openapi({
+    description:
+      'The account’s thumbs up or down on the answer, with its comment (set-feedback); null when there is none, ' +
+      'and on a pair just created (add-message, create-branch, regenerate and their events).',
+  }),
   generation: z
     .object({
       model: z.string().openapi({ example: 'gpt-4o-mini-2024-07-18' }),
@@ -202,9 +223,10 @@ export function pairJson(p: PairView): QAPairJson {
         }
       : null,
   };
-  if (p.type === 'code') return { ...base, type: 'code', language: p.language ?? '', branches: p.branches };
-  if (p.type === 'link') return { ...base, type: 'link', url: p.url ?? '', branches: p.branches };
-  return { ...base, type: 'text', branches: p.branches };
+  const feedback = feedbackJson(p.feedback);
+  if (p.type === 'code') return { ...base, type: 'code', language: p.language ?? '', branches: p.branches, feedback };
+  if (p.type === 'link') return { ...base, type: 'link', url: p.url ?? '', branches: p.branches, feedback };
+  return { ...base, type: 'text', branches: p.branches, feedback };
 }
 
 export const bearerSecurity = [{ Bearer: [] as string[] }];

@@ -70,6 +70,7 @@ describe('the tour as written in README.md', () => {
       '/messages/regenerate',
       '/branches/compare-branches',
       '/chats/fork-chat',
+      '/messages/set-feedback',
     ]) {
       expect(script).toContain(`$API${path}`);
     }
@@ -161,10 +162,16 @@ describe.skipIf(skipReason !== null)('the tour against a real server', () => {
     expect(run.out).toMatch(/"deleted_chat_ids":\["[0-9a-f-]{36}"\]/);
     expect(run.out).toContain('"status":404');
     expect(run.out).toContain('→ HTTP 404');
-    // The exported file is a ChatGPT conversation, and stays where the user can open it.
+    expect(run.out).toMatch(/"feedback":\{"rating":"up","comment":null,"updated_at":"[^"]+"\}/); // set-feedback
+    // The exported file is a ChatGPT conversation, and stays where the user can open it; the rated answer keeps
+    // its thumbs up.
     const exported = JSON.parse(readFileSync(join(cwd, 'tree.json'), 'utf8'));
     expect(exported.title).toBe('Trip ideas');
     expect(Object.keys(exported.mapping).length).toBeGreaterThan(8);
+    const rated = Object.values<any>(exported.mapping).filter((n) => n.message?.metadata?.branchat?.feedback);
+    expect(rated.map((n) => [n.message.content.parts[0], n.message.metadata.branchat.feedback.rating])).toEqual([
+      ['Lisbon: mild and sunny.', 'up'],
+    ]);
   }
 
   test('first run: registers, walks the API, exits 0', async () => {

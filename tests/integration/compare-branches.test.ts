@@ -22,7 +22,14 @@ beforeAll(async () => {
 
 const COMPARE = '/api/v1/branches/compare-branches';
 
-type Pair = { response_id: string; chat_id: string; question: string; generation: any; branches: string[] };
+type Pair = {
+  response_id: string;
+  chat_id: string;
+  question: string;
+  generation: any;
+  branches: string[];
+  feedback: any;
+};
 
 function compare(a: Client, chatId: string, otherChatId: string, extra: Record<string, string | number> = {}) {
   return a.call('GET', COMPARE, { query: { chat_id: chatId, other_chat_id: otherChatId, ...extra } });
@@ -66,6 +73,14 @@ function sumsOf(pairs: Pair[]) {
   return { prompt_tokens: prompt, completion_tokens: completion };
 }
 
+/** The feedback counts a tail's totals must show: its answers rated up and down. */
+function ratingsOf(pairs: Pair[]) {
+  return {
+    up: pairs.filter((p) => p.feedback?.rating === 'up').length,
+    down: pairs.filter((p) => p.feedback?.rating === 'down').length,
+  };
+}
+
 /** Checks the comparison against the two histories as get-chat shows them (the prefix compared pair by pair). */
 async function checkAgainstHistories(a: Client, chatId: string, otherChatId: string) {
   const [h1, h2] = [(await history(a, chatId)).pairs, (await history(a, otherChatId)).pairs];
@@ -76,8 +91,16 @@ async function checkAgainstHistories(a: Client, chatId: string, otherChatId: str
   expect(c.last).toEqual(common > 0 ? (h1[common - 1] as Pair) : null);
   expect(c.body.tails.chat.qa_pairs).toEqual(h1.slice(common));
   expect(c.body.tails.other.qa_pairs).toEqual(h2.slice(common));
-  expect(c.totals.chat).toEqual({ pairs: h1.length - common, ...sumsOf(h1.slice(common)) });
-  expect(c.totals.other).toEqual({ pairs: h2.length - common, ...sumsOf(h2.slice(common)) });
+  expect(c.totals.chat).toEqual({
+    pairs: h1.length - common,
+    ...sumsOf(h1.slice(common)),
+    feedback: ratingsOf(h1.slice(common)),
+  });
+  expect(c.totals.other).toEqual({
+    pairs: h2.length - common,
+    ...sumsOf(h2.slice(common)),
+    feedback: ratingsOf(h2.slice(common)),
+  });
   return c;
 }
 
@@ -161,7 +184,7 @@ describe('compare-branches: the common prefix', () => {
     await a.add(b, 'b2', 'r');
     const c = await compared(a, root, b);
     expect([c.common, c.last?.response_id, c.chat, c.other]).toEqual([3, ids[2], [], ['b1', 'b2']]);
-    expect(c.totals.chat).toEqual({ pairs: 0, prompt_tokens: 0, completion_tokens: 0 });
+    expect(c.totals.chat).toEqual({ pairs: 0, prompt_tokens: 0, completion_tokens: 0, feedback: { up: 0, down: 0 } });
     expect(c.totals.other.pairs).toBe(2);
     // An empty branch at the last pair: both tails empty, the whole history shared.
     const e = await a.branch(root, ids[2] as string);
@@ -255,11 +278,23 @@ describe('compare-branches: paging and totals', () => {
     expect(generated.status).toBe(201);
     expect(generated.body.generation.prompt_tokens).toBeGreaterThan(0);
     const b = await a.branch(root, generated.body.response_id, { question: 'And in April?' }); // generated too
-    await a.add(b, 'given', 'a given answer');
+    const given = await a.add(b, 'given', 'a given answer');
     await a.add(b, 'And in May?');
-    await a.add(root, 'And in June?');
+    const june = await a.add(root, 'And in June?');
+    // Feedback on both tails and on the shared pair (counted in neither tail).
+    for (const [id, rating] of [
+      [given, 'up'],
+      [june, 'down'],
+      [generated.body.response_id, 'up'],
+    ] as const) {
+      expect((await a.setFeedback(id, rating)).status).toBe(200);
+    }
 
     const c = await checkAgainstHistories(a, b, root);
+    expect([c.totals.chat.feedback, c.totals.other.feedback]).toEqual([
+      { up: 1, down: 0 },
+      { up: 0, down: 1 },
+    ]);
     expect(c.common).toBe(2);
     expect(c.totals.chat.pairs).toBe(3);
     expect(c.totals.chat.prompt_tokens).toBeGreaterThan(0);

@@ -24,6 +24,7 @@ describe('message types', () => {
     expect(Object.keys(r.body).sort()).toEqual([
       'branches',
       'chat_id',
+      'feedback',
       'generation',
       'question',
       'response',
@@ -33,6 +34,7 @@ describe('message types', () => {
     ]);
     expect(r.body.type).toBe('text');
     expect(r.body.generation).toBeNull(); // the client gave the response
+    expect(r.body.feedback).toBeNull(); // a new pair: nobody rated it yet
     const explicit = await a.call('POST', ADD, {
       body: { chat_id: chatId, question: 'q', response: 'r', type: 'text' },
     });

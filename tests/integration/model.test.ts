@@ -1,12 +1,13 @@
 /**
  * Model-based test (fast-check state machine) of conversation trees: random sequences of create-chat,
  * add-message, create-branch (from any visible pair, inherited ones included), set-active-branch,
- * delete-chat, update-chat, get-chat and calls on deleted chats run against the real service and against a
+ * delete-chat, update-chat, set-feedback, get-chat and calls on deleted chats run against the real service and against a
  * small reference model written here. After every step the affected trees must agree with the model in
  * full: every live chat's whole visible history read page by page (pairs, order, `branches`, paging flags),
  * the chat objects, the get-branches tree, `count`, the active chat, list-chats, and 404 for deleted chats;
  * and the tree's event log (tree_events) replayed from seq 0 rebuilds the same tree: its live chats with their
- * parents, fork points, names and own pairs, and the active chat, with seqs 0, 1, 2 … without a gap.
+ * parents, fork points, names and own pairs, the active chat and the feedback set on pairs, with seqs 0, 1, 2 …
+ * without a gap.
  *
  * Environment: MODEL_RUNS (default 20), MODEL_COMMANDS (max commands per run, default 25), MODEL_BUDGET_MS
  * (time for the whole property), and MODEL_SEED / MODEL_PATH to replay a failure with the values fast-check prints.
@@ -43,6 +44,8 @@ interface MPair {
   timestamp: string;
   /** As the write answered it: the responder's record, or null for a response the client gave. */
   generation: unknown;
+  /** The feedback as set-feedback answered it (`{rating, comment, updated_at}`), or null. */
+  feedback: unknown;
 }
 
 interface MChat {
@@ -148,6 +151,7 @@ function pairJson(m: Model, p: MPair) {
     generation: p.generation,
     type: 'text',
     branches: branchesOf(m, p.id).map((c) => c.id),
+    feedback: p.feedback,
   };
 }
 
@@ -211,6 +215,7 @@ function addPair(m: Model, chat: MChat, body: any, question: string, response: s
   expect(body.question).toBe(question);
   expect(body.type).toBe('text');
   expect(body.branches).toEqual([]);
+  expect(body.feedback).toBeNull();
   expect(body.timestamp).toMatch(ISO_MS);
   if (response === undefined) {
     // The responder answered: any non-empty text, which every later read must return unchanged.
@@ -231,6 +236,7 @@ function addPair(m: Model, chat: MChat, body: any, question: string, response: s
     response: body.response,
     timestamp: body.timestamp,
     generation: body.generation,
+    feedback: null,
   };
   chat.own.push(pair);
   m.pairs.push(pair);
@@ -317,6 +323,8 @@ const IMPORTED = '<imported>';
 interface Replayed {
   chats: Map<string, { parent: string | null; fork: string | null; name: string; own: string[] }>;
   active: string | null;
+  /** The feedback the log's pair.feedback events leave on the pairs of its live chats (imported pairs aside). */
+  feedback: Map<string, unknown>;
 }
 
 /** Reads the tree's log from seq 0 and applies each event; the seqs must be 0, 1, 2 … up to event_seq. */
@@ -333,7 +341,7 @@ async function replayLog(rootId: string): Promise<Replayed> {
     rows.map((r) => Number(r.seq)),
     'the event log: seq 0 … event_seq without a gap',
   ).toEqual(Array.from({ length: Number(head.rows[0]?.event_seq) + 1 }, (_, i) => i));
-  const out: Replayed = { chats: new Map(), active: null };
+  const out: Replayed = { chats: new Map(), active: null, feedback: new Map() };
   const add = (c: any) =>
     out.chats.set(c.chat_id, { parent: c.parent_chat_id, fork: c.fork_response_id, name: c.name, own: [] });
   for (const row of rows) {
@@ -370,10 +378,17 @@ async function replayLog(rootId: string): Promise<Replayed> {
         for (const id of d.deleted_chat_ids) out.chats.delete(id);
         if (d.deleted_chat_ids.includes(rootId)) out.active = null;
         break;
+      case 'pair.feedback':
+        if (d.feedback === null) out.feedback.delete(d.response_id);
+        else out.feedback.set(d.response_id, d.feedback);
+        break;
       default:
         throw new Error(`unknown event ${row.event} in the log`);
     }
   }
+  // Only the pairs of live chats count (a deleted chat's pairs keep their rows, which nothing reads).
+  const own = new Set([...out.chats.values()].flatMap((c) => c.own));
+  for (const id of [...out.feedback.keys()]) if (!own.has(id)) out.feedback.delete(id);
   return out;
 }
 
@@ -393,6 +408,10 @@ async function checkLog(m: Model, rootId: string) {
     ]),
   );
   expect(replayed.chats, `the event log of ${label(m, rootId)} replayed`).toEqual(want);
+  const rated = live.flatMap((c) =>
+    c.own.filter((p, i) => i >= (c.importedPairs ?? 0) && p.feedback !== null).map((p) => [p.id, p.feedback] as const),
+  );
+  expect(replayed.feedback, `the feedback by the event log of ${label(m, rootId)}`).toEqual(new Map(rated));
   expect(replayed.active, `the active chat by the event log of ${label(m, rootId)}`).toBe(m.active.get(rootId) ?? null);
 }
 
@@ -690,8 +709,9 @@ class ForkChat implements Cmd {
       const page = await r.a.getChat(root.id, { limit: 1000 });
       expectStatus(page, 200, 'get-chat of the copy');
       const pairs: any[] = page.body.qa_pairs;
-      expect(pairs.map((p) => [p.question, p.response, p.timestamp, p.generation])).toEqual(
-        copied.map((p) => [p.question, p.response, p.timestamp, p.generation]),
+      // The copies keep their originals' feedback.
+      expect(pairs.map((p) => [p.question, p.response, p.timestamp, p.generation, p.feedback])).toEqual(
+        copied.map((p) => [p.question, p.response, p.timestamp, p.generation, p.feedback]),
       );
       for (const p of pairs) {
         expect(m.pairs.some((x) => x.id === p.response_id)).toBe(false);
@@ -768,6 +788,52 @@ class Regenerate implements Cmd {
   }
   toString() {
     return `regenerate(pair#${this.pair}, ${this.activate})`;
+  }
+}
+
+/**
+ * set-feedback on any pair ever created (one of a deleted chat → 404; a comment with rating null → 422): every chat
+ * whose history shows the pair shows the feedback; the tree's ETags change, no chat's `updated_at` moves.
+ */
+class SetFeedback implements Cmd {
+  constructor(
+    readonly pair: number,
+    readonly rating: 'up' | 'down' | null,
+    readonly comment: string | null | undefined,
+  ) {}
+  check(m: Readonly<Model>) {
+    return m.pairs.length > 0;
+  }
+  async run(m: Model, r: Real) {
+    const p = pick(m.pairs, this.pair);
+    const store = chatOf(m, p.chatId);
+    const what = `set-feedback ${this.rating} on ${p.label} (in ${store.label})`;
+    await step(r, what, async () => {
+      const before = store.deleted ? null : (await r.a.getChat(store.id, { limit: 1 })).headers.get('ETag');
+      const res = await r.a.setFeedback(p.id, this.rating, this.comment);
+      if (this.rating === null && typeof this.comment === 'string') {
+        expectProblem(res, 422);
+        return checkAfter(m, r, [store.rootId]);
+      }
+      if (store.deleted) {
+        expectProblem(res, 404);
+        return checkAfter(m, r, [store.rootId]);
+      }
+      expectStatus(res, 200, 'set-feedback');
+      expect(res.body.response_id).toBe(p.id);
+      if (this.rating === null) expect(res.body.feedback).toBeNull();
+      else {
+        expect(res.body.feedback).toMatchObject({ rating: this.rating, comment: this.comment || null });
+        expect(res.body.feedback.updated_at).toMatch(ISO_MS);
+      }
+      p.feedback = res.body.feedback;
+      const after = (await r.a.getChat(store.id, { limit: 1 })).headers.get('ETag');
+      expect(after, 'a new ETag after set-feedback').not.toBe(before);
+      await checkAfter(m, r, [store.rootId]);
+    });
+  }
+  toString() {
+    return `setFeedback(pair#${this.pair}, ${this.rating}, ${JSON.stringify(this.comment)})`;
   }
 }
 
@@ -1009,6 +1075,19 @@ const command = fc.oneof(
       .map(([c, p, n]) => new ForkChat(c, p, n)),
   },
   { weight: 2, arbitrary: index.map((c) => new SetActive(c)) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(
+        index,
+        fc.oneof(
+          { weight: 3, arbitrary: fc.constantFrom('up' as const, 'down' as const) },
+          { weight: 1, arbitrary: fc.constant(null) },
+        ),
+        fc.option(fc.oneof(fc.constant(''), text), { nil: undefined, freq: 2 }),
+      )
+      .map(([p, rating, comment]) => new SetFeedback(p, rating, rating === null && comment ? undefined : comment)),
+  },
   {
     weight: 2,
     arbitrary: fc

@@ -298,6 +298,7 @@ describe(`nesting below a start fork (a start fork is depth 1; at most ${MAX_BRA
       language: null,
       url: null,
       generation: null,
+      feedback: null,
     });
     for (let i = 0; i <= levels; i++) {
       chats.push({

@@ -109,10 +109,12 @@ describe('account B on account A’s resources', () => {
       );
     }
 
-    // get-chat on B's own chat with A's pair as the cursor.
+    // get-chat on B's own chat with A's pair as the cursor; set-feedback on A's pairs (A sees no feedback after).
     for (const pair of [...w.aIds, w.aBranchPair]) {
       expectHidden(await b.getChat(w.bRoot, { after: pair }), w);
       expectHidden(await b.getChat(w.bRoot, { before: pair }), w);
+      expectHidden(await b.setFeedback(pair, 'down', 'B was here'), w);
+      expectHidden(await b.setFeedback(pair, null), w);
     }
 
     // B's own chat is intact and holds nothing of A's.
@@ -159,6 +161,10 @@ describe('account B on account A’s resources', () => {
     const foreignPair = await w.b.createBranch({ chat_id: w.bRoot, response_id: w.aIds[1] });
     const absentPair = await w.b.createBranch({ chat_id: w.bRoot, response_id: missing });
     expect(normalize(foreignPair, w.aIds[1] as string)).toEqual(normalize(absentPair, missing));
+    // Rating a foreign pair looks like rating a pair that does not exist.
+    const foreignRating = await w.b.setFeedback(w.aIds[1] as string, 'up');
+    const absentRating = await w.b.setFeedback(missing, 'up');
+    expect(normalize(foreignRating, w.aIds[1] as string)).toEqual(normalize(absentRating, missing));
     const foreignCursor = await w.b.getChat(w.bRoot, { after: w.aIds[1] });
     const absentCursor = await w.b.getChat(w.bRoot, { after: missing });
     expect(normalize(foreignCursor, w.aIds[1] as string)).toEqual(normalize(absentCursor, missing));

@@ -180,6 +180,15 @@ export class Client {
   setActive(chatId: string): Promise<Res<Reply<ActiveBranch>>> {
     return resOf(this.api.PUT('/api/v1/branches/set-active-branch', { body: { chat_id: chatId }, parseAs: 'text' }));
   }
+  setFeedback(
+    responseId: string,
+    rating: unknown,
+    comment?: unknown,
+  ): Promise<Res<Reply<ResponseJson<'/api/v1/messages/set-feedback', 'put'>>>> {
+    const body = { response_id: responseId, rating, ...(comment === undefined ? {} : { comment }) };
+    const sent = body as RequestJson<'/api/v1/messages/set-feedback', 'put'>;
+    return resOf(this.api.PUT('/api/v1/messages/set-feedback', { body: sent, parseAs: 'text' }));
+  }
   regenerate(responseId: string, activate?: boolean): Promise<Res<Reply<CreateBranchResult>>> {
     const body = { response_id: responseId, activate };
     return resOf(this.api.POST('/api/v1/messages/regenerate', { body, parseAs: 'text' }));

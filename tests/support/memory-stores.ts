@@ -8,16 +8,21 @@ import type {
   AccountRecord,
   ChatRecord,
   ConversationSummary,
+  Feedback,
+  PairFeedback,
   PairLocation,
   PairRecord,
 } from '../../src/domain/model.js';
 import { isStartFork } from '../../src/domain/model.js';
 import type {
+  Announce,
   AppendSlot,
   ChatChanges,
   ContentHit,
   ContentSearch,
   ContentStore,
+  FeedbackCounts,
+  FeedbackInput,
   ImportedTree,
   ListCursor,
   MetadataStore,
@@ -36,6 +41,8 @@ export class MemoryMetadataStore implements MetadataStore {
   readonly accounts = new Map<string, AccountRecord>();
   readonly chats = new Map<string, Row>();
   readonly activity = new Map<string, Date>();
+  /** Feedback by `${accountId}:${responseId}`. */
+  readonly feedback = new Map<string, PairFeedback & { accountId: string }>();
 
   async createAccount(a: AccountRecord) {
     this.accounts.set(a.accountId, a);
@@ -160,6 +167,9 @@ export class MemoryMetadataStore implements MetadataStore {
       }
       const root = tree.chats[0];
       if (root) this.activity.set(root.chatId, tree.lastActivityAt);
+      for (const f of tree.feedback ?? []) {
+        this.feedback.set(`${root?.accountId}:${f.responseId}`, { ...f, accountId: root?.accountId ?? '' });
+      }
     }
   }
   async branchesAfter(accountId: string, responseIds: string[], startOf?: string) {
@@ -174,6 +184,46 @@ export class MemoryMetadataStore implements MetadataStore {
       out.set(c.forkResponseId, [...(out.get(c.forkResponseId) ?? []), c.chatId]);
     }
     return out;
+  }
+  async pairExtras(accountId: string, responseIds: string[], startOf?: string) {
+    const feedback = new Map<string, Feedback>();
+    for (const id of responseIds) {
+      const f = this.feedback.get(`${accountId}:${id}`);
+      if (f) feedback.set(id, { rating: f.rating, comment: f.comment, updatedAt: f.updatedAt });
+    }
+    return { branches: await this.branchesAfter(accountId, responseIds, startOf), feedback };
+  }
+  async setFeedback(
+    accountId: string,
+    responseId: string,
+    at: PairLocation,
+    given: FeedbackInput,
+    announce: Announce<Feedback | null>,
+  ) {
+    const c = this.live(accountId, at.chatId);
+    if (at.seq > c.ownCount) throw new NotFoundError(`Pair ${responseId} not found`);
+    const key = `${accountId}:${responseId}`;
+    const stored = given ? { ...given, updatedAt: new Date() } : null;
+    if (stored) this.feedback.set(key, { ...stored, responseId, chatId: at.chatId, seq: at.seq, accountId });
+    else this.feedback.delete(key);
+    announce(stored);
+    return stored;
+  }
+  private inRanges(accountId: string, ranges: SeqRange[]) {
+    return [...this.feedback.values()].filter(
+      (f) =>
+        f.accountId === accountId &&
+        ranges.some((r) => r.chatId === f.chatId && f.seq >= r.fromSeq && f.seq <= r.toSeq),
+    );
+  }
+  async feedbackIn(accountId: string, ranges: SeqRange[]) {
+    return new Map(
+      this.inRanges(accountId, ranges).map(({ accountId: _, ...f }) => [f.responseId, f] as [string, PairFeedback]),
+    );
+  }
+  async feedbackCounts(accountId: string, ranges: SeqRange[]): Promise<FeedbackCounts> {
+    const found = this.inRanges(accountId, ranges);
+    return { up: found.filter((f) => f.rating === 'up').length, down: found.filter((f) => f.rating === 'down').length };
   }
   async ownCounts(chatIds: string[]) {
     const out = new Map<string, number>();

@@ -243,7 +243,7 @@ export interface paths {
         put?: never;
         /**
          * Copy a chat’s history (up to a pair) into a new, independent conversation
-         * @description The new conversation’s root holds, as its own pairs, the visible history of `chat_id` up to and including `response_id` (all of it when absent; an empty root when that history is empty): new chat and response ids, the same question, response, type, language, url, generation and timestamp. It shares nothing with the source (deleting either leaves the other whole) and records `forked_from` (the source chat and the last pair copied, `response_id` null for an empty copy; null once the source chat is deleted). The system prompt is copied. `response_id` outside the visible history of `chat_id`, or a chat of another account → 404. With `include_branches`, the branches below that point come along: every live chat of the source tree whose visible history begins with the copied history and goes on past it (the chat that stores the last copied pair with its later pairs, the branches forking at or after that pair, and everything below them; not the branches forking earlier). Each becomes a branch of the new tree whose visible history holds the same pairs as in the source; names, created/updated times (so the order of siblings) and the active chat are kept (the root is active when the active chat does not come along). A chat whose history is exactly the copied history is the new root itself and is not copied again. Start forks (branches forking before the first pair) come along only when the copied history is empty (then every chat of the tree with a non-empty history does, the source root included, as a start fork of the new root). One call copies at most IMPORT_MAX_PAIRS (default 100,000) pairs, and copied branches nest at most 256 levels deep (the new root adds one level above the copied chain): beyond → 422, nothing stored. Everything is stored in one transaction, with a `tree.created` event (`imported: true`). A heavy operation (import-chat, export-chat, fork-chat, get-branches, search-messages). Per server process (the bounds protect its connection pools): an account may have HEAVY_MAX_PER_ACCOUNT (default 2) of them in flight, the next → 429 with Retry-After before anything is read or stored; the server process runs at most HEAVY_MAX_CONCURRENT at once (default: half of DB_POOL_MAX), the next HEAVY_QUEUE_MAX (default 10) wait up to HEAVY_QUEUE_TIMEOUT_MS (default 10 s) for their turn, beyond that → 503 with Retry-After, and nothing is stored. Rate limit: costs what importing the copied pairs would (RATE_COST_IMPORT, default 10, points per started 1,000 pairs), at least RATE_COST_EXPORT (default 10) points, of the account's budget of WRITE_RATE_LIMIT points per WRITE_RATE_WINDOW_SECONDS (default 600 per 60 s, where a write costs 1), shared by every server instance when REDIS_URL is set; past it → 429 with Retry-After and nothing stored.
+         * @description The new conversation’s root holds, as its own pairs, the visible history of `chat_id` up to and including `response_id` (all of it when absent; an empty root when that history is empty): new chat and response ids, the same question, response, type, language, url, generation, timestamp and feedback. It shares nothing with the source (deleting either leaves the other whole) and records `forked_from` (the source chat and the last pair copied, `response_id` null for an empty copy; null once the source chat is deleted). The system prompt is copied. `response_id` outside the visible history of `chat_id`, or a chat of another account → 404. With `include_branches`, the branches below that point come along: every live chat of the source tree whose visible history begins with the copied history and goes on past it (the chat that stores the last copied pair with its later pairs, the branches forking at or after that pair, and everything below them; not the branches forking earlier). Each becomes a branch of the new tree whose visible history holds the same pairs as in the source; names, created/updated times (so the order of siblings) and the active chat are kept (the root is active when the active chat does not come along). A chat whose history is exactly the copied history is the new root itself and is not copied again. Start forks (branches forking before the first pair) come along only when the copied history is empty (then every chat of the tree with a non-empty history does, the source root included, as a start fork of the new root). One call copies at most IMPORT_MAX_PAIRS (default 100,000) pairs, and copied branches nest at most 256 levels deep (the new root adds one level above the copied chain): beyond → 422, nothing stored. Everything is stored in one transaction, with a `tree.created` event (`imported: true`). A heavy operation (import-chat, export-chat, fork-chat, get-branches, search-messages). Per server process (the bounds protect its connection pools): an account may have HEAVY_MAX_PER_ACCOUNT (default 2) of them in flight, the next → 429 with Retry-After before anything is read or stored; the server process runs at most HEAVY_MAX_CONCURRENT at once (default: half of DB_POOL_MAX), the next HEAVY_QUEUE_MAX (default 10) wait up to HEAVY_QUEUE_TIMEOUT_MS (default 10 s) for their turn, beyond that → 503 with Retry-After, and nothing is stored. Rate limit: costs what importing the copied pairs would (RATE_COST_IMPORT, default 10, points per started 1,000 pairs), at least RATE_COST_EXPORT (default 10) points, of the account's budget of WRITE_RATE_LIMIT points per WRITE_RATE_WINDOW_SECONDS (default 600 per 60 s, where a write costs 1), shared by every server instance when REDIS_URL is set; past it → 429 with Retry-After and nothing stored.
          */
         post: operations["forkChat"];
         delete?: never;
@@ -285,6 +285,26 @@ export interface paths {
          */
         get: operations["searchMessages"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messages/set-feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Rate an answer: thumbs up or down, with an optional comment
+         * @description Sets the account’s feedback on the pair `response_id` (replacing any earlier one: one feedback per account and pair), or removes it with `rating: null`. The feedback belongs to the pair, not to a chat: every chat whose visible history shows the pair (the chat that stores it and the branches that inherit it) shows it as the pair’s `feedback` in get-chat and compare-branches, and compare-branches counts it in each tail’s `totals.feedback`. It is a write to the pair’s tree: the tree’s version moves, so every get-chat `ETag` of the tree changes (a cached page is never served stale), and a `pair.feedback` event `{response_id, chat_id, feedback}` (`chat_id`: the chat that stores the pair) is published in the same transaction; the chats’ `updated_at` and the tree’s `last_activity_at` do not move. Export keeps it (branchat JSON: the pair’s `feedback`; ChatGPT format: the answer’s `metadata.branchat.feedback`) and import-chat and fork-chat copy it to the new pairs. A pair that does not exist, whose chat was deleted, or of another account → 404; a comment with `rating: null` → 422 (`errors[].path` `comment`). Setting the same feedback again is harmless (PUT: no `Idempotency-Key` needed). Costs 1 point of the write limit.
+         */
+        put: operations["setFeedback"];
         post?: never;
         delete?: never;
         options?: never;
@@ -381,7 +401,7 @@ export interface paths {
         };
         /**
          * Where two chats of a tree part ways, and what each holds after that
-         * @description Both chats must be live chats of the account (else 404) and of the same conversation tree (else 422, `errors[].path` `other_chat_id`). `common_count` is the length of the common prefix of their visible histories (found from the chats’ fork points, no message read); `last_shared` is its last pair. Each tail is the rest of that chat’s history, paged in conversation order: the first `limit` pairs, or with `after` (`other_after` for the other tail) the pairs following that pair, which must be in that tail (else 404). Each tail says whether it goes on and gives its next cursor; `totals` cover the whole tail. A start fork shares nothing with the root (`common_count` 0); a chat and one of its ancestors share the ancestor’s history up to the fork (one tail empty when the ancestor has no later pair); a chat compared with itself has empty tails. Its totals read each whole tail: A heavy operation (import-chat, export-chat, fork-chat, get-branches, search-messages). Per server process (the bounds protect its connection pools): an account may have HEAVY_MAX_PER_ACCOUNT (default 2) of them in flight, the next → 429 with Retry-After before anything is read or stored; the server process runs at most HEAVY_MAX_CONCURRENT at once (default: half of DB_POOL_MAX), the next HEAVY_QUEUE_MAX (default 10) wait up to HEAVY_QUEUE_TIMEOUT_MS (default 10 s) for their turn, beyond that → 503 with Retry-After, and nothing is stored. Rate limit: costs RATE_COST_GET_BRANCHES (default 5) points, as get-branches does, of the account's budget of WRITE_RATE_LIMIT points per WRITE_RATE_WINDOW_SECONDS (default 600 per 60 s, where a write costs 1), shared by every server instance when REDIS_URL is set; past it → 429 with Retry-After.
+         * @description Both chats must be live chats of the account (else 404) and of the same conversation tree (else 422, `errors[].path` `other_chat_id`). `common_count` is the length of the common prefix of their visible histories (found from the chats’ fork points, no message read); `last_shared` is its last pair. Each tail is the rest of that chat’s history, paged in conversation order: the first `limit` pairs, or with `after` (`other_after` for the other tail) the pairs following that pair, which must be in that tail (else 404). Each tail says whether it goes on and gives its next cursor; `totals` cover the whole tail (its pairs, the tokens of its generated answers, and how many of its answers were rated up and down). A start fork shares nothing with the root (`common_count` 0); a chat and one of its ancestors share the ancestor’s history up to the fork (one tail empty when the ancestor has no later pair); a chat compared with itself has empty tails. Its totals read each whole tail: A heavy operation (import-chat, export-chat, fork-chat, get-branches, search-messages). Per server process (the bounds protect its connection pools): an account may have HEAVY_MAX_PER_ACCOUNT (default 2) of them in flight, the next → 429 with Retry-After before anything is read or stored; the server process runs at most HEAVY_MAX_CONCURRENT at once (default: half of DB_POOL_MAX), the next HEAVY_QUEUE_MAX (default 10) wait up to HEAVY_QUEUE_TIMEOUT_MS (default 10 s) for their turn, beyond that → 503 with Retry-After, and nothing is stored. Rate limit: costs RATE_COST_GET_BRANCHES (default 5) points, as get-branches does, of the account's budget of WRITE_RATE_LIMIT points per WRITE_RATE_WINDOW_SECONDS (default 600 per 60 s, where a write costs 1), shared by every server instance when REDIS_URL is set; past it → 429 with Retry-After.
          */
         get: operations["compareBranches"];
         put?: never;
@@ -461,14 +481,14 @@ export interface components {
             /** @enum {string} */
             type: "event";
             /** @enum {string} */
-            event: "message.added" | "branch.created" | "branch.activated" | "chat.updated" | "chat.deleted";
+            event: "message.added" | "branch.created" | "branch.activated" | "chat.updated" | "chat.deleted" | "pair.feedback";
             /** Format: uuid */
             root_chat_id: string;
             /** @description Per tree: 1, 2, 3, … without gaps. */
             seq: number;
             /** Format: date-time */
             at: string;
-            /** @description The REST object of the write: message.added → QAPair; branch.created → {chat, qa_pair} (create-branch); branch.activated → {root_chat_id, active_chat_id}; chat.updated → Chat; chat.deleted → {deleted_chat_ids}. */
+            /** @description The REST object of the write: message.added → QAPair; branch.created → {chat, qa_pair} (create-branch); branch.activated → {root_chat_id, active_chat_id}; chat.updated → Chat; chat.deleted → {deleted_chat_ids}; pair.feedback → {response_id, chat_id, feedback} (set-feedback; chat_id: the chat that stores the pair). */
             data?: unknown;
         };
         Problem: {
@@ -617,6 +637,8 @@ export interface components {
             timestamp: string;
             /** @description Live branches forking right after this pair, oldest first. */
             branches: string[];
+            /** @description The account’s thumbs up or down on the answer, with its comment (set-feedback); null when there is none, and on a pair just created (add-message, create-branch, regenerate and their events). */
+            feedback: components["schemas"]["Feedback"] | null;
             generation: components["schemas"]["Generation"];
             /** @enum {string} */
             type: "text";
@@ -637,6 +659,8 @@ export interface components {
             timestamp: string;
             /** @description Live branches forking right after this pair, oldest first. */
             branches: string[];
+            /** @description The account’s thumbs up or down on the answer, with its comment (set-feedback); null when there is none, and on a pair just created (add-message, create-branch, regenerate and their events). */
+            feedback: components["schemas"]["Feedback"] | null;
             generation: components["schemas"]["Generation"];
             /** @enum {string} */
             type: "code";
@@ -658,10 +682,31 @@ export interface components {
             timestamp: string;
             /** @description Live branches forking right after this pair, oldest first. */
             branches: string[];
+            /** @description The account’s thumbs up or down on the answer, with its comment (set-feedback); null when there is none, and on a pair just created (add-message, create-branch, regenerate and their events). */
+            feedback: components["schemas"]["Feedback"] | null;
             generation: components["schemas"]["Generation"];
             /** @enum {string} */
             type: "link";
             url: string;
+        };
+        /** @description The account’s feedback on the answer (set-feedback). It belongs to the pair: every chat whose history shows the pair (inherited or own) shows the same feedback. */
+        Feedback: {
+            /**
+             * @description Thumbs up or down.
+             * @enum {string}
+             */
+            rating: "up" | "down";
+            /**
+             * @description null: no comment.
+             * @example Clear and short.
+             */
+            comment: string | null;
+            /**
+             * Format: date-time
+             * @description When the feedback was last set.
+             * @example 2026-11-25T17:03:04.123Z
+             */
+            updated_at: string;
         };
         /** @description How the response was generated: the model, token counts (as the model reported them, else counted with the o200k_base tokenizer) and the responder’s latency. null when the client gave the response. Counts and latency are null where an imported conversation did not say. */
         Generation: {
@@ -736,7 +781,7 @@ export interface components {
             qa_pairs: components["schemas"]["QAPair"][];
         };
         /**
-         * @description The shape of a conversation in a ChatGPT data export (conversations.json holds an array of them). Exports from branchat add `branchat` keys (top level and in message metadata) so that branch names, empty branches, message types and generation details survive a round trip; other importers ignore them.
+         * @description The shape of a conversation in a ChatGPT data export (conversations.json holds an array of them). Exports from branchat add `branchat` keys (top level and in message metadata) so that branch names, empty branches, message types, generation details and feedback on answers survive a round trip; other importers ignore them.
          * @example {
          *       "title": "Trip ideas",
          *       "create_time": 1764090184.123,
@@ -875,7 +920,7 @@ export interface components {
                 model_slug?: string | null;
                 /** @description true: not imported (a hidden system or context message). */
                 is_visually_hidden_from_conversation?: boolean | null;
-                /** @description From branchat: the chat of the pair, its kind (questions), token counts (answers). */
+                /** @description From branchat: the chat of the pair, its kind (questions), token counts and feedback (answers). */
                 branchat?: ({
                     /** @description The branchat chat storing the pair. */
                     chat_id?: string | null;
@@ -899,6 +944,20 @@ export interface components {
                     prompt_tokens?: number | null;
                     completion_tokens?: number | null;
                     latency_ms?: number | null;
+                    /** @description Thumbs up or down, with an optional comment. */
+                    feedback?: ({
+                        /** @enum {string} */
+                        rating: "up" | "down";
+                        /** @description null, absent or "": no comment. */
+                        comment?: string | null;
+                        /**
+                         * @description When it was last set; absent: the answer’s time.
+                         * @example 2026-11-25T17:03:04.123Z
+                         */
+                        updated_at?: string;
+                    } & {
+                        [key: string]: unknown;
+                    }) | null;
                 } & {
                     [key: string]: unknown;
                 }) | null;
@@ -1068,6 +1127,30 @@ export interface components {
             /** Format: date-time */
             timestamp: string;
         };
+        FeedbackResult: {
+            /** Format: uuid */
+            response_id: string;
+            /** @description What is stored now; null after a removal. */
+            feedback: components["schemas"]["Feedback"] | null;
+        };
+        SetFeedbackBody: {
+            /**
+             * Format: uuid
+             * @description The pair whose answer is rated (any pair of the account’s live chats).
+             * @example 0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e
+             */
+            response_id: string;
+            /**
+             * @description `up` or `down`; null removes the feedback (its comment too).
+             * @enum {string|null}
+             */
+            rating: "up" | "down" | null;
+            /**
+             * @description At most 2,000 characters; absent, null or "": no comment. Only with a rating (with `rating: null` → 422).
+             * @example Clear and short.
+             */
+            comment?: string | null;
+        };
         CreateBranchResult: {
             chat: components["schemas"]["Chat"];
             qa_pair: {
@@ -1087,6 +1170,8 @@ export interface components {
                 timestamp: string;
                 /** @description Live branches forking right after this pair, oldest first. */
                 branches: string[];
+                /** @description The account’s thumbs up or down on the answer, with its comment (set-feedback); null when there is none, and on a pair just created (add-message, create-branch, regenerate and their events). */
+                feedback: components["schemas"]["Feedback"] | null;
                 generation: components["schemas"]["Generation"];
                 /** @enum {string} */
                 type: "text";
@@ -1107,6 +1192,8 @@ export interface components {
                 timestamp: string;
                 /** @description Live branches forking right after this pair, oldest first. */
                 branches: string[];
+                /** @description The account’s thumbs up or down on the answer, with its comment (set-feedback); null when there is none, and on a pair just created (add-message, create-branch, regenerate and their events). */
+                feedback: components["schemas"]["Feedback"] | null;
                 generation: components["schemas"]["Generation"];
                 /** @enum {string} */
                 type: "code";
@@ -1128,6 +1215,8 @@ export interface components {
                 timestamp: string;
                 /** @description Live branches forking right after this pair, oldest first. */
                 branches: string[];
+                /** @description The account’s thumbs up or down on the answer, with its comment (set-feedback); null when there is none, and on a pair just created (add-message, create-branch, regenerate and their events). */
+                feedback: components["schemas"]["Feedback"] | null;
                 generation: components["schemas"]["Generation"];
                 /** @enum {string} */
                 type: "link";
@@ -1292,6 +1381,11 @@ export interface components {
          *           "0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e",
          *           "0193a6d0-1c2b-7e4f-8a90-3b5c7d9e1f20"
          *         ],
+         *         "feedback": {
+         *           "rating": "up",
+         *           "comment": null,
+         *           "updated_at": "2026-12-04T10:05:00.000Z"
+         *         },
          *         "generation": null,
          *         "type": "text"
          *       },
@@ -1305,6 +1399,7 @@ export interface components {
          *               "response": "Answer 3",
          *               "timestamp": "2026-12-04T10:03:00.000Z",
          *               "branches": [],
+         *               "feedback": null,
          *               "generation": {
          *                 "model": "gpt-4o-mini-2024-07-18",
          *                 "prompt_tokens": 360,
@@ -1319,7 +1414,11 @@ export interface components {
          *           "totals": {
          *             "pairs": 1,
          *             "prompt_tokens": 360,
-         *             "completion_tokens": 40
+         *             "completion_tokens": 40,
+         *             "feedback": {
+         *               "up": 1,
+         *               "down": 0
+         *             }
          *           }
          *         },
          *         "other": {
@@ -1331,6 +1430,7 @@ export interface components {
          *               "response": "Answer 4",
          *               "timestamp": "2026-12-04T10:04:00.000Z",
          *               "branches": [],
+         *               "feedback": null,
          *               "generation": {
          *                 "model": "gpt-4o-mini-2024-07-18",
          *                 "prompt_tokens": 480,
@@ -1345,7 +1445,11 @@ export interface components {
          *           "totals": {
          *             "pairs": 2,
          *             "prompt_tokens": 1000,
-         *             "completion_tokens": 80
+         *             "completion_tokens": 80,
+         *             "feedback": {
+         *               "up": 0,
+         *               "down": 1
+         *             }
          *           }
          *         }
          *       }
@@ -1376,6 +1480,8 @@ export interface components {
                 timestamp: string;
                 /** @description Live branches forking right after this pair, oldest first. */
                 branches: string[];
+                /** @description The account’s thumbs up or down on the answer, with its comment (set-feedback); null when there is none, and on a pair just created (add-message, create-branch, regenerate and their events). */
+                feedback: components["schemas"]["Feedback"] | null;
                 generation: components["schemas"]["Generation"];
                 /** @enum {string} */
                 type: "text";
@@ -1396,6 +1502,8 @@ export interface components {
                 timestamp: string;
                 /** @description Live branches forking right after this pair, oldest first. */
                 branches: string[];
+                /** @description The account’s thumbs up or down on the answer, with its comment (set-feedback); null when there is none, and on a pair just created (add-message, create-branch, regenerate and their events). */
+                feedback: components["schemas"]["Feedback"] | null;
                 generation: components["schemas"]["Generation"];
                 /** @enum {string} */
                 type: "code";
@@ -1417,6 +1525,8 @@ export interface components {
                 timestamp: string;
                 /** @description Live branches forking right after this pair, oldest first. */
                 branches: string[];
+                /** @description The account’s thumbs up or down on the answer, with its comment (set-feedback); null when there is none, and on a pair just created (add-message, create-branch, regenerate and their events). */
+                feedback: components["schemas"]["Feedback"] | null;
                 generation: components["schemas"]["Generation"];
                 /** @enum {string} */
                 type: "link";
@@ -1441,7 +1551,7 @@ export interface components {
             next_after: string | null;
             totals: components["schemas"]["TailTotals"];
         };
-        /** @description Over the whole tail, not only this page: its pairs, and the tokens of its generated answers (pairs whose `generation` is null, and null counts, add 0). */
+        /** @description Over the whole tail, not only this page: its pairs, the tokens of its generated answers (pairs whose `generation` is null, and null counts, add 0) and the feedback on its answers. */
         TailTotals: {
             /** @description Pairs in the whole tail (every page of it). */
             pairs: number;
@@ -1449,6 +1559,14 @@ export interface components {
             prompt_tokens: number;
             /** @description Sum of the `generation.completion_tokens` of the generated answers (a response the client gave counts 0). */
             completion_tokens: number;
+            feedback: components["schemas"]["FeedbackCounts"];
+        };
+        /** @description How many answers of the whole tail the account rated up and down (set-feedback). */
+        FeedbackCounts: {
+            /** @description Answers of the tail rated up. */
+            up: number;
+            /** @description Answers of the tail rated down. */
+            down: number;
         };
     };
     responses: never;
@@ -2755,6 +2873,111 @@ export interface operations {
             };
             /** @description Not found, deleted, or another account’s */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (see `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing store is down (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setFeedback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetFeedbackBody"];
+            };
+        };
+        responses: {
+            /** @description The feedback as stored now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackResult"];
+                };
+            };
+            /** @description Malformed JSON, or arrays and objects nested deeper than 64 levels (JSON_MAX_DEPTH) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, deleted, or another account’s */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over the limit (1 MiB; import-chat: IMPORT_MAX_MB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -8,21 +8,24 @@
  * holds none of the root's pairs (limit 0 on the root), so it shares nothing with the root or its other branches.
  *
  * Cost: the two chat rows, at most one locate per cursor, one content read (the last shared pair and both tail
- * pages) with one branchesAfter, and one usage aggregate per non-empty tail: O(page + depth), whatever the length
- * of the histories.
+ * pages) with one metadata read of their branches and feedback, and per non-empty tail one usage aggregate (content)
+ * and one feedback count (metadata): O(page + depth), whatever the length of the histories.
  */
 import { type PairView, requireChat } from '../chats/chats.service.js';
 import type { Ctx } from '../context.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { historyLength, positionOf, rangesFor, type Segment, type SeqRange, segmentsOf } from '../history.js';
 import type { ChatRecord, PairRecord } from '../model.js';
-import type { UsageTotals } from '../ports.js';
+import type { FeedbackCounts, UsageTotals } from '../ports.js';
 import { NO_USAGE } from '../usage.js';
 
-/** What a whole tail holds: its pairs, and the tokens of its generated answers. */
+/** What a whole tail holds: its pairs, the tokens of its generated answers, and how its answers were rated. */
 export interface TailTotals extends UsageTotals {
   pairs: number;
+  feedback: FeedbackCounts;
 }
+
+const NO_FEEDBACK: FeedbackCounts = { up: 0, down: 0 };
 
 export interface TailPage {
   /** One page of the tail, in conversation order. */
@@ -135,28 +138,41 @@ export async function compareBranches(ctx: Ctx, input: CompareInput): Promise<Co
   const allRanges = [...lastRanges, ...pageRanges.chat, ...pageRanges.other];
   const usageOf = (ranges: SeqRange[]) =>
     ranges.length === 0 ? Promise.resolve(NO_USAGE) : ctx.deps.content.usage(ctx.accountId, ranges);
-  const [read, usageChat, usageOther] = await Promise.all([
+  const feedbackOf = (ranges: SeqRange[]) =>
+    ranges.length === 0 ? Promise.resolve(NO_FEEDBACK) : ctx.deps.meta.feedbackCounts(ctx.accountId, ranges);
+  const [read, usageChat, usageOther, feedbackChat, feedbackOther] = await Promise.all([
     allRanges.length === 0 ? Promise.resolve([]) : ctx.deps.content.readRanges(ctx.accountId, allRanges),
     usageOf(tailRanges.chat),
     usageOf(tailRanges.other),
+    feedbackOf(tailRanges.chat),
+    feedbackOf(tailRanges.other),
   ]);
 
   const bySlot = new Map(read.map((p) => [slot(p.chatId, p.seq), p]));
   const last = pick(bySlot, lastRanges);
   const pages = { chat: pick(bySlot, pageRanges.chat), other: pick(bySlot, pageRanges.other) };
-  const branches = await ctx.deps.meta.branchesAfter(
+  const { branches, feedback } = await ctx.deps.meta.pairExtras(
     ctx.accountId,
     [...last, ...pages.chat, ...pages.other].map((p) => p.responseId),
   );
-  const view = (p: PairRecord): PairView => ({ ...p, branches: branches.get(p.responseId) ?? [] });
+  const view = (p: PairRecord): PairView => ({
+    ...p,
+    branches: branches.get(p.responseId) ?? [],
+    feedback: feedback.get(p.responseId) ?? null,
+  });
 
-  const tail = (pairs: PairRecord[], w: { to: number; total: number }, usage: UsageTotals): TailPage => {
+  const tail = (
+    pairs: PairRecord[],
+    w: { to: number; total: number },
+    usage: UsageTotals,
+    rated: FeedbackCounts,
+  ): TailPage => {
     const hasMoreAfter = pairs.length > 0 && w.to < w.total;
     return {
       pairs: pairs.map(view),
       hasMoreAfter,
       nextAfter: hasMoreAfter ? (pairs[pairs.length - 1] as PairRecord).responseId : null,
-      totals: { pairs: w.total - common, ...usage },
+      totals: { pairs: w.total - common, ...usage, feedback: rated },
     };
   };
   const lastPair = last[0];
@@ -165,6 +181,9 @@ export async function compareBranches(ctx: Ctx, input: CompareInput): Promise<Co
     other,
     commonCount: common,
     lastShared: lastPair ? view(lastPair) : null,
-    tails: { chat: tail(pages.chat, wChat, usageChat), other: tail(pages.other, wOther, usageOther) },
+    tails: {
+      chat: tail(pages.chat, wChat, usageChat, feedbackChat),
+      other: tail(pages.other, wOther, usageOther, feedbackOther),
+    },
   };
 }

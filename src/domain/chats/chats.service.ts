@@ -6,6 +6,7 @@ import { historyLength, type PageCursor, pageWindow, positionOf, rangesFor, segm
 import {
   type ChatRecord,
   type ConversationSummary,
+  type Feedback,
   MAX_TIME_MS,
   MIN_TIME_MS,
   messageCount,
@@ -15,6 +16,8 @@ import { type ListCursor, START_FORKS, type SubtreeDeletion } from '../ports.js'
 
 export interface PairView extends PairRecord {
   branches: string[];
+  /** The account's feedback on the answer (set-feedback), or null. */
+  feedback: Feedback | null;
 }
 
 export interface ChatPage {
@@ -139,7 +142,10 @@ export async function readPage(
   return { startBranches, pairs, hasMoreBefore, hasMoreAfter };
 }
 
-/** The pairs of positions from..to (none when from > to) with their branches, and the tree's start forks. */
+/**
+ * The pairs of positions from..to (none when from > to) with their branches and feedback (one metadata read for
+ * both), and the tree's start forks.
+ */
 async function readWindow(
   ctx: Ctx,
   rootChatId: string,
@@ -154,13 +160,17 @@ async function readWindow(
     // Metadata says these positions exist; content must have them (it is written before metadata commits).
     throw new Error(`content store returned ${pairs.length} pairs for ${expected} positions`);
   }
-  const branches = await ctx.deps.meta.branchesAfter(
+  const { branches, feedback } = await ctx.deps.meta.pairExtras(
     ctx.accountId,
     pairs.map((p) => p.responseId),
     rootChatId,
   );
   return {
-    pairs: pairs.map((p) => ({ ...p, branches: branches.get(p.responseId) ?? [] })),
+    pairs: pairs.map((p) => ({
+      ...p,
+      branches: branches.get(p.responseId) ?? [],
+      feedback: feedback.get(p.responseId) ?? null,
+    })),
     startBranches: branches.get(START_FORKS) ?? [],
   };
 }

@@ -22,7 +22,8 @@
  * root is active.
  *
  * Cost: the source tree's chat rows (one read, with `includeBranches`), then one content read per page of at most
- * PAIRS_PER_READ pairs, then one transaction through MetadataStore.importTrees (as import-chat): O(pairs copied),
+ * PAIRS_PER_READ pairs and one metadata read of the copied pairs' feedback, then one transaction through
+ * MetadataStore.importTrees (as import-chat): O(pairs copied),
  * never a round trip per pair. The new tree shares no row with the old one: deleting either leaves the other whole.
  * The source is read as it is when the call runs, without locking it: a write to it during the copy may or may not
  * be part of the copy, never half of it (only committed pairs, by own count, are read).
@@ -31,7 +32,7 @@ import type { Ctx } from '../context.js';
 import { NotFoundError, UnavailableError, ValidationError } from '../errors.js';
 import { historyLength, positionOf, rangesFor, type SeqRange, segmentsOf } from '../history.js';
 import { MAX_BRANCH_DEPTH, NAME_MAX, truncate } from '../limits.js';
-import type { ChatRecord, ForkedFrom, PairLocation, PairRecord } from '../model.js';
+import type { ChatRecord, ForkedFrom, PairFeedback, PairLocation, PairRecord } from '../model.js';
 import type { ImportedTree } from '../ports.js';
 import { DEFAULT_IMPORT_LIMITS } from '../transfer/limits.js';
 import { IMPORT_MAX_ANCESTORS } from '../transfer/transfer.service.js';
@@ -193,6 +194,8 @@ export async function forkChat(ctx: Ctx, input: ForkChatInput): Promise<ForkedCo
     pieces.push({ range, into: c.chatId, firstSeq: 1 });
   }
   const pairs: PairRecord[] = [];
+  /** Each copied source pair's copy. */
+  const copyOf = new Map<string, PairRecord>();
   /** New pair ids of each new chat, by seq - 1 (fork pairs of the copies). */
   const idsOf = new Map<string, string[]>();
   let lastCopied: string | null = null;
@@ -219,7 +222,7 @@ export async function forkChat(ctx: Ctx, input: ForkChatInput): Promise<ForkedCo
         }
         ids.push(responseId);
         if (piece.into === rootChatId) lastCopied = p.responseId;
-        pairs.push({
+        const copy: PairRecord = {
           responseId,
           chatId: piece.into,
           accountId: ctx.accountId,
@@ -231,7 +234,9 @@ export async function forkChat(ctx: Ctx, input: ForkChatInput): Promise<ForkedCo
           url: p.url,
           timestamp: p.timestamp,
           generation: p.generation,
-        });
+        };
+        pairs.push(copy);
+        copyOf.set(p.responseId, copy);
       }
     }
     if (i !== read.length) throw new Error(`content store returned ${read.length} pairs for ${i} slots`);
@@ -244,6 +249,24 @@ export async function forkChat(ctx: Ctx, input: ForkChatInput): Promise<ForkedCo
           'as an import may): fork from an earlier response_id, or without include_branches',
       );
     }
+  }
+  // The copies keep the feedback of their originals (one read over every copied range).
+  const feedback: PairFeedback[] = [];
+  const rated = await ctx.deps.meta.feedbackIn(
+    ctx.accountId,
+    pieces.map((p) => p.range),
+  );
+  for (const [sourceId, f] of rated) {
+    const copy = copyOf.get(sourceId);
+    if (!copy) continue;
+    feedback.push({
+      responseId: copy.responseId,
+      chatId: copy.chatId,
+      seq: copy.seq,
+      rating: f.rating,
+      comment: f.comment,
+      updatedAt: f.updatedAt,
+    });
   }
 
   const now = ctx.deps.clock();
@@ -293,7 +316,7 @@ export async function forkChat(ctx: Ctx, input: ForkChatInput): Promise<ForkedCo
       systemPrompt: source.systemPrompt,
     });
   }
-  const tree: ImportedTree = { chats, systemPrompt: source.systemPrompt, lastActivityAt: now, forkedFrom };
+  const tree: ImportedTree = { chats, systemPrompt: source.systemPrompt, lastActivityAt: now, forkedFrom, feedback };
   await store(ctx, tree, pairs);
   return { root, activeChatId: activeCopy?.chatId ?? rootChatId, chatCount: chats.length, pairCount };
 }

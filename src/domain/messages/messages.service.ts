@@ -40,7 +40,7 @@ function pairWriter(
       generation: input.generation,
     };
     await ctx.deps.content.append(pair, slot.fence);
-    written = { view: { ...pair, branches: [] }, fence: slot.fence };
+    written = { view: { ...pair, branches: [], feedback: null }, fence: slot.fence };
   };
   return {
     write,

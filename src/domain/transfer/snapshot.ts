@@ -2,7 +2,7 @@
  * A whole conversation tree as one value: what export-chat reads and import-chat writes. Formats
  * (branchat JSON, ChatGPT, Markdown) convert from and to this; the services read and store it.
  */
-import type { Generation, PairType } from '../model.js';
+import type { Feedback, Generation, PairType } from '../model.js';
 
 export interface SnapshotPair {
   /** In an imported snapshot: the source's id (e.g. a ChatGPT node id); the import gives fresh ids. */
@@ -17,6 +17,8 @@ export interface SnapshotPair {
   url: string | null;
   /** How the response was generated, when a model wrote it; null for a response given by the client. */
   generation: Generation | null;
+  /** The account's feedback on the answer (set-feedback), or null. */
+  feedback: Feedback | null;
 }
 
 export interface SnapshotChat {

@@ -8,7 +8,7 @@ import type { Ctx } from '../context.js';
 import { UnavailableError, ValidationError } from '../errors.js';
 import { historyLength, rangesFor, segmentsOf } from '../history.js';
 import { MAX_BRANCH_DEPTH } from '../limits.js';
-import { type ChatRecord, type PairRecord, startForkChain } from '../model.js';
+import { type ChatRecord, type Feedback, type PairFeedback, type PairRecord, startForkChain } from '../model.js';
 import type { ImportedTree } from '../ports.js';
 import { groupBy, parentsFirst } from '../tree-order.js';
 import { fromChatGpt } from './chatgpt/index.js';
@@ -24,7 +24,7 @@ const CHATS_PER_READ = 200;
  */
 export const IMPORT_MAX_ANCESTORS = 200_000;
 
-const snapshotPair = (p: PairRecord): SnapshotPair => ({
+const snapshotPair = (p: PairRecord, feedback: Feedback | null): SnapshotPair => ({
   responseId: p.responseId,
   question: p.question,
   response: p.response,
@@ -33,9 +33,13 @@ const snapshotPair = (p: PairRecord): SnapshotPair => ({
   language: p.language,
   url: p.url,
   generation: p.generation,
+  feedback,
 });
 
-/** The whole tree of a chat: every live chat (root first, each after its parent) with its own pairs. */
+/**
+ * The whole tree of a chat: every live chat (root first, each after its parent) with its own pairs and their
+ * feedback (per batch of chats, one content read and one metadata read, side by side).
+ */
 export async function exportTree(ctx: Ctx, chatId: string): Promise<{ chat: ChatRecord; snapshot: TreeSnapshot }> {
   const chat = await requireChat(ctx, chatId);
   const chats = await ctx.deps.meta.listTree(ctx.accountId, chat.rootChatId);
@@ -47,10 +51,17 @@ export async function exportTree(ctx: Ctx, chatId: string): Promise<{ chat: Chat
   const ordered = parentsFirst(root, (c) => children.get(c.chatId) ?? []);
 
   const pairs: PairRecord[] = [];
+  const feedback = new Map<string, Feedback>();
   for (let i = 0; i < ordered.length; i += CHATS_PER_READ) {
     const batch = ordered.slice(i, i + CHATS_PER_READ).filter((c) => c.ownCount > 0);
+    if (batch.length === 0) continue;
     const ranges = batch.map((c) => ({ chatId: c.chatId, fromSeq: 1, toSeq: c.ownCount }));
-    pairs.push(...(await ctx.deps.content.readRanges(ctx.accountId, ranges)));
+    const [read, rated] = await Promise.all([
+      ctx.deps.content.readRanges(ctx.accountId, ranges),
+      ctx.deps.meta.feedbackIn(ctx.accountId, ranges),
+    ]);
+    pairs.push(...read);
+    for (const [id, f] of rated) feedback.set(id, f);
   }
   const pairsOf = groupBy(pairs, (p) => p.chatId);
   const active = ordered.find((c) => c.active);
@@ -68,7 +79,10 @@ export async function exportTree(ctx: Ctx, chatId: string): Promise<{ chat: Chat
         name: c.name,
         createdAt: c.createdAt,
         updatedAt: c.updatedAt,
-        pairs: (pairsOf.get(c.chatId) ?? []).map(snapshotPair),
+        pairs: (pairsOf.get(c.chatId) ?? []).map((p) => {
+          const f = feedback.get(p.responseId);
+          return snapshotPair(p, f ? { rating: f.rating, comment: f.comment, updatedAt: f.updatedAt } : null);
+        }),
       })),
     },
   };
@@ -104,6 +118,7 @@ function materialise(ctx: Ctx, s: TreeSnapshot): { tree: ImportedTree; pairs: Pa
   let ancestors = 0;
   const chats: ChatRecord[] = [];
   const pairs: PairRecord[] = [];
+  const feedback: PairFeedback[] = [];
   // The latest time of the tree (of any chat or pair), whatever its era.
   let lastActivityAt: Date | null = null;
   const later = (d: Date) => {
@@ -188,6 +203,7 @@ function materialise(ctx: Ctx, s: TreeSnapshot): { tree: ImportedTree; pairs: Pa
         timestamp: p.timestamp,
         generation: p.generation,
       });
+      if (p.feedback) feedback.push({ ...p.feedback, responseId, chatId, seq: i + 1 });
       later(p.timestamp);
     });
   }
@@ -197,7 +213,7 @@ function materialise(ctx: Ctx, s: TreeSnapshot): { tree: ImportedTree; pairs: Pa
     ]);
   }
   if (lastActivityAt === null) throw new Error('an imported tree without a chat');
-  return { tree: { chats, systemPrompt: s.systemPrompt, lastActivityAt }, pairs };
+  return { tree: { chats, systemPrompt: s.systemPrompt, lastActivityAt, feedback }, pairs };
 }
 
 /** ImportLimits → ValidationError: one problem at the input's top level. */

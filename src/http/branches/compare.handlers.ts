@@ -8,7 +8,7 @@ const tailJson = (t: TailPage) => ({
   qa_pairs: t.pairs.map(pairJson),
   has_more_after: t.hasMoreAfter,
   next_after: t.nextAfter,
-  totals: { pairs: t.totals.pairs, ...usageJson(t.totals) },
+  totals: { pairs: t.totals.pairs, ...usageJson(t.totals), feedback: t.totals.feedback },
 });
 
 export const compareBranches: AppRouteHandler<CompareBranchesRoute> = async (c) => {

@@ -17,21 +17,32 @@ const examplePair = (n: number, chatId: string, generated: boolean) => ({
   response: `Answer ${n}`,
   timestamp: `2026-12-04T10:0${n}:00.000Z`,
   branches: [],
+  feedback: null,
   generation: generated
     ? { model: 'gpt-4o-mini-2024-07-18', prompt_tokens: 120 * n, completion_tokens: 40, latency_ms: 900 }
     : null,
   type: 'text' as const,
 });
 
+const FeedbackCountsSchema = z
+  .object({
+    up: z.number().int().openapi({ description: 'Answers of the tail rated up.' }),
+    down: z.number().int().openapi({ description: 'Answers of the tail rated down.' }),
+  })
+  .openapi('FeedbackCounts');
+
 const TailTotalsSchema = z
   .object({
     pairs: z.number().int().openapi({ description: 'Pairs in the whole tail (every page of it).' }),
     ...UsageFields,
+    feedback: FeedbackCountsSchema.openapi({
+      description: 'How many answers of the whole tail the account rated up and down (set-feedback).',
+    }),
   })
   .openapi('TailTotals', {
     description:
-      'Over the whole tail, not only this page: its pairs, and the tokens of its generated answers (pairs whose ' +
-      '`generation` is null, and null counts, add 0).',
+      'Over the whole tail, not only this page: its pairs, the tokens of its generated answers (pairs whose ' +
+      '`generation` is null, and null counts, add 0) and the feedback on its answers.',
   });
 
 const TailSchema = z
@@ -77,19 +88,23 @@ export const ComparisonSchema = z
       chat_id: EXAMPLE_CHAT,
       other_chat_id: EXAMPLE_OTHER,
       common_count: 2,
-      last_shared: { ...examplePair(2, EXAMPLE_ROOT, false), branches: [EXAMPLE_CHAT, EXAMPLE_OTHER] },
+      last_shared: {
+        ...examplePair(2, EXAMPLE_ROOT, false),
+        branches: [EXAMPLE_CHAT, EXAMPLE_OTHER],
+        feedback: { rating: 'up' as const, comment: null, updated_at: '2026-12-04T10:05:00.000Z' },
+      },
       tails: {
         chat: {
           qa_pairs: [examplePair(3, EXAMPLE_CHAT, true)],
           has_more_after: false,
           next_after: null,
-          totals: { pairs: 1, prompt_tokens: 360, completion_tokens: 40 },
+          totals: { pairs: 1, prompt_tokens: 360, completion_tokens: 40, feedback: { up: 1, down: 0 } },
         },
         other: {
           qa_pairs: [examplePair(4, EXAMPLE_OTHER, true)],
           has_more_after: true,
           next_after: examplePair(4, EXAMPLE_OTHER, true).response_id,
-          totals: { pairs: 2, prompt_tokens: 1000, completion_tokens: 80 },
+          totals: { pairs: 2, prompt_tokens: 1000, completion_tokens: 80, feedback: { up: 0, down: 1 } },
         },
       },
     },
@@ -109,7 +124,8 @@ export const compareBranches = createRoute({
     'histories (found from the chats’ fork points, no message read); `last_shared` is its last pair. Each tail is ' +
     'the rest of that chat’s history, paged in conversation order: the first `limit` pairs, or with `after` ' +
     '(`other_after` for the other tail) the pairs following that pair, which must be in that tail (else 404). Each ' +
-    'tail says whether it goes on and gives its next cursor; `totals` cover the whole tail. A start fork shares ' +
+    'tail says whether it goes on and gives its next cursor; `totals` cover the whole tail (its pairs, the tokens of ' +
+    'its generated answers, and how many of its answers were rated up and down). A start fork shares ' +
     'nothing with the root (`common_count` 0); a chat and one of its ancestors share the ancestor’s history up to ' +
     'the fork (one tail empty when the ancestor has no later pair); a chat compared with itself has empty tails. ' +
     `Its totals read each whole tail: ${HEAVY_LIMITS_DOC} ${RATE_WEIGHT_DOC.compareBranches}`,

@@ -55,7 +55,7 @@ export const forkChat = createRoute({
   description:
     'The new conversation’s root holds, as its own pairs, the visible history of `chat_id` up to and including ' +
     '`response_id` (all of it when absent; an empty root when that history is empty): new chat and response ids, ' +
-    'the same question, response, type, language, url, generation and timestamp. It shares nothing with the ' +
+    'the same question, response, type, language, url, generation, timestamp and feedback. It shares nothing with the ' +
     'source (deleting either leaves the other whole) and records `forked_from` (the source chat and the last ' +
     'pair copied, `response_id` null for an empty copy; null once the source chat is deleted). The system prompt ' +
     'is copied. `response_id` outside the visible history of `chat_id`, or a chat of another account → 404. ' +

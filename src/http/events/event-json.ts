@@ -3,7 +3,7 @@
  * once, inside the write's transaction, and stored in the event log as the exact JSON text sockets receive.
  */
 import type { EncodedChange, TreeChange } from '../../domain/ports.js';
-import { chatJson, pairJson } from '../schemas.js';
+import { chatJson, feedbackJson, pairJson } from '../schemas.js';
 
 export function encodeChange(change: TreeChange): EncodedChange {
   return { event: change.event, data: JSON.stringify(changeData(change)) };
@@ -19,11 +19,11 @@ function changeData(change: TreeChange): unknown {
         chats: change.chats.map(chatJson),
       };
     case 'message.added':
-      return pairJson({ ...change.pair, branches: [] });
+      return pairJson({ ...change.pair, branches: [], feedback: null });
     case 'branch.created':
       return {
         chat: chatJson(change.chat),
-        qa_pair: change.pair ? pairJson({ ...change.pair, branches: [] }) : null,
+        qa_pair: change.pair ? pairJson({ ...change.pair, branches: [], feedback: null }) : null,
       };
     case 'branch.activated':
       return { root_chat_id: change.rootChatId, active_chat_id: change.activeChatId };
@@ -31,5 +31,8 @@ function changeData(change: TreeChange): unknown {
       return chatJson(change.chat);
     case 'chat.deleted':
       return { deleted_chat_ids: change.deletedChatIds };
+    case 'pair.feedback':
+      // set-feedback's answer, and the chat that stores the pair (every chat showing it shows the change).
+      return { response_id: change.responseId, chat_id: change.chatId, feedback: feedbackJson(change.feedback) };
   }
 }

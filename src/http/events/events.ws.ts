@@ -135,7 +135,8 @@ const EventFrame = z
     data: z.unknown().openapi({
       description:
         'The REST object of the write: message.added → QAPair; branch.created → {chat, qa_pair} (create-branch); ' +
-        'branch.activated → {root_chat_id, active_chat_id}; chat.updated → Chat; chat.deleted → {deleted_chat_ids}.',
+        'branch.activated → {root_chat_id, active_chat_id}; chat.updated → Chat; chat.deleted → {deleted_chat_ids}; ' +
+        'pair.feedback → {response_id, chat_id, feedback} (set-feedback; chat_id: the chat that stores the pair).',
     }),
   })
   .openapi('EventFrame');

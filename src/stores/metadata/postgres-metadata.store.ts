@@ -14,23 +14,35 @@
  * add-message about 6 % of its throughput; see BENCHMARKS.md, "Real-time events").
  *
  * Pieces beside it: metadata-sql.ts (SQL texts, row helpers), metadata-tree-writes.ts (tree locks, treeWrite),
- * metadata-one-pass.ts (one-call and grouped writes), metadata-reads.ts and metadata-accounts.ts (queries).
+ * metadata-one-pass.ts (one-call and grouped writes), metadata-reads.ts and metadata-accounts.ts (queries),
+ * metadata-feedback.ts (feedback on answers).
  */
 
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import type { ChatRowMemory } from '../../cache/chat-rows.js';
 import { NotFoundError } from '../../domain/errors.js';
-import type { AccountRecord, ChatRecord, ConversationSummary } from '../../domain/model.js';
+import type { SeqRange } from '../../domain/history.js';
+import type {
+  AccountRecord,
+  ChatRecord,
+  ConversationSummary,
+  Feedback,
+  PairFeedback,
+  PairLocation,
+} from '../../domain/model.js';
 import type {
   Announce,
   AppendSlot,
   ChatChanges,
   EncodedChange,
+  FeedbackCounts,
+  FeedbackInput,
   ImportedTree,
   ListCursor,
   LiveChat,
   MetadataStore,
+  PairExtras,
   SubtreeDeletion,
   TreeChange,
 } from '../../domain/ports.js';
@@ -39,6 +51,7 @@ import type { FastSql } from '../pg-fast.js';
 import { toDate } from '../pg-rows.js';
 import { type Db, inOpenTransaction, inTransaction, pgDb } from '../pg-tx.js';
 import * as accounts from './metadata-accounts.js';
+import * as feedback from './metadata-feedback.js';
 import { OnePassWrites } from './metadata-one-pass.js';
 import * as queries from './metadata-reads.js';
 import { later, owned, readChats, UUID } from './metadata-sql.js';
@@ -186,6 +199,18 @@ export class PostgresMetadataStore implements MetadataStore {
 
   branchesAfter(accountId: string, responseIds: string[], startOf?: string): Promise<Map<string, string[]>> {
     return this.run(async () => queries.branchesAfter(this.db(), accountId, responseIds, startOf));
+  }
+
+  pairExtras(accountId: string, responseIds: string[], startOf?: string): Promise<PairExtras> {
+    return this.run(async () => feedback.pairExtras(this.db(), accountId, responseIds, startOf));
+  }
+
+  feedbackIn(accountId: string, ranges: SeqRange[]): Promise<Map<string, PairFeedback>> {
+    return this.run(async () => feedback.feedbackIn(this.db(), accountId, ranges));
+  }
+
+  feedbackCounts(accountId: string, ranges: SeqRange[]): Promise<FeedbackCounts> {
+    return this.run(async () => feedback.feedbackCounts(this.db(), accountId, ranges));
   }
 
   ownCounts(chatIds: string[]): Promise<Map<string, number>> {
@@ -381,6 +406,24 @@ export class PostgresMetadataStore implements MetadataStore {
     });
   }
 
+  setFeedback(
+    accountId: string,
+    responseId: string,
+    at: PairLocation,
+    given: FeedbackInput,
+    announce: Announce<Feedback | null>,
+  ): Promise<Feedback | null> {
+    return this.tx((db) =>
+      feedback.setFeedbackLocked(db, this.trees, this.clock(), {
+        accountId,
+        responseId,
+        at,
+        feedback: given,
+        announce,
+      }),
+    );
+  }
+
   importTrees(
     trees: ImportedTree[],
     write: (fence: number) => Promise<void>,
@@ -389,7 +432,9 @@ export class PostgresMetadataStore implements MetadataStore {
     return this.tx(async (db) => {
       for (const tree of trees) {
         await insertTree(db, tree);
-        await this.trees.createdEvent(db, (tree.chats[0] as ChatRecord).chatId, announce(tree));
+        const root = tree.chats[0] as ChatRecord;
+        if (tree.feedback?.length) await feedback.insertFeedback(db, root.accountId, root.chatId, tree.feedback);
+        await this.trees.createdEvent(db, root.chatId, announce(tree));
       }
       const fence = await sql<{ fence: string }>`select nextval('content_fence') as fence`.execute(db);
       // Content last, in this transaction: with PostgreSQL content it commits or rolls back with the rows.

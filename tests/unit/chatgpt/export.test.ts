@@ -51,14 +51,26 @@ describe('toChatGpt', () => {
     expect(m.r1?.message?.create_time).toBe(1764090185.123);
     expect(m.r1?.message?.metadata).toEqual({
       model_slug: 'gpt-x',
-      branchat: { chat_id: 'R', prompt_tokens: 10, completion_tokens: 20, latency_ms: 300 },
+      branchat: {
+        chat_id: 'R',
+        prompt_tokens: 10,
+        completion_tokens: 20,
+        latency_ms: 300,
+        feedback: { rating: 'up', comment: 'Just right.', updated_at: new Date(T0 + 9000).toISOString() },
+      },
     });
     expect(m.b1?.message?.metadata).toEqual({
       model_slug: 'gpt-y',
       branchat: { chat_id: 'B', prompt_tokens: null, completion_tokens: 5, latency_ms: null },
     });
-    // No generation: no model_slug and no counts.
+    // No generation: no model_slug and no counts; no feedback: no feedback key.
     expect(m.r2?.message?.metadata).toEqual({ branchat: { chat_id: 'R' } });
+    expect(m.b2?.message?.metadata).toEqual({
+      branchat: {
+        chat_id: 'B',
+        feedback: { rating: 'down', comment: null, updated_at: new Date(T0 + 9001).toISOString() },
+      },
+    });
     expect(m['q-r2']?.message?.metadata).toEqual({ branchat: { chat_id: 'R', type: 'code', language: 'python' } });
     expect(m['q-r3']?.message?.metadata).toEqual({
       branchat: { chat_id: 'R', type: 'link', url: 'https://example.org/guide' },

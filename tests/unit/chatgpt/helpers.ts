@@ -26,6 +26,7 @@ export function pair(
     language: null,
     url: null,
     generation: null,
+    feedback: null,
     ...extra,
   } satisfies SnapshotPair;
 }
@@ -70,13 +71,18 @@ export function sample(activeChatId = 'C', systemPrompt: string | null = 'Be bri
     activeChatId,
     chats: [
       chat('R', null, 'Trip', T0, [
-        pair('r1', 'Where in March?', 'Lisbon.', T0 + 1000, { generation: gen('gpt-x', 10, 20, 300) }),
+        pair('r1', 'Where in March?', 'Lisbon.', T0 + 1000, {
+          generation: gen('gpt-x', 10, 20, 300),
+          feedback: { rating: 'up', comment: 'Just right.', updatedAt: at(T0 + 9000) },
+        }),
         pair('r2', 'Show me code', 'print(1)', T0 + 2000, { type: 'code', language: 'python' }),
         pair('r3', 'A guide?', 'This one.', T0 + 3000, { type: 'link', url: 'https://example.org/guide' }),
       ]),
       chat('B', ['R', 'r1'], 'Trip (B)', T0 + 4000, [
         pair('b1', 'What about May?', 'Porto.', T0 + 4001, { generation: gen('gpt-y', null, 5, null) }),
-        pair('b2', 'And June?', '', T0 + 4002),
+        pair('b2', 'And June?', '', T0 + 4002, {
+          feedback: { rating: 'down', comment: null, updatedAt: at(T0 + 9001) },
+        }),
       ]),
       chat('C', ['B', 'b1'], 'Trip (C) 🙂', T0 + 5000, [pair('c1', 'Cheaper?', 'Braga.', T0 + 5001)]),
       chat('D', ['R', 'r1'], 'Trip (D)', T0 + 6000, []),

@@ -74,7 +74,23 @@ describe('round trip: fromChatGpt(toChatGpt(s)) = s', () => {
     { nil: null },
   );
   const step = fc.nat({ max: 10_000_000 }); // ms between two chats' creation (0: the same ms)
-  const pairContent = fc.record({ question: text(1, 16), response: text(0, 16), kind, generation, delta: step });
+  /** Feedback on the answer, set `delta` ms after it. */
+  const feedback = fc.option(
+    fc.record({
+      rating: fc.constantFrom('up' as const, 'down' as const),
+      comment: fc.option(text(1, 16), { nil: null }),
+      delta: step,
+    }),
+    { nil: null },
+  );
+  const pairContent = fc.record({
+    question: text(1, 16),
+    response: text(0, 16),
+    kind,
+    generation,
+    feedback,
+    delta: step,
+  });
   const chatContent = fc.record({
     name: text(1, 24),
     pairs: fc.array(pairContent, { maxLength: 4 }),
@@ -121,6 +137,9 @@ describe('round trip: fromChatGpt(toChatGpt(s)) = s', () => {
           timestamp: at(t),
           ...c.kind,
           generation: c.generation,
+          feedback: c.feedback
+            ? { rating: c.feedback.rating, comment: c.feedback.comment, updatedAt: at(t + c.feedback.delta) }
+            : null,
         };
       });
       chats.push({

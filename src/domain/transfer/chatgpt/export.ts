@@ -4,12 +4,13 @@
  * assistant node. A start fork (a branch forking before the first pair) starts where the root does: its first
  * question is another child of the root node (of the system node, when there is a system prompt), after the
  * root's, as ChatGPT shows an edited first question. The `branchat` keys carry what the ChatGPT shape cannot
- * say (chat ids, names and times, empty chats, the active chat, pair kinds, token counts), so
+ * say (chat ids, names and times, empty chats, the active chat, pair kinds, token counts, feedback), so
  * fromChatGpt(toChatGpt(s)) gives `s` back.
  */
-import type { Generation } from '../../model.js';
+import type { Feedback, Generation } from '../../model.js';
 import type { SnapshotPair, TreeSnapshot } from '../snapshot.js';
 import {
+  type BranchatFeedback,
   type BranchatQuestionMeta,
   type ChatGptMessage,
   type ChatGptMessageMetadata,
@@ -49,8 +50,13 @@ function questionMeta(chatId: string, p: SnapshotPair): BranchatQuestionMeta {
   return meta;
 }
 
-function responseMeta(chatId: string, g: Generation | null): ChatGptMessageMetadata {
-  if (g === null) return { branchat: { chat_id: chatId } };
+function feedbackMeta(f: Feedback | null): { feedback?: BranchatFeedback } {
+  if (f === null) return {};
+  return { feedback: { rating: f.rating, comment: f.comment, updated_at: f.updatedAt.toISOString() } };
+}
+
+function responseMeta(chatId: string, g: Generation | null, f: Feedback | null): ChatGptMessageMetadata {
+  if (g === null) return { branchat: { chat_id: chatId, ...feedbackMeta(f) } };
   return {
     model_slug: g.model,
     branchat: {
@@ -58,6 +64,7 @@ function responseMeta(chatId: string, g: Generation | null): ChatGptMessageMetad
       prompt_tokens: g.promptTokens,
       completion_tokens: g.completionTokens,
       latency_ms: g.latencyMs,
+      ...feedbackMeta(f),
     },
   };
 }
@@ -106,7 +113,13 @@ export function toChatGpt(s: TreeSnapshot): ExportedConversation {
       add(question);
       const answer: ChatGptNode = {
         id: p.responseId,
-        message: message(p.responseId, 'assistant', p.response, p.timestamp, responseMeta(chat.chatId, p.generation)),
+        message: message(
+          p.responseId,
+          'assistant',
+          p.response,
+          p.timestamp,
+          responseMeta(chat.chatId, p.generation, p.feedback),
+        ),
         parent: null,
         children: [],
       };

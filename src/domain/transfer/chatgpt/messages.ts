@@ -1,8 +1,19 @@
 /** Import: one message of the mapping, read with the schema's parts and checked against the text limits. */
 import { LANGUAGE_MAX, QUESTION_MAX, RESPONSE_MAX, URL_MAX } from '../../limits.js';
-import type { Generation, PairType } from '../../model.js';
-import { absent, checkText, msOf, objectFor, readFields, readValue, type Scope, type Times } from './problems.js';
+import type { Generation, PairType, Rating } from '../../model.js';
 import {
+  absent,
+  checkText,
+  msOf,
+  objectFor,
+  readFields,
+  readValue,
+  type Scope,
+  type Times,
+  within,
+} from './problems.js';
+import {
+  BranchatFeedbackSchema,
   BranchatQuestionMetaSchema,
   BranchatResponseMetaSchema,
   type ChatGptContent,
@@ -19,6 +30,13 @@ export interface QuestionExt {
   url: string | null;
 }
 
+/** An answer's feedback as `metadata.branchat.feedback` gives it; `updatedAt` null: the pair's time. */
+export interface FeedbackExt {
+  rating: Rating;
+  comment: string | null;
+  updatedAt: Date | null;
+}
+
 /** A message as the import sees it. */
 export interface Message {
   /**
@@ -33,6 +51,8 @@ export interface Message {
   questionExt: QuestionExt | null;
   /** The answer's generation, when it names a model. */
   generation: Generation | null;
+  /** The answer's feedback, when its metadata carries some. */
+  feedback: FeedbackExt | null;
 }
 
 /**
@@ -78,10 +98,30 @@ function readQuestionExt(value: unknown, path: string, sc: Scope): QuestionExt |
   return { chatId: f.chat_id ?? null, type, language, url };
 }
 
-/** An answer's generation: its model (`model_slug`) and the counts of `metadata.branchat`. */
-function readGeneration(meta: Record<string, unknown>, path: string, sc: Scope): Generation | null {
+/** `metadata.branchat.feedback` of an answer, each field checked on its own; null when absent or wrong (reported). */
+function readFeedback(value: unknown, path: string, sc: Scope, times: Times): FeedbackExt | null {
+  if (absent(value)) return null;
+  const raw = objectFor(BranchatFeedbackSchema, value, path, sc);
+  if (raw === null) return null;
+  const f = readFields(BranchatFeedbackSchema, raw, ['rating', 'comment', 'updated_at'], path, sc);
+  if (f.rating === undefined) return null;
+  const updatedAt = f.updated_at === undefined ? null : new Date(within(new Date(f.updated_at).getTime(), times));
+  return { rating: f.rating, comment: f.comment || null, updatedAt };
+}
+
+/**
+ * An answer's generation (its model, `model_slug`, and the counts of `metadata.branchat`) and its feedback
+ * (`metadata.branchat.feedback`).
+ */
+function readAnswerMeta(
+  meta: Record<string, unknown>,
+  path: string,
+  sc: Scope,
+  times: Times,
+): Pick<Message, 'generation' | 'feedback'> {
   const model = readFields(ChatGptMessageMetadataSchema, meta, ['model_slug'], path, sc).model_slug ?? null;
   let counts: Omit<Generation, 'model'> = { promptTokens: null, completionTokens: null, latencyMs: null };
+  let feedback: FeedbackExt | null = null;
   const ext = absent(meta.branchat)
     ? null
     : objectFor(BranchatResponseMetaSchema, meta.branchat, `${path}.branchat`, sc);
@@ -93,8 +133,9 @@ function readGeneration(meta: Record<string, unknown>, path: string, sc: Scope):
       completionTokens: f.completion_tokens ?? null,
       latencyMs: f.latency_ms ?? null,
     };
+    feedback = readFeedback(ext.feedback, `${path}.branchat.feedback`, sc, times);
   }
-  return model ? { model, ...counts } : null;
+  return { generation: model ? { model, ...counts } : null, feedback };
 }
 
 /**
@@ -114,7 +155,7 @@ export function readMessage(value: unknown, path: string, sc: Scope, times: Time
   if (role === undefined || content === undefined) return null;
 
   const text = textOf(content);
-  const base = { createTime: msOf(f.create_time, times), questionExt: null, generation: null };
+  const base = { createTime: msOf(f.create_time, times), questionExt: null, generation: null, feedback: null };
   if (role === 'system') return { ...base, kind: 'system', text: text ?? '' };
   if (hidden.is_visually_hidden_from_conversation === true) return { ...base, kind: 'skip', text: '' };
   if (role === 'user') {
@@ -126,7 +167,7 @@ export function readMessage(value: unknown, path: string, sc: Scope, times: Time
   }
   if (role === 'assistant' && text !== null) {
     checkText(text, RESPONSE_MAX, `${path}.content`, 'the answer', sc);
-    return { ...base, kind: 'answer', text, generation: readGeneration(meta, metaPath, sc) };
+    return { ...base, kind: 'answer', text, ...readAnswerMeta(meta, metaPath, sc, times) };
   }
   return { ...base, kind: 'skip', text: '' };
 }

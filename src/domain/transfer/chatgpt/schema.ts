@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import {
   CountInt,
+  FeedbackCommentText,
   HttpUrlText,
   LanguageText,
   MAX_TIME_MS,
@@ -20,7 +21,7 @@ import {
   NameText,
   storableText,
 } from '../../limits.js';
-import { PAIR_TYPES } from '../../model.js';
+import { PAIR_TYPES, RATINGS } from '../../model.js';
 
 /** The id ChatGPT gives the message-less root node of every conversation. */
 export const ROOT_NODE_ID = 'client-created-root';
@@ -67,6 +68,19 @@ export const BranchatQuestionMetaSchema = z.looseObject(
   { error: 'must be an object' },
 );
 
+/**
+ * The account's feedback on an answer (set-feedback), in the answer's `metadata.branchat`: a ChatGPT conversation
+ * has no place for it (ChatGPT's own exports keep ratings in a separate file).
+ */
+export const BranchatFeedbackSchema = z.looseObject(
+  {
+    rating: z.enum(RATINGS, { error: `must be one of ${RATINGS.join(', ')}` }),
+    comment: FeedbackCommentText.nullish().meta({ description: 'null, absent or "": no comment.' }),
+    updated_at: IsoTime.optional().meta({ description: 'When it was last set; absent: the answer’s time.' }),
+  },
+  { error: 'must be an object' },
+);
+
 /** `metadata.branchat` of an assistant message; the counts are absent when the pair has no generation. */
 export const BranchatResponseMetaSchema = z.looseObject(
   {
@@ -74,6 +88,7 @@ export const BranchatResponseMetaSchema = z.looseObject(
     prompt_tokens: CountInt.nullish(),
     completion_tokens: CountInt.nullish(),
     latency_ms: CountInt.nullish(),
+    feedback: BranchatFeedbackSchema.nullish().meta({ description: 'Thumbs up or down, with an optional comment.' }),
   },
   { error: 'must be an object' },
 );
@@ -149,10 +164,9 @@ export const ChatGptMessageMetadataSchema = z.looseObject(
       .boolean()
       .nullish()
       .meta({ description: 'true: not imported (a hidden system or context message).' }),
-    branchat: z
-      .union([BranchatQuestionMetaSchema, BranchatResponseMetaSchema])
-      .nullish()
-      .meta({ description: 'From branchat: the chat of the pair, its kind (questions), token counts (answers).' }),
+    branchat: z.union([BranchatQuestionMetaSchema, BranchatResponseMetaSchema]).nullish().meta({
+      description: 'From branchat: the chat of the pair, its kind (questions), token counts and feedback (answers).',
+    }),
   },
   { error: 'must be an object' },
 );
@@ -224,7 +238,8 @@ export const ChatGptConversationSchema = z
     description:
       'The shape of a conversation in a ChatGPT data export (conversations.json holds an array of them). ' +
       'Exports from branchat add `branchat` keys (top level and in message metadata) so that branch names, ' +
-      'empty branches, message types and generation details survive a round trip; other importers ignore them.',
+      'empty branches, message types, generation details and feedback on answers survive a round trip; other ' +
+      'importers ignore them.',
     example: {
       title: 'Trip ideas',
       create_time: 1764090184.123,
@@ -262,6 +277,7 @@ export const ChatGptConversationSchema = z
 
 export type BranchatQuestionMeta = z.infer<typeof BranchatQuestionMetaSchema>;
 export type BranchatResponseMeta = z.infer<typeof BranchatResponseMetaSchema>;
+export type BranchatFeedback = z.infer<typeof BranchatFeedbackSchema>;
 export type BranchatChatMeta = z.infer<typeof BranchatChatMetaSchema>;
 export type BranchatConversationMeta = z.infer<typeof BranchatConversationMetaSchema>;
 export type ChatGptContent = z.infer<typeof ChatGptContentSchema>;

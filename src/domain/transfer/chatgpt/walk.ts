@@ -189,7 +189,12 @@ export class ChatWalk {
       language: ext?.language ?? null,
       url: ext?.url ?? null,
       generation: v.answers.findLast((a) => a.message.generation !== null)?.message.generation ?? null,
+      feedback: null,
     };
+    // Several answers merged into one: the feedback of the last that has some.
+    const rated = v.answers.findLast((a) => a.message.feedback !== null)?.message.feedback;
+    if (rated)
+      pair.feedback = { rating: rated.rating, comment: rated.comment, updatedAt: rated.updatedAt ?? pair.timestamp };
     const draft = { pair, chat };
     chat.pairs.push(draft);
     this.byResponse.set(pair.responseId, draft);
