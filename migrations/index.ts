@@ -15,6 +15,7 @@ import { Migration20261203030000_read_leases } from './Migration20261203030000_r
 import { Migration20261203040000_write_functions } from './Migration20261203040000_write_functions.js';
 import { Migration20261203050000_readable_times } from './Migration20261203050000_readable_times.js';
 import { Migration20261204000000_start_forks } from './Migration20261204000000_start_forks.js';
+import { Migration20261204010000_shares } from './Migration20261204010000_shares.js';
 import { Migration20261204020000_feedback } from './Migration20261204020000_feedback.js';
 
 export const migrationsList = [
@@ -31,5 +32,6 @@ export const migrationsList = [
   { name: 'Migration20261203040000_write_functions', class: Migration20261203040000_write_functions },
   { name: 'Migration20261203050000_readable_times', class: Migration20261203050000_readable_times },
   { name: 'Migration20261204000000_start_forks', class: Migration20261204000000_start_forks },
+  { name: 'Migration20261204010000_shares', class: Migration20261204010000_shares },
   { name: 'Migration20261204020000_feedback', class: Migration20261204020000_feedback },
 ];

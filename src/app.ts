@@ -34,6 +34,7 @@ import { requireAuth } from './http/middleware/auth.js';
 import { type HeavyLimits, heavyOperations } from './http/middleware/heavy.js';
 import { idempotency } from './http/middleware/idempotency.js';
 import { limitBody, requireJsonBody } from './http/middleware/json-body.js';
+import { publicReads } from './http/middleware/public-reads.js';
 import { storableQuery } from './http/middleware/query-text.js';
 import { requestLog } from './http/middleware/request-log.js';
 import { RouteSecurity } from './http/middleware/route-security.js';
@@ -49,6 +50,8 @@ import { createMetrics, metricsAccess, requestMetrics } from './http/ops/metrics
 import { opsRouter } from './http/ops/ops.routes.js';
 import { serverSpans } from './http/ops/tracing.js';
 import { webApp } from './http/ops/web.js';
+import { sharesRouter } from './http/shares/shares.index.js';
+import { createShare, getPublicShare } from './http/shares/shares.routes.js';
 import { clientKey, TrustedProxies } from './limits/client-address.js';
 import { type LimiterFactory, memoryLimiters } from './limits/limiters.js';
 import type { Logger } from './logger.js';
@@ -69,6 +72,10 @@ export interface AppOptions {
   writeLimit?: { points: number; windowSeconds: number; costs?: Partial<RateCosts> };
   /** Registration attempts per client address per window; absent or 0 → no limit. */
   registration?: { maxPerWindow: number; windowSeconds: number };
+  /** Public reads of share links per client address per window (PUBLIC_SHARE_RATE); absent or 0 → no limit. */
+  publicShares?: { maxPerWindow: number; windowSeconds: number };
+  /** PUBLIC_URL: the origin of the links create-share answers; absent → the request's own origin. */
+  publicUrl?: string;
   /** Addresses/CIDRs whose X-Forwarded-For is believed (TRUSTED_PROXIES); absent → none. */
   trustedProxies?: readonly string[];
   /** Where the limits count (Services.limits: Redis or memory); absent → in this app's memory. */
@@ -123,6 +130,8 @@ export const OPENAPI_INFO = {
 
 /** The event socket: a declared operation (events.ws.ts) that authenticates itself. */
 const EVENT_SOCKET_PATH = '/api/v1/ws';
+/** The public read of a share link, as Hono routes it (`{token}` → `:token`). */
+const PUBLIC_SHARE_PATH = getPublicShare.path.replace('{token}', ':token');
 /** The route with its own body limit. */
 const IMPORT_PATH = importChat.path;
 /** Heavy operations: their work grows with the tree or the import (http/middleware/heavy.ts). */
@@ -190,6 +199,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
     c.set('registration', registration);
     c.set('client', async () => clientKey(proxies.client(await clientAddress(c), c.req.header('X-Forwarded-For'))));
     c.set('cache', options.cache && !options.bypassCache ? options.cache : noCache);
+    if (options.publicUrl) c.set('publicUrl', options.publicUrl);
     if (options.cache) {
       const store = options.cache.store;
       c.set('cacheHealth', () => store.health());
@@ -202,6 +212,16 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
   // and Idempotency-Key run on the protected operations only, each in its place in this chain.
   const security = new RouteSecurity();
   app.use(security.protectedOnly(requireAuth()));
+  // The one public read of account data (a share link's): its own budget per client, and headers that keep it
+  // out of caches.
+  app.use(
+    PUBLIC_SHARE_PATH,
+    publicReads(
+      options.publicShares && options.publicShares.maxPerWindow > 0
+        ? limits.create('public-share', options.publicShares.maxPerWindow, options.publicShares.windowSeconds)
+        : undefined,
+    ),
+  );
   // Order (each step refuses before the next costs anything): the per-account heavy bound → the account's rate
   // budget (refunded when a later step refuses: 429/499/503, or an Idempotency-Key replay) → body rules →
   // Idempotency-Key (a replay or a 409 answers here, before any slot or weight) → the rest of an import's weight →
@@ -235,7 +255,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
     storableQuery(),
   );
   if (options.idempotency) {
-    app.use(security.protectedOnly(idempotency(options.idempotency)));
+    app.use(security.protectedOnly(idempotency(options.idempotency, { refuse: [createShare.path] })));
   }
   // The rest of an import's weight, once its body says how big it is.
   if (accountLimit) app.use(IMPORT_PATH, importRateCharge(accountLimit));
@@ -253,6 +273,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
   app.route('/', chatsRouter);
   app.route('/', messagesRouter);
   app.route('/', branchesRouter);
+  app.route('/', sharesRouter);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', {
     type: 'http',

@@ -24,6 +24,7 @@ import { LocalResponder } from './responders/local.responder.js';
 import { PostgresContentStore } from './stores/content/postgres-content.store.js';
 import { IdempotencyStore } from './stores/idempotency.store.js';
 import { PostgresMetadataStore } from './stores/metadata/postgres-metadata.store.js';
+import { PostgresShareStore } from './stores/metadata/shares.store.js';
 import { openFastSql } from './stores/pg-fast.js';
 import { pgDb } from './stores/pg-tx.js';
 import { migrate, openPostgres } from './stores/postgres.js';
@@ -177,6 +178,7 @@ export async function openServices(config: Config, log: Logger): Promise<Service
     const deps: Deps = {
       meta,
       content,
+      shares: new PostgresShareStore(orm),
       responder,
       generation: { contextTokens: config.CONTEXT_TOKEN_BUDGET, timeoutMs: config.RESPONDER_TIMEOUT_MS },
       imports: {

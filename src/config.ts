@@ -121,6 +121,17 @@ const ConfigSchema = z.object({
   REGISTER_MAX_PER_WINDOW: int(30, 0, 1_000_000),
   REGISTER_WINDOW_SECONDS: int(600, 1, 86_400),
   /**
+   * Public reads of share links (GET /api/v1/public/shares/{token}) per client address per minute; then 429 with
+   * Retry-After. Every read counts, a 404 too. 0 turns the limit off.
+   */
+  PUBLIC_SHARE_RATE: int(120, 0, 1_000_000),
+  /**
+   * The origin readers reach the service at (e.g. https://chat.example.org), used in the `url` create-share answers
+   * (`<PUBLIC_URL>/app/s/<token>`); a trailing slash is dropped. Unset: the origin of the create-share request
+   * itself (behind a proxy that rewrites the host, set it).
+   */
+  PUBLIC_URL: optionalHttpUrl.transform((v) => v?.replace(/\/+$/, '')),
+  /**
    * Comma-separated addresses or CIDRs of reverse proxies (e.g. `10.0.0.0/8,::1`) whose X-Forwarded-For is
    * believed: when the direct peer is one of them, the client is the right-most forwarded address that is
    * not. Empty (the default) → the header is ignored and the peer is the client.

@@ -88,6 +88,8 @@ const app = createApp({
     },
   },
   registration: { maxPerWindow: config.REGISTER_MAX_PER_WINDOW, windowSeconds: config.REGISTER_WINDOW_SECONDS },
+  publicShares: { maxPerWindow: config.PUBLIC_SHARE_RATE, windowSeconds: 60 },
+  publicUrl: config.PUBLIC_URL,
   trustedProxies: config.TRUSTED_PROXIES,
   limits: services.limits,
 });

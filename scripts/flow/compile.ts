@@ -6,7 +6,8 @@
  *   (scripts/postman.ts writes them; scripts/flow/run.ts runs the very same scripts).
  * - flowHttp(): postman/flow.http, the same requests for VS Code REST Client, ids carried by request variables.
  *
- * A step naming an operation that openapi.json lacks, a query parameter the operation does not declare, a variable
+ * A step naming an operation that openapi.json lacks, a query or path parameter the operation does not declare (or
+ * no value for one it does), a variable
  * used before anything sets it, or a capture that is not `body.…`, `header.…` or `text` stops the generator.
  */
 import { createHash } from 'node:crypto';
@@ -69,6 +70,7 @@ export interface ResolvedStep {
   /** "01 register", … */
   name: string;
   method: string;
+  /** The operation's path, its parameters filled in with the step's values. */
   path: string;
   /** Sends the bearer token. */
   bearer: boolean;
@@ -76,9 +78,9 @@ export interface ResolvedStep {
 
 const VARIABLE_RE = /\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}/g;
 
-/** The variables a step uses (in its query, headers and body). */
+/** The variables a step uses (in its path parameters, query, headers and body). */
 function usedVariables(step: FlowStep): string[] {
-  const text = JSON.stringify([step.query, step.headers, step.body, step.rawBody]);
+  const text = JSON.stringify([step.params, step.query, step.headers, step.body, step.rawBody]);
   return [...text.matchAll(VARIABLE_RE)].map((m) => m[1]!);
 }
 
@@ -112,10 +114,17 @@ export function resolveFlow(doc: any, steps: readonly FlowStep[] = FLOW): Resolv
     ids.add(step.id);
     const found = operations.get(step.operationId);
     if (!found) throw fail(`no operation ${step.operationId} in openapi.json`);
-    const declared = new Set((found.op.parameters ?? []).map((p: any) => p.name));
+    const params: any[] = found.op.parameters ?? [];
+    const declared = new Set(params.filter((p) => p.in === 'query').map((p) => p.name));
     for (const key of Object.keys(step.query ?? {})) {
       if (!declared.has(key)) throw fail(`${step.operationId} declares no query parameter "${key}"`);
     }
+    const inPath = params.filter((p) => p.in === 'path').map((p) => String(p.name));
+    const given = Object.keys(step.params ?? {});
+    for (const key of given) {
+      if (!inPath.includes(key)) throw fail(`${step.operationId} declares no path parameter "${key}"`);
+    }
+    for (const key of inPath) if (!given.includes(key)) throw fail(`no value for the path parameter "${key}"`);
     if (step.body !== undefined && step.rawBody !== undefined) throw fail('both body and rawBody');
     if (Object.keys(step.checks).length === 0) throw fail('no checks');
     for (const v of Object.keys(step.generate ?? {})) known.add(v);
@@ -127,7 +136,9 @@ export function resolveFlow(doc: any, steps: readonly FlowStep[] = FLOW): Resolv
     }
     const security = found.op.security ?? doc.security ?? [];
     const secured = Array.isArray(security) && security.some((req: object) => Object.keys(req).length > 0);
-    return { step, name, method: found.method, path: found.path, bearer: secured && !step.anonymous };
+    // The path with its parameters' values (variables included: `{{share_token}}`).
+    const path = found.path.replace(/\{([^}]+)\}/g, (_: string, p: string) => step.params?.[p] as string);
+    return { step, name, method: found.method, path, bearer: secured && !step.anonymous };
   });
 }
 

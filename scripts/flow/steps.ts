@@ -1,10 +1,11 @@
 /**
  * The Flow, written once: every step of the walk through the API (register → login → a chat, two pairs, a branch,
- * the tree, search, If-Match, a system prompt, a streamed answer, export and import, delete, error cases) as data.
+ * the tree, a share link read without a token, search, If-Match, a system prompt, a streamed answer, export and
+ * import, revoking the share, delete, error cases) as data.
  * From it scripts/postman.ts generates the collection's "Flow" folder (requests, pre-request and test scripts) and
  * postman/flow.http (VS Code REST Client); scripts/flow/run.ts runs it against a server (`npm run flow`).
  *
- * - `{{name}}` in a query value, a header, the body or `rawBody` is a variable: a constant of FLOW_CONSTANTS, a
+ * - `{{name}}` in a path parameter, a query value, a header, the body or `rawBody` is a variable: a constant of FLOW_CONSTANTS, a
  *   value made before a step (`generate`), or one captured from an earlier answer (`capture`).
  * - `checks`, by label: JavaScript expressions over the answer. A string must be `true`; a pair
  *   `[actual, expected]` must be deeply equal. In scope: `body` (the parsed JSON, for `response: 'json'`), `text`
@@ -23,6 +24,8 @@ export interface FlowStep {
   title: string;
   operationId: string;
   description: string;
+  /** Values of the operation's path parameters (`{token}` in its path), by name. */
+  params?: Record<string, string>;
   query?: Record<string, string>;
   headers?: Record<string, string>;
   /** A JSON body (strings may hold `{{variables}}`). */
@@ -232,6 +235,67 @@ export const FLOW: readonly FlowStep[] = [
         ['body.tree.children[0].active', 'false'],
         ['body.tree.children[0].fork_response_id', 'vars.response_id_1'],
         ['body.tree.children[0].children', '[]'],
+      ],
+    },
+  },
+  {
+    id: 'createShare',
+    title: 'create-share (the branch, frozen)',
+    operationId: 'createShare',
+    description:
+      'A read-only link to the branch’s visible history, frozen now: later writes to the branch do not show in it. ' +
+      'The token (shown only here) is saved as `share_token`, the share as `share_id`.',
+    body: { chat_id: '{{branch_id}}' },
+    status: 201,
+    checks: {
+      'a frozen share of the branch: its two pairs, a 256-bit token, the demo’s link': [
+        ['body.chat_id', 'vars.branch_id'],
+        ['body.live', 'false'],
+        ['body.pair_count', '2'],
+        ['body.expires_at', 'null'],
+        '/^[A-Za-z0-9_-]{43}$/.test(body.token)',
+        "body.url.endsWith('/app/s/' + body.token)",
+      ],
+    },
+    capture: { share_token: 'body.token', share_id: 'body.share_id' },
+  },
+  {
+    id: 'publicShare',
+    title: 'public share (no token)',
+    operationId: 'getPublicShare',
+    anonymous: true,
+    description:
+      'Anyone with the link reads the shared history, without an account: the pairs and the name, and nothing of ' +
+      'the account (no account or chat ids, no branches, no generation details).',
+    params: { token: '{{share_token}}' },
+    status: 200,
+    checks: {
+      'the branch’s history as shared: the inherited first pair, then its own': [
+        ['body.qa_pairs.map((p) => p.response_id)', '[vars.response_id_1, vars.branch_response_id]'],
+        ['body.share.name', "'Trip ideas (May)'"],
+        ['body.share.live', 'false'],
+        ['body.share.system_prompt', 'null'],
+      ],
+      'nothing of the account': [
+        '!JSON.stringify(body).includes(vars.account_id)',
+        '!JSON.stringify(body).includes(vars.chat_id)',
+        "body.qa_pairs.every((p) => !('chat_id' in p) && !('branches' in p) && !('generation' in p))",
+      ],
+      'kept out of caches': [["header('Cache-Control')", "'no-store'"]],
+    },
+  },
+  {
+    id: 'listShares',
+    title: 'list-shares (of the branch)',
+    operationId: 'listShares',
+    description: 'The account’s share links of the branch, newest first; the token is never shown again.',
+    query: { chat_id: '{{branch_id}}' },
+    status: 200,
+    checks: {
+      'the one share, without its token': [
+        ['body.shares.map((s) => s.share_id)', '[vars.share_id]'],
+        ['body.shares[0].expired', 'false'],
+        "!('token' in body.shares[0])",
       ],
     },
   },
@@ -501,6 +565,33 @@ export const FLOW: readonly FlowStep[] = [
       'the questions of the root, in order, under the title': [
         "text.startsWith('# Spring trip')",
         "text.indexOf('Where should we go in March?') < text.indexOf('And in April?')",
+      ],
+    },
+  },
+  {
+    id: 'revokeShare',
+    title: 'delete-share (revoke the link)',
+    operationId: 'deleteShare',
+    description: 'Revokes the share: from now on its link is a 404, on every server instance.',
+    query: { share_id: '{{share_id}}' },
+    status: 200,
+    checks: {
+      'revoked, with the time': [['body.share_id', 'vars.share_id'], "typeof body.revoked_at === 'string'"],
+    },
+  },
+  {
+    id: 'publicShareRevoked',
+    title: 'public share (revoked → 404)',
+    operationId: 'getPublicShare',
+    anonymous: true,
+    description: 'The revoked link: the same 404 as a link that never existed.',
+    params: { token: '{{share_token}}' },
+    status: 404,
+    checks: {
+      'a problem document, kept out of caches': [
+        "header('Content-Type').includes('application/problem+json')",
+        ['body.status', '404'],
+        ["header('Cache-Control')", "'no-store'"],
       ],
     },
   },

@@ -1,11 +1,13 @@
 import type { GenerationSettings } from './generation/settings.js';
-import type { ContentStore, MetadataStore, PasswordHasher, Responder } from './ports.js';
+import type { ContentStore, MetadataStore, PasswordHasher, Responder, ShareStore } from './ports.js';
 import type { ImportLimits } from './transfer/limits.js';
 
 /** Long-lived collaborators of the services, built once at boot. */
 export interface Deps {
   meta: MetadataStore;
   content: ContentStore;
+  /** Share links (account-level rows beside the metadata). */
+  shares: ShareStore;
   responder: Responder;
   /** Context budget and model timeout; defaults in generation/settings.ts. */
   generation?: Partial<GenerationSettings>;

@@ -41,6 +41,15 @@ export function historyLength(segments: Segment[]): number {
   return last ? last.offset + last.length : 0;
 }
 
+/**
+ * The first `length` positions of a history (a frozen share: what the chat showed then). A chat's history only
+ * grows at its end (ancestors' limits never change, own pairs are appended), so these positions hold the same pairs
+ * for as long as the chat lives.
+ */
+export function truncateSegments(segments: Segment[], length: number): Segment[] {
+  return segments.map((s) => ({ ...s, length: Math.max(0, Math.min(s.length, length - s.offset)) }));
+}
+
 /** Position (1-based) of a stored pair in this history, or null when the pair is not visible here. */
 export function positionOf(segments: Segment[], loc: PairLocation): number | null {
   for (const s of segments) {

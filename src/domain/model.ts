@@ -151,6 +151,32 @@ export function messageCount(chat: Pick<ChatRecord, 'ancestorLimits' | 'ownCount
 }
 
 /**
+ * A share link (docs/api.md, "Shares"): read-only access to one chat's visible history for whoever holds its token.
+ * Only the token's SHA-256 is kept. A frozen share (`live` false) shows the first `frozenCount` pairs of the history
+ * under `frozenName` (and `frozenSystemPrompt` when the system prompt is included), whatever happens to the chat
+ * later; a live one shows the chat as it is. A share ends when revoked, when it expires, or when its chat is deleted.
+ */
+export interface ShareRecord {
+  shareId: string;
+  accountId: string;
+  chatId: string;
+  rootChatId: string;
+  /** SHA-256 of the token (32 bytes). */
+  tokenHash: Uint8Array;
+  live: boolean;
+  /** Frozen: the length of the chat's visible history when the share was made; live: null. */
+  frozenCount: number | null;
+  /** Frozen: the chat's name then; live: null. */
+  frozenName: string | null;
+  /** Frozen with the system prompt included: the conversation's prompt then (null if it had none); else null. */
+  frozenSystemPrompt: string | null;
+  includeSystemPrompt: boolean;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  createdAt: Date;
+}
+
+/**
  * The limits and text rules live in limits.ts (one module for the schemas, the services and the importer);
  * re-exported here for the modules that read them with the records.
  */

@@ -14,6 +14,7 @@ import type {
   PairLocation,
   PairRecord,
   Rating,
+  ShareRecord,
 } from './model.js';
 
 export interface AppendSlot {
@@ -277,6 +278,32 @@ export interface MetadataStore {
   liveChats(accountId: string): Promise<LiveChat[]>;
 
   ping(): Promise<void>;
+}
+
+/** Where list-shares resumes: just after this (created_at, share_id), in descending order of both. */
+export interface ShareCursor {
+  createdAt: Date;
+  shareId: string;
+}
+
+/**
+ * Share links (PostgreSQL). Account-level rows: no tree lock, no tree version, no event. Every read asks the
+ * database (nothing is kept in memory), so a revocation is seen at once by every process.
+ */
+export interface ShareStore {
+  insert(share: ShareRecord): Promise<void>;
+  /** The share whose token hashes to `tokenHash` (revoked and expired ones included), or null. */
+  byTokenHash(tokenHash: Uint8Array): Promise<ShareRecord | null>;
+  /**
+   * The account's unrevoked shares whose chat is live (of `chatId` only, when given), newest first, after `after`,
+   * at most `limit`.
+   */
+  list(
+    accountId: string,
+    options: { chatId: string | null; after: ShareCursor | null; limit: number },
+  ): Promise<ShareRecord[]>;
+  /** Revokes an unrevoked share of the account whose chat is live; its revocation time, or null when there is none. */
+  revoke(accountId: string, shareId: string, now: Date): Promise<Date | null>;
 }
 
 /** Message content (MongoDB in production, PostgreSQL in the embedded default). */

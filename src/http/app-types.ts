@@ -20,6 +20,8 @@ export interface AppBindings {
     cacheHealth?: () => 'ok' | 'degraded';
     /** Read-through cache of serialised read responses. */
     cache: ReadCache;
+    /** PUBLIC_URL: the origin of share links; absent → the request's own. */
+    publicUrl?: string;
     /** Set by the auth middleware on protected routes. */
     accountId: string;
     /**

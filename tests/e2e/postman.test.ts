@@ -80,8 +80,9 @@ describe('the committed Postman files', () => {
     const doc = readOpenApi();
     const expected: string[] = [];
     for (const [path, item] of Object.entries<any>(doc.paths)) {
+      // Path parameters as Postman writes them (`{token}` → `:token`).
       for (const [method, op] of Object.entries<any>(item))
-        expected.push(`${op.tags[0]}: ${method.toUpperCase()} ${path}`);
+        expected.push(`${op.tags[0]}: ${method.toUpperCase()} ${path.replace(/\{([^}]+)\}/g, ':$1')}`);
     }
     const actual = committedCollection()
       .item.filter((f: any) => f.name !== FLOW_FOLDER)
@@ -134,6 +135,11 @@ describe('the Flow compiler', () => {
       ],
       ['not body.<path>, header.<Name> or text', [{ ...step, capture: { x: 'body' } }]],
       ['no checks', [{ ...step, checks: {} }]],
+      ['declares no path parameter "id"', [{ ...step, params: { id: 'x' } }]],
+      [
+        'no value for the path parameter "token"',
+        [{ ...step, id: 'publicShare', operationId: 'getPublicShare', body: undefined }],
+      ],
     ];
     for (const [message, steps] of cases) expect(() => resolveFlow(doc, steps)).toThrow(message);
   });

@@ -54,7 +54,7 @@ describe('the tour as written in README.md', () => {
     for (const line of curls) expect(line).not.toMatch(/https?:\/\//);
   });
 
-  test('it covers the whole walk: account, chat, messages, branch, reads, search, alternatives, stream, export/import, delete', () => {
+  test('it covers the whole walk: account, chat, messages, branch, reads, search, a share link, alternatives, stream, export/import, delete', () => {
     for (const path of [
       '/auth/register',
       '/auth/login',
@@ -71,9 +71,18 @@ describe('the tour as written in README.md', () => {
       '/branches/compare-branches',
       '/chats/fork-chat',
       '/messages/set-feedback',
+      '/shares/create-share',
+      '/public/shares/',
     ]) {
       expect(script).toContain(`$API${path}`);
     }
+    // The shared history is read as anyone with the link reads it: without the token.
+    const publicRead = script
+      .split('\n')
+      .map((l) => l.replace(/\s#.*$/, ''))
+      .filter((l) => l.includes('$API/public/shares/'));
+    expect(publicRead).toHaveLength(1);
+    expect(publicRead[0]).not.toMatch(/\$\{A\[@\]\}|Authorization|\$TOKEN/);
     expect(script).toMatch(/curl [^\n]*-N[^\n]*add-message/);
     expect(script).toContain("'Accept: text/event-stream'");
   });

@@ -11,12 +11,15 @@ import { type Client, newAccount } from '../support/client.js';
 let a: Client;
 let chatId = '';
 let responseId = '';
+let shareToken = '';
 beforeAll(async () => {
   const { app } = await testApp();
   a = await newAccount(app);
   const c = await a.chatWith(2);
   chatId = c.chatId;
   responseId = c.ids[0] as string;
+  const s = await a.call('POST', '/api/v1/shares/create-share', { body: { chat_id: chatId } });
+  shareToken = s.body.token;
 });
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
@@ -52,6 +55,7 @@ const posts: [string, string, () => Record<string, unknown>][] = [
   ['POST', '/api/v1/messages/add-message', () => ({ chat_id: chatId, question: 'q', response: 'r' })],
   ['POST', '/api/v1/branches/create-branch', () => ({ chat_id: chatId, response_id: responseId, activate: false })],
   ['PUT', '/api/v1/branches/set-active-branch', () => ({ chat_id: chatId })],
+  ['POST', '/api/v1/shares/create-share', () => ({ chat_id: chatId, live: true, expires_in_seconds: 60 })],
   ['POST', '/api/v1/auth/login', () => ({ email: 'nobody@example.com', password: 'password123' })],
   [
     'POST',
@@ -74,6 +78,8 @@ const gets: [string, string, string[]][] = [
   ['GET', '/api/v1/branches/get-branches', ['chat_id']],
   ['DELETE', '/api/v1/chats/delete-chat', ['chat_id']],
   ['GET', '/api/v1/chats/export-chat', ['chat_id', 'format']],
+  ['GET', '/api/v1/shares/list-shares', ['chat_id', 'limit', 'cursor']],
+  ['DELETE', '/api/v1/shares/delete-share', ['share_id']],
 ];
 
 describe('fuzz: never a 5xx for bad input', () => {
@@ -135,6 +141,29 @@ describe('fuzz: never a 5xx for bad input', () => {
         if (r.status >= 400) expect(r.headers.get('content-type')).toContain('application/problem+json');
       }),
       { numRuns: RUNS * 3 },
+    );
+  });
+
+  test('GET /api/v1/public/shares/{token}: any token, any query, no Authorization', async () => {
+    const token = fc.oneof(fc.constant(shareToken), fc.string({ minLength: 1, maxLength: 80 }), anyValue.map(String));
+    const pairs = fc.array(
+      fc.tuple(
+        fc.oneof(fc.constantFrom('limit', 'after', 'before'), fc.string({ maxLength: 12 })),
+        fc.oneof(
+          fc.constantFrom(responseId, 'end', '0', '1', '1001', crypto.randomUUID()),
+          fc.string({ maxLength: 40 }),
+        ),
+      ),
+      { maxLength: 3 },
+    );
+    await fc.assert(
+      fc.asyncProperty(token, pairs, async (t, kv) => {
+        const qs = new URLSearchParams(kv).toString();
+        const r = await a.call('GET', `/api/v1/public/shares/${encodeURIComponent(t || 'x')}?${qs}`, { token: null });
+        expect(r.status).toBeLessThan(500);
+        if (r.status >= 400) expect(r.headers.get('content-type')).toContain('application/problem+json');
+      }),
+      { numRuns: RUNS },
     );
   });
 

@@ -30,6 +30,11 @@ describe('/app', () => {
     expect(asset.headers.get('content-type')).toContain('text/javascript');
     expect(asset.headers.get('cache-control')).toContain('immutable');
     expect(await (await app.request('/app/chats/some-route')).text()).toContain('<title>demo</title>');
+    // A shared chat's page (its token in the path; base64url has no dot): the app, sending no referrer anywhere.
+    const shared = await app.request('/app/s/q3V8xk2Jd0Zc1mWf5bT7yHn4sPa9uLe6rGiO2vX-_kE');
+    expect(shared.status).toBe(200);
+    expect(await shared.text()).toContain('<title>demo</title>');
+    expect(shared.headers.get('referrer-policy')).toBe('no-referrer');
   });
 
   test('nothing outside the folder; a missing asset or a malformed path is a 404 problem', async () => {

@@ -59,6 +59,10 @@ export function appFor(
     writeLimit?: AppOptions['writeLimit'];
     /** Registrations per client per window (off unless a test asks: in process every client is 'unknown'). */
     registration?: AppOptions['registration'];
+    /** Public reads of share links per client per window (off unless a test asks). */
+    publicShares?: AppOptions['publicShares'];
+    /** PUBLIC_URL: the origin of share links. */
+    publicUrl?: string;
     trustedProxies?: string[];
     /** Serve /api/v1/ws through a hub of its own on the services' change feed. */
     events?: boolean;
@@ -96,6 +100,8 @@ export function appFor(
     // Off unless a test asks for it: most suites need volume.
     writeLimit: options.writeLimit,
     registration: options.registration,
+    publicShares: options.publicShares,
+    publicUrl: options.publicUrl,
     trustedProxies: options.trustedProxies,
     // The services' limiters: Redis-backed (shared by every app on that Redis and prefix) when REDIS_URL is set.
     limits: services.limits,

@@ -1,5 +1,5 @@
 /**
- * In-memory MetadataStore and ContentStore, for unit tests of the domain services only (never used
+ * In-memory MetadataStore, ContentStore and ShareStore, for unit tests of the domain services only (never used
  * by src/). They keep the same rules as the PostgreSQL adapters in the simplest possible way.
  */
 import { NotFoundError, StaleWriteError } from '../../src/domain/errors.js';
@@ -12,6 +12,7 @@ import type {
   PairFeedback,
   PairLocation,
   PairRecord,
+  ShareRecord,
 } from '../../src/domain/model.js';
 import { isStartFork } from '../../src/domain/model.js';
 import type {
@@ -27,6 +28,8 @@ import type {
   ListCursor,
   MetadataStore,
   ScanSlotsOptions,
+  ShareCursor,
+  ShareStore,
   UsageTotals,
 } from '../../src/domain/ports.js';
 import { START_FORKS } from '../../src/domain/ports.js';
@@ -332,4 +335,38 @@ export class MemoryContentStore implements ContentStore {
   }
   async ping() {}
   async close() {}
+}
+
+/** Shares in a list; "live chat" is asked of the metadata store it is given (as the SQL joins the chat row). */
+export class MemoryShareStore implements ShareStore {
+  readonly rows: ShareRecord[] = [];
+  constructor(private readonly meta: MemoryMetadataStore) {}
+  private chatLive(s: ShareRecord) {
+    const c = this.meta.chats.get(s.chatId);
+    return Boolean(c && !c.deleted);
+  }
+  async insert(share: ShareRecord) {
+    this.rows.push({ ...share });
+  }
+  async byTokenHash(hash: Uint8Array) {
+    const found = this.rows.find((r) => Buffer.from(r.tokenHash).equals(Buffer.from(hash)));
+    return found ? { ...found } : null;
+  }
+  async list(accountId: string, o: { chatId: string | null; after: ShareCursor | null; limit: number }) {
+    const key = (r: { createdAt: Date; shareId: string }) =>
+      `${String(r.createdAt.getTime()).padStart(15, '0')}${r.shareId}`;
+    return this.rows
+      .filter((r) => r.accountId === accountId && r.revokedAt === null && this.chatLive(r))
+      .filter((r) => o.chatId === null || r.chatId === o.chatId)
+      .filter((r) => !o.after || key(r) < key(o.after))
+      .sort((a, b) => (key(a) < key(b) ? 1 : -1))
+      .slice(0, o.limit)
+      .map((r) => ({ ...r }));
+  }
+  async revoke(accountId: string, shareId: string, now: Date) {
+    const r = this.rows.find((x) => x.shareId === shareId && x.accountId === accountId);
+    if (!r || r.revokedAt !== null || !this.chatLive(r)) return null;
+    r.revokedAt = now;
+    return now;
+  }
 }

@@ -515,7 +515,13 @@ describe('deploy/nginx.conf', () => {
       // Without a format nginx uses `combined`, which logs $request (the query string included).
       expect({ log, format: format !== undefined && formats.has(format) }).toEqual({ log, format: true });
       expect(formats.get(format!)).not.toMatch(/\$(request|request_uri|args|query_string|arg_\w+)\b/);
+      // Nor a share link's token (in the path): the path logged is $uri with the token replaced.
+      expect(formats.get(format!)).not.toMatch(/\$uri\b/);
+      expect(formats.get(format!)).toContain('$branchat_logged_uri');
     }
+    const redact = block(conf, /map\s+\$uri\s+\$branchat_logged_uri\s*\{/);
+    expect(redact).toContain('/api/v1/public/shares/|/app/s/');
+    expect(redact).toMatch(/default\s+\$uri;/);
   });
 
   test('/metrics is not served to the outside', () => {

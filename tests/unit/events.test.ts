@@ -25,7 +25,7 @@ import type { EventFeed, EventName, TreeEvent } from '../../src/events/events.js
 import { createLogger } from '../../src/logger.js';
 import { LocalResponder } from '../../src/responders/local.responder.js';
 import { MemoryEventFeed } from '../support/memory-feed.js';
-import { MemoryContentStore, MemoryMetadataStore } from '../support/memory-stores.js';
+import { MemoryContentStore, MemoryMetadataStore, MemoryShareStore } from '../support/memory-stores.js';
 
 type Frame = Record<string, any>;
 
@@ -61,9 +61,11 @@ let bus: MemoryEventFeed;
 let hub: EventHub;
 
 beforeEach(() => {
+  const meta = new MemoryMetadataStore();
   deps = {
-    meta: new MemoryMetadataStore(),
+    meta,
     content: new MemoryContentStore(),
+    shares: new MemoryShareStore(meta),
     responder: new LocalResponder(),
     hasher: { hash: async (p) => p, verify: async () => true },
     clock: () => new Date(),

@@ -15,16 +15,18 @@ import { NotFoundError, PreconditionFailedError, ValidationError } from '../../s
 import { addMessage } from '../../src/domain/messages/messages.service.js';
 import { MAX_TIME_MS, MIN_TIME_MS } from '../../src/domain/model.js';
 import { LocalResponder, localAnswer } from '../../src/responders/local.responder.js';
-import { MemoryContentStore, MemoryMetadataStore } from '../support/memory-stores.js';
+import { MemoryContentStore, MemoryMetadataStore, MemoryShareStore } from '../support/memory-stores.js';
 
 let ctx: Ctx;
 let content: MemoryContentStore;
 
 beforeEach(() => {
   content = new MemoryContentStore();
+  const meta = new MemoryMetadataStore();
   const deps: Deps = {
-    meta: new MemoryMetadataStore(),
+    meta,
     content,
+    shares: new MemoryShareStore(meta),
     responder: new LocalResponder(),
     hasher: { hash: async (p) => `h:${p}`, verify: async (p, h) => h === `h:${p}` },
     clock: () => new Date(),

@@ -31,6 +31,8 @@ export function ChatView({ api, chatId, focus, version, onOpen, guard, onChanged
   /** The question being answered and the answer so far (streamed), until the stored pair arrives. */
   const [streaming, setStreaming] = useState<{ question: string; answer: string; after?: string } | null>(null);
   const [name, setName] = useState('');
+  /** The link of a share just made (its token is shown only once). */
+  const [shareUrl, setShareUrl] = useState<string | null>(null);
   const list = useRef<HTMLDivElement>(null);
   const loadingOlder = useRef(false);
   /** Scrolling near the top loads older pages only once the list has been put at its latest pair: a scroll
@@ -138,6 +140,13 @@ export function ChatView({ api, chatId, focus, version, onOpen, guard, onChanged
         </select>
         <button
           type="button"
+          title="A read-only link to this chat as it is now"
+          onClick={() => void guard(async () => setShareUrl((await api.createShare(chat.chat_id)).url))}
+        >
+          Share
+        </button>
+        <button
+          type="button"
           onClick={() => {
             setName(chat.name);
             setRenaming(true);
@@ -161,6 +170,15 @@ export function ChatView({ api, chatId, focus, version, onOpen, guard, onChanged
           Delete
         </button>
       </header>
+      {shareUrl && (
+        <p className="row">
+          <span className="muted">Anyone with this link can read the chat as it is now:</span>
+          <input aria-label="share link" readOnly value={shareUrl} onFocus={(e) => e.currentTarget.select()} />
+          <button type="button" className="link" onClick={() => setShareUrl(null)}>
+            close
+          </button>
+        </p>
+      )}
       <div
         className="pairs"
         ref={list}

@@ -15,11 +15,13 @@ import {
   type RequestJson,
   type SearchHit,
   type ServerFrame,
+  type SharedPage,
+  type SharedPair,
   type TreeNode,
   unwrap,
 } from '../../packages/client/src/index';
 
-export type { Chat, QAPair, SearchHit, TreeNode };
+export type { Chat, QAPair, SearchHit, SharedPage, SharedPair, TreeNode };
 export type Conversation = ConversationSummary;
 export type Tree = BranchTree;
 export { ApiError };
@@ -105,6 +107,18 @@ export class Api {
   }
   async setActive(chatId: string) {
     return unwrap(this.client.PUT('/api/v1/branches/set-active-branch', { body: { chat_id: chatId } }));
+  }
+  /** A read-only link to the chat's visible history as it is now (frozen); its URL is shown once. */
+  async createShare(chatId: string) {
+    return unwrap(this.client.POST('/api/v1/shares/create-share', { body: { chat_id: chatId } }));
+  }
+  /** A page of a shared history: public, sent without a token whatever this Api holds. */
+  async sharedPage(shareToken: string, cursor: { before?: string } = {}, limit = 30) {
+    return unwrap(
+      createBranchatClient(location.origin).GET('/api/v1/public/shares/{token}', {
+        params: { path: { token: shareToken }, query: { limit, ...cursor } },
+      }),
+    );
   }
   async search(q: string) {
     return (await unwrap(this.client.GET('/api/v1/messages/search-messages', { params: { query: { q, limit: 20 } } })))

@@ -30,6 +30,12 @@ export type SearchResults = Schemas['SearchResults'];
 export type Token = Schemas['Token'];
 export type TreeExport = Schemas['TreeExport'];
 export type Problem = Schemas['Problem'];
+/** Share links: as their owner sees them, as create-share answers (with the token, once), and as anyone reads them. */
+export type Share = Schemas['Share'];
+export type CreatedShare = Schemas['CreatedShare'];
+export type ShareList = Schemas['ShareList'];
+export type SharedPage = Schemas['SharedPage'];
+export type SharedPair = Schemas['SharedPair'];
 /** The frames of the event socket (GET /api/v1/ws): sent by the client, sent by the server. */
 export type ClientFrame = Schemas['ClientFrame'];
 export type ServerFrame = Schemas['ServerFrame'];

@@ -412,6 +412,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/shares/create-share": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A read-only link to a chat’s visible history
+         * @description Makes a link that lets anyone holding its token read the visible history of `chat_id` (inherited pairs included) through `GET /api/v1/public/shares/{token}`, or in the demo at `url`, without an account. `live: false` (the default) freezes it now: the link shows the first `pair_count` pairs (the history’s length at this moment) and the chat’s current name, whatever is written later; `live: true` follows the chat (new pairs, renames). `expires_in_seconds` (60..31,536,000) ends it after that long; absent, it lasts until revoked (delete-share) or until the chat is deleted (with its subtree or tree), which ends its shares. The system prompt is shown only with `include_system_prompt: true` (frozen: the prompt as it is now). The `token` is returned only here; the server keeps its SHA-256 only. A chat that is missing, deleted or another account’s → 404. A share is no write to the tree: no tree version changes and no event is published. Rate limited as any write (1 point of the account’s budget; past it → 429 with Retry-After). The one POST that takes no `Idempotency-Key` (sent → 422, nothing made): a replay would need the answer, token included, kept for 24 hours, and the server keeps no token. A retry makes another share; revoke the one you do not use.
+         */
+        post: operations["createShare"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shares/list-shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The account’s share links, newest first
+         * @description Every unrevoked share of the account whose chat is live (of `chat_id` only, when given: a chat that is missing, deleted or another account’s → 404), newest first, expired ones included (`expired: true`). Paged by `limit` (1..100, default 50) and the opaque `next_cursor` (null on the last page; a cursor that is not one of ours → 422). Tokens are never listed.
+         */
+        get: operations["listShares"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shares/delete-share": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a share link
+         * @description From the moment this answers, the link’s token is a 404 on every server instance (each public read asks the database, and its answers are sent with `Cache-Control: no-store`, so no HTTP cache keeps them). A share that is unknown, already revoked, of a deleted chat or of another account → 404. No write to the tree, no event. Rate limit: 1 point of the account’s write budget.
+         */
+        delete: operations["deleteShare"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/shares/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A shared history, without an account (public)
+         * @description The visible history a share link shows, one page at a time, paged exactly like get-chat: no cursor, the first `limit` pairs (1..1000, default 200); `after=R`, the pairs after R; `before=R`, those just before R; `before=end`, the last page; `after` with `before` → 422; R outside the shared history → 404. A frozen share shows only the pairs it was made with (and the name it had then); a live one the chat as it is now. Nothing of the account is in it: no account id, email, chat ids, branches, start forks, generation details or usage, and the system prompt only when the owner included it. Needs no token; one sent is ignored. A token that was never issued, was revoked, has expired, or whose chat was deleted is the same 404, with the same detail (“No shared chat for this link: it never existed, was revoked, expired, or was deleted”). Answers carry `Cache-Control: no-store` and `Referrer-Policy: no-referrer`. Rate limit: PUBLIC_SHARE_RATE (default 120) reads per client address per minute (every read counts, a 404 too; counted across instances when REDIS_URL is set); past it → 429 with Retry-After.
+         */
+        get: operations["getPublicShare"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1567,6 +1647,233 @@ export interface components {
             up: number;
             /** @description Answers of the tail rated down. */
             down: number;
+        };
+        /**
+         * @example {
+         *       "share_id": "0193a7e2-3c4d-7a1b-8e2f-4a5b6c7d8e9f",
+         *       "token": "q3V8xk2Jd0Zc1mWf5bT7yHn4sPa9uLe6rGiO2vXw8kE",
+         *       "url": "https://branchat.example.org/app/s/q3V8xk2Jd0Zc1mWf5bT7yHn4sPa9uLe6rGiO2vXw8kE",
+         *       "chat_id": "0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e",
+         *       "live": false,
+         *       "include_system_prompt": false,
+         *       "pair_count": 3,
+         *       "expires_at": "2026-12-11T10:00:00.000Z",
+         *       "created_at": "2026-12-04T10:00:00.000Z"
+         *     }
+         */
+        CreatedShare: {
+            /** Format: uuid */
+            share_id: string;
+            /**
+             * Format: uuid
+             * @description The shared chat.
+             */
+            chat_id: string;
+            /** @description true: follows the chat; false: frozen when it was made. */
+            live: boolean;
+            /** @description Whether the public read shows the conversation’s system prompt. */
+            include_system_prompt: boolean;
+            /** @description Frozen: how many pairs of the visible history it shows (its length when made). Live: null. */
+            pair_count: number | null;
+            /**
+             * Format: date-time
+             * @description When the link stops working; null: never.
+             * @example 2026-12-04T10:00:00.000Z
+             */
+            expires_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-12-04T10:00:00.000Z
+             */
+            created_at: string;
+            /** @description The secret of the link: 32 random bytes (256 bits), base64url. Shown only here, once; only its SHA-256 is stored. Anyone holding it reads the shared history. */
+            token: string;
+            /**
+             * Format: uri
+             * @description The demo app’s read-only page of the share: `<PUBLIC_URL or this request’s origin>/app/s/<token>`.
+             */
+            url: string;
+        };
+        /**
+         * @example {
+         *       "chat_id": "0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e",
+         *       "live": false,
+         *       "expires_in_seconds": 604800
+         *     }
+         */
+        CreateShareBody: {
+            /**
+             * Format: uuid
+             * @description The chat whose visible history is shared.
+             * @example 0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e
+             */
+            chat_id: string;
+            /**
+             * @description false: frozen now; true: follows the chat.
+             * @default false
+             */
+            live?: boolean;
+            /** @description The link ends this many seconds from now (a minute to a year); absent: never. */
+            expires_in_seconds?: number;
+            /**
+             * @description Show the conversation’s system prompt to the link’s readers.
+             * @default false
+             */
+            include_system_prompt?: boolean;
+        };
+        ShareList: {
+            shares: components["schemas"]["Share"][];
+            next_cursor: string | null;
+        };
+        /**
+         * @description A share link as its owner sees it (the token itself is never shown again).
+         * @example {
+         *       "share_id": "0193a7e2-3c4d-7a1b-8e2f-4a5b6c7d8e9f",
+         *       "chat_id": "0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e",
+         *       "live": false,
+         *       "include_system_prompt": false,
+         *       "pair_count": 3,
+         *       "expires_at": null,
+         *       "created_at": "2026-12-04T10:00:00.000Z",
+         *       "expired": false
+         *     }
+         */
+        Share: {
+            /** Format: uuid */
+            share_id: string;
+            /**
+             * Format: uuid
+             * @description The shared chat.
+             */
+            chat_id: string;
+            /** @description true: follows the chat; false: frozen when it was made. */
+            live: boolean;
+            /** @description Whether the public read shows the conversation’s system prompt. */
+            include_system_prompt: boolean;
+            /** @description Frozen: how many pairs of the visible history it shows (its length when made). Live: null. */
+            pair_count: number | null;
+            /**
+             * Format: date-time
+             * @description When the link stops working; null: never.
+             * @example 2026-12-04T10:00:00.000Z
+             */
+            expires_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-12-04T10:00:00.000Z
+             */
+            created_at: string;
+            /** @description The link has expired (it answers 404; revoke it to drop it). */
+            expired: boolean;
+        };
+        /**
+         * @example {
+         *       "share_id": "0193a7e2-3c4d-7a1b-8e2f-4a5b6c7d8e9f",
+         *       "revoked_at": "2026-12-05T08:30:00.000Z"
+         *     }
+         */
+        DeleteShareResult: {
+            /** Format: uuid */
+            share_id: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-04T10:00:00.000Z
+             */
+            revoked_at: string;
+        };
+        /**
+         * @example {
+         *       "share": {
+         *         "name": "Trip ideas",
+         *         "live": false,
+         *         "created_at": "2026-12-04T10:00:00.000Z",
+         *         "expires_at": null,
+         *         "system_prompt": null
+         *       },
+         *       "qa_pairs": [
+         *         {
+         *           "response_id": "0193a5c4-7d1e-7c3a-9f10-2b4c6d8e0a01",
+         *           "question": "Where should we go in March?",
+         *           "response": "Lisbon: mild and sunny.",
+         *           "timestamp": "2026-12-04T09:58:00.000Z",
+         *           "type": "text"
+         *         }
+         *       ],
+         *       "has_more_before": false,
+         *       "has_more_after": false
+         *     }
+         */
+        SharedPage: {
+            share: components["schemas"]["SharedChat"];
+            qa_pairs: components["schemas"]["SharedPair"][];
+            has_more_before: boolean;
+            has_more_after: boolean;
+        };
+        SharedChat: {
+            /** @description The chat’s name (frozen: its name when the share was made). */
+            name: string;
+            live: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-12-04T10:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-04T10:00:00.000Z
+             */
+            expires_at: string | null;
+            /** @description Only when the owner included it (frozen: as it was then); else null. */
+            system_prompt: string | null;
+        };
+        /** @description A pair as a share shows it: its question and response, time and type (`language` for code, `url` for a link). No chat id, branches or generation details. */
+        SharedPair: {
+            /**
+             * Format: uuid
+             * @description The cursor of `after` / `before`.
+             */
+            response_id: string;
+            question: string;
+            response: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-04T10:00:00.000Z
+             */
+            timestamp: string;
+            /** @enum {string} */
+            type: "text";
+        } | {
+            /**
+             * Format: uuid
+             * @description The cursor of `after` / `before`.
+             */
+            response_id: string;
+            question: string;
+            response: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-04T10:00:00.000Z
+             */
+            timestamp: string;
+            /** @enum {string} */
+            type: "code";
+            language: string;
+        } | {
+            /**
+             * Format: uuid
+             * @description The cursor of `after` / `before`.
+             */
+            response_id: string;
+            question: string;
+            response: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-04T10:00:00.000Z
+             */
+            timestamp: string;
+            /** @enum {string} */
+            type: "link";
+            url: string;
         };
     };
     responses: never;
@@ -3544,6 +3851,354 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, deleted, or another account’s */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (see `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing store is down (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createShare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateShareBody"];
+            };
+        };
+        responses: {
+            /** @description The share, with its token (shown only this once) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedShare"];
+                };
+            };
+            /** @description Malformed JSON, or arrays and objects nested deeper than 64 levels (JSON_MAX_DEPTH) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, deleted, or another account’s */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over the limit (1 MiB; import-chat: IMPORT_MAX_MB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (see `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing store is down (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listShares: {
+        parameters: {
+            query?: {
+                /** @description Only the shares of this chat. */
+                chat_id?: string;
+                /** @description Page size, 1..100. Digits only. */
+                limit?: number;
+                /** @description Opaque; from `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the account’s shares */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareList"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, deleted, or another account’s */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (see `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing store is down (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteShare: {
+        parameters: {
+            query: {
+                share_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The share, revoked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteShareResult"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, deleted, or another account’s */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over the limit (1 MiB; import-chat: IMPORT_MAX_MB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (see `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (no internals disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing store is down (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPublicShare: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..1000 (out of range → 422). Digits only. */
+                limit?: number;
+                /** @description A response_id of the shared history. */
+                after?: string;
+                /** @description A response_id of the shared history, or `end`. */
+                before?: "end" | string;
+            };
+            header?: never;
+            path: {
+                /** @description The token create-share returned. */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The shared chat and a page of its pairs */
+            200: {
+                headers: {
+                    "Cache-Control": string;
+                    "Referrer-Policy": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharedPage"];
                 };
             };
             /** @description Not found, deleted, or another account’s */

@@ -2,7 +2,15 @@
 import { createHash } from 'node:crypto';
 import type { Ctx } from '../context.js';
 import { NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js';
-import { historyLength, type PageCursor, pageWindow, positionOf, rangesFor, segmentsOf } from '../history.js';
+import {
+  historyLength,
+  type PageCursor,
+  pageWindow,
+  positionOf,
+  rangesFor,
+  segmentsOf,
+  truncateSegments,
+} from '../history.js';
 import {
   type ChatRecord,
   type ConversationSummary,
@@ -116,13 +124,18 @@ export async function getChat(
 
 export type PageBody = Omit<ChatPage, 'chat'>;
 
-/** A page of a chat already read (and authorised) by requireChat. */
+/**
+ * A page of a chat already read (and authorised) by requireChat. `length`: only the first that many positions of the
+ * history exist (a frozen share); a cursor beyond them is a 404 like any pair outside the history. `branches`
+ * false: the pairs' `branches` and the start forks are not read (left empty).
+ */
 export async function readPage(
   ctx: Ctx,
   chat: ChatRecord,
-  input: { limit: number; cursor: GetChatCursor },
+  input: { limit: number; cursor: GetChatCursor; length?: number; branches?: boolean },
 ): Promise<PageBody> {
-  const segments = segmentsOf(chat);
+  const full = segmentsOf(chat);
+  const segments = input.length === undefined ? full : truncateSegments(full, input.length);
   const total = historyLength(segments);
 
   let cursor: PageCursor = { kind: 'first' };
@@ -136,7 +149,7 @@ export async function readPage(
   }
 
   const { from, to } = pageWindow(total, cursor, input.limit);
-  const { pairs, startBranches } = await readWindow(ctx, chat.rootChatId, segments, from, to);
+  const { pairs, startBranches } = await readWindow(ctx, chat.rootChatId, segments, from, to, input.branches ?? true);
   const hasMoreBefore = from <= to ? from > 1 : cursor.kind === 'after' || cursor.kind === 'end' ? total > 0 : false;
   const hasMoreAfter = from <= to ? to < total : cursor.kind === 'before' ? total > 0 : false;
   return { startBranches, pairs, hasMoreBefore, hasMoreAfter };
@@ -152,6 +165,7 @@ async function readWindow(
   segments: ReturnType<typeof segmentsOf>,
   from: number,
   to: number,
+  withBranches: boolean,
 ): Promise<{ pairs: PairView[]; startBranches: string[] }> {
   const ranges = from <= to ? rangesFor(segments, from, to) : [];
   const pairs = ranges.length > 0 ? await ctx.deps.content.readRanges(ctx.accountId, ranges) : [];
@@ -160,6 +174,7 @@ async function readWindow(
     // Metadata says these positions exist; content must have them (it is written before metadata commits).
     throw new Error(`content store returned ${pairs.length} pairs for ${expected} positions`);
   }
+  if (!withBranches) return { pairs: pairs.map((p) => ({ ...p, branches: [], feedback: null })), startBranches: [] };
   const { branches, feedback } = await ctx.deps.meta.pairExtras(
     ctx.accountId,
     pairs.map((p) => p.responseId),

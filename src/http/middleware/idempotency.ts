@@ -29,10 +29,27 @@ function sortKeys(v: unknown): unknown {
   return v;
 }
 
-export function idempotency(store: IdempotencyStore): MiddlewareHandler<AppBindings> {
+/**
+ * `refuse`: POST paths that take no key (a key sent → 422 before any work): create-share, whose answer holds a
+ * secret the server must not keep (a replay would need it stored).
+ */
+export function idempotency(
+  store: IdempotencyStore,
+  options: { refuse?: readonly string[] } = {},
+): MiddlewareHandler<AppBindings> {
+  const refused = new Set(options.refuse ?? []);
   return async (c, next) => {
     const key = c.req.header('Idempotency-Key');
     if (c.req.method !== 'POST' || key === undefined) return next();
+    if (refused.has(c.req.path)) {
+      refusedBeforeWork(c);
+      throw new HttpProblem(
+        422,
+        'This operation takes no Idempotency-Key: its answer holds a secret that is never stored',
+        {},
+        [{ path: 'Idempotency-Key', message: 'not accepted by this operation' }],
+      );
+    }
     if (!KEY_RE.test(key)) {
       throw new HttpProblem(422, 'Idempotency-Key must be 1..255 printable ASCII characters', {}, [
         { path: 'Idempotency-Key', message: 'must be 1..255 printable ASCII characters' },

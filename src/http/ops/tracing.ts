@@ -8,6 +8,7 @@ import { context, SpanStatusCode } from '@opentelemetry/api';
 import type { MiddlewareHandler } from 'hono';
 import { failSpan, startServerSpan, tracingActive } from '../../observability/tracing.js';
 import type { AppBindings } from '../app-types.js';
+import { loggedPath } from '../middleware/request-log.js';
 import { routeTemplate } from './metrics.js';
 
 /** The middleware when tracing is on, else null (nothing is registered: no cost per request). */
@@ -18,7 +19,7 @@ export function serverSpans(): MiddlewareHandler<AppBindings> | null {
       c.req.method,
       {
         'http.request.method': c.req.method,
-        'url.path': c.req.path,
+        'url.path': loggedPath(c.req.path),
         'url.scheme': c.req.url.startsWith('https:') ? 'https' : 'http',
         'branchat.request_id': c.var.requestId,
       },
