@@ -15,6 +15,7 @@ import { Migration20261203030000_read_leases } from './Migration20261203030000_r
 import { Migration20261203040000_write_functions } from './Migration20261203040000_write_functions.js';
 import { Migration20261203050000_readable_times } from './Migration20261203050000_readable_times.js';
 import { Migration20261204000000_start_forks } from './Migration20261204000000_start_forks.js';
+import { Migration20261204030000_titles_archive_pin } from './Migration20261204030000_titles_archive_pin.js';
 
 export const migrationsList = [
   { name: 'Migration20261125000000_init', class: Migration20261125000000_init },
@@ -30,4 +31,5 @@ export const migrationsList = [
   { name: 'Migration20261203040000_write_functions', class: Migration20261203040000_write_functions },
   { name: 'Migration20261203050000_readable_times', class: Migration20261203050000_readable_times },
   { name: 'Migration20261204000000_start_forks', class: Migration20261204000000_start_forks },
+  { name: 'Migration20261204030000_titles_archive_pin', class: Migration20261204030000_titles_archive_pin },
 ];
