@@ -17,6 +17,7 @@ import { Migration20261203050000_readable_times } from './Migration2026120305000
 import { Migration20261204000000_start_forks } from './Migration20261204000000_start_forks.js';
 import { Migration20261204010000_shares } from './Migration20261204010000_shares.js';
 import { Migration20261204020000_feedback } from './Migration20261204020000_feedback.js';
+import { Migration20261204030000_titles_archive_pin } from './Migration20261204030000_titles_archive_pin.js';
 
 export const migrationsList = [
   { name: 'Migration20261125000000_init', class: Migration20261125000000_init },
@@ -34,4 +35,5 @@ export const migrationsList = [
   { name: 'Migration20261204000000_start_forks', class: Migration20261204000000_start_forks },
   { name: 'Migration20261204010000_shares', class: Migration20261204010000_shares },
   { name: 'Migration20261204020000_feedback', class: Migration20261204020000_feedback },
+  { name: 'Migration20261204030000_titles_archive_pin', class: Migration20261204030000_titles_archive_pin },
 ];

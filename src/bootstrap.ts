@@ -17,6 +17,7 @@ import type { ContentStore, Responder } from './domain/ports.js';
 import type { EventFeed } from './events/events.js';
 import { PostgresEventFeed } from './events/pg.feed.js';
 import { encodeChange } from './http/events/event-json.js';
+import { BackgroundJobs } from './jobs/background.job.js';
 import { createLimiters, type LimiterFactory } from './limits/limiters.js';
 import type { Logger } from './logger.js';
 import { observeFastSql, traceResponder } from './observability/instrument.js';
@@ -41,6 +42,8 @@ export interface Services {
   limits: LimiterFactory;
   /** Chat rows answered from memory (null: every read asks PostgreSQL): for /metrics. */
   memoryReads: ChatRowMemory | null;
+  /** Work after the answer (automatic titles): waited for briefly by close(), then abandoned. */
+  background: BackgroundJobs;
   close(): Promise<void>;
 }
 
@@ -175,6 +178,9 @@ export async function openServices(config: Config, log: Logger): Promise<Service
       meta.rowMemory = rows;
       memoryReads = rows;
     }
+    // Closed first (closers run in reverse): running titles may still write while the stores are open.
+    const background = new BackgroundJobs(log);
+    closers.push(() => background.close());
     const deps: Deps = {
       meta,
       content,
@@ -187,6 +193,7 @@ export async function openServices(config: Config, log: Logger): Promise<Service
         maxTextBytes: config.IMPORT_MAX_MB * 1024 * 1024,
       },
       hasher: createPasswordHasher(),
+      background,
       clock,
       newId: () => uuidv7(),
     };
@@ -199,6 +206,7 @@ export async function openServices(config: Config, log: Logger): Promise<Service
       events,
       limits,
       memoryReads,
+      background,
       close,
     };
   } catch (e) {

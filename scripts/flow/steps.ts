@@ -1,7 +1,7 @@
 /**
  * The Flow, written once: every step of the walk through the API (register → login → a chat, two pairs, a branch,
- * the tree, a share link read without a token, search, If-Match, a system prompt, a streamed answer, export and
- * import, revoking the share, delete, error cases) as data.
+ * the tree, a share link read without a token, search, If-Match, a system prompt, pin, an untitled conversation and
+ * its title, archive, a streamed answer, export and import, revoking the share, delete, error cases) as data.
  * From it scripts/postman.ts generates the collection's "Flow" folder (requests, pre-request and test scripts) and
  * postman/flow.http (VS Code REST Client); scripts/flow/run.ts runs it against a server (`npm run flow`).
  *
@@ -491,6 +491,116 @@ export const FLOW: readonly FlowStep[] = [
     body: { chat_id: '{{chat_id}}', system_prompt: 'You are a concise travel agent.' },
     status: 200,
     checks: { 'the system prompt is set': [['body.system_prompt', "'You are a concise travel agent.'"]] },
+  },
+  {
+    id: 'pinChat',
+    title: 'update-chat (pin the conversation)',
+    operationId: 'updateChat',
+    description:
+      'Pins the conversation (a flag of the whole tree: any of its chats can set it, every chat shows it). ' +
+      'list-chats lists pinned conversations first.',
+    body: { chat_id: '{{chat_id}}', pinned: true },
+    status: 200,
+    checks: {
+      'pinned, not archived': [
+        ['body.pinned', 'true'],
+        ['body.archived', 'false'],
+      ],
+    },
+  },
+  {
+    id: 'listPinned',
+    title: 'list-chats (pinned first)',
+    operationId: 'listChats',
+    description: 'The pinned conversation comes first, whatever the activity of the others.',
+    query: { limit: '10' },
+    status: 200,
+    checks: {
+      'the pinned conversation first': [
+        ['body.chats[0].chat_id', 'vars.chat_id'],
+        ['body.chats[0].pinned', 'true'],
+        'body.chats.slice(1).every((c) => !c.pinned)',
+      ],
+    },
+  },
+  {
+    id: 'createUntitled',
+    title: 'create-chat (no name)',
+    operationId: 'createChat',
+    description:
+      'Without a name the conversation is "New chat" until its first question and answer bring a title. Saved as ' +
+      '`untitled_id`.',
+    body: {},
+    status: 201,
+    checks: {
+      '"New chat", for now': [
+        ['body.name', "'New chat'"],
+        ['body.pinned', 'false'],
+      ],
+    },
+    capture: { untitled_id: 'body.chat_id' },
+  },
+  {
+    id: 'untitledFirstPair',
+    title: 'add-message (the first pair of the untitled conversation)',
+    operationId: 'addMessage',
+    description:
+      'Answered at once; the title is proposed from this pair afterwards, in the background (announced as a ' +
+      '`chat.updated` event).',
+    body: { chat_id: '{{untitled_id}}', question: 'Packing list for Porto?', response: 'Light layers, good shoes.' },
+    status: 201,
+    checks: { 'the pair, stored': [['body.chat_id', 'vars.untitled_id']] },
+  },
+  {
+    id: 'getUntitled',
+    title: 'get-chat (the untitled conversation: "New chat" or its title)',
+    operationId: 'getChat',
+    description:
+      'The title arrives in the background, so a read right after the pair may still see "New chat"; a flow cannot ' +
+      'wait for it, so either is accepted here (the local responder’s title is "Packing list for Porto"; a model’s is ' +
+      'its own). tests/integration/titles.test.ts waits for it.',
+    query: { chat_id: '{{untitled_id}}' },
+    status: 200,
+    checks: {
+      '"New chat", or a title of one line': [
+        ['body.chat.message_count', '1'],
+        "typeof body.chat.name === 'string' && body.chat.name.length > 0 && body.chat.name.length <= 200",
+        "!body.chat.name.includes('\\n')",
+      ],
+    },
+  },
+  {
+    id: 'archiveUntitled',
+    title: 'update-chat (archive the untitled conversation)',
+    operationId: 'updateChat',
+    description: 'Archived conversations stay readable, but list-chats leaves them out unless asked (`archived`).',
+    body: { chat_id: '{{untitled_id}}', archived: true },
+    status: 200,
+    checks: { archived: [['body.archived', 'true']] },
+  },
+  {
+    id: 'listArchivedHidden',
+    title: 'list-chats (archived ones hidden)',
+    operationId: 'listChats',
+    description:
+      'By default (`archived=false`) the archived conversation is not listed; `archived=true` or `only` would.',
+    query: { limit: '10' },
+    status: 200,
+    checks: {
+      'the archived conversation is left out, the others are there': [
+        '!body.chats.some((c) => c.chat_id === vars.untitled_id)',
+        'body.chats.some((c) => c.chat_id === vars.chat_id)',
+      ],
+    },
+  },
+  {
+    id: 'unarchiveUntitled',
+    title: 'update-chat (unarchive it)',
+    operationId: 'updateChat',
+    description: 'Back in list-chats.',
+    body: { chat_id: '{{untitled_id}}', archived: false },
+    status: 200,
+    checks: { 'not archived': [['body.archived', 'false']] },
   },
   {
     id: 'streamed',

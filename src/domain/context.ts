@@ -1,5 +1,5 @@
 import type { GenerationSettings } from './generation/settings.js';
-import type { ContentStore, MetadataStore, PasswordHasher, Responder, ShareStore } from './ports.js';
+import type { BackgroundTasks, ContentStore, MetadataStore, PasswordHasher, Responder, ShareStore } from './ports.js';
 import type { ImportLimits } from './transfer/limits.js';
 
 /** Long-lived collaborators of the services, built once at boot. */
@@ -14,6 +14,8 @@ export interface Deps {
   /** How much one import-chat call may hold; defaults in transfer/limits.ts. */
   imports?: Partial<ImportLimits>;
   hasher: PasswordHasher;
+  /** Work after the answer (automatic titles); absent: none is done. */
+  background?: BackgroundTasks;
   clock: () => Date;
   newId: () => string;
 }

@@ -35,7 +35,28 @@ export interface ChatRecord {
    * when read: see chats.service.ts, `withLiveSource`).
    */
   forkedFrom?: ForkedFrom | null;
+  /**
+   * The conversation's archive and pin flags (one per tree, the same on every chat of it: docs/api.md, "Chats"). Read
+   * with the chat wherever its conversation row is (get-chat, list-chats, writes); false where it was not read.
+   */
+  archived: boolean;
+  pinned: boolean;
+  /**
+   * Where the conversation's name (its root chat's) came from (see NameSource); read with the conversation row,
+   * absent where it was not read.
+   */
+  nameSource?: NameSource;
 }
+
+/**
+ * Where a conversation's name came from: `user` (given at create-chat, set by update-chat, or brought by an import or
+ * a fork), `default` (create-chat without a name: DEFAULT_CHAT_NAME, until a title arrives) or `auto` (the title the
+ * responder proposed from the first question and answer). A title replaces only a `default` name.
+ */
+export type NameSource = 'user' | 'auto' | 'default';
+
+/** The name of a conversation created without one, until its title arrives. */
+export const DEFAULT_CHAT_NAME = 'New chat';
 
 export interface ForkedFrom {
   chatId: string;

@@ -103,11 +103,23 @@ export interface SubtreeDeletion {
   newActiveChatId: string | null;
 }
 
-/** What update-chat changes: absent fields stay; `systemPrompt: null` removes the prompt. */
+/**
+ * What update-chat changes: absent fields stay; `systemPrompt: null` removes the prompt. `name` renames the chat (on
+ * the root, the conversation's name becomes the user's: name_source `user`); `systemPrompt`, `archived` and
+ * `pinned` are the conversation's, whichever chat of the tree is given.
+ */
 export interface ChatChanges {
   name?: string;
   systemPrompt?: string | null;
+  archived?: boolean;
+  pinned?: boolean;
 }
+
+/**
+ * Which conversations a listing or a search covers: `exclude` archived ones, `include` them, or `only` them
+ * (list-chats' and search-messages' `archived` = `false` | `true` | `only`).
+ */
+export type ArchivedScope = 'exclude' | 'include' | 'only';
 
 export interface ImportedTree {
   /** Root first, every chat after its parent; own counts and the one active flag already set. */
@@ -165,7 +177,9 @@ export interface EncodedChange {
 /** The key of a tree's start forks in branchesAfter's answer (no pair id is empty). */
 export const START_FORKS = '';
 
+/** Where a page of list-chats resumes: just after this conversation in (pinned, last activity, id) descending order. */
 export interface ListCursor {
+  pinned: boolean;
   lastActivityAt: Date;
   chatId: string;
 }
@@ -186,7 +200,13 @@ export interface MetadataStore {
   getChat(accountId: string, chatId: string): Promise<ChatRecord | null>;
   /** Live chats of a tree, oldest first. */
   listTree(accountId: string, rootChatId: string): Promise<ChatRecord[]>;
-  listConversations(accountId: string, limit: number, cursor: ListCursor | null): Promise<ConversationSummary[]>;
+  /** The account's live conversations in `archived` scope, pinned ones first, then by latest activity (and id). */
+  listConversations(
+    accountId: string,
+    limit: number,
+    cursor: ListCursor | null,
+    archived: ArchivedScope,
+  ): Promise<ConversationSummary[]>;
 
   /**
    * Reserves the next seq of a live chat and runs `write` (the content write) while holding the lock;
@@ -226,6 +246,20 @@ export interface MetadataStore {
     check: (current: ChatRecord) => void,
     announce: Announce<ChatRecord>,
   ): Promise<ChatRecord>;
+
+  /**
+   * Names the conversation `rootChatId` with a proposed title, only if its name is still the default one (name_source
+   * `default`): under the tree lock, the root's name becomes `title`, name_source `auto`, its updated_at moves and
+   * the tree's version too (not its activity), with the announced events. Null (nothing written) when the name is no
+   * longer the default one or the tree is gone.
+   */
+  setTitle(
+    accountId: string,
+    rootChatId: string,
+    title: string,
+    now: Date,
+    announce: Announce<ChatRecord>,
+  ): Promise<ChatRecord | null>;
 
   /**
    * Inserts whole conversation trees (chats with their final own counts, conversation rows) in one
@@ -274,8 +308,11 @@ export interface MetadataStore {
    */
   ownCounts(chatIds: string[]): Promise<Map<string, number>>;
 
-  /** Every live chat of the account with its committed own_count (search across all chats). */
-  liveChats(accountId: string): Promise<LiveChat[]>;
+  /**
+   * Every live chat of the account with its committed own_count (search across all chats), in the conversations of
+   * `archived` scope (default: all of them).
+   */
+  liveChats(accountId: string, archived?: ArchivedScope): Promise<LiveChat[]>;
 
   ping(): Promise<void>;
 }
@@ -378,6 +415,14 @@ export type ResponderChunk =
   | { kind: 'delta'; text: string }
   | { kind: 'usage'; model: string; promptTokens: number | null; completionTokens: number | null };
 
+/** What a title is proposed from: a conversation's first question and its answer. */
+export interface TitleRequest {
+  question: string;
+  answer: string;
+  /** Aborted when the title is no longer wanted (its time is up, or the server shuts down). */
+  signal: AbortSignal;
+}
+
 /**
  * Answers questions (README, "Model responses"). `start` resolves once the model has accepted the request
  * (so a refusal can still become an HTTP status); the stream then yields the answer. Failures are
@@ -387,6 +432,20 @@ export interface Responder {
   /** The model this responder asks (recorded on each pair it answers). */
   readonly model: string;
   start(request: ResponderRequest): Promise<AsyncIterable<ResponderChunk>>;
+  /**
+   * A short title for a conversation from its first question and answer (docs/api.md, "Titles"), one line; cleaned
+   * and bounded by the caller (domain/chats/titles.ts). Absent: the local, deterministic title of the question.
+   */
+  proposeTitle?(request: TitleRequest): Promise<string>;
+}
+
+/**
+ * Work done after a request has been answered, never delaying it (automatic titles): at most one task per key runs
+ * at a time (a second one for a key already running is dropped); a failure is logged, never surfaced. The process
+ * waits for running tasks briefly when it shuts down, then aborts them (src/jobs/background.job.ts).
+ */
+export interface BackgroundTasks {
+  run(key: string, task: (signal: AbortSignal) => Promise<void>): void;
 }
 
 export interface PasswordHasher {

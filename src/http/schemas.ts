@@ -11,7 +11,7 @@ import {
   SystemPromptText,
 } from '../domain/limits.js';
 import { type ChatRecord, type Feedback, messageCount, PAIR_TYPES, RATINGS } from '../domain/model.js';
-import { MARK_END, MARK_START } from '../domain/ports.js';
+import { type ArchivedScope, MARK_END, MARK_START } from '../domain/ports.js';
 
 export const Uuid = z
   .uuid()
@@ -39,6 +39,18 @@ export function DecimalInt(min: number, max: number, def: number, description: s
 }
 
 export const ChatName = NameText.openapi({ example: 'Trip ideas' });
+
+/**
+ * Which conversations a listing or search covers: `false` (not archived ones), `true` (all) or `only` (archived
+ * ones only); each route documents its default.
+ */
+export function ArchivedQuery(def: 'false' | 'true', description: string) {
+  return z
+    .enum(['false', 'true', 'only'])
+    .default(def)
+    .transform((v) => (v === 'false' ? 'exclude' : v === 'true' ? 'include' : 'only') as ArchivedScope)
+    .openapi({ description, default: def, example: def === 'false' ? 'true' : 'false' });
+}
 export const Question = QuestionText.openapi({ example: 'Where should we go in March?' });
 export const Response = ResponseText.openapi({
   description: 'Absent: the responder answers. Empty string: stored as an empty answer.',
@@ -78,6 +90,16 @@ export const ChatSchema = z
           'On the root of a conversation made by fork-chat: the chat (and the pair of its history) it was copied ' +
           'from; null once that chat is deleted, and null on every other chat.',
       }),
+    archived: z.boolean().openapi({
+      description:
+        'The conversation is archived (the same on every chat of the tree): list-chats hides it unless asked ' +
+        '(`archived=true` or `only`). Set with update-chat from any chat of the tree.',
+    }),
+    pinned: z.boolean().openapi({
+      description:
+        'The conversation is pinned (the same on every chat of the tree): list-chats lists pinned conversations ' +
+        'first. Set with update-chat from any chat of the tree.',
+    }),
   })
   .openapi('Chat');
 
@@ -204,6 +226,8 @@ export function chatJson(c: ChatRecord): ChatJson {
     message_count: messageCount(c),
     system_prompt: c.systemPrompt,
     forked_from: c.forkedFrom ? { chat_id: c.forkedFrom.chatId, response_id: c.forkedFrom.responseId } : null,
+    archived: c.archived,
+    pinned: c.pinned,
   };
 }
 

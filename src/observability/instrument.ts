@@ -277,5 +277,9 @@ export function traceResponder(responder: Responder, provider: string): Responde
         }
       })();
     },
+    // Titles are not traced: a short request off the request path (domain/chats/titles.ts).
+    proposeTitle: responder.proposeTitle
+      ? (request) => responder.proposeTitle?.(request) ?? Promise.resolve('')
+      : undefined,
   };
 }

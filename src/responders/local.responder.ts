@@ -1,4 +1,5 @@
-import type { Responder, ResponderChunk, ResponderRequest } from '../domain/ports.js';
+import { localTitle } from '../domain/chats/titles.js';
+import type { Responder, ResponderChunk, ResponderRequest, TitleRequest } from '../domain/ports.js';
 
 /** The model name recorded on the local responder's pairs. */
 export const LOCAL_MODEL = 'branchat-local';
@@ -25,5 +26,10 @@ export class LocalResponder implements Responder {
     return (async function* () {
       for (const text of words) yield { kind: 'delta' as const, text };
     })();
+  }
+
+  /** The question's first words (domain/chats/titles.ts): the same question, the same title. */
+  async proposeTitle(request: TitleRequest): Promise<string> {
+    return localTitle(request.question);
   }
 }

@@ -4,8 +4,10 @@
  * the usage report at the end (`stream_options.include_usage`) and falls back to local counts without it.
  */
 import OpenAI from 'openai';
+import { cleanTitle, localTitle } from '../domain/chats/titles.js';
 import { UpstreamError, UpstreamTimeoutError } from '../domain/errors.js';
-import type { Responder, ResponderChunk, ResponderRequest } from '../domain/ports.js';
+import { truncate } from '../domain/limits.js';
+import type { Responder, ResponderChunk, ResponderRequest, TitleRequest } from '../domain/ports.js';
 
 export interface OpenAIResponderOptions {
   /** e.g. https://api.openai.com/v1 (unset: the package's default, OpenAI itself). */
@@ -34,14 +36,25 @@ export function upstreamError(e: unknown): Error {
   return new UpstreamError('The model endpoint broke off its answer', { cause: e });
 }
 
+/** What the model is asked for a title (proposeTitle). */
+export const TITLE_INSTRUCTION =
+  'Give a short title (≤ 6 words) for this conversation. Answer with the title only: no quotes, no final punctuation.';
+/** The title's tokens at most, and how much of the question and the answer it is proposed from (characters). */
+const TITLE_MAX_TOKENS = 16;
+const TITLE_INPUT_MAX = 2000;
+/** The longest a title request may take (or the answers' timeout, when shorter). */
+const TITLE_TIMEOUT_MS = 10_000;
+
 export class OpenAIResponder implements Responder {
   readonly model: string;
   private readonly client: OpenAI;
   private readonly maxTokens?: number;
+  private readonly titleTimeoutMs: number;
 
   constructor(options: OpenAIResponderOptions) {
     this.model = options.model;
     this.maxTokens = options.maxTokens;
+    this.titleTimeoutMs = Math.min(options.timeoutMs, TITLE_TIMEOUT_MS);
     this.client = new OpenAI({
       baseURL: options.baseURL,
       // A local OpenAI-compatible server usually needs no key; the package insists on one.
@@ -87,5 +100,44 @@ export class OpenAIResponder implements Responder {
         throw upstreamError(e);
       }
     })();
+  }
+
+  /**
+   * A title from one chat completion of the configured model (TITLE_INSTRUCTION, at most TITLE_MAX_TOKENS tokens,
+   * streamed and read up to its first line), cleaned (domain/chats/titles.ts). On any failure (refused, unreachable,
+   * too slow, empty) the local title of the question instead: a title never fails because of the model.
+   */
+  async proposeTitle(request: TitleRequest): Promise<string> {
+    const fallback = () => localTitle(request.question);
+    // The whole exchange is bounded, the stream included (the client's own timeout ends at the headers).
+    const signal = AbortSignal.any([request.signal, AbortSignal.timeout(this.titleTimeoutMs)]);
+    try {
+      const stream = await this.client.chat.completions.create(
+        {
+          model: this.model,
+          messages: [
+            { role: 'system', content: TITLE_INSTRUCTION },
+            {
+              role: 'user',
+              content:
+                `Question: ${truncate(request.question, TITLE_INPUT_MAX)}\n\n` +
+                `Answer: ${truncate(request.answer, TITLE_INPUT_MAX)}`,
+            },
+          ],
+          stream: true,
+          max_tokens: TITLE_MAX_TOKENS,
+        },
+        { signal, timeout: this.titleTimeoutMs },
+      );
+      let text = '';
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta?.content ?? '';
+        // One line is all a title is: the rest is not waited for.
+        if (/\S[^\n]*\n/.test(text) || text.length > 1000) break;
+      }
+      return cleanTitle(text) || fallback();
+    } catch {
+      return fallback();
+    }
   }
 }

@@ -1,6 +1,6 @@
 /** Helpers for raw rows read through MikroORM's Kysely instance. */
 import { type RawBuilder, sql } from 'kysely';
-import { type ChatRecord, MAX_TIME_MS, MIN_TIME_MS } from '../domain/model.js';
+import { type ChatRecord, MAX_TIME_MS, MIN_TIME_MS, type NameSource } from '../domain/model.js';
 import { readableTime } from '../domain/time.js';
 
 /** A select's column list (`a, b, c`), each column qualified with `alias` when one is given. */
@@ -64,6 +64,10 @@ export interface ChatRow {
   /** Where a forked conversation was copied from (conversations row); selected where the caller needs it. */
   forked_from_chat_id?: string | null;
   forked_from_response_id?: string | null;
+  /** The conversation's flags and where its name came from (conversations row); selected where the caller needs them. */
+  archived?: boolean;
+  pinned?: boolean;
+  name_source?: NameSource;
 }
 
 export function chatFromRow(r: ChatRow): ChatRecord {
@@ -88,6 +92,9 @@ export function chatFromRow(r: ChatRow): ChatRecord {
       r.forked_from_chat_id && r.parent_chat_id === null
         ? { chatId: r.forked_from_chat_id, responseId: r.forked_from_response_id ?? null }
         : null,
+    archived: r.archived === true,
+    pinned: r.pinned === true,
+    ...(r.name_source ? { nameSource: r.name_source } : {}),
   };
 }
 

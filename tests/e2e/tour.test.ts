@@ -54,7 +54,7 @@ describe('the tour as written in README.md', () => {
     for (const line of curls) expect(line).not.toMatch(/https?:\/\//);
   });
 
-  test('it covers the whole walk: account, chat, messages, branch, reads, search, a share link, alternatives, stream, export/import, delete', () => {
+  test('it covers the whole walk: account, chat, messages, branch, reads, search, a share link, alternatives, pin, stream, export/import, delete', () => {
     for (const path of [
       '/auth/register',
       '/auth/login',
@@ -73,6 +73,7 @@ describe('the tour as written in README.md', () => {
       '/messages/set-feedback',
       '/shares/create-share',
       '/public/shares/',
+      '/chats/update-chat',
     ]) {
       expect(script).toContain(`$API${path}`);
     }
@@ -166,6 +167,7 @@ describe.skipIf(skipReason !== null)('the tour against a real server', () => {
     expect(run.out).toContain('"question":"And in April?"'); // the responder's answer, printed
     expect(run.out).toMatch(/"open_chat_id":"[0-9a-f-]{36}"/); // search found the inherited pair
     expect(run.out).toContain('event: delta');
+    expect(run.out).toMatch(/"name":"Trip ideas"[^\n]*"pinned":true/); // update-chat pinned the conversation
     expect(run.out).toMatch(/event: done\ndata: \{"response_id":/);
     expect(run.out).toMatch(/"conversations":\[\{"root_chat_id":[^\]]*"chat_count":4,"pair_count":6\}\]/);
     expect(run.out).toMatch(/"deleted_chat_ids":\["[0-9a-f-]{36}"\]/);

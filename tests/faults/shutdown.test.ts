@@ -1,12 +1,15 @@
 /**
  * Graceful shutdown of the real server process: SIGTERM stops accepting connections, lets the requests in
- * flight finish (bounded by SHUTDOWN_GRACE_MS), closes the pools and exits 0.
+ * flight finish (bounded by SHUTDOWN_GRACE_MS), closes the pools and exits 0. Background work (an automatic title
+ * whose model hangs) is waited for briefly, then abandoned, writing nothing.
  *
  * The request in flight is made slow by its body: it is written on a raw socket with its Content-Length, all
  * but the last bytes, so the handler is running (waiting for the body) when the signal arrives.
  */
 import { afterAll, describe, expect, test } from 'bun:test';
 import { connect, type Socket } from 'node:net';
+import pg from 'pg';
+import { startFakeOpenAI } from '../support/fake-openai.js';
 import {
   call,
   cleanup,
@@ -303,6 +306,58 @@ describe.skipIf(skipReason !== null)('SIGTERM', () => {
           req.destroy();
         } finally {
           server.kill('SIGKILL');
+        }
+      }),
+    30_000,
+  );
+
+  test(
+    'a title still being proposed is waited for briefly, then abandoned: exit 0, the name stays "New chat"',
+    () =>
+      logsOnFailure('faults/shutdown title', async () => {
+        // The model never answers the title request (the pair's answer is given, so only the title asks it).
+        const fake = await startFakeOpenAI({ kind: 'hang' });
+        const { databaseUrl, server, token } = await setUp('info', {
+          OPENAI_BASE_URL: fake.url,
+          OPENAI_MODEL: 'fake-model',
+        });
+        try {
+          const chat = await call(server.base, 'POST', '/api/v1/chats/create-chat', { body: {}, token });
+          expect(chat.status).toBe(201);
+          const t0 = performance.now();
+          const pair = await call(server.base, 'POST', '/api/v1/messages/add-message', {
+            body: { chat_id: chat.body.chat_id, question: 'Where in March?', response: 'Lisbon.' },
+            token,
+          });
+          expect(pair.status).toBe(201);
+          expect(performance.now() - t0).toBeLessThan(2000); // not delayed by the hanging title
+          for (let i = 0; i < 100 && fake.requests.length === 0; i++) await Bun.sleep(20);
+          expect(fake.requests).toHaveLength(1);
+
+          const t1 = performance.now();
+          server.kill('SIGTERM');
+          expect(await withTimeout(server.exited, 10_000, 'exit with a title in flight')).toBe(0);
+          const waited = performance.now() - t1;
+          expect(waited).toBeLessThan(6000); // the brief wait (2 s), not the title's own 10 s
+          expect(server.log()).toContain('background tasks abandoned at shutdown');
+          expect(server.log()).toContain('"msg":"stopped"');
+          expect(server.log()).not.toContain('background task failed');
+          expect(await fake.requests[0]?.outcome).toBe('cancelled');
+
+          const db = new pg.Client({ connectionString: databaseUrl });
+          await db.connect();
+          try {
+            const row = await db.query('select name, name_source from conversations where chat_id = $1', [
+              chat.body.chat_id,
+            ]);
+            expect(row.rows[0]).toEqual({ name: 'New chat', name_source: 'default' });
+          } finally {
+            await db.end();
+          }
+          console.info(`[faults/shutdown] exited ${Math.round(waited)} ms after SIGTERM with a title in flight`);
+        } finally {
+          server.kill('SIGKILL');
+          await fake.stop();
         }
       }),
     30_000,

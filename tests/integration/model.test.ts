@@ -1,10 +1,11 @@
 /**
  * Model-based test (fast-check state machine) of conversation trees: random sequences of create-chat,
  * add-message, create-branch (from any visible pair, inherited ones included), set-active-branch,
- * delete-chat, update-chat, set-feedback, get-chat and calls on deleted chats run against the real service and against a
- * small reference model written here. After every step the affected trees must agree with the model in
- * full: every live chat's whole visible history read page by page (pairs, order, `branches`, paging flags),
- * the chat objects, the get-branches tree, `count`, the active chat, list-chats, and 404 for deleted chats;
+ * delete-chat, update-chat (renames, and the conversation's archive and pin flags), set-feedback, get-chat and calls
+ * on deleted chats run against the real service and against a small reference model written here. After every step
+ * the affected trees must agree with the model in full: every live chat's whole visible history read page by page
+ * (pairs, order, `branches`, paging flags), the chat objects, the get-branches tree, `count`, the active chat,
+ * list-chats (pinned first, archived ones only when asked), and 404 for deleted chats;
  * and the tree's event log (tree_events) replayed from seq 0 rebuilds the same tree: its live chats with their
  * parents, fork points, names and own pairs, the active chat and the feedback set on pairs, with seqs 0, 1, 2 …
  * without a gap.
@@ -65,6 +66,9 @@ interface MChat {
   forkedFrom?: { chatId: string; responseId: string | null };
   /** How many of its own pairs the chat was created with by an import (fork-chat): the log names them as IMPORTED. */
   importedPairs?: number;
+  /** On a root: its conversation's flags (update-chat from any chat of the tree); absent = false. */
+  archived?: boolean;
+  pinned?: boolean;
 }
 
 interface Paging {
@@ -183,6 +187,8 @@ function chatJson(m: Model, r: Real, c: MChat, withUsage = false) {
       c.forkedFrom && !chatOf(m, c.forkedFrom.chatId).deleted
         ? { chat_id: c.forkedFrom.chatId, response_id: c.forkedFrom.responseId }
         : null,
+    archived: chatOf(m, c.rootId).archived ?? false,
+    pinned: chatOf(m, c.rootId).pinned ?? false,
     ...(withUsage ? { usage: usageOf(m, c) } : {}),
   };
 }
@@ -422,17 +428,18 @@ async function checkGone(r: Real, c: MChat) {
 }
 
 /**
- * list-chats: one entry per live tree (its root chat), with the active chat and branch count, ordered by
- * `last_activity_at` descending. `wrote` is a tree this step wrote to (at or after `since`, epoch ms).
+ * list-chats: one entry per live tree (its root chat), with the active chat and branch count; pinned trees first,
+ * then by `last_activity_at` descending. With `archived=true` every live tree; by default the archived ones are left
+ * out, the others in the same order. `wrote` is a tree this step wrote to (at or after `since`, epoch ms).
  */
 async function checkList(m: Model, r: Real, wrote?: { rootId: string; since: number }) {
-  const res = await r.a.listChats({ limit: 100 });
+  const res = await r.a.listChats({ limit: 100, archived: 'true' });
   expectStatus(res, 200, 'list-chats');
   const entries: any[] = res.body.chats;
   expect(res.body.next_cursor).toBeNull();
   const roots = liveRoots(m);
   expect(entries.map((e) => e.chat_id).sort(), 'list-chats: the live trees').toEqual(roots.map((c) => c.id).sort());
-  let previous: string | undefined;
+  let previous: { pinned: boolean; at: string } | undefined;
   for (const e of entries) {
     const root = chatOf(m, e.chat_id);
     const { updated_at, last_activity_at, ...rest } = e;
@@ -443,12 +450,21 @@ async function checkList(m: Model, r: Real, wrote?: { rootId: string; since: num
     });
     expect(updated_at).toBe(root.updatedAt);
     expect(last_activity_at).toMatch(ISO_MS);
-    if (previous !== undefined) expect(last_activity_at <= previous, 'list-chats order').toBe(true);
-    previous = last_activity_at;
+    if (previous !== undefined) {
+      const inOrder = previous.pinned !== e.pinned ? previous.pinned : last_activity_at <= previous.at;
+      expect(inOrder, 'list-chats order: pinned first, then newest activity').toBe(true);
+    }
+    previous = { pinned: e.pinned, at: last_activity_at };
     const seen = m.lastActivity.get(root.id);
     if (seen !== undefined) expect(last_activity_at >= seen, `last_activity_at of ${root.label}`).toBe(true);
     m.lastActivity.set(root.id, last_activity_at);
   }
+  const unarchived = await r.a.listChats({ limit: 100 });
+  expectStatus(unarchived, 200, 'list-chats (archived hidden)');
+  expect(
+    unarchived.body.chats.map((e: any) => e.chat_id),
+    'list-chats: archived trees hidden by default',
+  ).toEqual(entries.filter((e) => !chatOf(m, e.chat_id).archived).map((e) => e.chat_id));
   if (wrote) {
     const at = Date.parse(m.lastActivity.get(wrote.rootId)!);
     expect(at, `last_activity_at of ${label(m, wrote.rootId)} after a write`).toBeGreaterThanOrEqual(wrote.since);
@@ -935,6 +951,37 @@ class UpdateChat implements Cmd {
   }
 }
 
+/** update-chat archived and/or pinned from any chat of a tree: the conversation's flags (every chat shows them). */
+class SetFlags implements Cmd {
+  constructor(
+    readonly chat: number,
+    readonly archived: boolean | undefined,
+    readonly pinned: boolean | undefined,
+  ) {}
+  check(m: Readonly<Model>) {
+    return live(m).length > 0 && (this.archived !== undefined || this.pinned !== undefined);
+  }
+  async run(m: Model, r: Real) {
+    const c = pick(live(m), this.chat);
+    await step(r, `update-chat ${c.label} archived ${this.archived} pinned ${this.pinned}`, async () => {
+      const since = Date.now();
+      const body = { chat_id: c.id, archived: this.archived, pinned: this.pinned };
+      const res = await r.a.call('PUT', '/api/v1/chats/update-chat', { body });
+      expectStatus(res, 200, 'update-chat (flags)');
+      const root = chatOf(m, c.rootId);
+      if (this.archived !== undefined) root.archived = this.archived;
+      if (this.pinned !== undefined) root.pinned = this.pinned;
+      m.touched.add(c.id);
+      checkChat(m, r, c, res.body);
+      m.touched.delete(c.id);
+      await checkAfter(m, r, [c.rootId], { rootId: c.rootId, since });
+    });
+  }
+  toString() {
+    return `setFlags(chat#${this.chat}, archived ${this.archived}, pinned ${this.pinned})`;
+  }
+}
+
 /** One get-chat page with a random cursor (any pair ever created) and limit, on a live or a deleted chat. */
 class GetChat implements Cmd {
   constructor(
@@ -1099,6 +1146,13 @@ const command = fc.oneof(
     arbitrary: fc
       .tuple(index, name, fc.constantFrom('none' as const, 'fresh' as const, 'stale' as const))
       .map(([c, n, i]) => new UpdateChat(c, n, i)),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(index, fc.constantFrom(undefined, true, false), fc.constantFrom(undefined, true, false))
+      .filter(([, a, p]) => a !== undefined || p !== undefined)
+      .map(([c, a, p]) => new SetFlags(c, a, p)),
   },
   {
     weight: 2,

@@ -88,7 +88,10 @@ describe('strict bodies', () => {
       ['POST', paths.create, { name: ['x'] }],
       ['POST', paths.create, { name: 42 }],
       ['POST', paths.create, { name: null }],
-      ['POST', paths.create, {}],
+      // (`{}` is a valid create-chat: a conversation named by its first pair; docs/api.md, "Titles".)
+      ['POST', paths.create, { system_prompt: { $ne: null } }],
+      ['PUT', paths.update, { chat_id: f.chatId, pinned: { $ne: null } }],
+      ['PUT', paths.update, { chat_id: f.chatId, archived: 'yes' }],
       ['PUT', paths.update, { chat_id: { $ne: null }, name: 'x' }],
       ['POST', paths.add, { chat_id: f.chatId, question: { $regex: '.*' } }],
       ['POST', paths.add, { chat_id: f.chatId, question: { $gt: '' } }],

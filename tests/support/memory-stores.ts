@@ -18,6 +18,7 @@ import { isStartFork } from '../../src/domain/model.js';
 import type {
   Announce,
   AppendSlot,
+  ArchivedScope,
   ChatChanges,
   ContentHit,
   ContentSearch,
@@ -82,9 +83,20 @@ export class MemoryMetadataStore implements MetadataStore {
       .filter((c) => c.rootChatId === rootChatId && c.accountId === accountId && !c.deleted)
       .map((c) => this.copy(c));
   }
-  async listConversations(accountId: string, limit: number, cursor: ListCursor | null): Promise<ConversationSummary[]> {
+  async listConversations(
+    accountId: string,
+    limit: number,
+    cursor: ListCursor | null,
+    archived: ArchivedScope = 'exclude',
+  ): Promise<ConversationSummary[]> {
+    // Pinned first, then latest activity, then id, all descending; the cursor's key in the same order.
+    const key = (s: { root: ChatRecord; lastActivityAt: Date }) =>
+      [Number(s.root.pinned), s.lastActivityAt.getTime(), s.root.chatId] as const;
+    const before = (a: readonly [number, number, string], b: readonly [number, number, string]) =>
+      a[0] !== b[0] ? a[0] > b[0] : a[1] !== b[1] ? a[1] > b[1] : a[2] > b[2];
     return [...this.chats.values()]
       .filter((c) => c.accountId === accountId && c.parentChatId === null && !c.deleted)
+      .filter((c) => archived === 'include' || c.archived === (archived === 'only'))
       .map((root) => {
         const tree = [...this.chats.values()].filter((c) => c.rootChatId === root.chatId && !c.deleted);
         return {
@@ -94,15 +106,8 @@ export class MemoryMetadataStore implements MetadataStore {
           lastActivityAt: this.activity.get(root.chatId) as Date,
         };
       })
-      .sort(
-        (a, b) => b.lastActivityAt.getTime() - a.lastActivityAt.getTime() || b.root.chatId.localeCompare(a.root.chatId),
-      )
-      .filter(
-        (s) =>
-          !cursor ||
-          s.lastActivityAt.getTime() < cursor.lastActivityAt.getTime() ||
-          (s.lastActivityAt.getTime() === cursor.lastActivityAt.getTime() && s.root.chatId < cursor.chatId),
-      )
+      .sort((a, b) => (before(key(a), key(b)) ? -1 : 1))
+      .filter((s) => !cursor || before([Number(cursor.pinned), cursor.lastActivityAt.getTime(), cursor.chatId], key(s)))
       .slice(0, limit);
   }
   async appendPair(accountId: string, chatId: string, write: (slot: AppendSlot) => Promise<void>) {
@@ -154,11 +159,26 @@ export class MemoryMetadataStore implements MetadataStore {
     const c = this.live(accountId, chatId);
     check(this.copy(c));
     if (changes.name !== undefined) c.name = changes.name;
-    if (changes.systemPrompt !== undefined) {
-      for (const x of this.chats.values()) if (x.rootChatId === c.rootChatId) x.systemPrompt = changes.systemPrompt;
+    // The conversation's fields are kept on every chat of the tree (as the conversations row would).
+    for (const x of this.chats.values()) {
+      if (x.rootChatId !== c.rootChatId) continue;
+      if (changes.systemPrompt !== undefined) x.systemPrompt = changes.systemPrompt;
+      if (changes.archived !== undefined) x.archived = changes.archived;
+      if (changes.pinned !== undefined) x.pinned = changes.pinned;
+      if (changes.name !== undefined && c.parentChatId === null) x.nameSource = 'user';
     }
     c.updatedAt = now.getTime() > c.updatedAt.getTime() ? now : new Date(c.updatedAt.getTime() + 1);
     return this.copy(c);
+  }
+  async setTitle(accountId: string, rootChatId: string, title: string, now: Date, announce: Announce<ChatRecord>) {
+    const root = this.chats.get(rootChatId);
+    if (!root || root.deleted || root.accountId !== accountId || root.nameSource !== 'default') return null;
+    root.name = title;
+    root.updatedAt = now.getTime() > root.updatedAt.getTime() ? now : new Date(root.updatedAt.getTime() + 1);
+    for (const x of this.chats.values()) if (x.rootChatId === rootChatId) x.nameSource = 'auto';
+    const named = this.copy(root);
+    announce(named);
+    return named;
   }
   async importTrees(trees: ImportedTree[], write: (fence: number) => Promise<void>) {
     await write(++this.fence);
@@ -236,9 +256,10 @@ export class MemoryMetadataStore implements MetadataStore {
     }
     return out;
   }
-  async liveChats(accountId: string) {
+  async liveChats(accountId: string, archived: ArchivedScope = 'include') {
     return [...this.chats.values()]
       .filter((c) => !c.deleted && c.accountId === accountId)
+      .filter((c) => archived === 'include' || c.archived === (archived === 'only'))
       .map((c) => ({ chatId: c.chatId, rootChatId: c.rootChatId, ownCount: c.ownCount }));
   }
   async ping() {}

@@ -19,6 +19,8 @@ const chat = (id: string, root: string, version = 1): ChatRecord => ({
   ownCount: 0,
   treeVersion: version,
   systemPrompt: null,
+  archived: false,
+  pinned: false,
 });
 
 function setup(max = 100) {

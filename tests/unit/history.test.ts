@@ -117,6 +117,8 @@ describe('buildTree', () => {
     ownCount: 0,
     treeVersion: 0,
     systemPrompt: null,
+    archived: false,
+    pinned: false,
   });
 
   test('nests children under parents in the given (oldest-first) order', () => {

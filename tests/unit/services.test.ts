@@ -110,8 +110,13 @@ describe('updateChat and ETags', () => {
 
 describe('list cursors', () => {
   test('round-trip, and anything else is a validation error', () => {
-    const c = { lastActivityAt: new Date(1_700_000_000_123), chatId: v7() };
-    expect(decodeListCursor(encodeListCursor(c))).toEqual(c);
+    for (const pinned of [false, true]) {
+      const c = { pinned, lastActivityAt: new Date(1_700_000_000_123), chatId: v7() };
+      expect(decodeListCursor(encodeListCursor(c))).toEqual(c);
+    }
+    // A cursor issued before pins existed (two elements): unpinned.
+    const old = Buffer.from(JSON.stringify([1_700_000_000_123, v7()])).toString('base64url');
+    expect(decodeListCursor(old).pinned).toBe(false);
     const over = (ms: number) => Buffer.from(JSON.stringify([ms, v7()])).toString('base64url');
     expect(() => decodeListCursor(over(9e15))).toThrow(ValidationError); // past the largest Date
     // Any time a listing can show (years 1 to 9999), also one before 1970 that a row holds by accident.
@@ -123,6 +128,8 @@ describe('list cursors', () => {
       'e30',
       Buffer.from('[1,"nope"]').toString('base64url'),
       Buffer.from('[1.5,"a"]').toString('base64url'),
+      Buffer.from(JSON.stringify([1, v7(), 2])).toString('base64url'),
+      Buffer.from(JSON.stringify([1, v7(), true])).toString('base64url'),
     ]) {
       expect(() => decodeListCursor(bad)).toThrow(ValidationError);
     }

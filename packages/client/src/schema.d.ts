@@ -107,7 +107,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a conversation (its root chat) */
+        /**
+         * Create a conversation (its root chat)
+         * @description Without `name` the conversation is called "New chat" until its first question and answer are stored: the responder then proposes a title from them (the configured model, else the question’s first words), in the background, after the answer has been sent; it arrives as a `chat.updated` event (the root chat, renamed) and in every later read. A name given here, or set with update-chat before the title arrives, is never replaced.
+         */
         post: operations["createChat"];
         delete?: never;
         options?: never;
@@ -144,8 +147,8 @@ export interface paths {
         };
         get?: never;
         /**
-         * Rename a chat, or set its conversation’s system prompt
-         * @description Give `name`, `system_prompt` or both. `name` renames this chat; `system_prompt` is the conversation’s (one per tree: it applies to every chat of it from the next answer on), `null` removes it. `updated_at` moves forward either way.
+         * Rename a chat; set its conversation’s system prompt, archive or pin it
+         * @description Give at least one of `name`, `system_prompt`, `archived`, `pinned`. `name` renames this chat (the root’s name is the conversation’s: from then on the user’s, never replaced by an automatic title, even one in flight). `system_prompt`, `archived` and `pinned` are the conversation’s (one per tree, whichever chat of it is given): the system prompt applies to every chat of it from the next answer on (`null` removes it); an archived conversation is hidden by list-chats unless asked for; pinned ones are listed first. `updated_at` of this chat moves forward either way, the tree’s version too (every chat’s page ETag changes), and the change is announced as a `chat.updated` event carrying this chat.
          */
         put: operations["updateChat"];
         post?: never;
@@ -182,7 +185,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The account’s conversations, latest activity first */
+        /**
+         * The account’s conversations, pinned first, then latest activity first
+         * @description One entry per live conversation: pinned ones first, then the others, each group by latest activity (newest first). Archived conversations are left out unless `archived` is `true` (all) or `only`. Paged by `next_cursor`, which knows where the pinned ones end: no conversation is skipped or repeated across pages.
+         */
         get: operations["listChats"];
         put?: never;
         post?: never;
@@ -281,7 +287,7 @@ export interface paths {
         };
         /**
          * Full-text search over questions and responses
-         * @description Every word of `q` must match (AND). Case-insensitive, stemmed in the configured SEARCH_LANGUAGE; on PostgreSQL each word also matches as a prefix (`conn` finds "connection"), on MongoDB whole words only. With `chat_id`: only that chat’s visible history (inherited pairs included, other branches excluded). Without: every live chat of the account, each pair once, under the chat that stores it. Deleted chats never appear. Ordered by `score`, then newest first; `next_cursor` pages on (results may shift if pairs are added between pages, but no hit repeats). A heavy operation (import-chat, export-chat, fork-chat, get-branches, search-messages). Per server process (the bounds protect its connection pools): an account may have HEAVY_MAX_PER_ACCOUNT (default 2) of them in flight, the next → 429 with Retry-After before anything is read or stored; the server process runs at most HEAVY_MAX_CONCURRENT at once (default: half of DB_POOL_MAX), the next HEAVY_QUEUE_MAX (default 10) wait up to HEAVY_QUEUE_TIMEOUT_MS (default 10 s) for their turn, beyond that → 503 with Retry-After, and nothing is stored. Rate limit: costs RATE_COST_SEARCH (default 1) point of the account's budget of WRITE_RATE_LIMIT points per WRITE_RATE_WINDOW_SECONDS (default 600 per 60 s, where a write costs 1), shared by every server instance when REDIS_URL is set; past it → 429 with Retry-After.
+         * @description Every word of `q` must match (AND). Case-insensitive, stemmed in the configured SEARCH_LANGUAGE; on PostgreSQL each word also matches as a prefix (`conn` finds "connection"), on MongoDB whole words only. With `chat_id`: only that chat’s visible history (inherited pairs included, other branches excluded). Without: every live chat of the account, each pair once, under the chat that stores it. Deleted chats never appear. `archived=false` leaves out the conversations that are archived, `only` searches only them (default `true`: all). Ordered by `score`, then newest first; `next_cursor` pages on (results may shift if pairs are added between pages, but no hit repeats). A heavy operation (import-chat, export-chat, fork-chat, get-branches, search-messages). Per server process (the bounds protect its connection pools): an account may have HEAVY_MAX_PER_ACCOUNT (default 2) of them in flight, the next → 429 with Retry-After before anything is read or stored; the server process runs at most HEAVY_MAX_CONCURRENT at once (default: half of DB_POOL_MAX), the next HEAVY_QUEUE_MAX (default 10) wait up to HEAVY_QUEUE_TIMEOUT_MS (default 10 s) for their turn, beyond that → 503 with Retry-After, and nothing is stored. Rate limit: costs RATE_COST_SEARCH (default 1) point of the account's budget of WRITE_RATE_LIMIT points per WRITE_RATE_WINDOW_SECONDS (default 600 per 60 s, where a write costs 1), shared by every server instance when REDIS_URL is set; past it → 429 with Retry-After.
          */
         get: operations["searchMessages"];
         put?: never;
@@ -664,10 +670,17 @@ export interface components {
                  */
                 response_id: string | null;
             } | null;
+            /** @description The conversation is archived (the same on every chat of the tree): list-chats hides it unless asked (`archived=true` or `only`). Set with update-chat from any chat of the tree. */
+            archived: boolean;
+            /** @description The conversation is pinned (the same on every chat of the tree): list-chats lists pinned conversations first. Set with update-chat from any chat of the tree. */
+            pinned: boolean;
         };
         CreateChatBody: {
-            /** @example Trip ideas */
-            name: string;
+            /**
+             * @description Absent: "New chat", until the automatic title from the first question and answer.
+             * @example Trip ideas
+             */
+            name?: string;
             /**
              * @description Sent to the model before the history, for every chat of this conversation.
              * @example You are a concise travel agent. Answer in at most three sentences.
@@ -809,6 +822,10 @@ export interface components {
             name?: string;
             /** @example You are a concise travel agent. Answer in at most three sentences. */
             system_prompt?: string | null;
+            /** @description Archive (true) or unarchive (false) the conversation. */
+            archived?: boolean;
+            /** @description Pin (true) or unpin (false) the conversation. */
+            pinned?: boolean;
         };
         DeleteChatResult: {
             deleted_chat_ids: string[];
@@ -1079,7 +1096,9 @@ export interface components {
          *         "forked_from": {
          *           "chat_id": "0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e",
          *           "response_id": "0193a5c4-7d1e-7c3a-9f10-2b4c6d8e0a12"
-         *         }
+         *         },
+         *         "archived": false,
+         *         "pinned": false
          *       },
          *       "active_chat_id": "0193a6d0-1c2b-7e4f-8a90-3b5c7d9e1f20",
          *       "chat_count": 1,
@@ -2639,6 +2658,8 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque; from `next_cursor`. */
                 cursor?: string;
+                /** @description `false` (default): archived conversations are left out; `true`: they are listed too; `only`: only they are. */
+                archived?: "false" | "true" | "only";
             };
             header?: never;
             path?: never;
@@ -2652,6 +2673,53 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "chats": [
+                     *         {
+                     *           "chat_id": "0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e",
+                     *           "account_id": "0193a4c0-0000-7000-8000-000000000001",
+                     *           "chat_type": "main",
+                     *           "name": "Trip ideas",
+                     *           "created_at": "2026-11-30T08:00:00.000Z",
+                     *           "updated_at": "2026-12-01T09:00:00.000Z",
+                     *           "active": true,
+                     *           "root_chat_id": "0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e",
+                     *           "parent_chat_id": null,
+                     *           "fork_response_id": null,
+                     *           "message_count": 2,
+                     *           "system_prompt": null,
+                     *           "forked_from": null,
+                     *           "archived": false,
+                     *           "pinned": true,
+                     *           "active_chat_id": "0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e",
+                     *           "branch_count": 0,
+                     *           "last_activity_at": "2026-12-01T09:00:00.000Z"
+                     *         },
+                     *         {
+                     *           "chat_id": "0193a6d0-1c2b-7e4f-8a90-3b5c7d9e1f20",
+                     *           "account_id": "0193a4c0-0000-7000-8000-000000000001",
+                     *           "chat_type": "main",
+                     *           "name": "Packing list for Porto",
+                     *           "created_at": "2026-11-30T08:00:00.000Z",
+                     *           "updated_at": "2026-12-04T18:30:00.000Z",
+                     *           "active": true,
+                     *           "root_chat_id": "0193a6d0-1c2b-7e4f-8a90-3b5c7d9e1f20",
+                     *           "parent_chat_id": null,
+                     *           "fork_response_id": null,
+                     *           "message_count": 2,
+                     *           "system_prompt": null,
+                     *           "forked_from": null,
+                     *           "archived": false,
+                     *           "pinned": false,
+                     *           "active_chat_id": "0193a6d0-1c2b-7e4f-8a90-3b5c7d9e1f20",
+                     *           "branch_count": 0,
+                     *           "last_activity_at": "2026-12-04T18:30:00.000Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": "WzE3OTY0MDkwMDAwMDAsIjAxOTNhNmQwLTFjMmItN2U0Zi04YTkwLTNiNWM3ZDllMWYyMCIsMF0"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ChatList"];
                 };
             };
@@ -3153,6 +3221,8 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque; from `next_cursor` of the same search. */
                 cursor?: string;
+                /** @description `true` (default): archived conversations are searched too; `false`: they are left out; `only`: only they are searched (with `chat_id`, a chat outside the scope has no hits). */
+                archived?: "false" | "true" | "only";
             };
             header?: never;
             path?: never;

@@ -1,6 +1,7 @@
 /** Branching: fork after any visible pair, read the tree, switch the active chat. */
 
 import { type PairView, requireChat } from '../chats/chats.service.js';
+import { titleLater } from '../chats/titles.js';
 import type { Ctx } from '../context.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { givenAnswer, prepareAnswer } from '../generation/generate.js';
@@ -124,7 +125,11 @@ async function startBranchAt(
     ancestorLimits: fork.ancestorLimits,
     ownCount: 0,
     treeVersion: source.treeVersion,
+    // The conversation's, as read with the source.
     systemPrompt: source.systemPrompt,
+    archived: source.archived,
+    pinned: source.pinned,
+    nameSource: source.nameSource,
   };
 
   const activate = input.activate ?? true;
@@ -153,6 +158,8 @@ async function startBranchAt(
         (write, written) =>
           ctx.deps.meta.createBranch(branch, { activate, writeFirst: write }, (chat) => created(chat, written())),
       );
+      // The first pair of a conversation still called by its default name brings a title (not awaited).
+      titleLater(ctx, committed, pair);
       return { chat: committed, pair };
     },
   };

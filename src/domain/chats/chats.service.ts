@@ -14,13 +14,14 @@ import {
 import {
   type ChatRecord,
   type ConversationSummary,
+  DEFAULT_CHAT_NAME,
   type Feedback,
   MAX_TIME_MS,
   MIN_TIME_MS,
   messageCount,
   type PairRecord,
 } from '../model.js';
-import { type ListCursor, START_FORKS, type SubtreeDeletion } from '../ports.js';
+import { type ArchivedScope, type ListCursor, START_FORKS, type SubtreeDeletion } from '../ports.js';
 
 export interface PairView extends PairRecord {
   branches: string[];
@@ -82,12 +83,21 @@ function computeChatEtag(chat: ChatRecord): string {
       messageCount(chat),
       chat.systemPrompt,
       chat.forkedFrom?.chatId ?? null,
+      chat.archived,
+      chat.pinned,
     ]),
   );
   return h.digest('base64url').slice(0, 22);
 }
 
-export async function createChat(ctx: Ctx, input: { name: string; systemPrompt?: string | null }): Promise<ChatRecord> {
+/**
+ * A new conversation. Without a name it is called DEFAULT_CHAT_NAME until its first pair brings a title
+ * (titles.ts): name_source `default`; a name given is the user's for good.
+ */
+export async function createChat(
+  ctx: Ctx,
+  input: { name?: string; systemPrompt?: string | null },
+): Promise<ChatRecord> {
   const now = ctx.deps.clock();
   const chatId = ctx.deps.newId();
   return ctx.deps.meta.createConversation(
@@ -98,7 +108,8 @@ export async function createChat(ctx: Ctx, input: { name: string; systemPrompt?:
       parentChatId: null,
       forkResponseId: null,
       chatType: 'main',
-      name: input.name,
+      name: input.name ?? DEFAULT_CHAT_NAME,
+      nameSource: input.name === undefined ? 'default' : 'user',
       createdAt: now,
       updatedAt: now,
       active: true,
@@ -107,6 +118,8 @@ export async function createChat(ctx: Ctx, input: { name: string; systemPrompt?:
       ownCount: 0,
       treeVersion: 0,
       systemPrompt: input.systemPrompt ?? null,
+      archived: false,
+      pinned: false,
     },
     (root) => [{ event: 'tree.created', chats: [root], imported: false }],
   );
@@ -200,21 +213,33 @@ export async function withLiveSource(ctx: Ctx, chat: ChatRecord): Promise<ChatRe
   return source ? chat : { ...chat, forkedFrom: null };
 }
 
-/** Renames a chat and/or sets its conversation's system prompt (null removes it). */
+/**
+ * Renames a chat and/or sets its conversation's system prompt (null removes it), archive and pin flags (any chat of
+ * the tree sets the conversation's).
+ */
 export async function updateChat(
   ctx: Ctx,
   input: {
     chatId: string;
     name?: string;
     systemPrompt?: string | null;
+    archived?: boolean;
+    pinned?: boolean;
     /** From If-Match: `*` (any current chat) or the strong entity tags listed; absent → unconditional. */
     ifMatch?: '*' | string[];
   },
 ): Promise<ChatRecord> {
-  if (input.name === undefined && input.systemPrompt === undefined) {
-    throw new ValidationError('Nothing to update', [{ path: 'name', message: 'give name, system_prompt or both' }]);
+  const changes = {
+    name: input.name,
+    systemPrompt: input.systemPrompt,
+    archived: input.archived,
+    pinned: input.pinned,
+  };
+  if (Object.values(changes).every((v) => v === undefined)) {
+    throw new ValidationError('Nothing to update', [
+      { path: 'name', message: 'give at least one of name, system_prompt, archived, pinned' },
+    ]);
   }
-  const changes = { name: input.name, systemPrompt: input.systemPrompt };
   // The tags a client holds were computed as get-chat shows the chat: `forkedFrom` null once its source is gone.
   // Resolve that before the write, so If-Match and the event compare and say what the client saw.
   const before = await ctx.deps.meta.getChat(ctx.accountId, input.chatId);
@@ -247,8 +272,9 @@ export async function deleteChat(ctx: Ctx, input: { chatId: string }): Promise<S
   ]);
 }
 
+/** [last activity (epoch ms), root chat id, pinned (1 or 0)]: where the next page starts, pinned ones first. */
 export function encodeListCursor(c: ListCursor): string {
-  return Buffer.from(JSON.stringify([c.lastActivityAt.getTime(), c.chatId])).toString('base64url');
+  return Buffer.from(JSON.stringify([c.lastActivityAt.getTime(), c.chatId, c.pinned ? 1 : 0])).toString('base64url');
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -262,9 +288,11 @@ export function decodeListCursor(raw: string): ListCursor {
   } catch {
     throw bad();
   }
+  // A cursor of two elements was issued before pinning existed: every conversation was unpinned then.
   if (
     !Array.isArray(parsed) ||
-    parsed.length !== 2 ||
+    (parsed.length !== 2 && parsed.length !== 3) ||
+    (parsed.length === 3 && parsed[2] !== 0 && parsed[2] !== 1) ||
     typeof parsed[0] !== 'number' ||
     !Number.isSafeInteger(parsed[0]) ||
     // Any time a listing can show (a row outside the stored-time window reads clamped to years 1..9999).
@@ -275,20 +303,25 @@ export function decodeListCursor(raw: string): ListCursor {
   ) {
     throw bad();
   }
-  return { lastActivityAt: new Date(parsed[0]), chatId: parsed[1].toLowerCase() };
+  return { pinned: parsed[2] === 1, lastActivityAt: new Date(parsed[0]), chatId: parsed[1].toLowerCase() };
 }
 
 export async function listChats(
   ctx: Ctx,
-  input: { limit: number; cursor?: string },
+  input: { limit: number; cursor?: string; archived?: ArchivedScope },
 ): Promise<{ conversations: ConversationSummary[]; nextCursor: string | null }> {
   const cursor = input.cursor === undefined ? null : decodeListCursor(input.cursor);
-  const rows = await ctx.deps.meta.listConversations(ctx.accountId, input.limit + 1, cursor);
+  const rows = await ctx.deps.meta.listConversations(
+    ctx.accountId,
+    input.limit + 1,
+    cursor,
+    input.archived ?? 'exclude',
+  );
   const page = rows.slice(0, input.limit);
   const last = page[page.length - 1];
   const nextCursor =
     rows.length > input.limit && last
-      ? encodeListCursor({ lastActivityAt: last.lastActivityAt, chatId: last.root.chatId })
+      ? encodeListCursor({ pinned: last.root.pinned, lastActivityAt: last.lastActivityAt, chatId: last.root.chatId })
       : null;
   return { conversations: page, nextCursor };
 }

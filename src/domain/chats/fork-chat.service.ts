@@ -289,6 +289,9 @@ export async function forkChat(ctx: Ctx, input: ForkChatInput): Promise<ForkedCo
     treeVersion: 0,
     systemPrompt: source.systemPrompt,
     forkedFrom,
+    // A new conversation: neither archived nor pinned, whatever the source's.
+    archived: false,
+    pinned: false,
   };
   const newIdOf = new Map(copies.map((c) => [c.source.chatId, c.chatId]));
   const chats = [root];
@@ -314,6 +317,8 @@ export async function forkChat(ctx: Ctx, input: ForkChatInput): Promise<ForkedCo
       ownCount: c.ownCount,
       treeVersion: 0,
       systemPrompt: source.systemPrompt,
+      archived: false,
+      pinned: false,
     });
   }
   const tree: ImportedTree = { chats, systemPrompt: source.systemPrompt, lastActivityAt: now, forkedFrom, feedback };

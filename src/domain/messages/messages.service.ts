@@ -2,6 +2,7 @@
 
 import type { PairView } from '../chats/chats.service.js';
 import { requireChat } from '../chats/chats.service.js';
+import { titleLater } from '../chats/titles.js';
 import type { Ctx } from '../context.js';
 import { CancelledError, UnavailableError } from '../errors.js';
 import { givenAnswer, type PendingAnswer, prepareAnswer } from '../generation/generate.js';
@@ -133,6 +134,8 @@ export async function startAddMessage(
           { event: 'message.added', pair: written() },
         ]),
       );
+      // A conversation still called by its default name gets a title, after this answer (not awaited).
+      titleLater(ctx, committed.chat, pair);
       return { pair, chat: committed.chat };
     },
   };

@@ -11,13 +11,15 @@ import { ValidationError } from '../errors.js';
 import type { SeqRange } from '../history.js';
 import { historyLength, rangesFor, segmentsOf } from '../history.js';
 import type { PairRecord } from '../model.js';
-import type { SearchCursor } from '../ports.js';
+import type { ArchivedScope, SearchCursor } from '../ports.js';
 
 export interface SearchInput {
   text: string;
   chatId?: string;
   limit: number;
   cursor?: string;
+  /** Which conversations: archived ones too (`include`, the default), not them (`exclude`), or only them. */
+  archived?: ArchivedScope;
 }
 
 export interface SearchHitView {
@@ -32,21 +34,26 @@ export interface SearchHitView {
 /** True when the text has something to search for: at least one letter or digit. */
 export const hasSearchableText = (text: string) => /[\p{L}\p{N}]/u.test(text);
 
-/** Binds a cursor to its search, so a cursor of one search is refused by another. */
-function fingerprint(text: string, chatId: string | undefined): string {
+/**
+ * Binds a cursor to its search, so a cursor of one search is refused by another (`archived` counts when it is not
+ * the default, so the default search's cursors stay as they were).
+ */
+function fingerprint(text: string, chatId: string | undefined, archived: ArchivedScope = 'include'): string {
   return createHash('sha256')
-    .update(`${chatId ?? ''}\n${text}`)
+    .update(`${chatId ?? ''}\n${text}${archived === 'include' ? '' : `\n${archived}`}`)
     .digest('base64url')
     .slice(0, 12);
 }
 
-export function encodeSearchCursor(c: SearchCursor, text: string, chatId?: string): string {
-  return Buffer.from(JSON.stringify([c.score, c.responseId, fingerprint(text, chatId)])).toString('base64url');
+export function encodeSearchCursor(c: SearchCursor, text: string, chatId?: string, archived?: ArchivedScope): string {
+  return Buffer.from(JSON.stringify([c.score, c.responseId, fingerprint(text, chatId, archived)])).toString(
+    'base64url',
+  );
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export function decodeSearchCursor(raw: string, text: string, chatId?: string): SearchCursor {
+export function decodeSearchCursor(raw: string, text: string, chatId?: string, archived?: ArchivedScope): SearchCursor {
   const bad = (message: string) => new ValidationError('Invalid cursor', [{ path: 'cursor', message }]);
   let parsed: unknown;
   try {
@@ -65,7 +72,9 @@ export function decodeSearchCursor(raw: string, text: string, chatId?: string): 
   ) {
     throw bad('not a cursor issued by search-messages');
   }
-  if (parsed[2] !== fingerprint(text, chatId)) throw bad('the cursor belongs to another search (q or chat_id differ)');
+  if (parsed[2] !== fingerprint(text, chatId, archived)) {
+    throw bad('the cursor belongs to another search (q, chat_id or archived differ)');
+  }
   return { score: parsed[0], responseId: parsed[1] };
 }
 
@@ -76,17 +85,21 @@ export async function searchMessages(
   if (!hasSearchableText(input.text)) {
     throw new ValidationError('Nothing to search for', [{ path: 'q', message: 'must contain a letter or a digit' }]);
   }
-  const after = input.cursor === undefined ? null : decodeSearchCursor(input.cursor, input.text, input.chatId);
+  const archived = input.archived ?? 'include';
+  const after =
+    input.cursor === undefined ? null : decodeSearchCursor(input.cursor, input.text, input.chatId, archived);
 
   let ranges: SeqRange[];
   const rootOf = new Map<string, string>();
   if (input.chatId !== undefined) {
     const chat = await requireChat(ctx, input.chatId);
+    // The chat's conversation outside the scope asked for: nothing of it is searched (the chat itself exists).
+    const inScope = archived === 'include' || chat.archived === (archived === 'only');
     const segments = segmentsOf(chat);
-    ranges = rangesFor(segments, 1, historyLength(segments));
+    ranges = inScope ? rangesFor(segments, 1, historyLength(segments)) : [];
     for (const r of ranges) rootOf.set(r.chatId, chat.rootChatId);
   } else {
-    const chats = await ctx.deps.meta.liveChats(ctx.accountId);
+    const chats = await ctx.deps.meta.liveChats(ctx.accountId, archived);
     ranges = chats.filter((c) => c.ownCount > 0).map((c) => ({ chatId: c.chatId, fromSeq: 1, toSeq: c.ownCount }));
     for (const c of chats) rootOf.set(c.chatId, c.rootChatId);
   }
@@ -110,7 +123,7 @@ export async function searchMessages(
   const last = page[page.length - 1];
   const nextCursor =
     found.length > input.limit && last
-      ? encodeSearchCursor({ score: last.score, responseId: last.pair.responseId }, input.text, input.chatId)
+      ? encodeSearchCursor({ score: last.score, responseId: last.pair.responseId }, input.text, input.chatId, archived)
       : null;
   return { hits, nextCursor };
 }

@@ -182,6 +182,8 @@ function materialise(ctx: Ctx, s: TreeSnapshot): { tree: ImportedTree; pairs: Pa
       ownCount: c.pairs.length,
       treeVersion: 0,
       systemPrompt: s.systemPrompt,
+      archived: false,
+      pinned: false,
     };
     ids.set(c.chatId, record);
     chats.push(record);

@@ -90,6 +90,8 @@ export const updateChat: AppRouteHandler<UpdateChatRoute> = async (c) => {
     chatId: body.chat_id,
     name: body.name,
     systemPrompt: body.system_prompt,
+    archived: body.archived,
+    pinned: body.pinned,
     ifMatch,
   });
   const shown = await chats.withLiveSource(ctxOf(c), chat);
@@ -105,7 +107,7 @@ export const deleteChat: AppRouteHandler<DeleteChatRoute> = async (c) => {
 
 export const listChats: AppRouteHandler<ListChatsRoute> = async (c) => {
   const q = c.req.valid('query');
-  const result = await chats.listChats(ctxOf(c), { limit: q.limit, cursor: q.cursor });
+  const result = await chats.listChats(ctxOf(c), { limit: q.limit, cursor: q.cursor, archived: q.archived });
   return c.json(
     {
       chats: result.conversations.map((s) => ({

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errors } from '../errors.js';
 import {
+  ArchivedQuery,
   bearerSecurity,
   ChatName,
   ChatSchema,
@@ -13,6 +14,7 @@ import {
 import { UsageSchema } from '../usage.js';
 
 const tags = ['Chats'];
+const EXAMPLE_CHAT = '0193a4c2-7b1e-7cc0-9d3f-5a1e2b3c4d5e';
 
 export const createChat = createRoute({
   operationId: 'createChat',
@@ -20,6 +22,11 @@ export const createChat = createRoute({
   path: '/api/v1/chats/create-chat',
   tags,
   summary: 'Create a conversation (its root chat)',
+  description:
+    'Without `name` the conversation is called "New chat" until its first question and answer are stored: the ' +
+    'responder then proposes a title from them (the configured model, else the question’s first words), in the ' +
+    'background, after the answer has been sent; it arrives as a `chat.updated` event (the root chat, renamed) and ' +
+    'in every later read. A name given here, or set with update-chat before the title arrives, is never replaced.',
   security: bearerSecurity,
   request: {
     headers: IdempotencyHeaders,
@@ -29,12 +36,25 @@ export const createChat = createRoute({
         'application/json': {
           schema: z
             .strictObject({
-              name: ChatName,
+              name: ChatName.optional().openapi({
+                description: 'Absent: "New chat", until the automatic title from the first question and answer.',
+              }),
               system_prompt: SystemPrompt.optional().openapi({
                 description: 'Sent to the model before the history, for every chat of this conversation.',
               }),
             })
             .openapi('CreateChatBody'),
+          examples: {
+            named: { summary: 'A named conversation', value: { name: 'Trip ideas' } },
+            untitled: {
+              summary: 'No name: "New chat", then a title from the first question and answer',
+              value: {},
+            },
+            prompted: {
+              summary: 'With a system prompt',
+              value: { name: 'Trip ideas', system_prompt: 'You are a concise travel agent.' },
+            },
+          },
         },
       },
     },
@@ -126,11 +146,15 @@ export const updateChat = createRoute({
   method: 'put',
   path: '/api/v1/chats/update-chat',
   tags,
-  summary: 'Rename a chat, or set its conversation’s system prompt',
+  summary: 'Rename a chat; set its conversation’s system prompt, archive or pin it',
   description:
-    'Give `name`, `system_prompt` or both. `name` renames this chat; `system_prompt` is the conversation’s (one ' +
-    'per tree: it applies to every chat of it from the next answer on), `null` removes it. `updated_at` moves ' +
-    'forward either way.',
+    'Give at least one of `name`, `system_prompt`, `archived`, `pinned`. `name` renames this chat (the root’s name ' +
+    'is the conversation’s: from then on the user’s, never replaced by an automatic title, even one in flight). ' +
+    '`system_prompt`, `archived` and `pinned` are the conversation’s (one per tree, whichever chat of it is given): ' +
+    'the system prompt applies to every chat of it from the next answer on (`null` removes it); an archived ' +
+    'conversation is hidden by list-chats unless asked for; pinned ones are listed first. `updated_at` of this chat ' +
+    'moves forward either way, the tree’s version too (every chat’s page ETag changes), and the change is announced ' +
+    'as a `chat.updated` event carrying this chat.',
   security: bearerSecurity,
   request: {
     headers: z.object({
@@ -153,12 +177,35 @@ export const updateChat = createRoute({
               chat_id: Uuid,
               name: ChatName.optional(),
               system_prompt: SystemPrompt.nullable().optional(),
+              archived: z.boolean().optional().openapi({
+                description: 'Archive (true) or unarchive (false) the conversation.',
+              }),
+              pinned: z.boolean().optional().openapi({ description: 'Pin (true) or unpin (false) the conversation.' }),
             })
-            .refine((b) => b.name !== undefined || b.system_prompt !== undefined, {
-              message: 'give name, system_prompt or both',
-              path: ['name'],
-            })
+            .refine(
+              (b) =>
+                b.name !== undefined ||
+                b.system_prompt !== undefined ||
+                b.archived !== undefined ||
+                b.pinned !== undefined,
+              { message: 'give at least one of name, system_prompt, archived, pinned', path: ['name'] },
+            )
             .openapi('UpdateChatBody'),
+          examples: {
+            rename: { summary: 'Rename the chat', value: { chat_id: EXAMPLE_CHAT, name: 'Spring trip' } },
+            pin: {
+              summary: 'Pin the conversation (from any of its chats)',
+              value: { chat_id: EXAMPLE_CHAT, pinned: true },
+            },
+            archive: {
+              summary: 'Archive the conversation and unpin it',
+              value: { chat_id: EXAMPLE_CHAT, archived: true, pinned: false },
+            },
+            systemPrompt: {
+              summary: 'Set the conversation’s system prompt',
+              value: { chat_id: EXAMPLE_CHAT, system_prompt: 'You are a concise travel agent.' },
+            },
+          },
         },
       },
     },
@@ -200,17 +247,49 @@ export const ConversationSchema = ChatSchema.extend({
   last_activity_at: z.iso.datetime().openapi({ description: 'Latest write anywhere in the tree.' }),
 }).openapi('ConversationSummary');
 
+/** An entry of list-chats' example: a root chat of two pairs, with its conversation's facts. */
+function listEntry(o: { id: string; name: string; pinned: boolean; at: string }) {
+  return {
+    chat_id: o.id,
+    account_id: '0193a4c0-0000-7000-8000-000000000001',
+    chat_type: 'main',
+    name: o.name,
+    created_at: '2026-11-30T08:00:00.000Z',
+    updated_at: o.at,
+    active: true,
+    root_chat_id: o.id,
+    parent_chat_id: null,
+    fork_response_id: null,
+    message_count: 2,
+    system_prompt: null,
+    forked_from: null,
+    archived: false,
+    pinned: o.pinned,
+    active_chat_id: o.id,
+    branch_count: 0,
+    last_activity_at: o.at,
+  };
+}
+
 export const listChats = createRoute({
   operationId: 'listChats',
   method: 'get',
   path: '/api/v1/chats/list-chats',
   tags,
-  summary: 'The account’s conversations, latest activity first',
+  summary: 'The account’s conversations, pinned first, then latest activity first',
+  description:
+    'One entry per live conversation: pinned ones first, then the others, each group by latest activity (newest ' +
+    'first). Archived conversations are left out unless `archived` is `true` (all) or `only`. Paged by ' +
+    '`next_cursor`, which knows where the pinned ones end: no conversation is skipped or repeated across pages.',
   security: bearerSecurity,
   request: {
     query: z.strictObject({
       limit: DecimalInt(1, 100, 50, 'Page size, 1..100.'),
       cursor: z.string().min(1).max(200).optional().openapi({ description: 'Opaque; from `next_cursor`.' }),
+      archived: ArchivedQuery(
+        'false',
+        '`false` (default): archived conversations are left out; `true`: they are listed too; `only`: only they are.',
+      ),
     }),
   },
   responses: {
@@ -221,6 +300,18 @@ export const listChats = createRoute({
           schema: z
             .object({ chats: z.array(ConversationSchema), next_cursor: z.string().nullable() })
             .openapi('ChatList'),
+          example: {
+            chats: [
+              listEntry({ id: EXAMPLE_CHAT, name: 'Trip ideas', pinned: true, at: '2026-12-01T09:00:00.000Z' }),
+              listEntry({
+                id: '0193a6d0-1c2b-7e4f-8a90-3b5c7d9e1f20',
+                name: 'Packing list for Porto',
+                pinned: false,
+                at: '2026-12-04T18:30:00.000Z',
+              }),
+            ],
+            next_cursor: 'WzE3OTY0MDkwMDAwMDAsIjAxOTNhNmQwLTFjMmItN2U0Zi04YTkwLTNiNWM3ZDllMWYyMCIsMF0',
+          },
         },
       },
     },

@@ -39,6 +39,8 @@ export const ForkChatResultSchema = z
         message_count: 3,
         system_prompt: null,
         forked_from: { chat_id: EXAMPLE_SOURCE, response_id: EXAMPLE_PAIR },
+        archived: false,
+        pinned: false,
       },
       active_chat_id: EXAMPLE_ROOT,
       chat_count: 1,

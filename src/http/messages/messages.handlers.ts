@@ -34,6 +34,7 @@ export const searchMessages: AppRouteHandler<SearchMessagesRoute> = async (c) =>
     chatId: q.chat_id,
     limit: q.limit,
     cursor: q.cursor,
+    archived: q.archived,
   });
   return c.json(
     {

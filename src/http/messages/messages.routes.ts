@@ -4,6 +4,7 @@ import { errors } from '../errors.js';
 import { HEAVY_LIMITS_DOC } from '../middleware/heavy.js';
 import { RATE_WEIGHT_DOC } from '../middleware/write-limit.js';
 import {
+  ArchivedQuery,
   bearerSecurity,
   DecimalInt,
   eventStreamResponse,
@@ -85,7 +86,8 @@ export const searchMessages = createRoute({
     'PostgreSQL each word also matches as a prefix (`conn` finds "connection"), on MongoDB whole words only. ' +
     'With `chat_id`: only that chat’s visible history (inherited pairs included, other branches excluded). ' +
     'Without: every live chat of the account, each pair once, under the chat that stores it. Deleted chats ' +
-    'never appear. Ordered by `score`, then newest first; `next_cursor` pages on (results may shift if ' +
+    'never appear. `archived=false` leaves out the conversations that are archived, `only` searches only them ' +
+    '(default `true`: all). Ordered by `score`, then newest first; `next_cursor` pages on (results may shift if ' +
     `pairs are added between pages, but no hit repeats). ${HEAVY_LIMITS_DOC} ${RATE_WEIGHT_DOC.searchMessages}`,
   security: bearerSecurity,
   request: {
@@ -107,6 +109,11 @@ export const searchMessages = createRoute({
         .max(300)
         .optional()
         .openapi({ description: 'Opaque; from `next_cursor` of the same search.' }),
+      archived: ArchivedQuery(
+        'true',
+        '`true` (default): archived conversations are searched too; `false`: they are left out; `only`: only they ' +
+          'are searched (with `chat_id`, a chat outside the scope has no hits).',
+      ),
     }),
   },
   responses: {

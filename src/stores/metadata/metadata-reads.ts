@@ -5,7 +5,7 @@
 
 import { sql } from 'kysely';
 import type { ChatRecord, ConversationSummary } from '../../domain/model.js';
-import { type ListCursor, type LiveChat, START_FORKS } from '../../domain/ports.js';
+import { type ArchivedScope, type ListCursor, type LiveChat, START_FORKS } from '../../domain/ports.js';
 import type { FastSql } from '../pg-fast.js';
 import { type ChatRow, chatFromRow, toDate } from '../pg-rows.js';
 import type { Db } from '../pg-tx.js';
@@ -25,26 +25,40 @@ export async function listTree(
   return rows.some((r) => r.account_id !== account) ? [] : rows.map(chatFromRow);
 }
 
+/**
+ * The account's live conversations in `archived` scope, pinned first, then by latest activity (then id), after the
+ * cursor. Each scope is served by conversations_order_idx (account, archived, pinned desc, last_activity_at desc,
+ * chat_id desc): `exclude` and `only` are one index scan from the cursor on; `include` is two of them (archived and
+ * not), each stopping after `limit` rows, merged (Merge Append): the cost follows the page, not the account.
+ */
 export async function listConversations(
   db: Db,
   accountId: string,
   limit: number,
   cursor: ListCursor | null,
+  archived: ArchivedScope,
 ): Promise<ConversationSummary[]> {
   const after = cursor
-    ? sql`and (v.last_activity_at, v.chat_id) < (${cursor.lastActivityAt}, ${cursor.chatId})`
+    ? sql`and (v.pinned, v.last_activity_at, v.chat_id) < (${cursor.pinned}, ${cursor.lastActivityAt}, ${cursor.chatId})`
     : sql``;
+  const scan = (isArchived: boolean) => sql`(
+    select v.chat_id, v.last_activity_at, v.branch_count, v.system_prompt, v.forked_from_chat_id,
+           v.forked_from_response_id, v.archived, v.pinned, v.name_source
+    from conversations v
+    where v.account_id = ${accountId} and not v.deleted and v.archived = ${isArchived} ${after}
+    order by v.pinned desc, v.last_activity_at desc, v.chat_id desc
+    limit ${limit})`;
+  const page = archived === 'include' ? sql`${scan(false)} union all ${scan(true)}` : scan(archived === 'only');
   const r = await sql<ChatRow & { last_activity_at: unknown; branch_count: number; active_chat_id: string }>`
     select ${prefixed('c')},
-           v.last_activity_at, v.branch_count, v.system_prompt,
+           v.last_activity_at, v.branch_count, v.system_prompt, v.archived, v.pinned, v.name_source,
            -- The source of a forked conversation while it is live (null once deleted).
            (select s.chat_id from chats s where s.chat_id = v.forked_from_chat_id and s.deleted_at is null)
              as forked_from_chat_id,
            v.forked_from_response_id,
            (select a.chat_id from chats a where a.root_chat_id = v.chat_id and a.active) as active_chat_id
-    from conversations v join chats c on c.chat_id = v.chat_id
-    where v.account_id = ${accountId} and not v.deleted ${after}
-    order by v.last_activity_at desc, v.chat_id desc
+    from (${page}) v join chats c on c.chat_id = v.chat_id
+    order by v.pinned desc, v.last_activity_at desc, v.chat_id desc
     limit ${limit}`.execute(db);
   return r.rows.map((row) => ({
     root: chatFromRow(row),
@@ -92,10 +106,19 @@ export async function ownCounts(db: Db, chatIds: string[]): Promise<Map<string, 
   return new Map(r.rows.map((row) => [row.chat_id, Number(row.own_count)]));
 }
 
-export async function liveChats(db: Db, accountId: string): Promise<LiveChat[]> {
-  const r = await sql<{ chat_id: string; root_chat_id: string; own_count: number }>`
-    select chat_id, root_chat_id, own_count from chats
-    where account_id = ${accountId} and deleted_at is null`.execute(db);
+/** The account's live chats; outside the `include` scope, only those of conversations (not) archived. */
+export async function liveChats(db: Db, accountId: string, archived: ArchivedScope): Promise<LiveChat[]> {
+  const r =
+    archived === 'include'
+      ? await sql<{ chat_id: string; root_chat_id: string; own_count: number }>`
+          select chat_id, root_chat_id, own_count from chats
+          where account_id = ${accountId} and deleted_at is null`.execute(db)
+      : await sql<{ chat_id: string; root_chat_id: string; own_count: number }>`
+          select c.chat_id, c.root_chat_id, c.own_count
+          from chats c join conversations v on v.chat_id = c.root_chat_id
+          where c.account_id = ${accountId} and c.deleted_at is null and v.archived = ${archived === 'only'}`.execute(
+          db,
+        );
   return r.rows.map((row) => ({
     chatId: row.chat_id,
     rootChatId: row.root_chat_id,

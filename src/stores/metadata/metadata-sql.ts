@@ -36,7 +36,7 @@ export function later(now: Date, prev: Date): Date {
 }
 
 /**
- * The chats of `$1` (uuid[]), each with its tree's version and system prompt (the batched reads); deleted ones are
+ * The chats of `$1` (uuid[]), each with its tree's version, system prompt, flags and name source (the batched reads); deleted ones are
  * left out by the caller. Times as text, parsed like `pg`'s (src/stores/pg-rows.ts: any stored time, 'infinity' or a
  * year past JavaScript's range included, which Bun's own parser refuses). A prepared statement runs a generic plan: with `deleted_at is null` in the WHERE, that plan
  * combined the primary key with a full scan of a partial index on live chats (every live chat read per call).
@@ -45,7 +45,7 @@ export const READ_CHATS = `
   select ${CHAT_COLUMNS.split(', ')
     .map((c) => (c === 'created_at' || c === 'updated_at' ? `c.${c}::text` : `c.${c}`))
     .join(', ')}, v.version as tree_version, v.system_prompt, c.deleted_at is not null as deleted,
-    v.forked_from_chat_id, v.forked_from_response_id
+    v.forked_from_chat_id, v.forked_from_response_id, v.archived, v.pinned, v.name_source
   from chats c join conversations v on v.chat_id = c.root_chat_id
   where c.chat_id = any($1::uuid[])`;
 

@@ -62,7 +62,7 @@ export class TreeWrites {
     // tree lock first, so this row lock never waits; it makes the read see the latest committed row.
     const r = await sql<ChatRow & { fence: string }>`
       select ${prefixed('chats')}, ${withFence ? sql`nextval('content_fence')` : sql`0`} as fence,
-             v.system_prompt, v.forked_from_chat_id, v.forked_from_response_id
+             v.system_prompt, v.forked_from_chat_id, v.forked_from_response_id, v.archived, v.pinned, v.name_source
       from chats join conversations v on v.chat_id = chats.root_chat_id
       where chats.chat_id = ${chatId} and chats.deleted_at is null for no key update of chats`.execute(db);
     const row = r.rows[0];
@@ -148,9 +148,9 @@ export async function insertConversation(db: Db, root: ChatRecord): Promise<void
             ${root.createdAt}, ${root.updatedAt}, true, '{}', '{}', 0)`.execute(db);
   await sql`
     insert into conversations (chat_id, account_id, name, deleted, created_at, last_activity_at, branch_count, version,
-                               system_prompt)
+                               system_prompt, name_source)
     values (${root.chatId}, ${root.accountId}, ${root.name}, false, ${root.createdAt}, ${root.createdAt}, 0, 0,
-            ${root.systemPrompt})`.execute(db);
+            ${root.systemPrompt}, ${root.nameSource ?? 'user'})`.execute(db);
 }
 
 /** The rows of an imported tree (its chats, root first, and its conversation). */

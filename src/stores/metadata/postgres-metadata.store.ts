@@ -14,8 +14,8 @@
  * add-message about 6 % of its throughput; see BENCHMARKS.md, "Real-time events").
  *
  * Pieces beside it: metadata-sql.ts (SQL texts, row helpers), metadata-tree-writes.ts (tree locks, treeWrite),
- * metadata-one-pass.ts (one-call and grouped writes), metadata-reads.ts and metadata-accounts.ts (queries),
- * metadata-feedback.ts (feedback on answers).
+ * metadata-one-pass.ts (one-call and grouped writes), metadata-chat-writes.ts (update-chat, automatic titles),
+ * metadata-reads.ts and metadata-accounts.ts (queries), metadata-feedback.ts (feedback on answers).
  */
 
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
@@ -34,6 +34,7 @@ import type {
 import type {
   Announce,
   AppendSlot,
+  ArchivedScope,
   ChatChanges,
   EncodedChange,
   FeedbackCounts,
@@ -51,6 +52,7 @@ import type { FastSql } from '../pg-fast.js';
 import { toDate } from '../pg-rows.js';
 import { type Db, inOpenTransaction, inTransaction, pgDb } from '../pg-tx.js';
 import * as accounts from './metadata-accounts.js';
+import * as chatWrites from './metadata-chat-writes.js';
 import * as feedback from './metadata-feedback.js';
 import { OnePassWrites } from './metadata-one-pass.js';
 import * as queries from './metadata-reads.js';
@@ -193,8 +195,13 @@ export class PostgresMetadataStore implements MetadataStore {
     );
   }
 
-  listConversations(accountId: string, limit: number, cursor: ListCursor | null): Promise<ConversationSummary[]> {
-    return this.run(async () => queries.listConversations(this.db(), accountId, limit, cursor));
+  listConversations(
+    accountId: string,
+    limit: number,
+    cursor: ListCursor | null,
+    archived: ArchivedScope,
+  ): Promise<ConversationSummary[]> {
+    return this.run(async () => queries.listConversations(this.db(), accountId, limit, cursor, archived));
   }
 
   branchesAfter(accountId: string, responseIds: string[], startOf?: string): Promise<Map<string, string[]>> {
@@ -217,8 +224,8 @@ export class PostgresMetadataStore implements MetadataStore {
     return this.run(async () => queries.ownCounts(this.db(), chatIds));
   }
 
-  liveChats(accountId: string): Promise<LiveChat[]> {
-    return this.run(async () => queries.liveChats(this.db(), accountId));
+  liveChats(accountId: string, archived: ArchivedScope = 'include'): Promise<LiveChat[]> {
+    return this.run(async () => queries.liveChats(this.db(), accountId, archived));
   }
 
   ping(): Promise<void> {
@@ -384,26 +391,17 @@ export class PostgresMetadataStore implements MetadataStore {
     check: (current: ChatRecord) => void,
     announce: Announce<ChatRecord>,
   ): Promise<ChatRecord> {
-    return this.tx(async (db) => {
-      const chat = await this.trees.lockTreeOf(db, accountId, chatId);
-      check(chat);
-      const updatedAt = later(now, chat.updatedAt);
-      const name = changes.name ?? chat.name;
-      await sql`update chats set name = ${name}, updated_at = ${updatedAt} where chat_id = ${chatId}`.execute(db);
-      if (chat.parentChatId === null && changes.name !== undefined) {
-        await sql`update conversations set name = ${name} where chat_id = ${chatId}`.execute(db);
-      }
-      const systemPrompt = changes.systemPrompt === undefined ? chat.systemPrompt : changes.systemPrompt;
-      const updated = { ...chat, name, updatedAt, systemPrompt };
-      await this.trees.treeWrite(db, chat.rootChatId, {
-        set:
-          changes.systemPrompt !== undefined
-            ? sql`${this.trees.touched(updatedAt)}, system_prompt = ${systemPrompt}`
-            : this.trees.touched(updatedAt),
-        changes: announce(updated),
-      });
-      return updated;
-    });
+    return this.tx((db) => chatWrites.updateChat(db, this.trees, { accountId, chatId, changes, now, check, announce }));
+  }
+
+  setTitle(
+    accountId: string,
+    rootChatId: string,
+    title: string,
+    now: Date,
+    announce: Announce<ChatRecord>,
+  ): Promise<ChatRecord | null> {
+    return this.tx((db) => chatWrites.setTitle(db, this.trees, { accountId, rootChatId, title, now, announce }));
   }
 
   setFeedback(
