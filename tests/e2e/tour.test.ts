@@ -72,6 +72,8 @@ describe('the tour as written in README.md', () => {
       '/chats/fork-chat',
       '/messages/set-feedback',
       '/shares/create-share',
+      '/shares/list-shares',
+      '/shares/delete-share',
       '/public/shares/',
       '/chats/update-chat',
     ]) {
@@ -82,8 +84,9 @@ describe('the tour as written in README.md', () => {
       .split('\n')
       .map((l) => l.replace(/\s#.*$/, ''))
       .filter((l) => l.includes('$API/public/shares/'));
-    expect(publicRead).toHaveLength(1);
-    expect(publicRead[0]).not.toMatch(/\$\{A\[@\]\}|Authorization|\$TOKEN/);
+    // Twice: the link read, then read again once revoked (404).
+    expect(publicRead).toHaveLength(2);
+    for (const line of publicRead) expect(line).not.toMatch(/\$\{A\[@\]\}|Authorization|\$TOKEN/);
     expect(script).toMatch(/curl [^\n]*-N[^\n]*add-message/);
     expect(script).toContain("'Accept: text/event-stream'");
   });
@@ -172,7 +175,8 @@ describe.skipIf(skipReason !== null)('the tour against a real server', () => {
     expect(run.out).toMatch(/"conversations":\[\{"root_chat_id":[^\]]*"chat_count":4,"pair_count":6\}\]/);
     expect(run.out).toMatch(/"deleted_chat_ids":\["[0-9a-f-]{36}"\]/);
     expect(run.out).toContain('"status":404');
-    expect(run.out).toContain('→ HTTP 404');
+    // The revoked link and the deleted branch.
+    expect(run.out.match(/→ HTTP 404/g)).toHaveLength(2);
     expect(run.out).toMatch(/"feedback":\{"rating":"up","comment":null,"updated_at":"[^"]+"\}/); // set-feedback
     // The exported file is a ChatGPT conversation, and stays where the user can open it; the rated answer keeps
     // its thumbs up.
