@@ -44,11 +44,21 @@ export class Api {
   async login(email: string, password: string) {
     return (await unwrap(this.client.POST('/api/v1/auth/login', { body: { email, password } }))).token;
   }
-  async listChats() {
-    return (await unwrap(this.client.GET('/api/v1/chats/list-chats', { params: { query: { limit: 100 } } }))).chats;
+  /** The conversations, pinned first; `archived`: 'false' hides archived ones (default), 'true' includes, 'only'. */
+  async listChats(archived: 'false' | 'true' | 'only' = 'false') {
+    return (await unwrap(this.client.GET('/api/v1/chats/list-chats', { params: { query: { limit: 100, archived } } })))
+      .chats;
   }
-  async createChat(name: string) {
-    return unwrap(this.client.POST('/api/v1/chats/create-chat', { body: { name } }));
+  /** Without a name the conversation is "New chat" until its title arrives (a `chat.updated` event). */
+  async createChat(name?: string) {
+    return unwrap(this.client.POST('/api/v1/chats/create-chat', { body: name ? { name } : {} }));
+  }
+  /** update-chat: any of name, system_prompt, archived, pinned (archive and pin apply to the conversation). */
+  async updateChat(
+    chatId: string,
+    changes: { name?: string; system_prompt?: string | null; archived?: boolean; pinned?: boolean },
+  ) {
+    return unwrap(this.client.PUT('/api/v1/chats/update-chat', { body: { chat_id: chatId, ...changes } }));
   }
   async getChat(chatId: string, cursor: { before?: string; after?: string } = {}, limit = 30) {
     return unwrap(
@@ -68,12 +78,42 @@ export class Api {
   async addMessageStreamed(chatId: string, question: string, onDelta: (text: string) => void): Promise<QAPair> {
     return this.client.streamed('/api/v1/messages/add-message', { chat_id: chatId, question }, onDelta);
   }
-  /** create-branch with a first question, its answer streamed like addMessageStreamed's. */
-  async forkStreamed(chatId: string, responseId: string, question: string, onDelta: (text: string) => void) {
+  /**
+   * create-branch with a first question, its answer streamed like addMessageStreamed's. `responseId` null forks
+   * before the first pair (edit the first question: a start fork). `signal` cancels it (nothing is stored).
+   */
+  async forkStreamed(
+    chatId: string,
+    responseId: string | null,
+    question: string,
+    onDelta: (text: string) => void,
+    signal?: AbortSignal,
+  ) {
     return this.client.streamed(
       '/api/v1/branches/create-branch',
       { chat_id: chatId, response_id: responseId, question },
       onDelta,
+      { signal },
+    );
+  }
+  /** regenerate: a new answer to pair `responseId`'s question, in a new branch beside it (activated), streamed. */
+  async regenerateStreamed(responseId: string, onDelta: (text: string) => void, signal?: AbortSignal) {
+    return this.client.streamed('/api/v1/messages/regenerate', { response_id: responseId }, onDelta, { signal });
+  }
+  /** Thumbs up or down on an answer (`null` removes the rating and its comment). */
+  async setFeedback(responseId: string, rating: 'up' | 'down' | null, comment?: string) {
+    return unwrap(
+      this.client.PUT('/api/v1/messages/set-feedback', {
+        body: { response_id: responseId, rating, ...(comment && rating ? { comment } : {}) },
+      }),
+    );
+  }
+  /** compare-branches: the common prefix of two chats of a tree and a page of each one's tail. */
+  async compare(chatId: string, otherChatId: string, page: { after?: string; other_after?: string } = {}, limit = 50) {
+    return unwrap(
+      this.client.GET('/api/v1/branches/compare-branches', {
+        params: { query: { chat_id: chatId, other_chat_id: otherChatId, limit, ...page } },
+      }),
     );
   }
   /** A conversation export as a file download (the token cannot go in a plain link). */
@@ -108,9 +148,21 @@ export class Api {
   async setActive(chatId: string) {
     return unwrap(this.client.PUT('/api/v1/branches/set-active-branch', { body: { chat_id: chatId } }));
   }
-  /** A read-only link to the chat's visible history as it is now (frozen); its URL is shown once. */
-  async createShare(chatId: string) {
-    return unwrap(this.client.POST('/api/v1/shares/create-share', { body: { chat_id: chatId } }));
+  /** A read-only link to the chat's visible history (frozen as it is now, or `live`); its URL is shown once. */
+  async createShare(chatId: string, live = false) {
+    return unwrap(this.client.POST('/api/v1/shares/create-share', { body: { chat_id: chatId, live } }));
+  }
+  /** The account's links (of one chat when given), newest first; tokens are never listed (stored hashed). */
+  async listShares(chatId?: string) {
+    return (
+      await unwrap(
+        this.client.GET('/api/v1/shares/list-shares', { params: { query: chatId ? { chat_id: chatId } : {} } }),
+      )
+    ).shares;
+  }
+  /** Revokes a link: a 404 for anyone who opens it from then on. */
+  async deleteShare(shareId: string) {
+    return unwrap(this.client.DELETE('/api/v1/shares/delete-share', { params: { query: { share_id: shareId } } }));
   }
   /** A page of a shared history: public, sent without a token whatever this Api holds. */
   async sharedPage(shareToken: string, cursor: { before?: string } = {}, limit = 30) {

@@ -111,7 +111,10 @@ export async function unwrap<R extends { data?: unknown; error?: unknown; respon
 }
 
 /** The operations that answer with server-sent events when asked with `Accept: text/event-stream`. */
-export type StreamedPath = '/api/v1/messages/add-message' | '/api/v1/branches/create-branch';
+export type StreamedPath =
+  | '/api/v1/messages/add-message'
+  | '/api/v1/branches/create-branch'
+  | '/api/v1/messages/regenerate';
 
 /**
  * Reads an answer stream (server-sent events): each `delta` event's text goes to `onDelta` as it arrives; resolves
