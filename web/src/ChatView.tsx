@@ -16,6 +16,8 @@ interface Props {
   onChanged: () => void;
   /** After a delete: the chat to show next (the deleted branch's parent), or null for a deleted conversation. */
   onDeleted: (parentId: string | null) => void;
+  /** Changes (a counter) when the app wants the composer focused, e.g. right after creating a chat. */
+  composerFocus?: number;
 }
 
 const PAGE = 30;

@@ -10,6 +10,8 @@ export function TreeView({
   openId: string;
   onOpen: (id: string) => void;
   onActivate: (id: string) => void;
+  /** Compare two chats of the tree side by side (the app shows CompareView). */
+  onCompare?: (chatId: string, otherChatId: string) => void;
 }) {
   const node = (n: TreeNode) => (
     <li key={n.chat_id}>
