@@ -8,8 +8,10 @@
  */
 import { beforeAll, describe, expect, test } from 'bun:test';
 import { sql } from 'kysely';
+import type { Responder } from '../../src/domain/ports.js';
+import { LocalResponder } from '../../src/responders/local.responder.js';
 import { pgDb } from '../../src/stores/pg-tx.js';
-import { testApp } from '../support/app.js';
+import { appFor, testApp } from '../support/app.js';
 import { type Client, newAccount } from '../support/client.js';
 import { expectProblem } from '../support/problem.js';
 
@@ -145,11 +147,11 @@ describe('list-chats', () => {
     await update(a, { chat_id: c2, archived: true });
     expect(ids(await list(a))).toEqual([c3, c1]);
     expect(ids(await list(a, { archived: 'false' }))).toEqual([c3, c1]);
-    expect(ids(await list(a, { archived: 'true' }))).toEqual([c2, c3, c1]); // archiving is activity
+    expect(ids(await list(a, { archived: 'true' }))).toEqual([c3, c2, c1]); // archiving is no activity
     expect(ids(await list(a, { archived: 'only' }))).toEqual([c2]);
 
     await update(a, { chat_id: c2, archived: false });
-    expect(ids(await list(a))).toEqual([c2, c3, c1]);
+    expect(ids(await list(a))).toEqual([c3, c2, c1]);
     expect(await list(a, { archived: 'only' })).toEqual([]);
   });
 
@@ -169,7 +171,7 @@ describe('list-chats', () => {
     expect(all.map((e) => e.pinned)).toEqual([true, true, false, false, false]);
     expectOrdered(all);
     const everything = await list(a, { archived: 'true' });
-    expect(ids(everything)).toEqual([c3, c4, c1, c5, c0, c6, c2]);
+    expect(ids(everything)).toEqual([c4, c3, c1, c0, c6, c5, c2]);
     expectOrdered(everything);
     expect(ids(await list(a, { archived: 'only' }))).toEqual([c3, c5]);
 
@@ -251,5 +253,51 @@ describe('search-messages and archived conversations', () => {
 
     await update(a, { chat_id: shelved.chatId, archived: false });
     expect((await search({ archived: 'false' })).hits).toHaveLength(7);
+  });
+
+  test('a branch whose answer took a while reports the flags as they are when it is stored, not as it began', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let started!: () => void;
+    const asked = new Promise<void>((r) => {
+      started = r;
+    });
+    const local = new LocalResponder();
+    const slow: Responder = {
+      model: local.model,
+      async start(request) {
+        started();
+        await gate;
+        return local.start(request);
+      },
+    };
+    const slowApp = appFor({ ...services, deps: { ...services.deps, responder: slow } });
+    const a = await newAccount(slowApp);
+    const { chatId, ids } = await a.chatWith(1);
+    const branching = a.createBranch({ chat_id: chatId, response_id: ids[0], question: 'slow one' });
+    await asked;
+    await update(a, { chat_id: chatId, pinned: true, archived: true });
+    release();
+    const created = await branching;
+    expect(created.status).toBe(201);
+    expect([created.body.chat.pinned, created.body.chat.archived]).toEqual([true, true]);
+    const read = await a.getChat(created.body.chat.chat_id);
+    expect([read.body.chat.pinned, read.body.chat.archived]).toEqual([true, true]);
+  });
+
+  test('archiving and pinning are no activity: last_activity_at stays, the tree version moves', async () => {
+    const a = await newAccount(app);
+    const { chatId } = await a.chatWith(1);
+    const before = (await list(a)).find((c) => c.chat_id === chatId);
+    const tag = (await a.getChat(chatId)).headers.get('etag');
+    await update(a, { chat_id: chatId, pinned: true });
+    await update(a, { chat_id: chatId, archived: true });
+    await update(a, { chat_id: chatId, archived: false });
+    const after = (await list(a)).find((c) => c.chat_id === chatId);
+    expect(after.last_activity_at).toBe(before.last_activity_at);
+    expect(after.pinned).toBe(true);
+    expect((await a.getChat(chatId)).headers.get('etag')).not.toBe(tag);
   });
 });

@@ -193,7 +193,7 @@ describe('the public read', () => {
     // The same rules as get-chat for the query.
     const bad: Record<string, string | number>[] = [
       { limit: 0 },
-      { limit: 1001 },
+      { limit: 201 },
       { limit: '1e2' },
       { after: ids[0] as string, before: 'end' },
     ];

@@ -487,7 +487,7 @@ export interface paths {
         };
         /**
          * A shared history, without an account (public)
-         * @description The visible history a share link shows, one page at a time, paged exactly like get-chat: no cursor, the first `limit` pairs (1..1000, default 200); `after=R`, the pairs after R; `before=R`, those just before R; `before=end`, the last page; `after` with `before` → 422; R outside the shared history → 404. A frozen share shows only the pairs it was made with (and the name it had then); a live one the chat as it is now. Nothing of the account is in it: no account id, email, chat ids, branches, start forks, generation details or usage, and the system prompt only when the owner included it. Needs no token; one sent is ignored. A token that was never issued, was revoked, has expired, or whose chat was deleted is the same 404, with the same detail (“No shared chat for this link: it never existed, was revoked, expired, or was deleted”). Answers carry `Cache-Control: no-store` and `Referrer-Policy: no-referrer`. Rate limit: PUBLIC_SHARE_RATE (default 120) reads per client address per minute (every read counts, a 404 too; counted across instances when REDIS_URL is set); past it → 429 with Retry-After.
+         * @description The visible history a share link shows, one page at a time, paged exactly like get-chat: no cursor, the first `limit` pairs (1..200, default 50: smaller than get-chat’s, as anyone may ask); `after=R`, the pairs after R; `before=R`, those just before R; `before=end`, the last page; `after` with `before` → 422; R outside the shared history → 404. A frozen share shows only the pairs it was made with (and the name it had then); a live one the chat as it is now. Nothing of the account is in it: no account id, email, chat ids, branches, start forks, generation details or usage, and the system prompt only when the owner included it. Needs no token; one sent is ignored. A token that was never issued, was revoked, has expired, or whose chat was deleted is the same 404, with the same detail (“No shared chat for this link: it never existed, was revoked, expired, or was deleted”). Answers carry `Cache-Control: no-store` and `Referrer-Policy: no-referrer`. Rate limit: PUBLIC_SHARE_RATE (default 120) reads per client address per minute (every read counts, a 404 too; counted across instances when REDIS_URL is set); past it → 429 with Retry-After.
          */
         get: operations["getPublicShare"];
         put?: never;
@@ -4244,7 +4244,7 @@ export interface operations {
     getPublicShare: {
         parameters: {
             query?: {
-                /** @description Page size, 1..1000 (out of range → 422). Digits only. */
+                /** @description Page size, 1..200 (out of range → 422). Digits only. */
                 limit?: number;
                 /** @description A response_id of the shared history. */
                 after?: string;

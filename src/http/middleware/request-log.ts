@@ -7,7 +7,8 @@ import type { Logger } from '../../logger.js';
 import type { AppBindings } from '../app-types.js';
 
 /** Paths that carry a share link's token, up to the token. */
-const TOKEN_PATH = /^(\/api\/v1\/public\/shares\/|\/app\/s\/)[^/]+/;
+// Any spelling a router might still match or a client might send (case, repeated slashes): the token never shows.
+const TOKEN_PATH = /(\/+api\/+v1\/+public\/+shares\/+|\/+app\/+s\/+)[^/]+/gi;
 
 /** The path as logs and traces may hold it: a share link's token is replaced by `{token}`. */
 export function loggedPath(path: string): string {

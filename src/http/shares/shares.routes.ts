@@ -264,7 +264,8 @@ export const getPublicShare = createRoute({
   summary: 'A shared history, without an account (public)',
   description:
     'The visible history a share link shows, one page at a time, paged exactly like get-chat: no cursor, the first ' +
-    '`limit` pairs (1..1000, default 200); `after=R`, the pairs after R; `before=R`, those just before R; ' +
+    '`limit` pairs (1..200, default 50: smaller than get-chat’s, as anyone may ask); `after=R`, the pairs after R; ' +
+    '`before=R`, those just before R; ' +
     '`before=end`, the last page; `after` with `before` → 422; R outside the shared history → 404. A frozen share ' +
     'shows only the pairs it was made with (and the name it had then); a live one the chat as it is now. Nothing ' +
     'of the account is in it: no account id, email, chat ids, branches, start forks, generation details or usage, ' +
@@ -284,7 +285,7 @@ export const getPublicShare = createRoute({
     }),
     query: z
       .strictObject({
-        limit: DecimalInt(1, 1000, 200, 'Page size, 1..1000 (out of range → 422).'),
+        limit: DecimalInt(1, 200, 50, 'Page size, 1..200 (out of range → 422).'),
         after: Uuid.optional().openapi({ description: 'A response_id of the shared history.' }),
         before: z
           .union([z.literal('end'), Uuid])

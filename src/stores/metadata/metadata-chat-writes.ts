@@ -40,7 +40,10 @@ export async function updateChat(
   const systemPrompt = changes.systemPrompt === undefined ? chat.systemPrompt : changes.systemPrompt;
   const archived = changes.archived ?? chat.archived;
   const pinned = changes.pinned ?? chat.pinned;
-  const sets = [trees.touched(updatedAt)];
+  // Archiving or pinning files the conversation; it is no activity (list-chats' order by activity stays): only the
+  // version moves. A rename or a new system prompt is activity, as before.
+  const onlyFlags = changes.name === undefined && changes.systemPrompt === undefined;
+  const sets = [onlyFlags ? sql`version = version + 1` : trees.touched(updatedAt)];
   if (renamedRoot) sets.push(sql`name = ${name}, name_source = 'user'`);
   if (changes.systemPrompt !== undefined) sets.push(sql`system_prompt = ${systemPrompt}`);
   if (changes.archived !== undefined) sets.push(sql`archived = ${archived}`);

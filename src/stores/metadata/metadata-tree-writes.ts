@@ -7,7 +7,7 @@
 
 import { type RawBuilder, sql } from 'kysely';
 import { NotFoundError } from '../../domain/errors.js';
-import type { ChatRecord } from '../../domain/model.js';
+import type { ChatRecord, NameSource } from '../../domain/model.js';
 import type { ImportedTree, TreeChange } from '../../domain/ports.js';
 import { windowEnd } from '../../domain/time.js';
 import { type ChatRow, chatFromRow } from '../pg-rows.js';
@@ -70,13 +70,34 @@ export class TreeWrites {
     return { ...chatFromRow(row), fence: Number(row.fence) };
   }
 
-  async lockConversation(db: Db, accountId: string, rootChatId: string): Promise<void> {
-    const r = await sql<{ event_seq: string }>`
-      select event_seq from conversations where chat_id = ${rootChatId} and account_id = ${accountId} and not deleted
+  /**
+   * Locks the tree's conversations row; answers the conversation's settings as they are under the lock (a write
+   * that began long before, e.g. while a model answered, reports these, not what it read at its start).
+   */
+  async lockConversation(
+    db: Db,
+    accountId: string,
+    rootChatId: string,
+  ): Promise<Pick<ChatRecord, 'systemPrompt' | 'archived' | 'pinned' | 'nameSource'>> {
+    const r = await sql<{
+      event_seq: string;
+      system_prompt: string | null;
+      archived: boolean;
+      pinned: boolean;
+      name_source: NameSource;
+    }>`
+      select event_seq, system_prompt, archived, pinned, name_source from conversations
+      where chat_id = ${rootChatId} and account_id = ${accountId} and not deleted
       for update`.execute(db);
     const locked = r.rows[0];
     if (!locked) throw new NotFoundError(`Chat ${rootChatId} not found`);
     this.heldSeq.get(db)?.set(rootChatId, Number(locked.event_seq));
+    return {
+      systemPrompt: locked.system_prompt,
+      archived: locked.archived,
+      pinned: locked.pinned,
+      nameSource: locked.name_source,
+    };
   }
 
   /** The tree's activity moves to `now` (never back, and never past the window: a later one is repaired). */

@@ -300,7 +300,7 @@ export class PostgresMetadataStore implements MetadataStore {
     announce: Announce<ChatRecord>,
   ): Promise<ChatRecord> {
     return this.tx(async (db) => {
-      await this.trees.lockConversation(db, branch.accountId, branch.rootChatId);
+      const settings = await this.trees.lockConversation(db, branch.accountId, branch.rootChatId);
       // The fencing token is taken here, after the tree lock is held.
       const parent = await sql<{ fence: string }>`
         select nextval('content_fence') as fence from chats
@@ -316,7 +316,7 @@ export class PostgresMetadataStore implements MetadataStore {
         values (${branch.chatId}, ${branch.accountId}, ${branch.rootChatId}, ${branch.parentChatId},
                 ${branch.forkResponseId}, 'branch', ${branch.name}, ${branch.createdAt}, ${branch.updatedAt},
                 ${options.activate}, ${branch.ancestorIds}::uuid[], ${branch.ancestorLimits}::int[], 0)`.execute(db);
-      let created: ChatRecord = { ...branch, active: options.activate, ownCount: 0 };
+      let created: ChatRecord = { ...branch, ...settings, active: options.activate, ownCount: 0 };
       if (options.writeFirst) {
         // Stamped under the lock (not when the request began), like appendPair: the reconciler's grace period
         // is measured from this timestamp.
