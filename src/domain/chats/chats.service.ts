@@ -1,6 +1,7 @@
 /** Chat management: create, read a page of history, rename, delete, list conversations. */
 import { createHash } from 'node:crypto';
 import type { Ctx } from '../context.js';
+import { decodeTimeIdCursor, encodeTimeIdCursor } from '../cursors.js';
 import { NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js';
 import {
   historyLength,
@@ -16,8 +17,6 @@ import {
   type ConversationSummary,
   DEFAULT_CHAT_NAME,
   type Feedback,
-  MAX_TIME_MS,
-  MIN_TIME_MS,
   messageCount,
   type PairRecord,
 } from '../model.js';
@@ -274,36 +273,17 @@ export async function deleteChat(ctx: Ctx, input: { chatId: string }): Promise<S
 
 /** [last activity (epoch ms), root chat id, pinned (1 or 0)]: where the next page starts, pinned ones first. */
 export function encodeListCursor(c: ListCursor): string {
-  return Buffer.from(JSON.stringify([c.lastActivityAt.getTime(), c.chatId, c.pinned ? 1 : 0])).toString('base64url');
+  return encodeTimeIdCursor(c.lastActivityAt, c.chatId, c.pinned ? 1 : 0);
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function decodeListCursor(raw: string): ListCursor {
-  const bad = () =>
-    new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'not a cursor issued by list-chats' }]);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-  } catch {
-    throw bad();
-  }
   // A cursor of two elements was issued before pinning existed: every conversation was unpinned then.
-  if (
-    !Array.isArray(parsed) ||
-    (parsed.length !== 2 && parsed.length !== 3) ||
-    (parsed.length === 3 && parsed[2] !== 0 && parsed[2] !== 1) ||
-    typeof parsed[0] !== 'number' ||
-    !Number.isSafeInteger(parsed[0]) ||
-    // Any time a listing can show (a row outside the stored-time window reads clamped to years 1..9999).
-    parsed[0] < MIN_TIME_MS ||
-    parsed[0] > MAX_TIME_MS ||
-    typeof parsed[1] !== 'string' ||
-    !UUID_RE.test(parsed[1])
-  ) {
-    throw bad();
-  }
-  return { pinned: parsed[2] === 1, lastActivityAt: new Date(parsed[0]), chatId: parsed[1].toLowerCase() };
+  const c = decodeTimeIdCursor(
+    raw,
+    'list-chats',
+    (extra) => extra.length === 0 || (extra.length === 1 && (extra[0] === 0 || extra[0] === 1)),
+  );
+  return { pinned: c.extra[0] === 1, lastActivityAt: c.at, chatId: c.id };
 }
 
 export async function listChats(

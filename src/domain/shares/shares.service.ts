@@ -14,8 +14,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type ChatPage, type GetChatCursor, readPage, requireChat } from '../chats/chats.service.js';
 import type { Ctx, Deps } from '../context.js';
-import { NotFoundError, ValidationError } from '../errors.js';
-import { type ChatRecord, MAX_TIME_MS, MIN_TIME_MS, messageCount, type ShareRecord } from '../model.js';
+import { decodeTimeIdCursor, encodeTimeIdCursor } from '../cursors.js';
+import { NotFoundError } from '../errors.js';
+import { type ChatRecord, messageCount, type ShareRecord } from '../model.js';
 import type { ShareCursor } from '../ports.js';
 
 /** Random bytes of a token (256 bits; at least 128 are required). */
@@ -73,33 +74,12 @@ export async function createShare(
 }
 
 export function encodeShareCursor(c: ShareCursor): string {
-  return Buffer.from(JSON.stringify([c.createdAt.getTime(), c.shareId])).toString('base64url');
+  return encodeTimeIdCursor(c.createdAt, c.shareId);
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function decodeShareCursor(raw: string): ShareCursor {
-  const bad = () =>
-    new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'not a cursor issued by list-shares' }]);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-  } catch {
-    throw bad();
-  }
-  if (
-    !Array.isArray(parsed) ||
-    parsed.length !== 2 ||
-    typeof parsed[0] !== 'number' ||
-    !Number.isSafeInteger(parsed[0]) ||
-    parsed[0] < MIN_TIME_MS ||
-    parsed[0] > MAX_TIME_MS ||
-    typeof parsed[1] !== 'string' ||
-    !UUID_RE.test(parsed[1])
-  ) {
-    throw bad();
-  }
-  return { createdAt: new Date(parsed[0]), shareId: parsed[1].toLowerCase() };
+  const c = decodeTimeIdCursor(raw, 'list-shares');
+  return { createdAt: c.at, shareId: c.id };
 }
 
 /** The account's unrevoked shares of live chats (of `chatId`, a live chat of the account, when given), newest first. */
