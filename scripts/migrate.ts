@@ -1,4 +1,4 @@
-/** Applies pending migrations to DATABASE_URL, or to the embedded database when it is unset (npm run migrate). */
+/** Applies pending migrations to DATABASE_DIRECT_URL (else DATABASE_URL), or to the embedded database when it is unset (npm run migrate). */
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { migrate } from '../src/stores/postgres.js';
@@ -14,7 +14,8 @@ const embedded = config.DATABASE_URL
       log,
     });
 try {
-  const applied = await migrate(config.DATABASE_URL ?? (embedded?.url as string));
+  // On a direct connection (DATABASE_DIRECT_URL): the advisory lock is session-level, which no transaction-mode pooler keeps.
+  const applied = await migrate(config.DATABASE_DIRECT_URL ?? config.DATABASE_URL ?? (embedded?.url as string));
   log.info({ applied }, applied.length ? 'migrations applied' : 'database is up to date');
 } finally {
   await embedded?.stop();

@@ -3,6 +3,7 @@
  * Used by the server process and by the integration tests, so both run the same wiring.
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { createPasswordHasher } from './auth/password.js';
 import { resolveJwtSecret } from './auth/secret.js';
@@ -29,6 +30,7 @@ import { PostgresShareStore } from './stores/metadata/shares.store.js';
 import { openFastSql } from './stores/pg-fast.js';
 import { pgDb } from './stores/pg-tx.js';
 import { migrate, openPostgres } from './stores/postgres.js';
+import { PostgresReplicaReads } from './stores/replica.js';
 
 export interface Services {
   deps: Deps;
@@ -58,6 +60,8 @@ export async function openServices(config: Config, log: Logger): Promise<Service
     const secret = resolveJwtSecret(config, log);
 
     let url = config.DATABASE_URL;
+    // Sessions of their own (LISTEN, the migrations' advisory lock): never through a transaction-mode pooler.
+    let directUrl = config.DATABASE_DIRECT_URL ?? url;
     if (!url) {
       // Loaded only when needed: deployments with DATABASE_URL do not ship the PostgreSQL binaries.
       const { startEmbeddedPostgres } = await import('./stores/embedded-postgres.js');
@@ -68,12 +72,24 @@ export async function openServices(config: Config, log: Logger): Promise<Service
       });
       closers.push(() => embedded.stop());
       url = embedded.url;
+      directUrl = url;
     }
+    const pooler = config.DATABASE_POOLER === 'transaction';
 
-    const applied = await migrate(url);
-    const orm = await openPostgres({ url, poolMax: config.DB_POOL_MAX });
+    const applied = await migrate(directUrl as string);
+    const orm = await openPostgres({ url, poolMax: config.DB_POOL_MAX, pooler });
     closers.push(() => orm.close());
     if (applied.length > 0) log.info({ applied }, 'migrations applied');
+    if (pooler) await warnWithoutTimeouts(orm, log);
+
+    let replica: PostgresReplicaReads | undefined;
+    if (config.DATABASE_READ_URL) {
+      // The replica's pool: its own size (heavy reads only); no pooler assumptions unless DATABASE_POOLER says so.
+      const replicaOrm = await openPostgres({ url: config.DATABASE_READ_URL, poolMax: config.DB_POOL_MAX, pooler });
+      closers.push(() => replicaOrm.close());
+      replica = new PostgresReplicaReads(orm, replicaOrm, { waitMs: config.DATABASE_READ_WAIT_MS, log });
+      closers.push(async () => replica?.close());
+    }
 
     let content: ContentStore;
     if (config.MONGO_URL) {
@@ -92,7 +108,12 @@ export async function openServices(config: Config, log: Logger): Promise<Service
       content = new PostgresContentStore(orm, config.SEARCH_LANGUAGE);
     }
     log.info(
-      { metadata: config.DATABASE_URL ? 'postgresql' : 'embedded-postgresql', content: content.name },
+      {
+        metadata: config.DATABASE_URL ? 'postgresql' : 'embedded-postgresql',
+        content: content.name,
+        ...(pooler ? { pooler: 'transaction' } : {}),
+        ...(replica ? { read_replica: true } : {}),
+      },
       'stores ready',
     );
 
@@ -113,13 +134,13 @@ export async function openServices(config: Config, log: Logger): Promise<Service
     if (config.EVENTS === 'on') {
       // NOTIFYs and acks on a connection of their own (Bun's client; none under Node: the LISTEN connection's).
       const notifier = observeFastSql(
-        openFastSql(url, 1, { synchronous_commit: 'off', application_name: 'branchat-notify' }),
+        openFastSql(directUrl as string, 1, { synchronous_commit: 'off', application_name: 'branchat-notify' }),
         'bun-sql-notify',
         1,
       );
       if (notifier) closers.push(() => notifier.close());
       const feed = await PostgresEventFeed.start({
-        url,
+        url: directUrl as string,
         db: () => pgDb(orm),
         log,
         retention: config.EVENTS_RETENTION,
@@ -164,7 +185,7 @@ export async function openServices(config: Config, log: Logger): Promise<Service
     // Under Bun, the hot statements (chat-row reads, the write functions) go through Bun's own client.
     // Half the pool's size: these statements are short (the pool of `pg` keeps the transactions and the rest).
     const fastMax = Math.max(2, Math.ceil(config.DB_POOL_MAX / 2));
-    const fast = observeFastSql(openFastSql(url, fastMax), 'bun-sql', fastMax);
+    const fast = observeFastSql(openFastSql(url, fastMax, undefined, { prepare: !pooler }), 'bun-sql', fastMax);
     if (fast) {
       meta.fast = fast;
       if (content instanceof PostgresContentStore) content.fast = fast;
@@ -196,6 +217,7 @@ export async function openServices(config: Config, log: Logger): Promise<Service
       background,
       clock,
       newId: () => uuidv7(),
+      replica,
     };
     return {
       deps,
@@ -226,4 +248,18 @@ export async function createResponder(config: Config): Promise<Responder> {
     timeoutMs: config.RESPONDER_TIMEOUT_MS,
     maxTokens: config.OPENAI_MAX_TOKENS || undefined,
   });
+}
+
+/**
+ * Behind a transaction-mode pooler the timeouts are set per transaction (stores/postgres.ts); a statement outside a
+ * transaction runs with the server's. Says so when the server's statement_timeout is off (docs/operations.md).
+ */
+async function warnWithoutTimeouts(orm: MikroORM, log: Logger): Promise<void> {
+  const r = await sql<{ t: string }>`select current_setting('statement_timeout') as t`.execute(pgDb(orm));
+  if (r.rows[0]?.t === '0') {
+    log.warn(
+      'DATABASE_POOLER=transaction: statements outside transactions have no statement_timeout; set one on the ' +
+        "database role (ALTER ROLE … SET statement_timeout = '30s') or in the pooler's connect_query",
+    );
+  }
 }

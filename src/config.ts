@@ -56,6 +56,25 @@ const ConfigSchema = z.object({
   PORT: int(3000, 0, 65535),
   /** PostgreSQL for metadata (and content when MONGO_URL is unset). Unset → embedded PostgreSQL. */
   DATABASE_URL: optionalUrl,
+  /**
+   * A direct connection to the same primary (not through a pooler): the change feed's LISTEN and NOTIFY
+   * connections and the migrations (session-level advisory lock) use it. Unset → DATABASE_URL.
+   */
+  DATABASE_DIRECT_URL: optionalUrl,
+  /**
+   * `transaction`: DATABASE_URL is a pooler in transaction mode (PgBouncer `pool_mode = transaction`): no named
+   * prepared statements, no startup parameters (the timeouts are set per transaction), no session state.
+   * `none`: a direct connection (or a session-mode pooler).
+   */
+  DATABASE_POOLER: z.enum(['none', 'transaction']).default('none'),
+  /**
+   * A streaming replica for the reads that may be served by one (search, export, list-chats): each such read
+   * waits until the replica has replayed every commit acknowledged before it started, else reads the primary
+   * (src/stores/replica.ts). Unset → every read on the primary.
+   */
+  DATABASE_READ_URL: optionalUrl,
+  /** How long such a read waits for the replica to catch up before it reads the primary instead. */
+  DATABASE_READ_WAIT_MS: int(200, 0, 10_000),
   /** MongoDB for message content. Unset → content lives in PostgreSQL. */
   MONGO_URL: optionalUrl,
   MONGO_DB: z.string().default('branchat'),

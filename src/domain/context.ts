@@ -1,5 +1,13 @@
 import type { GenerationSettings } from './generation/settings.js';
-import type { BackgroundTasks, ContentStore, MetadataStore, PasswordHasher, Responder, ShareStore } from './ports.js';
+import type {
+  BackgroundTasks,
+  ContentStore,
+  MetadataStore,
+  PasswordHasher,
+  ReplicaReads,
+  Responder,
+  ShareStore,
+} from './ports.js';
 import type { ImportLimits } from './transfer/limits.js';
 
 /** Long-lived collaborators of the services, built once at boot. */
@@ -18,10 +26,17 @@ export interface Deps {
   background?: BackgroundTasks;
   clock: () => Date;
   newId: () => string;
+  /** A read replica for search, export and list-chats (kept linearizable); absent: the primary serves them. */
+  replica?: ReplicaReads;
 }
 
 /** What a service call needs: the collaborators and the authenticated account. */
 export interface Ctx {
   deps: Deps;
   accountId: string;
+}
+
+/** Runs reads a replica may serve (ports.ts, ReplicaReads) there when one is configured, else as they are. */
+export function onReplica<T>(ctx: Ctx, fn: () => Promise<T>): Promise<T> {
+  return ctx.deps.replica ? ctx.deps.replica.read(fn) : fn();
 }

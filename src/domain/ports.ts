@@ -452,3 +452,12 @@ export interface PasswordHasher {
   hash(password: string): Promise<string>;
   verify(password: string, hash: string): Promise<boolean>;
 }
+
+/**
+ * Reads that a read replica may serve (search, export, list-chats; src/stores/replica.ts): `fn`'s reads run on
+ * the replica only once it has replayed every commit acknowledged before the call, else on the primary, so they
+ * stay linearizable. Absent (no DATABASE_READ_URL): `fn` runs on the primary.
+ */
+export interface ReplicaReads {
+  read<T>(fn: () => Promise<T>): Promise<T>;
+}

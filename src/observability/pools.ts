@@ -58,3 +58,29 @@ export function poolReadings(): Map<string, PoolReading> {
   }
   return byKind;
 }
+
+/** A read replica's outcome counts (src/stores/replica.ts), for `branchat_replica_reads_total`. */
+export interface ReplicaSource {
+  counts(): { replica: number; lagging: number; failed: number };
+  closed(): boolean;
+}
+
+const replicas = new Set<ReplicaSource>();
+
+export function trackReplica(source: ReplicaSource): void {
+  for (const s of replicas) if (s.closed()) replicas.delete(s);
+  replicas.add(source);
+}
+
+/** The reads that could go to a replica, by where they went (summed over this process's replicas); null: none. */
+export function replicaReadings(): { replica: number; lagging: number; failed: number } | null {
+  let out: { replica: number; lagging: number; failed: number } | null = null;
+  for (const s of replicas) {
+    if (s.closed()) continue;
+    const c = s.counts();
+    out = out
+      ? { replica: out.replica + c.replica, lagging: out.lagging + c.lagging, failed: out.failed + c.failed }
+      : { ...c };
+  }
+  return out;
+}

@@ -38,13 +38,22 @@ function asPgError(e: unknown): unknown {
 
 /**
  * Bun's client for `url` with at most `max` connections (and these session settings, e.g. synchronous_commit), or
- * null outside Bun.
+ * null outside Bun. `prepare: false` behind a pooler in transaction mode (DATABASE_POOLER=transaction): a named
+ * prepared statement lives on one server connection, and the pooler hands the next statement to any (PgBouncer
+ * before 1.21, or without `max_prepared_statements`, answers "prepared statement … does not exist"); the
+ * statements are then sent unnamed (parse, bind, execute in one round trip).
  */
-export function openFastSql(url: string, max: number, settings?: Record<string, string>): FastSql | null {
+export function openFastSql(
+  url: string,
+  max: number,
+  settings?: Record<string, string>,
+  options: { prepare?: boolean } = {},
+): FastSql | null {
   const B = (globalThis as { Bun?: { SQL?: new (url: string, o: object) => BunSql } }).Bun;
   if (!B?.SQL) return null;
   const sql = new B.SQL(url, {
     max,
+    prepare: options.prepare ?? true,
     // Idle connections close after 5 s: the pool holds what the load needs, not its peak.
     idleTimeout: 5,
     connectionTimeout: 5,

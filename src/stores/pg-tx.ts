@@ -12,7 +12,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 export type Db = Kysely<any>;
 
@@ -28,7 +28,28 @@ export function inOpenTransaction(): boolean {
   return current.getStore() !== undefined;
 }
 
+/**
+ * Settings each transaction of an ORM sets for itself (`set_config(…, true)`, i.e. SET LOCAL) before its first
+ * statement: behind a pooler in transaction mode (DATABASE_POOLER=transaction) a connection's startup parameters
+ * cannot carry them, and a session-level SET would stay on a server connection other clients then get.
+ */
+const transactionSettings = new WeakMap<MikroORM, Record<string, string>>();
+
+export function setTransactionSettings(orm: MikroORM, settings: Record<string, string>): void {
+  transactionSettings.set(orm, settings);
+}
+
+async function applySettings(orm: MikroORM, trx: Db): Promise<void> {
+  const settings = transactionSettings.get(orm);
+  if (!settings) return;
+  const parts = Object.entries(settings).map(([k, v]) => sql`set_config(${k}, ${v}, true)`);
+  if (parts.length > 0) await sql`select ${sql.join(parts)}`.execute(trx);
+}
+
 /** Runs `fn` in a transaction on one pooled connection; commits if it resolves, rolls back if it throws. */
 export function inTransaction<T>(orm: MikroORM, fn: (db: Db) => Promise<T>): Promise<T> {
-  return (orm.em.getKysely() as Db).transaction().execute((trx) => current.run(trx, () => fn(trx)));
+  return (orm.em.getKysely() as Db).transaction().execute(async (trx) => {
+    await applySettings(orm, trx);
+    return current.run(trx, () => fn(trx));
+  });
 }

@@ -5,14 +5,21 @@ import { sql } from 'kysely';
 import { migrationsList } from '../../migrations/index.js';
 import { observePgPool } from '../observability/instrument.js';
 import { metadataEntities } from './entities/metadata.entities.js';
+import { setTransactionSettings } from './pg-tx.js';
 
 export async function openPostgres(options: {
   url: string;
   poolMax: number;
   /** Off for migrations: rewriting a large table may take longer than any request should. */
   timeouts?: boolean;
+  /**
+   * `url` is a pooler in transaction mode (DATABASE_POOLER=transaction): the timeouts cannot be startup
+   * parameters (PgBouncer refuses those it does not know), so every transaction sets them locally; statements
+   * outside a transaction get the server's (set them on the role: docs/operations.md, "PgBouncer").
+   */
+  pooler?: boolean;
 }): Promise<MikroORM> {
-  const timeouts =
+  const wanted =
     options.timeouts === false
       ? {}
       : {
@@ -23,7 +30,8 @@ export async function openPostgres(options: {
           statement_timeout: 30_000,
           lock_timeout: 15_000,
         };
-  return MikroORM.init({
+  const timeouts = options.pooler ? {} : wanted;
+  const orm = await MikroORM.init({
     clientUrl: options.url,
     entities: metadataEntities,
     extensions: [Migrator],
@@ -38,9 +46,17 @@ export async function openPostgres(options: {
     },
     debug: false,
   });
+  if (options.pooler && options.timeouts !== false) {
+    setTransactionSettings(orm, Object.fromEntries(Object.entries(wanted).map(([k, v]) => [k, String(v)])));
+  }
+  return orm;
 }
 
-/** The advisory lock every migrator takes (session level, keyed by `hashtext` of this name). */
+/**
+ * The advisory lock every migrator takes (session level, keyed by `hashtext` of this name). Session level needs a
+ * real session: migrations run on DATABASE_DIRECT_URL, never through a transaction-mode pooler (which would hand
+ * the lock's session to other clients between statements and release it nowhere).
+ */
 export const MIGRATION_LOCK = 'branchat:migrations';
 
 /**

@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config.js';
 import { EventHub, type HubOptions, hubOptions } from '../../src/events/events.hub.js';
 import type { HeavyLimits } from '../../src/http/middleware/heavy.js';
 import { createLogger } from '../../src/logger.js';
-import { testDatabase } from './db.js';
+import { pgbouncerRequested, pooledTestDatabase, testDatabase } from './db.js';
 
 export const TEST_JWT_SECRET = `test-secret-${crypto.randomUUID()}-${crypto.randomUUID()}`;
 
@@ -39,9 +39,12 @@ export async function testApp(options: { login?: { maxFailures: number; windowSe
  */
 export async function openExtraServices(env: Record<string, string | undefined> = {}): Promise<Services> {
   const db = await testDatabase();
+  // TEST_PGBOUNCER=1: through a PgBouncer in transaction mode (tests/support/db.ts).
+  const pooled = pgbouncerRequested() ? await pooledTestDatabase() : null;
   const config = loadConfig({
     NODE_ENV: 'test',
-    DATABASE_URL: db.url,
+    DATABASE_URL: pooled ? pooled.url : db.url,
+    ...(pooled ? { DATABASE_DIRECT_URL: pooled.directUrl, DATABASE_POOLER: 'transaction' } : {}),
     MONGO_URL: process.env.MONGO_URL,
     MONGO_DB: `branchat_test_${process.pid}`,
     JWT_SECRET: TEST_JWT_SECRET,

@@ -109,8 +109,62 @@ export function testDatabase(): Promise<TestDatabase> {
 }
 
 export async function dropTestDatabase(): Promise<void> {
+  if (pooled) {
+    const p = await pooled.catch(() => null);
+    pooled = undefined;
+    await p?.stop();
+  }
   if (!current) return;
   const db = await current;
   current = undefined;
   await db.drop();
+}
+
+/**
+ * TEST_PGBOUNCER=1 (npm run test:pgbouncer): the services of tests/support/app.ts reach the test database through a
+ * PgBouncer in transaction mode started for this test process (tests/support/pg-cluster.ts), with
+ * DATABASE_POOLER=transaction and the test database itself as DATABASE_DIRECT_URL (LISTEN, migrations).
+ * Without a pgbouncer binary this fails loudly (the variable asks for it).
+ */
+export interface PooledDatabase {
+  /** DATABASE_URL: the test database through the pooler. */
+  url: string;
+  /** DATABASE_DIRECT_URL: the test database itself. */
+  directUrl: string;
+  stop(): Promise<void>;
+}
+
+let pooled: Promise<PooledDatabase> | undefined;
+
+export function pgbouncerRequested(): boolean {
+  return process.env.TEST_PGBOUNCER === '1';
+}
+
+export function pooledTestDatabase(): Promise<PooledDatabase> {
+  if (!pooled) {
+    pooled = (async () => {
+      const db = await testDatabase();
+      const { startPgBouncer } = await import('./pg-cluster.js');
+      const dir = mkdtempSync(join(tmpdir(), 'branchat-test-pgbouncer-'));
+      const target = new URL(db.url);
+      const bouncer = await startPgBouncer({
+        dir,
+        host: target.hostname,
+        port: Number(target.port || 5432),
+        user: decodeURIComponent(target.username || 'postgres'),
+      });
+      const through = new URL(db.url);
+      through.host = `127.0.0.1:${bouncer.port}`;
+      console.info(`[test db] through PgBouncer (pool_mode = transaction) on port ${bouncer.port}`);
+      return {
+        url: through.toString(),
+        directUrl: db.url,
+        async stop() {
+          await bouncer.stop();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    })();
+  }
+  return pooled;
 }

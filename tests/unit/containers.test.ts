@@ -168,7 +168,7 @@ describe('docker-compose.yml: the stack', () => {
     expect(apiNames).toEqual(['api']);
     expect(instances('api')).toBeGreaterThanOrEqual(2);
     expect(read('src/stores/postgres.ts')).toContain('pg_advisory_lock(');
-    expect(read('src/bootstrap.ts')).toContain('await migrate(url)');
+    expect(read('src/bootstrap.ts')).toContain('await migrate(directUrl');
     // A fixed container name or a published host port would let only one replica start.
     expect(services.api.container_name).toBeUndefined();
     expect(services.api.ports ?? []).toEqual([]);
@@ -678,7 +678,7 @@ describe('Dockerfile: structure', () => {
   test('the runtime starts the server, which applies migrations at start', () => {
     const cmd = finalStage().instructions.findLast((i) => i.cmd === 'CMD')!;
     expect(JSON.parse(cmd.args)).toEqual(['bun', 'src/server.ts']);
-    expect(read('src/bootstrap.ts')).toContain('await migrate(url)');
+    expect(read('src/bootstrap.ts')).toContain('await migrate(directUrl');
     const copied = finalStage()
       .instructions.filter((i) => i.cmd === 'COPY' && !copyFlags(i.args).from)
       .flatMap((i) => copyPaths(i.args).sources);

@@ -1,6 +1,6 @@
 /** Chat management: create, read a page of history, rename, delete, list conversations. */
 import { createHash } from 'node:crypto';
-import type { Ctx } from '../context.js';
+import { type Ctx, onReplica } from '../context.js';
 import { decodeTimeIdCursor, encodeTimeIdCursor } from '../cursors.js';
 import { NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js';
 import {
@@ -291,11 +291,9 @@ export async function listChats(
   input: { limit: number; cursor?: string; archived?: ArchivedScope },
 ): Promise<{ conversations: ConversationSummary[]; nextCursor: string | null }> {
   const cursor = input.cursor === undefined ? null : decodeListCursor(input.cursor);
-  const rows = await ctx.deps.meta.listConversations(
-    ctx.accountId,
-    input.limit + 1,
-    cursor,
-    input.archived ?? 'exclude',
+  // On a read replica when there is one (kept linearizable).
+  const rows = await onReplica(ctx, () =>
+    ctx.deps.meta.listConversations(ctx.accountId, input.limit + 1, cursor, input.archived ?? 'exclude'),
   );
   const page = rows.slice(0, input.limit);
   const last = page[page.length - 1];

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { requireChat } from '../chats/chats.service.js';
-import type { Ctx } from '../context.js';
+import { type Ctx, onReplica } from '../context.js';
 import { ValidationError } from '../errors.js';
 import type { SeqRange } from '../history.js';
 import { historyLength, rangesFor, segmentsOf } from '../history.js';
@@ -89,7 +89,7 @@ export async function searchMessages(
   const after =
     input.cursor === undefined ? null : decodeSearchCursor(input.cursor, input.text, input.chatId, archived);
 
-  let ranges: SeqRange[];
+  let ranges: SeqRange[] = [];
   const rootOf = new Map<string, string>();
   if (input.chatId !== undefined) {
     const chat = await requireChat(ctx, input.chatId);
@@ -98,20 +98,24 @@ export async function searchMessages(
     const segments = segmentsOf(chat);
     ranges = inScope ? rangesFor(segments, 1, historyLength(segments)) : [];
     for (const r of ranges) rootOf.set(r.chatId, chat.rootChatId);
-  } else {
-    const chats = await ctx.deps.meta.liveChats(ctx.accountId, archived);
-    ranges = chats.filter((c) => c.ownCount > 0).map((c) => ({ chatId: c.chatId, fromSeq: 1, toSeq: c.ownCount }));
-    for (const c of chats) rootOf.set(c.chatId, c.rootChatId);
   }
-  if (ranges.length === 0) return { hits: [], nextCursor: null };
-
-  const found = await ctx.deps.content.search({
-    accountId: ctx.accountId,
-    text: input.text,
-    ranges,
-    limit: input.limit + 1,
-    after,
+  // The account's live chats and the ranked matches: on a read replica when there is one (kept linearizable).
+  const found = await onReplica(ctx, async () => {
+    if (input.chatId === undefined) {
+      const chats = await ctx.deps.meta.liveChats(ctx.accountId, archived);
+      ranges = chats.filter((c) => c.ownCount > 0).map((c) => ({ chatId: c.chatId, fromSeq: 1, toSeq: c.ownCount }));
+      for (const c of chats) rootOf.set(c.chatId, c.rootChatId);
+    }
+    if (ranges.length === 0) return [];
+    return ctx.deps.content.search({
+      accountId: ctx.accountId,
+      text: input.text,
+      ranges,
+      limit: input.limit + 1,
+      after,
+    });
   });
+  if (found.length === 0) return { hits: [], nextCursor: null };
   const page = found.slice(0, input.limit);
   const hits = page.map((h) => ({
     pair: h.pair,

@@ -4,7 +4,7 @@
  * ids and stores all of them in one transaction: everything or nothing.
  */
 import { requireChat } from '../chats/chats.service.js';
-import type { Ctx } from '../context.js';
+import { type Ctx, onReplica } from '../context.js';
 import { UnavailableError, ValidationError } from '../errors.js';
 import { historyLength, rangesFor, segmentsOf } from '../history.js';
 import { MAX_BRANCH_DEPTH } from '../limits.js';
@@ -42,6 +42,11 @@ const snapshotPair = (p: PairRecord, feedback: Feedback | null): SnapshotPair =>
  */
 export async function exportTree(ctx: Ctx, chatId: string): Promise<{ chat: ChatRecord; snapshot: TreeSnapshot }> {
   const chat = await requireChat(ctx, chatId);
+  // The tree, its pairs and their feedback: on a read replica when there is one (kept linearizable).
+  return onReplica(ctx, () => readTree(ctx, chat));
+}
+
+async function readTree(ctx: Ctx, chat: ChatRecord): Promise<{ chat: ChatRecord; snapshot: TreeSnapshot }> {
   const chats = await ctx.deps.meta.listTree(ctx.accountId, chat.rootChatId);
 
   // Parents before children (creation times alone need not say so for imported trees); siblings oldest first.
@@ -92,7 +97,8 @@ export async function exportTree(ctx: Ctx, chatId: string): Promise<{ chat: Chat
 export async function exportHistory(ctx: Ctx, chatId: string): Promise<{ chat: ChatRecord; pairs: PairRecord[] }> {
   const chat = await requireChat(ctx, chatId);
   const segments = segmentsOf(chat);
-  const pairs = await ctx.deps.content.readRanges(ctx.accountId, rangesFor(segments, 1, historyLength(segments)));
+  const ranges = rangesFor(segments, 1, historyLength(segments));
+  const pairs = await onReplica(ctx, () => ctx.deps.content.readRanges(ctx.accountId, ranges));
   return { chat, pairs };
 }
 

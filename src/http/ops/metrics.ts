@@ -10,7 +10,7 @@ import type { CacheCounters } from '../../cache/cache.js';
 import type { ChatRowMemory } from '../../cache/chat-rows.js';
 import type { EventHub } from '../../events/events.hub.js';
 import { parseIp, TrustedProxies } from '../../limits/client-address.js';
-import { type PoolReading, poolReadings } from '../../observability/pools.js';
+import { type PoolReading, poolReadings, replicaReadings } from '../../observability/pools.js';
 import { clientAddress } from '../../runtime.js';
 import type { AppBindings } from '../app-types.js';
 import { bearerToken } from '../middleware/auth.js';
@@ -56,6 +56,20 @@ export function createMetrics(counters: () => CacheCounters, memory?: ChatRowMem
   }
   if (hub) eventMetrics(registry, hub);
   poolMetrics(registry);
+  new Counter({
+    name: 'branchat_replica_reads_total',
+    help:
+      'Reads that may go to the read replica (DATABASE_READ_URL), by outcome: replica (served there), lagging ' +
+      '(it had not replayed the primary position in time: primary), failed (it failed: primary)',
+    labelNames: ['outcome'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const r = replicaReadings();
+      if (!r) return;
+      for (const outcome of ['replica', 'lagging', 'failed'] as const) this.inc({ outcome }, r[outcome]);
+    },
+  });
   return registry;
 }
 
