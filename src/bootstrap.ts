@@ -30,6 +30,7 @@ import { PostgresShareStore } from './stores/metadata/shares.store.js';
 import { openFastSql } from './stores/pg-fast.js';
 import { pgDb } from './stores/pg-tx.js';
 import { migrate, openPostgres } from './stores/postgres.js';
+import { redisTarget } from './stores/redis.js';
 import { PostgresReplicaReads } from './stores/replica.js';
 
 export interface Services {
@@ -40,7 +41,10 @@ export interface Services {
   idempotency: IdempotencyStore;
   /** The change feed of tree events (PostgreSQL LISTEN/NOTIFY over the event log); null with EVENTS=off. */
   events: EventFeed | null;
-  /** Where the rate limits count: Redis (shared by every process) when REDIS_URL is set, else in process. */
+  /**
+   * Where the rate limits count: Redis (shared by every process) when REDIS_URL or REDIS_CLUSTER_NODES is set,
+   * else in process.
+   */
   limits: LimiterFactory;
   /** Chat rows answered from memory (null: every read asks PostgreSQL): for /metrics. */
   memoryReads: ChatRowMemory | null;
@@ -117,18 +121,23 @@ export async function openServices(config: Config, log: Logger): Promise<Service
       'stores ready',
     );
 
+    // One Redis server (REDIS_URL) or a Redis Cluster (REDIS_CLUSTER_NODES); loadConfig refused both.
+    const redis = redisTarget(config);
     const cacheStore: CacheStore =
       config.CACHE_MODE === 'off'
         ? new MemoryCacheStore(0) // stores nothing: every read is a load
-        : config.REDIS_URL
+        : redis
           ? new TieredCacheStore(
               new MemoryCacheStore(10_000, config.CACHE_LOCAL_MAX_MB * 1024 * 1024),
-              new RedisCacheStore({ url: config.REDIS_URL, log, keyPrefix: config.CACHE_KEY_PREFIX }),
+              new RedisCacheStore({ target: redis, log, keyPrefix: config.CACHE_KEY_PREFIX }),
             )
           : new MemoryCacheStore(10_000, config.CACHE_LOCAL_MAX_MB * 1024 * 1024);
     closers.push(() => cacheStore.close());
     const cache = new ReadThroughCache(cacheStore, log, config.CACHE_TTL_SECONDS);
-    log.info({ cache: config.CACHE_MODE === 'off' ? 'off' : cacheStore.kind }, 'cache ready');
+    log.info(
+      { cache: config.CACHE_MODE === 'off' ? 'off' : cacheStore.kind, ...(redis ? { redis: redis.kind } : {}) },
+      'cache ready',
+    );
 
     let events: EventFeed | null = null;
     if (config.EVENTS === 'on') {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { isProxyEntry } from './limits/client-address.js';
+import { parseNode } from './stores/redis.js';
 
 export const SEARCH_LANGUAGES = [
   'simple',
@@ -80,9 +81,18 @@ const ConfigSchema = z.object({
   MONGO_DB: z.string().default('branchat'),
   /** How long a MongoDB operation waits for a reachable server before the request fails with 503. */
   MONGO_TIMEOUT_MS: int(5_000, 100, 120_000),
-  /** Redis for the shared cache. Unset → in-process cache. */
+  /** One Redis server for the shared cache and rate limits. Unset (and no cluster) → in-process cache and limits. */
   REDIS_URL: optionalUrl,
-  /** auto: Redis when REDIS_URL is set, else in-process. off: no cache (benchmarks, debugging). */
+  /**
+   * A Redis Cluster instead (ioredis' Cluster client): some of its nodes, `host:port,host:port,…` (the rest are
+   * discovered). Not together with REDIS_URL. Credentials, if the cluster needs them, in the two below (secret).
+   */
+  REDIS_CLUSTER_NODES: commaList().pipe(
+    z.array(z.string().refine((v) => parseNode(v) !== null, { message: 'not host:port' })),
+  ),
+  REDIS_CLUSTER_USERNAME: optionalUrl,
+  REDIS_CLUSTER_PASSWORD: optionalUrl,
+  /** auto: Redis when REDIS_URL or REDIS_CLUSTER_NODES is set, else in-process. off: no cache (benchmarks, debugging). */
   CACHE_MODE: z.enum(['auto', 'off']).default('auto'),
   CACHE_TTL_SECONDS: int(600, 1, 86_400),
   /** Memory budget of the in-process cache tier (in front of Redis, or alone without it). */
@@ -295,9 +305,26 @@ export function heavySlots(config: Config): number {
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = ConfigSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new Error(`Invalid configuration:\n  ${lines.join('\n  ')}`);
-  }
+  const lines = parsed.success
+    ? redisProblems(parsed.data)
+    : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  if (!parsed.success || lines.length > 0) throw new Error(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   return parsed.data;
+}
+
+/** What the Redis settings cannot mean together. */
+function redisProblems(config: Config): string[] {
+  if (config.REDIS_CLUSTER_NODES.length === 0) return [];
+  const problems: string[] = [];
+  if (config.REDIS_URL) {
+    problems.push(
+      'REDIS_URL, REDIS_CLUSTER_NODES: both are set; set REDIS_URL for one Redis server or REDIS_CLUSTER_NODES for a Redis Cluster, not both',
+    );
+  }
+  if (/[{}]/.test(config.CACHE_KEY_PREFIX)) {
+    problems.push(
+      'CACHE_KEY_PREFIX: must not contain { or } on a Redis Cluster (a hash tag in the prefix would put every key in one slot)',
+    );
+  }
+  return problems;
 }

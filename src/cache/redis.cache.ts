@@ -1,14 +1,16 @@
 /**
- * Redis through ioredis, configured never to be a single point of failure: commands time out quickly,
- * nothing queues while disconnected (a command fails at once instead), retries are bounded, and the client
- * reconnects in the background. Every failure is a miss for the caller.
+ * Redis (one server or a cluster) through ioredis, configured never to be a single point of failure
+ * (src/stores/redis.ts): commands time out quickly, nothing queues while disconnected (a command fails at once
+ * instead), nothing is retried, and the client reconnects in the background. Every failure is a miss for the
+ * caller. Only GET and SET of one key: nothing here can cross a cluster's slots.
  */
-import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import { openRedis, type RedisClient, type RedisTarget } from '../stores/redis.js';
 import type { CacheStore } from './cache.js';
 
 export interface RedisCacheOptions {
-  url: string;
+  /** A URL (one server) or the target of src/stores/redis.ts (a server or a cluster). */
+  target: string | RedisTarget;
   log: Logger;
   commandTimeoutMs?: number;
   keyPrefix?: string;
@@ -16,24 +18,21 @@ export interface RedisCacheOptions {
 
 export class RedisCacheStore implements CacheStore {
   readonly kind = 'redis';
-  private readonly client: Redis;
+  private readonly client: RedisClient;
   private lastWarn = 0;
   errors = 0;
 
   constructor(private readonly options: RedisCacheOptions) {
-    this.client = new Redis(options.url, {
-      commandTimeout: options.commandTimeoutMs ?? 150,
-      connectTimeout: 1000,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
+    const target: RedisTarget =
+      typeof options.target === 'string' ? { kind: 'server', url: options.target } : options.target;
+    this.client = openRedis(target, {
+      commandTimeoutMs: options.commandTimeoutMs ?? 150,
       keyPrefix: options.keyPrefix ?? 'branchat:',
-      // Reconnect forever in the background, backing off to 2 s.
-      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
-      lazyConnect: false,
     });
     // Without a listener ioredis prints every connection error; log them, rate-limited.
-    this.client.on('error', (e) => this.warn(e));
+    this.client.on('error', (e: unknown) => this.warn(e));
+    // A cluster's node lost (its slots fail over to a replica meanwhile): the same warning.
+    this.client.on('node error', (e: unknown) => this.warn(e));
   }
 
   private warn(e: unknown) {

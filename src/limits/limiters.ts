@@ -1,6 +1,8 @@
 /**
- * Where rate limits count: in Redis when REDIS_URL is set, so that every process on that Redis shares one
- * budget per key (N replicas allow the limit, not N × it); in process otherwise.
+ * Where rate limits count: in Redis when REDIS_URL or REDIS_CLUSTER_NODES is set, so that every process on that
+ * Redis shares one budget per key (N replicas allow the limit, not N × it); in process otherwise. On a cluster
+ * each key is counted on the master of its slot: the limiter's commands (a one-key Lua script, one-key MULTIs)
+ * never span two keys, so no hash tag is needed and the keys spread over every master.
  *
  * Redis must not be a single point of failure for writes: every Redis limiter is insured by an in-memory
  * one with the same points and window. While Redis is down, unreachable or slow (a command is abandoned
@@ -8,9 +10,9 @@
  * so an outage relaxes a limit to N × it across N replicas for its duration, never to no limit at all.
  * Counts made in memory during an outage are not carried back into Redis.
  */
-import { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Logger } from '../logger.js';
+import { openRedis, type RedisTarget, redisTarget, whenReady } from '../stores/redis.js';
 
 export interface LimiterFactory {
   readonly kind: 'redis' | 'memory';
@@ -38,7 +40,8 @@ export function memoryLimiters(): LimiterFactory {
 }
 
 export interface RedisLimitersOptions {
-  url: string;
+  /** A URL (one server) or the target of src/stores/redis.ts (a server or a cluster). */
+  target: string | RedisTarget;
   /** CACHE_KEY_PREFIX: keys are `<prefix>limit:<name>:<key>`. */
   keyPrefix: string;
   log: Logger;
@@ -48,16 +51,11 @@ export interface RedisLimitersOptions {
 export function redisLimiters(options: RedisLimitersOptions): LimiterFactory {
   // Its own connection (the cache's commands never queue behind a limit check, nor the other way round),
   // configured like the cache's: nothing queues while disconnected, bounded waits, reconnects forever.
-  const client = new Redis(options.url, {
-    commandTimeout: options.commandTimeoutMs ?? 150,
-    connectTimeout: 1000,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    autoResendUnfulfilledCommands: false,
-    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
-  });
+  const target: RedisTarget =
+    typeof options.target === 'string' ? { kind: 'server', url: options.target } : options.target;
+  const client = openRedis(target, { commandTimeoutMs: options.commandTimeoutMs ?? 150 });
   let lastWarn = 0;
-  client.on('error', (e: unknown) => {
+  const warn = (e: unknown) => {
     const now = Date.now();
     if (now - lastWarn < 10_000) return;
     lastWarn = now;
@@ -65,7 +63,9 @@ export function redisLimiters(options: RedisLimitersOptions): LimiterFactory {
       { err: e instanceof Error ? e.message : String(e) },
       'redis unavailable for rate limits; counting in process until it is back',
     );
-  });
+  };
+  client.on('error', warn);
+  client.on('node error', warn);
   return {
     kind: 'redis',
     create: (name, points, windowSeconds) => {
@@ -82,27 +82,17 @@ export function redisLimiters(options: RedisLimitersOptions): LimiterFactory {
         insuranceLimiter: new RateLimiterMemory({ points, duration: windowSeconds, keyPrefix }),
       });
     },
-    ready: (timeoutMs) =>
-      client.status === 'ready'
-        ? Promise.resolve(true)
-        : new Promise<boolean>((resolve) => {
-            const done = (ok: boolean) => {
-              clearTimeout(timer);
-              client.off('ready', onReady);
-              resolve(ok);
-            };
-            const onReady = () => done(true);
-            const timer = setTimeout(() => done(false), timeoutMs);
-            client.on('ready', onReady);
-          }),
+    ready: (timeoutMs) => whenReady(client, timeoutMs),
     close: async () => {
       client.disconnect();
     },
   };
 }
 
-export function createLimiters(config: { REDIS_URL?: string; CACHE_KEY_PREFIX: string }, log: Logger): LimiterFactory {
-  return config.REDIS_URL
-    ? redisLimiters({ url: config.REDIS_URL, keyPrefix: config.CACHE_KEY_PREFIX, log })
-    : memoryLimiters();
+export function createLimiters(
+  config: Parameters<typeof redisTarget>[0] & { CACHE_KEY_PREFIX: string },
+  log: Logger,
+): LimiterFactory {
+  const target = redisTarget(config);
+  return target ? redisLimiters({ target, keyPrefix: config.CACHE_KEY_PREFIX, log }) : memoryLimiters();
 }

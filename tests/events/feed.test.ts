@@ -13,7 +13,6 @@
  * Skipped, with the reason printed, without PostgreSQL (and test 4 without redis-server).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import {
@@ -28,104 +27,17 @@ import {
   startServer,
   unavailable,
 } from '../faults/harness.js';
+import { closeSockets, type Frame, FrameSocket } from '../support/frame-socket.js';
 import { OwnRedis } from '../support/redis.js';
+import { eventsThroughRedisOutage } from './outage-scenario.js';
 
 const noPostgres = await unavailable();
 if (noPostgres) console.warn(`[events/feed] skipped: ${noPostgres}`);
 const noRedisServer = OwnRedis.available();
 if (!noPostgres && noRedisServer) console.warn(`[events/feed] Redis restart test skipped: ${noRedisServer}`);
 
-const WAIT_MS = 10_000;
-type Frame = Record<string, any>;
-const brief = (f: Frame) => JSON.stringify({ type: f.type, event: f.event, seq: f.seq, id: f.id });
-
-/** A WebSocket (Bun's) that keeps every frame and hands them out in order (as in cluster.test.ts). */
-class FrameSocket {
-  readonly frames: Frame[] = [];
-  private read = 0;
-  closed: number | null = null;
-  private readonly waiters = new Set<() => void>();
-
-  private constructor(readonly ws: WebSocket) {
-    ws.onmessage = (m) => {
-      this.frames.push(JSON.parse(String(m.data)));
-      for (const w of [...this.waiters]) w();
-    };
-    ws.onclose = (e) => {
-      this.closed = e.code;
-      for (const w of [...this.waiters]) w();
-    };
-  }
-
-  static open(base: string, token: string): Promise<FrameSocket> {
-    const s = new FrameSocket(
-      new WebSocket(`${base.replace('http', 'ws')}/api/v1/ws`, ['branchat.v1', `bearer.${token}`]),
-    );
-    sockets.push(s);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`socket to ${base} did not open`)), WAIT_MS);
-      s.ws.onopen = () => {
-        clearTimeout(timer);
-        resolve(s);
-      };
-      s.ws.onerror = () => {
-        clearTimeout(timer);
-        reject(new Error(`socket to ${base} failed to open`));
-      };
-    });
-  }
-
-  until(cond: () => boolean, what: () => string, timeoutMs = WAIT_MS): Promise<void> {
-    if (cond()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (!cond()) return;
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(check);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`));
-      }, timeoutMs);
-      this.waiters.add(check);
-    });
-  }
-
-  /** The next `n` frames not handed out yet. */
-  async next(n: number, timeoutMs = WAIT_MS): Promise<Frame[]> {
-    await this.until(
-      () => this.frames.length >= this.read + n,
-      () => `${n} frame(s) after #${this.read}, got: ${this.frames.slice(this.read).map(brief).join(' ')}`,
-      timeoutMs,
-    );
-    this.read += n;
-    return this.frames.slice(this.read - n, this.read);
-  }
-
-  async subscribe(chatId: string, lastSeq?: number): Promise<Frame> {
-    this.ws.send(JSON.stringify({ type: 'subscribe', chat_id: chatId, last_seq: lastSeq }));
-    return (await this.next(1))[0]!;
-  }
-
-  /** Pings and returns the frames that came before the pong (everything sent before it was answered). */
-  async drain(): Promise<Frame[]> {
-    const id = randomBytes(4).toString('hex');
-    this.ws.send(JSON.stringify({ type: 'ping', id }));
-    const at = () => this.frames.findIndex((f, i) => i >= this.read && f.type === 'pong' && f.id === id);
-    await this.until(
-      () => at() >= 0,
-      () => `pong ${id}`,
-    );
-    const before = this.frames.slice(this.read, at());
-    this.read = at() + 1;
-    return before;
-  }
-}
-
-const sockets: FrameSocket[] = [];
 afterAll(async () => {
-  for (const s of sockets) s.ws.close();
+  closeSockets();
   await cleanup();
 }, 30_000);
 
@@ -157,15 +69,6 @@ const pairIds = async (base: string, token: string, chatId: string): Promise<str
   (await ok(base, 200, 'GET', `/api/v1/chats/get-chat?chat_id=${chatId}&limit=1000`, token)).qa_pairs.map(
     (p: any) => p.response_id,
   );
-
-/** The promise, or a clear failure after WAIT_MS (a write must not hang on Redis). */
-function within<T>(p: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${WAIT_MS} ms`)), WAIT_MS);
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
-}
 
 /** [seq, event, data] of event frames, for comparing with what was expected. */
 const triples = (frames: Frame[]) => frames.map((f) => [f.type === 'event' ? f.seq : f.type, f.event, f.data]);
@@ -381,39 +284,15 @@ describe.skipIf(noPostgres !== null || noRedisServer !== null)('event feed while
   test('40 paced writes through B while Redis is killed and restarted: all succeed, each event once, in order', async () => {
     redis = new OwnRedis(await freePort());
     await redis.start();
-    const databaseUrl = await freshDatabase();
-    const options = { databaseUrl, jwtSecret: randomSecret(), extraEnv: { REDIS_URL: redis.url } };
-    const A = await startServer({ ...options, port: await freePort() });
-    const B = await startServer({ ...options, port: await freePort() });
-    const token = await register(B.base);
-    const root = await createChat(B.base, token);
-    const sa = await FrameSocket.open(A.base, token);
-    expect((await sa.subscribe(root)).seq).toBe(0);
-
-    // The processes do use this Redis (limits, cache): the outage below is one they would notice.
-    const client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
-    expect(await client.dbsize().finally(() => client.disconnect())).toBeGreaterThan(0);
-
-    const statuses: number[] = [];
-    const answers: any[] = [];
-    for (let n = 1; n <= 40; n++) {
-      if (n === 13) await redis.kill();
-      if (n === 27) await redis.start(); // same port
-      const r = await within(
-        call(B.base, 'POST', '/api/v1/messages/add-message', {
-          token,
-          body: { chat_id: root, question: `q${n}`, response: `a${n}` },
-        }),
-        `write ${n} (Redis ${n >= 13 && n < 27 ? 'down' : 'up'})`,
-      );
-      statuses.push(r.status);
-      if (r.status === 201) answers.push(r.body);
-      await Bun.sleep(20); // pacing, so that the outage falls between writes
-    }
-    expect(statuses).toEqual(statuses.map(() => 201));
-
-    const events = await sa.next(answers.length);
-    expect(triples(events)).toEqual(answers.map((m, i) => [i + 1, 'message.added', m]));
-    expect(await sa.drain()).toEqual([]); // no duplicate, no resync
+    const own = redis;
+    await eventsThroughRedisOutage({
+      extraEnv: { REDIS_URL: own.url },
+      keysInRedis: async () => {
+        const client = new Redis(own.url, { maxRetriesPerRequest: 1 });
+        return client.dbsize().finally(() => client.disconnect());
+      },
+      down: () => own.kill(),
+      up: () => own.start(), // same port
+    });
   }, 60_000);
 });

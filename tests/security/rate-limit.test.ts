@@ -13,6 +13,7 @@ import { appFor, openExtraServices, testServices } from '../support/app.js';
 import { Client, newAccount } from '../support/client.js';
 import { expectProblem } from '../support/problem.js';
 import { blackhole, findRedis, freePort, OwnRedis } from '../support/redis.js';
+import { loginLimitIsShared, writeBudgetIsShared } from './limit-scenarios.js';
 
 async function limitedApp(points: number, windowSeconds = 60) {
   return appFor(await testServices(), { writeLimit: { points, windowSeconds } });
@@ -257,8 +258,6 @@ async function processes(count: number, env: Record<string, string>): Promise<Se
   return list;
 }
 
-const as = (c: Client, app: ReturnType<typeof appFor>) => new Client(app, c.token, c.accountId);
-const LOGIN = '/api/v1/auth/login';
 const REGISTER = '/api/v1/auth/register';
 
 if ('skip' in redis) {
@@ -270,36 +269,12 @@ if ('skip' in redis) {
   describe('rate limits across processes (one Redis)', () => {
     test('the write budget is one across two processes: N writes spread over both hit the limit at N', async () => {
       const [p1, p2] = await processes(2, { REDIS_URL: redis.url, CACHE_KEY_PREFIX: uniquePrefix() });
-      expect(p1?.limits.kind).toBe('redis');
-      const writeLimit = { points: 6, windowSeconds: 60 };
-      const apps = [appFor(p1 as Services, { writeLimit }), appFor(p2 as Services, { writeLimit })];
-      const a = await newAccount(apps[0] as ReturnType<typeof appFor>);
-      const statuses: number[] = [];
-      for (let i = 0; i < 10; i++) {
-        statuses.push((await as(a, apps[i % 2] as ReturnType<typeof appFor>).createChat(`w${i}`)).status);
-      }
-      expect(statuses).toEqual([201, 201, 201, 201, 201, 201, 429, 429, 429, 429]);
-      // A weighted read on either process draws on the same (spent) budget.
-      expectProblem(await as(a, apps[1] as ReturnType<typeof appFor>).getBranches(crypto.randomUUID()), 429);
-      expect((await a.listChats({ limit: 100 })).body.chats.length).toBe(6);
+      await writeBudgetIsShared(p1 as Services, p2 as Services);
     });
 
     test('the login limit is one across two processes', async () => {
       const [p1, p2] = await processes(2, { REDIS_URL: redis.url, CACHE_KEY_PREFIX: uniquePrefix() });
-      const login = { maxFailures: 3, windowSeconds: 60 };
-      const apps = [appFor(p1 as Services, { login }), appFor(p2 as Services, { login })];
-      const a = await newAccount(apps[0] as ReturnType<typeof appFor>);
-      for (let i = 0; i < 3; i++) {
-        const r = await new Client(apps[i % 2] as ReturnType<typeof appFor>).call('POST', LOGIN, {
-          body: { email: a.email, password: `wrong password ${i}` },
-        });
-        expect(r.status).toBe(401);
-      }
-      for (const app of apps) {
-        const r = await new Client(app).call('POST', LOGIN, { body: { email: a.email, password: a.password } });
-        expectProblem(r, 429);
-        expect(Number(r.headers.get('Retry-After'))).toBeGreaterThanOrEqual(1);
-      }
+      await loginLimitIsShared(p1 as Services, p2 as Services);
     });
 
     test('the registration limit is one across two processes; a refused registration creates nothing', async () => {

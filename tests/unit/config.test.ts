@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { resolveJwtSecret } from '../../src/auth/secret.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
+import { redisTarget } from '../../src/stores/redis.js';
 
 const log = createLogger('silent');
 
@@ -32,5 +33,36 @@ describe('config', () => {
     expect(resolveJwtSecret(config, log)).toBe(first);
     expect(readFileSync(join(dir, 'jwt-secret'), 'utf8')).toBe(first);
     expect(statSync(join(dir, 'jwt-secret')).mode & 0o077).toBe(0);
+  });
+
+  test('Redis: none, one server (REDIS_URL) or a cluster (REDIS_CLUSTER_NODES, host:port list)', () => {
+    expect(redisTarget(loadConfig({}))).toBeNull();
+    expect(redisTarget(loadConfig({ REDIS_URL: 'redis://r:6379' }))).toEqual({ kind: 'server', url: 'redis://r:6379' });
+    expect(
+      redisTarget(
+        loadConfig({ REDIS_CLUSTER_NODES: ' r1:7000, 10.0.0.2:7001,[::1]:7002,', REDIS_CLUSTER_PASSWORD: 'pw' }),
+      ),
+    ).toEqual({
+      kind: 'cluster',
+      nodes: [
+        { host: 'r1', port: 7000 },
+        { host: '10.0.0.2', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+      password: 'pw',
+    });
+  });
+
+  test('Redis: both REDIS_URL and REDIS_CLUSTER_NODES, a node that is not host:port, a braced key prefix → refused', () => {
+    expect(() => loadConfig({ REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_NODES: 'r1:7000' })).toThrow(
+      /REDIS_URL, REDIS_CLUSTER_NODES: both are set/,
+    );
+    for (const bad of ['r1', 'r1:', 'redis://r1:7000', 'r1:70000', 'r1:0', 'a b:1'])
+      expect(() => loadConfig({ REDIS_CLUSTER_NODES: bad })).toThrow(/REDIS_CLUSTER_NODES.*not host:port/);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'r1:7000', CACHE_KEY_PREFIX: 'app{1}:' })).toThrow(
+      /CACHE_KEY_PREFIX: must not contain \{ or \}/,
+    );
+    // A braced prefix is only a problem on a cluster.
+    expect(loadConfig({ REDIS_URL: 'redis://r:6379', CACHE_KEY_PREFIX: 'app{1}:' }).CACHE_KEY_PREFIX).toBe('app{1}:');
   });
 });
