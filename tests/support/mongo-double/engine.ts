@@ -487,11 +487,11 @@ export class MongoEngine {
       return { ok: 1 };
     }
     if (name === 'abortTransaction') {
-      if (!txn || txn.state !== 'in progress') throw noSuch();
+      if (txn?.state !== 'in progress') throw noSuch();
       this.rollBack(txn);
       return { ok: 1 };
     }
-    if (!txn || txn.state !== 'in progress') throw noSuch();
+    if (txn?.state !== 'in progress') throw noSuch();
     if (!IN_TRANSACTION.includes(name)) throw unsupported(`command '${name}' inside a transaction`);
     this.undo = txn.undo;
     try {
