@@ -114,9 +114,9 @@ describe('deploy/k8s: the Kubernetes JSON schemas (v1.32, strict)', () => {
     const typo = clone(deployment);
     typo.spec.template.spec.containers[0].readinesProbe = typo.spec.template.spec.containers[0].readinessProbe;
     expect(schemaErrors(typo).join('\n')).toContain('readinesProbe');
-    const noImage = clone(one('Job'));
-    delete noImage.spec.template.spec.containers[0].name;
-    expect(schemaErrors(noImage).join('\n')).toContain("must have required property 'name'");
+    const noName = clone(one('Job'));
+    delete noName.spec.template.spec.containers[0].name;
+    expect(schemaErrors(noName).join('\n')).toContain("must have required property 'name'");
     const hpa = clone(one('HorizontalPodAutoscaler'));
     hpa.apiVersion = 'autoscaling/v2beta1'; // removed in v1.25
     expect(schemaErrors(hpa)).toEqual(['unknown apiVersion/kind: autoscaling/v2beta1 HorizontalPodAutoscaler']);
