@@ -43,6 +43,8 @@ export interface ScanSlotsOptions {
 
 /** A stored pair's slot as the reconciler sees it. */
 export interface ContentSlot {
+  /** The owner: with it, removeSlot targets one shard of a sharded collection (docs/scaling.md). */
+  accountId: string;
   chatId: string;
   seq: number;
   fence: number;
@@ -366,9 +368,9 @@ export interface ContentStore {
    * Removes every pair of these chats written with `fence` (a failed import's content: its timestamps are
    * historic, so the reconciler's time window would never see it). Returns how many were removed.
    */
-  removeChats(chatIds: string[], fence: number): Promise<number>;
-  /** Removes the pair at (chat_id, seq) if it still carries `fence`; true if removed. */
-  removeSlot(chatId: string, seq: number, fence: number): Promise<boolean>;
+  removeChats(accountId: string, chatIds: string[], fence: number): Promise<number>;
+  /** Removes the pair at (chat_id, seq) of the account's chat if it still carries `fence`; true if removed. */
+  removeSlot(accountId: string, chatId: string, seq: number, fence: number): Promise<boolean>;
   /**
    * Slots written in [from, to), ordered by (timestamp, response_id), after `after` (exclusive), at most
    * `limit`. Used by the reconciler to find content whose metadata never committed.

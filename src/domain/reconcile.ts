@@ -45,7 +45,7 @@ export async function reconcileContent(
     for (const s of slots) {
       const count = counts.get(s.chatId);
       if (count !== undefined && s.seq <= count) continue;
-      if (await deps.content.removeSlot(s.chatId, s.seq, s.fence)) report.removed++;
+      if (await deps.content.removeSlot(s.accountId, s.chatId, s.seq, s.fence)) report.removed++;
     }
     if (slots.length < limit) break;
     const last = slots[slots.length - 1] as (typeof slots)[number];

@@ -175,11 +175,12 @@ export function contentStoreContract(name: string, open: () => Promise<ContentSt
       const second = nextFence();
       const kept = pair({ accountId, chatId: chatA, seq: 1, question: 'kept' });
       await store.append(kept, second);
-      expect(await store.removeSlot(chatA, 1, first)).toBe(false);
+      expect(await store.removeSlot(accountId, chatA, 1, first)).toBe(false);
+      expect(await store.removeSlot(v7(), chatA, 1, second)).toBe(false); // another account's slot
       expect(await store.readRanges(accountId, [{ chatId: chatA, fromSeq: 1, toSeq: 1 }])).toEqual([kept]);
-      expect(await store.removeSlot(chatA, 1, second)).toBe(true);
+      expect(await store.removeSlot(accountId, chatA, 1, second)).toBe(true);
       expect(await store.readRanges(accountId, [{ chatId: chatA, fromSeq: 1, toSeq: 1 }])).toEqual([]);
-      expect(await store.removeSlot(chatA, 1, second)).toBe(false);
+      expect(await store.removeSlot(accountId, chatA, 1, second)).toBe(false);
     });
 
     test('scanSlots pages through a time window in (timestamp, response id) order', async () => {
@@ -215,6 +216,7 @@ export function contentStoreContract(name: string, open: () => Promise<ContentSt
       }
       expect(seen).toEqual(
         expected.map((p) => ({
+          accountId: p.accountId,
           chatId: p.chatId,
           seq: p.seq,
           fence: fences.get(p.responseId) as number,

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { MongoClient } from 'mongodb';
 import { v7 } from 'uuid';
 import { MongoContentStore } from '../../src/stores/content/mongo-content.store.js';
+import { accountHash } from '../../src/stores/content/mongo-shard-key.js';
 import { startMongoDouble } from '../support/mongo-double/server.js';
 import { contentStoreContract } from './content-store.contract.js';
 
@@ -24,8 +25,8 @@ afterAll(async () => {
   await stop();
 });
 
-describe('mongodb adapter (wire-protocol double): search fields of documents written before them', () => {
-  test('connect backfills them in batches (and drops the old text index); search then finds those pairs', async () => {
+describe('mongodb adapter (wire-protocol double): documents written before the search fields and the shard key', () => {
+  test('connect backfills both in batches (and drops the old indexes); search then finds those pairs', async () => {
     const double = await startMongoDouble();
     const dbName = `backfill_${process.pid}`;
     const client = new MongoClient(double.url);
@@ -54,14 +55,22 @@ describe('mongodb adapter (wire-protocol double): search fields of documents wri
         ...(i === 1 ? { search_stems: ['stale'], search_weights: [1], search_key: '0:english' } : {}),
       }));
       await qa.insertMany(docs);
+      // The unique indexes of earlier versions, not prefixed by the shard key.
+      await qa.createIndex({ chat_id: 1, seq: 1 }, { name: 'qa_pairs_chat_seq_uq', unique: true });
+      await qa.createIndex({ response_id: 1 }, { name: 'qa_pairs_response_id_uq', unique: true });
 
       const updates = double.commands.filter((c) => c === 'update').length;
       const store = await MongoContentStore.connect({ url: double.url, dbName });
       try {
-        // 1,203 documents, 500 per round trip: three bulk updates.
-        expect(double.commands.filter((c) => c === 'update').length - updates).toBe(3);
+        // 1,203 documents, 500 per round trip: three bulk updates for the shard key's account_hash, three for
+        // the search fields.
+        expect(double.commands.filter((c) => c === 'update').length - updates).toBe(6);
         expect(await qa.countDocuments({ search_key: { $ne: '1:english' } })).toBe(0);
-        expect((await qa.listIndexes().toArray()).map((i) => i.name)).not.toContain('qa_pairs_text_idx');
+        expect(await qa.countDocuments({ account_hash: accountHash(accountId) })).toBe(1203);
+        const indexes = (await qa.listIndexes().toArray()).map((i) => i.name);
+        for (const old of ['qa_pairs_text_idx', 'qa_pairs_chat_seq_uq', 'qa_pairs_response_id_uq'])
+          expect(indexes).not.toContain(old);
+        expect(indexes).toContain('qa_pairs_slot_uq');
         const all = [{ chatId, fromSeq: 1, toSeq: 1203 }];
         const found = async (text: string) =>
           (await store.search({ accountId, text, ranges: all, limit: 10, after: null })).map((h) => h.pair.seq);
@@ -71,6 +80,7 @@ describe('mongodb adapter (wire-protocol double): search fields of documents wri
         expect(await found('stale')).toEqual([]);
         // Idempotent: a second start finds nothing left to do.
         expect(await MongoContentStore.backfillSearchFields(qa, 'english')).toBe(0);
+        expect(await MongoContentStore.backfillAccountHash(qa)).toBe(0);
       } finally {
         await store.close();
       }

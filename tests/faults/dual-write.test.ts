@@ -60,17 +60,17 @@ class FaultyContent implements ContentStore {
   appendMany(pairs: PairRecord[], fence: number) {
     return this.inner.appendMany(pairs, fence);
   }
-  removeChats(chatIds: string[], fence: number) {
-    return this.inner.removeChats(chatIds, fence);
+  removeChats(accountId: string, chatIds: string[], fence: number) {
+    return this.inner.removeChats(accountId, chatIds, fence);
   }
   /** After a simulated crash nothing runs any more, clean-up included. */
   crashed = false;
-  async removeSlot(chatId: string, seq: number, fence: number) {
+  async removeSlot(accountId: string, chatId: string, seq: number, fence: number) {
     if (this.crashed) {
       this.crashed = false;
       return false;
     }
-    return this.inner.removeSlot(chatId, seq, fence);
+    return this.inner.removeSlot(accountId, chatId, seq, fence);
   }
   scanSlots(o: Parameters<ContentStore['scanSlots']>[0]) {
     return this.inner.scanSlots(o);

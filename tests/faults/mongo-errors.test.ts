@@ -11,6 +11,7 @@ import type { Services } from '../../src/bootstrap.js';
 import { StaleWriteError } from '../../src/domain/errors.js';
 import type { PairRecord } from '../../src/domain/model.js';
 import { MongoContentStore } from '../../src/stores/content/mongo-content.store.js';
+import { accountHash } from '../../src/stores/content/mongo-shard-key.js';
 import { appFor, openExtraServices } from '../support/app.js';
 import { newAccount } from '../support/client.js';
 import type { Fault } from '../support/mongo-double/engine.js';
@@ -138,6 +139,7 @@ describe('MongoDB content: two upserts of one slot race', () => {
     const loser = pair({ chatId, question: 'fence 20' });
     // The competing write (fence 10) lands in the upsert's window.
     competingInsert({
+      account_hash: accountHash('race-account'),
       chat_id: chatId,
       seq: 1,
       response_id: crypto.randomUUID(),
@@ -157,6 +159,7 @@ describe('MongoDB content: two upserts of one slot race', () => {
     const chatId = crypto.randomUUID();
     const winner = pair({ chatId, question: 'fence 30' });
     competingInsert({
+      account_hash: accountHash(winner.accountId),
       response_id: winner.responseId,
       chat_id: chatId,
       account_id: winner.accountId,

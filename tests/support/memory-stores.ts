@@ -284,16 +284,22 @@ export class MemoryContentStore implements ContentStore {
   async appendMany(pairs: PairRecord[], fence: number) {
     for (const p of pairs) await this.append(p, fence);
   }
-  async removeChats(chatIds: string[], fence: number) {
+  async removeChats(accountId: string, chatIds: string[], fence: number) {
     let n = 0;
     for (const p of [...this.pairs.values()]) {
-      if (chatIds.includes(p.chatId) && p.fence === fence && this.pairs.delete(p.responseId)) n++;
+      if (
+        p.accountId === accountId &&
+        chatIds.includes(p.chatId) &&
+        p.fence === fence &&
+        this.pairs.delete(p.responseId)
+      )
+        n++;
     }
     return n;
   }
-  async removeSlot(chatId: string, seq: number, fence: number) {
+  async removeSlot(accountId: string, chatId: string, seq: number, fence: number) {
     const old = this.at(chatId, seq);
-    if (!old || old.fence !== fence) return false;
+    if (!old || old.accountId !== accountId || old.fence !== fence) return false;
     return this.pairs.delete(old.responseId);
   }
   async scanSlots(o: ScanSlotsOptions) {
@@ -303,7 +309,14 @@ export class MemoryContentStore implements ContentStore {
       .filter((p) => p.timestamp >= o.from && p.timestamp < o.to && key(p.timestamp, p.responseId) > after)
       .sort((a, b) => (key(a.timestamp, a.responseId) < key(b.timestamp, b.responseId) ? -1 : 1))
       .slice(0, o.limit)
-      .map((p) => ({ chatId: p.chatId, seq: p.seq, fence: p.fence, responseId: p.responseId, timestamp: p.timestamp }));
+      .map((p) => ({
+        accountId: p.accountId,
+        chatId: p.chatId,
+        seq: p.seq,
+        fence: p.fence,
+        responseId: p.responseId,
+        timestamp: p.timestamp,
+      }));
   }
   async readRanges(accountId: string, ranges: SeqRange[]) {
     this.reads.push(ranges);

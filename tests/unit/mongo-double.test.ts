@@ -15,7 +15,7 @@ let client: MongoClient;
 let db: Db;
 
 beforeAll(async () => {
-  double = await startMongoDouble();
+  double = await startMongoDouble({ log: true });
   client = new MongoClient(double.url, { serverSelectionTimeoutMS: 2000 });
   await client.connect();
   db = client.db('double_test');
@@ -37,7 +37,7 @@ async function serverError(p: Promise<unknown>): Promise<MongoServerError> {
 }
 
 describe('mongo-double', () => {
-  test('handshake and ping: a MongoDB 7.0 standalone', async () => {
+  test('handshake and ping: a MongoDB 7.0 server', async () => {
     expect(await db.command({ ping: 1 })).toEqual({ ok: 1 });
     const info = await db.admin().command({ buildInfo: 1 });
     expect(info.version).toBe('7.0.0');
@@ -186,14 +186,87 @@ describe('mongo-double', () => {
     expect(double.unsupported.length).toBeGreaterThanOrEqual(4);
   });
 
-  test('transactions are refused', async () => {
+  test('it announces a one-member replica set: the driver discovers rs0 with this primary', async () => {
+    const hello = await db.admin().command({ hello: 1 });
+    const me = `127.0.0.1:${double.port}`;
+    expect(hello).toMatchObject({ setName: 'rs0', hosts: [me], primary: me, me, isWritablePrimary: true });
+    expect(hello.logicalSessionTimeoutMinutes).toBe(30);
+    expect(hello.topologyVersion.processId).toBeDefined();
+    const seen: string[] = [];
+    const c = new MongoClient(double.url, { serverSelectionTimeoutMS: 2000 });
+    c.on('topologyDescriptionChanged', (e) => seen.push(e.newDescription.type));
+    try {
+      await c.db('double_test').command({ ping: 1 });
+      expect(seen).toContain('ReplicaSetWithPrimary');
+    } finally {
+      await c.close();
+    }
+  });
+
+  test('retryable writes: the driver sends a txnNumber; a retry after a lost answer is not applied twice', async () => {
+    const coll = db.collection('retry');
+    await coll.insertOne({ k: 'a' });
+    const sent = double.log?.findLast((c) => c.name === 'insert')?.command;
+    expect(sent?.insert).toBe('retry');
+    expect(sent?.lsid).toBeDefined();
+    expect(Number(sent?.txnNumber)).toBeGreaterThan(0);
+    // A dropped connection after the insert ran: the driver retries with the same lsid and txnNumber.
+    const raw = new MongoClient(double.url, { serverSelectionTimeoutMS: 2000 });
+    try {
+      const session = raw.startSession();
+      const lsid = session.id;
+      const insert = (txnNumber: number, k: string) =>
+        raw.db('double_test').command({ insert: 'retry', documents: [{ k }], lsid, txnNumber });
+      expect((await insert(1, 'b')).n).toBe(1);
+      expect((await insert(1, 'b')).n).toBe(1); // the first answer, again
+      expect(await coll.countDocuments({ k: 'b' })).toBe(1);
+      expect((await insert(2, 'b')).n).toBe(1); // a new number is a new write
+      expect(await coll.countDocuments({ k: 'b' })).toBe(2);
+      const old = await serverError(insert(1, 'b'));
+      expect(old.codeName).toBe('TransactionTooOld');
+      const notRetryable = await serverError(
+        raw.db('double_test').command({ find: 'retry', filter: {}, lsid, txnNumber: 3 }),
+      );
+      expect(notRetryable.code).toBe(50768);
+      await session.endSession();
+    } finally {
+      await raw.close();
+    }
+  });
+
+  test('transactions: commit keeps the writes, abort undoes inserts, updates and deletes', async () => {
+    const coll = db.collection<{ _id: number; v?: string }>('tx');
+    await coll.insertMany([
+      { _id: 1, v: 'kept' },
+      { _id: 2, v: 'kept' },
+    ]);
     const session = client.startSession();
     try {
+      await session.withTransaction(async () => {
+        await coll.insertOne({ _id: 3, v: 'new' }, { session });
+        await coll.updateOne({ _id: 1 }, { $set: { v: 'changed' } }, { session });
+      });
+      expect(await coll.find({}).sort({ _id: 1 }).toArray()).toEqual([
+        { _id: 1, v: 'changed' },
+        { _id: 2, v: 'kept' },
+        { _id: 3, v: 'new' },
+      ]);
       session.startTransaction();
-      const err = await serverError(db.collection('tx').insertOne({ a: 1 }, { session }));
-      expect(err.message).toContain("'startTransaction'");
+      await coll.insertOne({ _id: 4, v: 'gone' }, { session });
+      await coll.updateOne({ _id: 1 }, { $set: { v: 'again' } }, { session });
+      await coll.deleteOne({ _id: 2 }, { session });
+      await session.abortTransaction();
+      expect(await coll.find({}).sort({ _id: 1 }).toArray()).toEqual([
+        { _id: 1, v: 'changed' },
+        { _id: 2, v: 'kept' },
+        { _id: 3, v: 'new' },
+      ]);
+      // The unique index is restored too: _id 4 can be inserted, _id 2 still cannot.
+      await coll.insertOne({ _id: 4, v: 'now' });
+      expect((await serverError(coll.insertOne({ _id: 2 }))).code).toBe(11000);
+      expect(double.commands).toContain('commitTransaction');
+      expect(double.commands).toContain('abortTransaction');
     } finally {
-      await session.abortTransaction().catch(() => {});
       await session.endSession();
     }
   });
@@ -797,6 +870,7 @@ describe('mongo-double: fault injection and interleaving', () => {
       codeName: 'ShutdownInProgress',
       errmsg: 'The server is in quiesce mode and will shut down',
       labels: ['RetryableWriteError'],
+      times: 2, // the driver retries a write once by itself (a replica set, retryWrites)
     });
     const e = await serverError(c.insertOne({ k: 2 }));
     expect([e.code, e.codeName, e.message]).toEqual([
@@ -805,7 +879,10 @@ describe('mongo-double: fault injection and interleaving', () => {
       'The server is in quiesce mode and will shut down',
     ]);
     expect(e.hasErrorLabel('RetryableWriteError')).toBe(true);
-    expect(double.injected.at(-1)).toEqual({ kind: 'fault', command: 'insert' });
+    expect(double.injected.slice(-2)).toEqual([
+      { kind: 'fault', command: 'insert' },
+      { kind: 'fault', command: 'insert' },
+    ]);
     // Consumed: the next insert works, and the refused one was never run.
     await c.insertOne({ k: 3 });
     expect((await c.find({}, { sort: { k: 1 } }).toArray()).map((d) => d.k)).toEqual([1, 3]);
@@ -830,7 +907,13 @@ describe('mongo-double: fault injection and interleaving', () => {
 
   test('failNext with `network`: the connection is dropped without an answer (a MongoNetworkError)', async () => {
     const c = db.collection('faults3');
+    // One dropped connection: the driver's retry (same txnNumber) stores the write once.
     double.failNext({ command: 'insert', collection: 'faults3', network: true });
+    await c.insertOne({ k: 0 });
+    expect(await c.countDocuments({ k: 0 })).toBe(1);
+    await c.deleteMany({});
+    // Two: the retry fails too, and the error reaches the caller.
+    double.failNext({ command: 'insert', collection: 'faults3', network: true, times: 2 });
     const error = await c.insertOne({ k: 1 }).then(
       () => null,
       (e: Error) => e,

@@ -383,7 +383,7 @@ async function store(ctx: Ctx, tree: ImportedTree, pairs: PairRecord[]): Promise
     // timestamps put it outside the reconciler's window), unless the outcome is unknown (connection lost).
     if (fenceUsed !== null && !ctx.deps.content.atomicWithMetadata && !(e instanceof UnavailableError)) {
       const chatIds = tree.chats.map((c) => c.chatId);
-      await ctx.deps.content.removeChats(chatIds, fenceUsed).catch(() => {});
+      await ctx.deps.content.removeChats(ctx.accountId, chatIds, fenceUsed).catch(() => {});
     }
     throw e;
   }

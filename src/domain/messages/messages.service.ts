@@ -54,7 +54,7 @@ function pairWriter(
         // A lost connection leaves it open whether COMMIT went through: then the content stays (invisible if
         // the commit failed) and the reconciler, which reads the committed own_count, decides later.
         if (w && !ctx.deps.content.atomicWithMetadata && !(e instanceof UnavailableError)) {
-          await ctx.deps.content.removeSlot(w.view.chatId, w.view.seq, w.fence).catch(() => {});
+          await ctx.deps.content.removeSlot(w.view.accountId, w.view.chatId, w.view.seq, w.fence).catch(() => {});
         }
         throw e;
       }

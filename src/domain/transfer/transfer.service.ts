@@ -272,7 +272,7 @@ export async function importConversations(
     // COMMIT may have gone through, and removing the content would leave chats without their pairs.
     if (fenceUsed !== null && !ctx.deps.content.atomicWithMetadata && !(e instanceof UnavailableError)) {
       const chatIds = built.flatMap((b) => b.tree.chats.map((c) => c.chatId));
-      await ctx.deps.content.removeChats(chatIds, fenceUsed).catch(() => {});
+      await ctx.deps.content.removeChats(ctx.accountId, chatIds, fenceUsed).catch(() => {});
     }
     throw e;
   }

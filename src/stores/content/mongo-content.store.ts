@@ -33,9 +33,13 @@ import {
   searchKey,
   stemMatcher,
 } from './mongo-search.js';
+import { accountHash, accountKey } from './mongo-shard-key.js';
 import { usageOf, usagePrefixesOf } from './mongo-usage.js';
 import { orderByRanges } from './ranges.js';
 import { pairSnippet, searchTerms } from './snippet.js';
+
+/** Unique indexes of earlier versions, not prefixed by the shard key (a sharded collection refuses them). */
+const OLD_UNIQUE_INDEXES = ['qa_pairs_chat_seq_uq', 'qa_pairs_response_id_uq'];
 
 /** A raw qa_pairs document (driver field names) as a pair. */
 function pairFromDocument(d: Document): PairRecord {
@@ -84,6 +88,7 @@ function generationFromDocument(g: GenerationDocument | null | undefined): Gener
 function documentOf(pair: PairRecord, fence: number, language: SearchLanguage) {
   const search = searchFieldsOf(pair, language);
   return {
+    accountHash: accountHash(pair.accountId),
     responseId: pair.responseId,
     chatId: pair.chatId,
     accountId: pair.accountId,
@@ -110,7 +115,9 @@ export const QaPairDocument = defineEntity({
   collection: 'qa_pairs',
   properties: {
     _id: p.type(ObjectId).primary(),
-    responseId: p.string().fieldName('response_id').unique('qa_pairs_response_id_uq'),
+    /** accountHash(accountId): the shard key's first field (docs/scaling.md). */
+    accountHash: p.integer().fieldName('account_hash'),
+    responseId: p.string().fieldName('response_id'),
     chatId: p.string().fieldName('chat_id'),
     accountId: p.string().fieldName('account_id'),
     seq: p.integer(),
@@ -133,7 +140,13 @@ export const QaPairDocument = defineEntity({
     /** The tokenizer version and language of the two above; another value is re-indexed at startup. */
     searchKey: p.string().fieldName('search_key'),
   },
-  uniques: [{ name: 'qa_pairs_chat_seq_uq', properties: ['chatId', 'seq'] }],
+  uniques: [
+    // The shard key's own index (SHARD_KEY): a slot is unique (the fencing relies on it), and a sharded
+    // collection may only have unique indexes prefixed by its shard key.
+    { name: 'qa_pairs_slot_uq', properties: ['accountHash', 'accountId', 'chatId', 'seq'] },
+    // Cursor and fork-point lookups (locate); a response id is unique within its account.
+    { name: 'qa_pairs_response_uq', properties: ['accountHash', 'accountId', 'responseId'] },
+  ],
   indexes: [
     // The reconciler's scan order.
     { name: 'qa_pairs_timestamp_idx', properties: ['timestamp', 'responseId'] },
@@ -189,11 +202,42 @@ export class MongoContentStore implements ContentStore {
     const language = options.searchLanguage ?? 'english';
     const qaPairs = orm.em.getConnection().getDb().collection('qa_pairs');
     // Earlier versions searched with a text index (`$text`); search no longer reads it, and it costs every write.
-    await qaPairs.dropIndex('qa_pairs_text_idx').catch((e: { codeName?: string }) => {
-      if (e?.codeName !== 'IndexNotFound' && e?.codeName !== 'NamespaceNotFound') throw e;
-    });
+    // Their unique indexes were not prefixed by the shard key; the new ones (above) enforce the same.
+    for (const name of ['qa_pairs_text_idx', ...OLD_UNIQUE_INDEXES]) {
+      await qaPairs.dropIndex(name).catch((e: { codeName?: string }) => {
+        if (e?.codeName !== 'IndexNotFound' && e?.codeName !== 'NamespaceNotFound') throw e;
+      });
+    }
+    await MongoContentStore.backfillAccountHash(qaPairs);
     await MongoContentStore.backfillSearchFields(qaPairs, language);
     return new MongoContentStore(orm, language);
+  }
+
+  /**
+   * Gives every document written before the shard key existed its `account_hash` (its filters, and so every read,
+   * need it), BACKFILL_BATCH at a time in _id order; idempotent. A scan of the collection (a startup-only
+   * scatter-gather, listed in tests/contract/mongo-shard-key.test.ts), which finds nothing once done: documents
+   * without the field are the null entries of qa_pairs_slot_uq. Returns how many documents it updated.
+   */
+  static async backfillAccountHash(qaPairs: Collection<Document>): Promise<number> {
+    let updated = 0;
+    for (;;) {
+      const batch = await qaPairs
+        .find({ account_hash: null } as Document, { projection: { _id: 1, account_id: 1 }, limit: BACKFILL_BATCH })
+        .toArray();
+      if (batch.length === 0) return updated;
+      const result = await qaPairs.bulkWrite(
+        batch.map((d) => ({
+          updateOne: {
+            filter: { _id: d._id, account_hash: null },
+            update: { $set: { account_hash: accountHash(String(d.account_id)) } },
+          },
+        })),
+        { ordered: false },
+      );
+      updated += result.modifiedCount;
+      if (batch.length < BACKFILL_BATCH) return updated;
+    }
   }
 
   /**
@@ -256,19 +300,26 @@ export class MongoContentStore implements ContentStore {
       // upsert tries to insert a second document at (chat_id, seq) and the unique index refuses it.
       await this.em().nativeUpdate(
         QaPairDocument,
-        { chatId: pair.chatId, seq: pair.seq, $or: [{ fence: { $lt: fence } }, { fence: { $exists: false } }] },
+        {
+          accountHash: accountHash(pair.accountId),
+          accountId: pair.accountId,
+          chatId: pair.chatId,
+          seq: pair.seq,
+          $or: [{ fence: { $lt: fence } }, { fence: { $exists: false } }],
+        },
         documentOf(pair, fence, this.searchLanguage),
         { upsert: true } as never,
       );
     } catch (e) {
       if (!isUniqueViolation(e)) throw e;
-      if (/qa_pairs_chat_seq_uq/.test(String((e as Error).message))) throw new StaleWriteError(pair.chatId, pair.seq);
+      if (/qa_pairs_(slot|chat_seq)_uq/.test(String((e as Error).message)))
+        throw new StaleWriteError(pair.chatId, pair.seq);
       // A replay of this very write (same response id, same slot) collides on both unique indexes, and which one
       // the server names depends on the order the indexes were built in: the slot's own response id is still a
       // conflict at the slot, not the reuse of a response id elsewhere.
       const holder = await this.em().findOne(
         QaPairDocument,
-        { responseId: pair.responseId },
+        { accountHash: accountHash(pair.accountId), accountId: pair.accountId, responseId: pair.responseId },
         { fields: ['chatId', 'seq'], disableIdentityMap: true },
       );
       if (holder && holder.chatId === pair.chatId && holder.seq === pair.seq)
@@ -292,19 +343,25 @@ export class MongoContentStore implements ContentStore {
     });
   }
 
-  removeChats(chatIds: string[], fence: number): Promise<number> {
+  removeChats(accountId: string, chatIds: string[], fence: number): Promise<number> {
     return this.run(async () => {
       if (chatIds.length === 0) return 0;
-      return this.em().nativeDelete(QaPairDocument, { chatId: { $in: chatIds }, fence });
+      return this.em().nativeDelete(QaPairDocument, {
+        accountHash: accountHash(accountId),
+        accountId,
+        chatId: { $in: chatIds },
+        fence,
+      });
     });
   }
 
-  removeSlot(chatId: string, seq: number, fence: number): Promise<boolean> {
+  removeSlot(accountId: string, chatId: string, seq: number, fence: number): Promise<boolean> {
     return this.run(async () => {
       // Documents written before fencing carry no fence; scanSlots reports them as 0.
+      const slot = { accountHash: accountHash(accountId), accountId, chatId, seq };
       const n = await this.em().nativeDelete(
         QaPairDocument,
-        fence === 0 ? { chatId, seq, $or: [{ fence: 0 }, { fence: { $exists: false } }] } : { chatId, seq, fence },
+        fence === 0 ? { ...slot, $or: [{ fence: 0 }, { fence: { $exists: false } }] } : { ...slot, fence },
       );
       return n > 0;
     });
@@ -327,13 +384,14 @@ export class MongoContentStore implements ContentStore {
             : {}),
         },
         {
-          fields: ['chatId', 'seq', 'fence', 'responseId', 'timestamp'],
+          fields: ['accountId', 'chatId', 'seq', 'fence', 'responseId', 'timestamp'],
           orderBy: { timestamp: 'asc', responseId: 'asc' },
           limit: options.limit,
           disableIdentityMap: true,
         },
       );
       return docs.map((d) => ({
+        accountId: d.accountId,
         chatId: d.chatId,
         seq: d.seq,
         fence: Number(d.fence ?? 0),
@@ -356,7 +414,7 @@ export class MongoContentStore implements ContentStore {
       const pipeline: Document[] = [
         {
           $match: {
-            account_id: q.accountId,
+            ...accountKey(q.accountId),
             search_stems: { $all: stems },
             $or: q.ranges.map((r) => ({ chat_id: r.chatId, seq: { $gte: r.fromSeq, $lte: r.toSeq } })),
           },
@@ -385,6 +443,7 @@ export class MongoContentStore implements ContentStore {
       const docs = await this.em().find(
         QaPairDocument,
         {
+          accountHash: accountHash(accountId),
           accountId,
           $or: ranges.map((r) => ({ chatId: r.chatId, seq: { $gte: r.fromSeq, $lte: r.toSeq } })),
         },
@@ -425,7 +484,7 @@ export class MongoContentStore implements ContentStore {
     return this.run(async () => {
       const d = await this.em().findOne(
         QaPairDocument,
-        { responseId, accountId },
+        { accountHash: accountHash(accountId), accountId, responseId },
         { fields: ['chatId', 'seq'], disableIdentityMap: true },
       );
       return d ? { chatId: d.chatId, seq: d.seq } : null;

@@ -7,6 +7,7 @@ import type { Collection, Document } from 'mongodb';
 import type { SeqRange } from '../../domain/history.js';
 import type { PairLocation } from '../../domain/model.js';
 import type { UsageTotals } from '../../domain/ports.js';
+import { accountHash } from './mongo-shard-key.js';
 
 const PROMPT = { $ifNull: ['$generation.prompt_tokens', 0] };
 const COMPLETION = { $ifNull: ['$generation.completion_tokens', 0] };
@@ -23,6 +24,7 @@ export async function usageOf(qaPairs: Collection<Document>, accountId: string, 
     .aggregate([
       {
         $match: {
+          account_hash: accountHash(accountId),
           account_id: accountId,
           $or: ranges.map((r) => ({ chat_id: r.chatId, seq: { $gte: r.fromSeq, $lte: r.toSeq } })),
         },
@@ -54,6 +56,7 @@ export async function usagePrefixesOf(
     .aggregate([
       {
         $match: {
+          account_hash: accountHash(accountId),
           account_id: accountId,
           $or: [...tops].map(([chatId, top]) => ({ chat_id: chatId, seq: { $gte: 1, $lte: top } })),
         },

@@ -159,21 +159,23 @@ export class PostgresContentStore implements ContentStore {
     });
   }
 
-  removeChats(chatIds: string[], fence: number): Promise<number> {
+  removeChats(accountId: string, chatIds: string[], fence: number): Promise<number> {
     return this.run(async () => {
       if (chatIds.length === 0) return 0;
       const r = await sql`
-        delete from qa_pairs where chat_id = any(${chatIds}::uuid[]) and fence = ${fence} returning 1`.execute(
+        delete from qa_pairs
+        where account_id = ${accountId} and chat_id = any(${chatIds}::uuid[]) and fence = ${fence} returning 1`.execute(
         this.db(),
       );
       return r.rows.length;
     });
   }
 
-  removeSlot(chatId: string, seq: number, fence: number): Promise<boolean> {
+  removeSlot(accountId: string, chatId: string, seq: number, fence: number): Promise<boolean> {
     return this.run(async () => {
       const r = await sql`
-        delete from qa_pairs where chat_id = ${chatId} and seq = ${seq} and fence = ${fence} returning 1`.execute(
+        delete from qa_pairs
+        where account_id = ${accountId} and chat_id = ${chatId} and seq = ${seq} and fence = ${fence} returning 1`.execute(
         this.db(),
       );
       return r.rows.length > 0;
@@ -185,11 +187,19 @@ export class PostgresContentStore implements ContentStore {
       const after = options.after
         ? sql`and (timestamp, response_id) > (${options.after.timestamp}, ${options.after.responseId}::uuid)`
         : sql``;
-      const r = await sql<{ chat_id: string; seq: number; fence: string; response_id: string; timestamp: unknown }>`
-        select chat_id, seq, fence, response_id, timestamp from qa_pairs
+      const r = await sql<{
+        account_id: string;
+        chat_id: string;
+        seq: number;
+        fence: string;
+        response_id: string;
+        timestamp: unknown;
+      }>`
+        select account_id, chat_id, seq, fence, response_id, timestamp from qa_pairs
         where timestamp >= ${options.from} and timestamp < ${options.to} ${after}
         order by timestamp, response_id limit ${options.limit}`.execute(this.db());
       return r.rows.map((row) => ({
+        accountId: row.account_id,
         chatId: row.chat_id,
         seq: Number(row.seq),
         fence: Number(row.fence),

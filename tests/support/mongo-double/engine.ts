@@ -9,7 +9,17 @@
  * something it does not do. Commands run synchronously, one at a time, so every command is atomic; a test
  * makes two writes overlap with an interleaving (`Interleave`), and makes the server fail with `Fault`.
  */
-import { calculateObjectSize, type Document, deserialize, EJSON, Long, ObjectId, serialize, UUID } from 'bson';
+import {
+  calculateObjectSize,
+  type Document,
+  deserialize,
+  EJSON,
+  Long,
+  ObjectId,
+  serialize,
+  Timestamp,
+  UUID,
+} from 'bson';
 import { Aggregator, Query } from 'mingo';
 import { update as applyModifier } from 'mingo/updater';
 import { CommandError, Unsupported, unsupported } from './errors.js';
@@ -104,9 +114,36 @@ type Handler = { options: string[]; run: (cmd: Document, ctx: Ctx) => Document }
 
 /** Fields the driver adds to (nearly) every command; accepted and ignored, values checked where it matters. */
 const ENVELOPE = ['$db', 'lsid', '$clusterTime', '$readPreference', 'readConcern', 'writeConcern'];
-/** The handshake fields driver 7.6 sends (`backpressure` announces it handles overload errors). */
-const HELLO_OPTIONS = ['helloOk', 'client', 'compression', 'backpressure'];
+/**
+ * The handshake fields driver 7.6 sends (`backpressure` announces it handles overload errors), and those of the
+ * monitor's awaitable hello (`topologyVersion`, `maxAwaitTimeMS`; server.ts holds its answer back that long).
+ */
+const HELLO_OPTIONS = ['helloOk', 'client', 'compression', 'backpressure', 'topologyVersion', 'maxAwaitTimeMS'];
+/** Session fields of retryable writes (`txnNumber`) and transactions (all three); see `MongoEngine.session`. */
 const TRANSACTION_FIELDS = ['startTransaction', 'autocommit', 'txnNumber'];
+/** The writes a driver retries with a `txnNumber` (retryable_writes.md: single-statement writes). */
+const RETRYABLE_WRITES = ['insert', 'update', 'delete', 'findAndModify'];
+/** Commands that may run inside a transaction (here: the CRUD ones). */
+const IN_TRANSACTION = [...RETRYABLE_WRITES, 'find', 'getMore', 'aggregate', 'count', 'killCursors'];
+/** The replica set the double announces (hello): one member, always the writable primary. */
+export const REPLICA_SET = 'rs0';
+
+/** One command as received (MongoDouble.log), for tests that check what the adapter sends. */
+export interface LoggedCommand {
+  name: string;
+  db: string;
+  command: Document;
+}
+
+/**
+ * A logical session's last transaction number, as a replica set member keeps it: the answer of its retryable write
+ * (a retry with the same number gets it again, without running twice) or its transaction's state and undo log.
+ */
+interface SessionState {
+  txnNumber: number;
+  reply?: Document;
+  transaction?: { state: 'in progress' | 'committed' | 'aborted'; undo: (() => void)[] };
+}
 
 const clone = (doc: Document): Document => deserialize(serialize(doc));
 const keyString = (values: unknown[]) => EJSON.stringify(values, { relaxed: false });
@@ -309,6 +346,20 @@ function withoutScore(doc: Document): Document {
 
 export class MongoEngine {
   readonly commands: string[] = [];
+  /** Every command with its fields, when asked for (`startMongoDouble({ log: true })`); else null. */
+  readonly log: LoggedCommand[] | null;
+  /** host:port of this member, as hello announces it (set by server.ts once it listens). */
+  address = '127.0.0.1:27017';
+  private readonly processId = new ObjectId();
+  private readonly electionId = new ObjectId('7fffffff0000000000000001');
+  private readonly sessions = new Map<string, SessionState>();
+  /**
+   * Called when a fault is injected: a server that shuts down or steps down answers its awaitable hellos at once
+   * (its topology changed), which the driver's monitor waits for before it selects the server again.
+   */
+  onFault: () => void = () => {};
+  /** The undo log of the transaction the running command belongs to (null outside transactions). */
+  private undo: (() => void)[] | null = null;
   readonly unsupported: string[] = [];
   readonly faults: Fault[] = [];
   readonly interleavings: Interleave[] = [];
@@ -319,16 +370,23 @@ export class MongoEngine {
   private readonly cursors = new Map<number, Cursor>();
   private nextCursorId = 1;
 
-  constructor(private readonly trace = false) {}
+  constructor(
+    private readonly trace = false,
+    options: { log?: boolean } = {},
+  ) {
+    this.log = options.log ? [] : null;
+  }
 
   /** Runs one command document and returns the reply document (ok:1 or ok:0, never throws). */
   run(cmd: Document, ctx: Ctx): Document {
     const name = Object.keys(cmd)[0] ?? '';
     this.commands.push(name);
+    this.log?.push({ name, db: ctx.db, command: cmd });
     if (this.trace) console.error(`[mongo-double] ${name} ${describe(cmd, ctx.db)}`);
     const fault = take(this.faults, name, cmd[name]);
     if (fault) {
       this.injected.push({ kind: 'fault', command: name });
+      this.onFault();
       if (fault.network) throw new NetworkFault(`mongo-double: injected network error on '${name}'`);
       return {
         ok: 0,
@@ -343,12 +401,16 @@ export class MongoEngine {
     try {
       const handler = Object.hasOwn(this.handlers, name) ? this.handlers[name] : undefined;
       if (!handler) throw unsupported(`command '${name}'`, 59, 'CommandNotFound');
-      const txn = TRANSACTION_FIELDS.find((k) => k in cmd);
-      if (txn) throw unsupported(`option '${txn}' in '${name}' (transactions and retryable writes are not supported)`);
       for (const k of Object.keys(cmd).slice(1))
-        if (!ENVELOPE.includes(k) && !handler.options.includes(k)) throw unsupported(`option '${k}' in '${name}'`);
+        if (!ENVELOPE.includes(k) && !TRANSACTION_FIELDS.includes(k) && !handler.options.includes(k))
+          throw unsupported(`option '${k}' in '${name}'`);
       checkEnvelope(cmd, name);
-      return handler.run(cmd, ctx);
+      if (!TRANSACTION_FIELDS.some((k) => k in cmd)) {
+        if (name === 'commitTransaction' || name === 'abortTransaction')
+          throw new CommandError(50768, 'Location50768', `'${name}' needs a txnNumber and autocommit: false`);
+        return handler.run(cmd, ctx);
+      }
+      return this.session(name, cmd, () => handler.run(cmd, ctx));
     } catch (e) {
       const err =
         e instanceof CommandError ? e : new CommandError(1, 'InternalError', `mongo-double: ${(e as Error).message}`);
@@ -368,6 +430,90 @@ export class MongoEngine {
     if (!hook) return;
     const reply = this.run(hook.run, { ...ctx, db: String(hook.run.$db ?? ctx.db) });
     this.injected.push({ kind: 'interleave', command: name, reply });
+  }
+
+  // ---- sessions: retryable writes and transactions ----------------------------------------------------
+
+  /**
+   * A command carrying session fields, as a replica set primary runs it.
+   * - Retryable write (`txnNumber`, no `autocommit`): runs once per (lsid, txnNumber); a retry of the same number
+   *   gets the first answer again without running (so a write whose answer was lost is not applied twice); an
+   *   older number is 225 TransactionTooOld.
+   * - Transaction (`autocommit: false`, `startTransaction: true` on its first command): its writes are applied as
+   *   they come, with an undo log; `abortTransaction` (or a failing statement) undoes them, `commitTransaction`
+   *   keeps them. No isolation from other sessions (commands run one at a time; nothing here interleaves two
+   *   transactions), no snapshot reads: enough for a single writer to take the driver's transaction path.
+   */
+  private session(name: string, cmd: Document, run: () => Document): Document {
+    if (!isPlainObject(cmd.lsid) || cmd.lsid.id === undefined)
+      throw new CommandError(72, 'InvalidOptions', 'txnNumber may only be provided with a session (lsid)');
+    if (typeof cmd.txnNumber !== 'number' && !(cmd.txnNumber instanceof Long))
+      throw new CommandError(72, 'InvalidOptions', `'${name}' with autocommit or startTransaction needs a txnNumber`);
+    const key = EJSON.stringify(cmd.lsid.id, { relaxed: false });
+    const txnNumber = Number(cmd.txnNumber);
+    const state = this.sessions.get(key);
+    if (state && txnNumber < state.txnNumber)
+      throw new CommandError(
+        225,
+        'TransactionTooOld',
+        `Cannot start transaction ${txnNumber} on session ${key} because a newer transaction ${state.txnNumber} has already started`,
+      );
+    if (cmd.autocommit === undefined) {
+      if (cmd.startTransaction !== undefined)
+        throw new CommandError(72, 'InvalidOptions', 'startTransaction needs autocommit: false');
+      if (!RETRYABLE_WRITES.includes(name))
+        throw new CommandError(50768, 'Location50768', `txnNumber may not be provided for '${name}'`);
+      if (state?.txnNumber === txnNumber && state.reply) return state.reply;
+      const reply = run();
+      this.sessions.set(key, { txnNumber, ...(reply.ok === 1 ? { reply } : {}) });
+      return reply;
+    }
+    if (cmd.autocommit !== false) throw new CommandError(72, 'InvalidOptions', 'autocommit may only be false');
+    let txn = state?.txnNumber === txnNumber ? state.transaction : undefined;
+    if (cmd.startTransaction === true) {
+      if (txn) throw new CommandError(256, 'TransactionCommitted', `transaction ${txnNumber} has already started`);
+      txn = { state: 'in progress', undo: [] };
+      this.sessions.set(key, { txnNumber, transaction: txn });
+    } else if (cmd.startTransaction !== undefined)
+      throw new CommandError(72, 'InvalidOptions', 'startTransaction may only be true');
+    const noSuch = () =>
+      new CommandError(251, 'NoSuchTransaction', `Transaction ${txnNumber} has been aborted.`, {
+        errorLabels: ['TransientTransactionError'],
+      });
+    if (name === 'commitTransaction') {
+      if (!txn || txn.state === 'aborted') throw noSuch();
+      txn.state = 'committed';
+      txn.undo = [];
+      return { ok: 1 };
+    }
+    if (name === 'abortTransaction') {
+      if (txn?.state !== 'in progress') throw noSuch();
+      this.rollBack(txn);
+      return { ok: 1 };
+    }
+    if (txn?.state !== 'in progress') throw noSuch();
+    if (!IN_TRANSACTION.includes(name)) throw unsupported(`command '${name}' inside a transaction`);
+    this.undo = txn.undo;
+    try {
+      const reply = run();
+      if (reply.ok !== 1 || reply.writeErrors) this.rollBack(txn); // a failed statement aborts the transaction
+      return reply;
+    } finally {
+      this.undo = null;
+    }
+  }
+
+  private rollBack(txn: NonNullable<SessionState['transaction']>): void {
+    const undo = txn.undo;
+    txn.undo = [];
+    txn.state = 'aborted';
+    const saved = this.undo;
+    this.undo = null;
+    try {
+      for (const step of undo.reverse()) step();
+    } finally {
+      this.undo = saved;
+    }
   }
 
   // ---- storage -------------------------------------------------------------------------------------
@@ -530,6 +676,7 @@ export class MongoEngine {
     this.checkTextLanguage(c, doc);
     this.indexDoc(c, doc);
     c.docs.push(doc);
+    this.undo?.push(() => this.removeDoc(c, doc));
   }
 
   private replaceDoc(db: string, coll: string, c: Collection, old: Document, next: Document): void {
@@ -546,11 +693,20 @@ export class MongoEngine {
     this.unindexDoc(c, old);
     this.indexDoc(c, next);
     c.docs[c.docs.indexOf(old)] = next;
+    this.undo?.push(() => {
+      this.unindexDoc(c, next);
+      this.indexDoc(c, old);
+      c.docs[c.docs.indexOf(next)] = old;
+    });
   }
 
   private removeDoc(c: Collection, doc: Document): void {
     this.unindexDoc(c, doc);
     c.docs.splice(c.docs.indexOf(doc), 1);
+    this.undo?.push(() => {
+      this.indexDoc(c, doc);
+      c.docs.push(doc);
+    });
   }
 
   /**
@@ -781,9 +937,25 @@ export class MongoEngine {
 
   // ---- command handlers ----------------------------------------------------------------------------
 
+  /**
+   * The handshake of a one-member replica set's primary (as `mongod --replSet rs0` answers once elected), so the
+   * driver discovers a replica set and takes production's paths: retryable writes (txnNumber), sessions,
+   * transactions, the streaming monitor (topologyVersion; server.ts holds an awaitable hello back).
+   */
   private hello(legacy: boolean, connectionId: number): Document {
+    const now = new Date();
+    const opTime = { ts: new Timestamp({ t: Math.floor(now.getTime() / 1000), i: 1 }), t: Long.fromNumber(1) };
     return {
+      topologyVersion: { processId: this.processId, counter: Long.fromNumber(0) },
+      hosts: [this.address],
+      setName: REPLICA_SET,
+      setVersion: 1,
       ...(legacy ? { ismaster: true } : { isWritablePrimary: true }),
+      secondary: false,
+      primary: this.address,
+      me: this.address,
+      electionId: this.electionId,
+      lastWrite: { opTime, lastWriteDate: now, majorityOpTime: opTime, majorityWriteDate: now },
       helloOk: true,
       maxBsonObjectSize: MAX_BSON,
       maxMessageSizeBytes: 48_000_000,
@@ -808,6 +980,9 @@ export class MongoEngine {
       run: () => ({ version: '7.0.0', versionArray: [7, 0, 0, 0], bits: 64, maxBsonObjectSize: MAX_BSON, ok: 1 }),
     },
     endSessions: { options: [], run: () => ({ ok: 1 }) },
+    // Answered by `session` (the handler only runs for the checks of `run`).
+    commitTransaction: { options: ['recoveryToken'], run: () => ({ ok: 1 }) },
+    abortTransaction: { options: ['recoveryToken'], run: () => ({ ok: 1 }) },
 
     listCollections: {
       options: ['filter', 'nameOnly', 'authorizedCollections', 'cursor'],
@@ -1131,7 +1306,7 @@ function checkEnvelope(cmd: Document, name: string): void {
   if (
     cmd.readConcern &&
     (Object.keys(cmd.readConcern).some((k) => k !== 'level') ||
-      !['local', 'majority', 'available', undefined].includes(level))
+      !['local', 'majority', 'available', 'snapshot', undefined].includes(level))
   )
     throw unsupported(`readConcern ${EJSON.stringify(cmd.readConcern)} in '${name}'`);
   if (cmd.writeConcern) checkKeys(cmd.writeConcern, ['w', 'j', 'wtimeout'], `writeConcern of '${name}'`);

@@ -6,14 +6,17 @@
  * mingo. It implements the commands the pinned driver (mongodb 7.6 via @mikro-orm/mongodb 7.2) sends for
  * this project's operations, found by tracing them (see tests/support/README.md), with unique indexes
  * enforced (E11000) and real cursor batching.
- * What it is not: a database. One node, no auth, no TLS, no compression, no transactions or retryable
- * writes, no query planner (every query is a scan), no change streams. Anything it does not implement
+ * It announces itself as the primary of a one-member replica set (`rs0`), so the driver takes production's
+ * paths: retryable writes (a retry of a `txnNumber` gets the first answer, not a second run), sessions,
+ * transactions (applied with an undo log: commit keeps, abort undoes), the streaming monitor.
+ * What it is not: a database. One node, no auth, no TLS, no compression, no isolation between transactions,
+ * no query planner (every query is a scan), no change streams. Anything it does not implement
  * is answered with ok:0 "mongo-double: unsupported ..." and recorded in `unsupported`, never ignored.
  *
  * Test-only: src/ never imports it. Set MONGO_DOUBLE_TRACE=1 to log every command with its fields.
  */
 import { createServer, type Socket } from 'node:net';
-import { type Fault, type Injected, type Interleave, MongoEngine, NetworkFault } from './engine.js';
+import { type Fault, type Injected, type Interleave, type LoggedCommand, MongoEngine, NetworkFault } from './engine.js';
 import { encodeMsg, encodeReply, OP_MSG, ProtocolError, parseMessage, takeMessages } from './wire.js';
 
 export interface MongoDouble {
@@ -22,6 +25,8 @@ export interface MongoDouble {
   stop(): Promise<void>;
   /** Names of the commands received, in order. */
   commands: string[];
+  /** Every command received with its fields, in order, if started with `log: true` (else null). */
+  log: LoggedCommand[] | null;
   /** Every "unsupported" answer given (command, option or operator named). */
   unsupported: string[];
   /**
@@ -38,15 +43,30 @@ export interface MongoDouble {
   injected: Injected[];
 }
 
-export async function startMongoDouble(options: { port?: number } = {}): Promise<MongoDouble> {
-  const engine = new MongoEngine(Boolean(process.env.MONGO_DOUBLE_TRACE));
+export async function startMongoDouble(options: { port?: number; log?: boolean } = {}): Promise<MongoDouble> {
+  const engine = new MongoEngine(Boolean(process.env.MONGO_DOUBLE_TRACE), { log: options.log });
   const sockets = new Set<Socket>();
+  /** Awaitable hellos held back (below), by timer: each answers at its time, or at once after a fault. */
+  const held = new Map<ReturnType<typeof setTimeout>, () => void>();
+  engine.onFault = () => {
+    for (const [t, answer] of held) {
+      clearTimeout(t);
+      answer();
+    }
+  };
   let connections = 0;
 
   const server = createServer((socket) => {
     const connectionId = ++connections;
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    const mine = new Set<ReturnType<typeof setTimeout>>();
+    socket.on('close', () => {
+      sockets.delete(socket);
+      for (const t of mine) {
+        clearTimeout(t);
+        held.delete(t);
+      }
+    });
     socket.on('error', () => socket.destroy());
     // Received bytes not yet framed, kept as chunks until the message in progress (`needed` bytes, once its
     // length is known) is complete: concatenating on every chunk is quadratic for a 16 MiB message.
@@ -66,7 +86,22 @@ export async function startMongoDouble(options: { port?: number } = {}): Promise
           const request = parseMessage(message);
           if (request.opCode === OP_MSG) {
             const reply = engine.run(request.body, { db: String(request.body.$db ?? 'admin'), connectionId });
-            if (!request.moreToCome) socket.write(encodeMsg(request.requestId, reply));
+            if (request.moreToCome) continue;
+            const wait = awaitable(request.body);
+            if (wait > 0) {
+              // The monitor's awaitable hello: a server answers when its topology changes or after maxAwaitTimeMS
+              // (this one's never changes). Answering at once would make the driver ask again at once, forever.
+              const answer = () => {
+                held.delete(t);
+                mine.delete(t);
+                if (!socket.destroyed) socket.write(encodeMsg(request.requestId, reply));
+              };
+              const t = setTimeout(answer, wait);
+              held.set(t, answer);
+              mine.add(t);
+              continue;
+            }
+            socket.write(encodeMsg(request.requestId, reply));
           } else {
             // Legacy OP_QUERY: only the handshake may come this way (MongoDB >= 5.1 removed the rest).
             const name = Object.keys(request.body)[0] ?? '';
@@ -96,11 +131,13 @@ export async function startMongoDouble(options: { port?: number } = {}): Promise
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
+  engine.address = `127.0.0.1:${port}`;
 
   return {
     url: `mongodb://127.0.0.1:${port}`,
     port,
     commands: engine.commands,
+    log: engine.log,
     unsupported: engine.unsupported,
     injected: engine.injected,
     failNext: (fault) => {
@@ -119,4 +156,12 @@ export async function startMongoDouble(options: { port?: number } = {}): Promise
         server.close(() => resolve());
       }),
   };
+}
+
+/** How long to hold back a hello that carries topologyVersion and maxAwaitTimeMS (0: answer now). */
+function awaitable(body: Record<string, unknown>): number {
+  const name = Object.keys(body)[0] ?? '';
+  if (!['hello', 'isMaster', 'ismaster'].includes(name) || body.topologyVersion === undefined) return 0;
+  const ms = Number(body.maxAwaitTimeMS ?? 0);
+  return Number.isFinite(ms) && ms > 0 ? ms : 0;
 }
