@@ -4,7 +4,7 @@
  * each branch forked there. Hovering a pair offers "fork from here" (edit-and-fork with a new question).
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Api, Chat, QAPair } from './api';
+import { type Api, ApiError, type Chat, type QAPair } from '../api';
 
 interface Props {
   api: Api;
@@ -18,11 +18,26 @@ interface Props {
   onDeleted: (parentId: string | null) => void;
   /** Changes (a counter) when the app wants the composer focused, e.g. right after creating a chat. */
   composerFocus?: number;
+  /** The chat is gone (a 404 while loading it: deleted here or elsewhere): the app goes somewhere else, no error. */
+  onMissing: () => void;
+  /** Open the share dialog for this chat (shell/ShareDialog.tsx). */
+  onShare: (chatId: string) => void;
 }
 
 const PAGE = 30;
 
-export function ChatView({ api, chatId, focus, version, onOpen, guard, onChanged, onDeleted }: Props) {
+export function ChatView({
+  api,
+  chatId,
+  focus,
+  version,
+  onOpen,
+  guard,
+  onChanged,
+  onDeleted,
+  onMissing,
+  onShare,
+}: Props) {
   const [chat, setChat] = useState<Chat | null>(null);
   const [pairs, setPairs] = useState<QAPair[]>([]);
   const [moreBefore, setMoreBefore] = useState(false);
@@ -33,8 +48,6 @@ export function ChatView({ api, chatId, focus, version, onOpen, guard, onChanged
   /** The question being answered and the answer so far (streamed), until the stored pair arrives. */
   const [streaming, setStreaming] = useState<{ question: string; answer: string; after?: string } | null>(null);
   const [name, setName] = useState('');
-  /** The link of a share just made (its token is shown only once). */
-  const [shareUrl, setShareUrl] = useState<string | null>(null);
   const list = useRef<HTMLDivElement>(null);
   const loadingOlder = useRef(false);
   /** Scrolling near the top loads older pages only once the list has been put at its latest pair: a scroll
@@ -67,8 +80,15 @@ export function ChatView({ api, chatId, focus, version, onOpen, guard, onChanged
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `version` is the reload trigger (live events, writes)
   useEffect(() => {
-    void guard(load);
-  }, [load, guard, version]);
+    void guard(async () => {
+      try {
+        await load();
+      } catch (e) {
+        if (e instanceof ApiError && e.problem.status === 404) return onMissing();
+        throw e;
+      }
+    });
+  }, [load, guard, version, onMissing]);
 
   useEffect(() => {
     const el = list.current;
@@ -101,7 +121,7 @@ export function ChatView({ api, chatId, focus, version, onOpen, guard, onChanged
   if (!chat) return <p className="muted">Loading…</p>;
   return (
     <div className="chatview">
-      <header className="row">
+      <header className="row" data-testid="chat-header">
         {renaming ? (
           <form
             className="row"
@@ -140,11 +160,7 @@ export function ChatView({ api, chatId, focus, version, onOpen, guard, onChanged
           <option value="chatgpt">The tree as ChatGPT JSON</option>
           <option value="json">The tree as branchat JSON</option>
         </select>
-        <button
-          type="button"
-          title="A read-only link to this chat as it is now"
-          onClick={() => void guard(async () => setShareUrl((await api.createShare(chat.chat_id)).url))}
-        >
+        <button type="button" title="A read-only link to this chat" onClick={() => onShare(chat.chat_id)}>
           Share
         </button>
         <button
@@ -172,15 +188,6 @@ export function ChatView({ api, chatId, focus, version, onOpen, guard, onChanged
           Delete
         </button>
       </header>
-      {shareUrl && (
-        <p className="row">
-          <span className="muted">Anyone with this link can read the chat as it is now:</span>
-          <input aria-label="share link" readOnly value={shareUrl} onFocus={(e) => e.currentTarget.select()} />
-          <button type="button" className="link" onClick={() => setShareUrl(null)}>
-            close
-          </button>
-        </p>
-      )}
       <div
         className="pairs"
         ref={list}

@@ -2,7 +2,7 @@
  * Two branches of a tree side by side from where they part (compare-branches). Placeholder: the full view (paged
  * tails, totals, open either side) replaces it.
  */
-import type { Api } from './api';
+import type { Api } from '../api';
 
 export interface CompareViewProps {
   api: Api;

@@ -1,4 +1,4 @@
-import type { Tree, TreeNode } from './api';
+import type { Tree, TreeNode } from '../api';
 
 export function TreeView({
   tree,

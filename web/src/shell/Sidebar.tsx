@@ -1,40 +1,28 @@
 import { useState } from 'react';
-import type { Api, Conversation, SearchHit } from './api';
+import type { Api, Conversation, SearchHit } from '../api';
 
 interface Props {
   api: Api;
-  chats: Conversation[];
+  /** null while the first page loads. */
+  chats: Conversation[] | null;
   openRoot: string | null;
   onOpen: (chatId: string, responseId?: string | null) => void;
-  onCreate: (name: string) => void;
+  onCreate: () => void;
   /** After an import: the conversations were created (open the first). */
   onImported: (chatId: string) => void;
-  onLogout: () => void;
+  /** Something in the list changed (archive, pin): reload what is shown. */
+  onChanged: () => void;
   guard: (fn: () => Promise<void>) => Promise<void>;
 }
 
-export function Sidebar({ api, chats, openRoot, onOpen, onCreate, onImported, onLogout, guard }: Props) {
-  const [name, setName] = useState('');
+export function Sidebar({ api, chats, openRoot, onOpen, onCreate, onImported, guard }: Props) {
   const [q, setQ] = useState('');
   const [hits, setHits] = useState<SearchHit[] | null>(null);
   return (
-    <aside className="sidebar">
-      <form
-        className="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (name.trim()) onCreate(name.trim());
-          setName('');
-        }}
-      >
-        <input
-          aria-label="new chat name"
-          placeholder="New conversation"
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-        />
-        <button type="submit">+</button>
-      </form>
+    <div className="sidebar">
+      <button type="button" className="primary" onClick={onCreate}>
+        New chat
+      </button>
       <form
         className="row"
         onSubmit={(e) => {
@@ -61,7 +49,7 @@ export function Sidebar({ api, chats, openRoot, onOpen, onCreate, onImported, on
         </ul>
       )}
       <ul className="chats" data-testid="chat-list">
-        {chats.map((c) => (
+        {(chats ?? []).map((c) => (
           <li key={c.chat_id}>
             <button
               type="button"
@@ -96,9 +84,6 @@ export function Sidebar({ api, chats, openRoot, onOpen, onCreate, onImported, on
           }}
         />
       </label>
-      <button type="button" className="link" onClick={onLogout}>
-        Log out
-      </button>
-    </aside>
+    </div>
   );
 }
