@@ -13,6 +13,7 @@ import { ChatView } from '../chat/ChatView';
 import { describe } from '../errors';
 import { CompareView } from '../tree/CompareView';
 import { TreeView } from '../tree/TreeView';
+import { Logo } from './Logo';
 import { ShareDialog } from './ShareDialog';
 import { Sidebar } from './Sidebar';
 import './shell.css';
@@ -59,21 +60,34 @@ export function Workspace({
     [onLogout],
   );
 
-  // Offline: ask the server every 2 s; once it answers, reload everything and drop the banner.
+  // Offline: ask the server every 2 s (and as soon as the browser says it is back online); once it answers,
+  // reload everything and drop the banner. The browser saying it is offline shows the banner at once.
+  useEffect(() => {
+    const down = () => setOffline(true);
+    window.addEventListener('offline', down);
+    return () => window.removeEventListener('offline', down);
+  }, []);
   useEffect(() => {
     if (!offline) return;
-    const timer = setInterval(async () => {
+    let stopped = false;
+    const check = async () => {
       try {
         const r = await fetch('/healthz', { cache: 'no-store' });
-        if (!r.ok) return;
+        if (!r.ok || stopped) return;
         setOffline(false);
         setProblem(null);
         reload();
       } catch {
         // still offline
       }
-    }, 2000);
-    return () => clearInterval(timer);
+    };
+    const timer = setInterval(check, 2000);
+    window.addEventListener('online', check);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+      window.removeEventListener('online', check);
+    };
   }, [offline, reload]);
 
   const refreshChats = useCallback(async () => {
@@ -93,6 +107,24 @@ export function Workspace({
     setDrawer(null);
   }, []);
 
+  const create = () =>
+    guard(async () => {
+      const chat = await api.createChat();
+      await refreshChats();
+      open(chat.chat_id);
+      setComposerFocus((n) => n + 1);
+    });
+
+  /** The next conversation after `rootId` is gone (the one below it in the list, else above), or null. */
+  const chatsRef = useRef<Conversation[] | null>(null);
+  chatsRef.current = chats;
+  const nextAfter = useCallback((gone: string): string | null => {
+    const list = chatsRef.current ?? [];
+    const at = list.findIndex((c) => c.chat_id === gone);
+    const rest = list.filter((c) => c.chat_id !== gone);
+    return (rest[Math.max(0, at)] ?? rest[rest.length - 1])?.active_chat_id ?? null;
+  }, []);
+
   /** The open chat is gone: its tree's active chat if the tree is still there, else the newest conversation. */
   const treeRef = useRef<Tree | null>(null);
   treeRef.current = tree;
@@ -107,10 +139,12 @@ export function Workspace({
           if (!(e instanceof ApiError && e.problem.status === 404)) throw e;
         }
       }
+      const goneRoot = current?.root_chat_id ?? gone;
+      const next = nextAfter(goneRoot);
       const list = await refreshChats();
-      open(list[0]?.active_chat_id ?? null);
+      open(list.some((c) => c.active_chat_id === next) ? next : (list[0]?.active_chat_id ?? null));
     },
-    [api, open, refreshChats],
+    [api, open, refreshChats, nextAfter],
   );
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `version` is the reload trigger (live events, writes)
@@ -141,7 +175,7 @@ export function Workspace({
     return () => window.removeEventListener('keydown', onKey);
   }, [drawer]);
 
-  const openName = chats?.find((c) => c.chat_id === rootId)?.name;
+  const openName = tree?.tree.name ?? chats?.find((c) => c.chat_id === rootId)?.name;
 
   return (
     <div className="app" data-drawer={drawer ?? undefined}>
@@ -153,28 +187,31 @@ export function Workspace({
           aria-expanded={drawer === 'side'}
           onClick={() => setDrawer(drawer === 'side' ? null : 'side')}
         >
-          ☰
+          <svg viewBox="0 0 20 20" width="20" height="20" aria-hidden="true" focusable="false" className="stroke">
+            <path d="M3 5h14M3 10h14M3 15h14" />
+          </svg>
         </button>
-        <span className="brand">branchat</span>
-        <span className="topbar-title muted">{openName ?? ''}</span>
+        <span className="brand-lockup" data-titled={openName ? true : undefined}>
+          <Logo size={24} />
+          <span className="brand">branchat</span>
+        </span>
+        {openName && (
+          <span className="topbar-title" data-testid="open-title" title={openName}>
+            {openName}
+          </span>
+        )}
         <span className="spacer" />
         {tree && (
           <button
             type="button"
-            className="ghost drawer-toggle"
-            aria-label="Branches"
+            className="ghost drawer-toggle branches-toggle"
             aria-expanded={drawer === 'tree'}
             onClick={() => setDrawer(drawer === 'tree' ? null : 'tree')}
           >
             Branches <span className="count">{tree.count}</span>
           </button>
         )}
-        <span className="who muted" data-testid="signed-in" title="Signed in">
-          {email}
-        </span>
-        <button type="button" className="ghost" onClick={onLogout}>
-          Log out
-        </button>
+        <Account email={email} onLogout={onLogout} />
       </header>
       <nav className="side" aria-label="Conversations">
         <Sidebar
@@ -182,14 +219,7 @@ export function Workspace({
           chats={chats}
           openRoot={rootId ?? null}
           onOpen={open}
-          onCreate={() =>
-            guard(async () => {
-              const chat = await api.createChat();
-              await refreshChats();
-              open(chat.chat_id);
-              setComposerFocus((n) => n + 1);
-            })
-          }
+          onCreate={create}
           onImported={(chatId) =>
             guard(async () => {
               await refreshChats();
@@ -202,7 +232,8 @@ export function Workspace({
       </nav>
       <main className="main">
         {offline && (
-          <div className="banner offline" role="status">
+          <div className="banner offline" role="status" data-testid="offline">
+            <span className="pulse" aria-hidden="true" />
             Can’t reach branchat. Check your connection; trying again…
           </div>
         )}
@@ -234,12 +265,10 @@ export function Workspace({
             onChanged={reload}
             onDeleted={(parentId) =>
               guard(async () => {
+                // Straight to the parent branch, or the next conversation: the deleted chat is never re-read.
+                const next = parentId ?? nextAfter(rootId ?? openId);
+                open(next);
                 reload();
-                if (parentId) open(parentId);
-                else {
-                  const list = await refreshChats();
-                  open(list[0]?.active_chat_id ?? null);
-                }
               })
             }
             onMissing={() => guard(() => leaveMissing(openId))}
@@ -247,23 +276,24 @@ export function Workspace({
             composerFocus={composerFocus}
           />
         ) : (
-          <div className="empty">
-            <h2>{chats && chats.length === 0 ? 'Start your first conversation' : 'Open a conversation'}</h2>
-            <p className="muted">Any message can become a branch: edit a question or regenerate an answer.</p>
-            <button
-              type="button"
-              className="primary"
-              onClick={() =>
-                guard(async () => {
-                  const chat = await api.createChat();
-                  await refreshChats();
-                  open(chat.chat_id);
-                  setComposerFocus((n) => n + 1);
-                })
-              }
-            >
-              New chat
-            </button>
+          <div className="empty" data-testid="empty-state">
+            <Logo size={48} />
+            <h1>{chats && chats.length === 0 ? 'Start your first conversation' : 'Pick up where you left off'}</h1>
+            <p className="muted">
+              {chats && chats.length === 0
+                ? 'Ask anything. Any message can become a branch later: edit a question or regenerate an answer to explore another direction.'
+                : 'Open a conversation, or start a new one. Any message can become a branch.'}
+            </p>
+            <div className="empty-actions">
+              <button type="button" className="primary" onClick={() => void create()}>
+                New chat
+              </button>
+              {chats && chats.length > 0 && (
+                <button type="button" className="drawer-only" onClick={() => setDrawer('side')}>
+                  Your conversations
+                </button>
+              )}
+            </div>
           </div>
         )}
       </main>
@@ -288,8 +318,61 @@ export function Workspace({
       </aside>
       {/* biome-ignore lint/a11y/noStaticElementInteractions: the scrim is a pointer convenience; Escape and the toggles close drawers too */}
       {/* biome-ignore lint/a11y/useKeyWithClickEvents: see above */}
-      <div className="scrim" onClick={() => setDrawer(null)} />
+      <div className="scrim" data-testid="scrim" onClick={() => setDrawer(null)} />
       {sharing && <ShareDialog api={api} chatId={sharing} onClose={() => setSharing(null)} />}
+    </div>
+  );
+}
+
+/**
+ * Who is signed in and Log out: shown in the top bar on a wide screen; on a narrow one behind a round button with
+ * the email's initial (a small popover), so that the top bar never wraps.
+ */
+function Account({ email, onLogout }: { email: string; onLogout: () => void }) {
+  const [open, setOpen] = useState(false);
+  const root = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    const away = (e: PointerEvent) => {
+      if (!root.current?.contains(e.target as Node)) setOpen(false);
+    };
+    document.addEventListener('pointerdown', away);
+    return () => document.removeEventListener('pointerdown', away);
+  }, [open]);
+  return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: Escape from the popover it holds, bubbling up
+    <div
+      className="account"
+      ref={root}
+      data-open={open || undefined}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape' && open) {
+          e.stopPropagation();
+          setOpen(false);
+          root.current?.querySelector<HTMLElement>('.account-toggle')?.focus();
+        }
+      }}
+    >
+      <button
+        type="button"
+        className="ghost icon account-toggle"
+        aria-label="Account"
+        aria-expanded={open}
+        onClick={() => setOpen(!open)}
+      >
+        <span className="avatar" aria-hidden="true">
+          {(email.trim()[0] ?? '?').toUpperCase()}
+        </span>
+      </button>
+      <div className="account-panel">
+        <span className="who" data-testid="signed-in" title={email}>
+          <span className="sr-only">Signed in as </span>
+          {email}
+        </span>
+        <button type="button" className="ghost logout" onClick={onLogout}>
+          Log out
+        </button>
+      </div>
     </div>
   );
 }
