@@ -5,6 +5,7 @@
  */
 import { useState } from 'react';
 import type { Api, Chat } from '../api';
+import { MoreIcon } from './Icons';
 import { Menu, type MenuItem } from './Menu';
 
 type Format = 'markdown' | 'chatgpt' | 'json';
@@ -107,7 +108,7 @@ export function ChatHeader({
       <Menu
         className="chat-actions-folded"
         label="Chat actions"
-        button="⋯"
+        button={<MoreIcon />}
         onClose={() => setFoldedExport(false)}
         items={
           foldedExport

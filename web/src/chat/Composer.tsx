@@ -4,6 +4,7 @@
  * 422 naming it, e.g. too long) is shown under it.
  */
 import { useEffect, useLayoutEffect, useRef } from 'react';
+import { SendIcon, StopIcon } from './Icons';
 
 export function Composer({
   value,
@@ -74,7 +75,7 @@ export function Composer({
             title="Stop answering"
             onClick={onStop}
           >
-            ■
+            <StopIcon />
           </button>
         ) : (
           <button
@@ -84,7 +85,7 @@ export function Composer({
             title="Send (Enter)"
             disabled={!value.trim()}
           >
-            ↑
+            <SendIcon />
           </button>
         )}
       </div>

@@ -7,6 +7,7 @@
 import { memo, useState } from 'react';
 import type { Api, QAPair } from '../api';
 import { copyText } from './clipboard';
+import { CheckIcon, CopyIcon, EditIcon, RegenerateIcon, ThumbDownIcon, ThumbUpIcon } from './Icons';
 import { Markdown } from './Markdown';
 import { Switcher, useAlternatives } from './Variants';
 
@@ -39,7 +40,7 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
         })
       }
     >
-      {copied ? '✓' : '⧉'}
+      {copied ? <CheckIcon /> : <CopyIcon />}
       {copied && <span className="copied">Copied</span>}
     </button>
   );
@@ -175,7 +176,7 @@ export const Pair = memo(function Pair(p: PairProps) {
               disabled={p.busy}
               onClick={() => setEditing(true)}
             >
-              ✎
+              <EditIcon />
             </button>
           </div>
         )}
@@ -202,7 +203,7 @@ export const Pair = memo(function Pair(p: PairProps) {
             aria-pressed={p.rating === 'up'}
             onClick={() => rate('up')}
           >
-            👍
+            <ThumbUpIcon />
           </button>
           <button
             type="button"
@@ -211,7 +212,7 @@ export const Pair = memo(function Pair(p: PairProps) {
             aria-pressed={p.rating === 'down'}
             onClick={() => rate('down')}
           >
-            👎
+            <ThumbDownIcon />
           </button>
           <button
             type="button"
@@ -221,7 +222,7 @@ export const Pair = memo(function Pair(p: PairProps) {
             disabled={p.busy}
             onClick={() => p.onRegenerate(pair, p.index)}
           >
-            ↻
+            <RegenerateIcon />
           </button>
           <Time at={pair.timestamp} />
         </div>
