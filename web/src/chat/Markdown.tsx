@@ -1,32 +1,19 @@
 /**
- * An answer as Markdown: marked (GitHub flavour) then DOMPurify, so no script, handler or style from an answer ever
- * reaches the page. Links open in a new tab (rel="noopener noreferrer"). Each code block gets a Copy button and is
- * highlighted by highlight.js, loaded the first time a code block is shown (./highlight.ts, its own chunk).
+ * An answer as Markdown (./render.ts: marked then DOMPurify). Each code block gets a Copy button and is highlighted
+ * by highlight.js, loaded the first time a code block is shown (./highlight.ts, its own chunk). Until the renderer
+ * has arrived (only on a very first, slow load) the answer shows as plain text.
  */
-import DOMPurify from 'dompurify';
-import { marked } from 'marked';
-import { memo, useEffect, useMemo, useRef } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import { copyText } from './clipboard';
 
-let hooked = false;
-function purify(html: string): string {
-  if (!hooked) {
-    hooked = true;
-    DOMPurify.addHook('afterSanitizeAttributes', (node) => {
-      if (node.tagName === 'A' && node.hasAttribute('href')) {
-        node.setAttribute('target', '_blank');
-        node.setAttribute('rel', 'noopener noreferrer');
-      }
-    });
-  }
-  return DOMPurify.sanitize(html, { ADD_ATTR: ['target'], FORBID_ATTR: ['style'], FORBID_TAGS: ['style'] });
-}
-
+type Renderer = typeof import('./render');
+let renderer: Renderer | null = null;
+/** marked + DOMPurify (./render.ts), fetched when this module loads: by the time an answer shows, it is there. */
+const loading: Promise<Renderer> = import('./render').then((m) => {
+  renderer = m;
+  return m;
+});
 let highlighter: Promise<typeof import('./highlight')> | null = null;
-
-export function renderMarkdown(text: string): string {
-  return purify(marked.parse(text, { async: false, gfm: true, breaks: false }));
-}
 
 /** Adds the Copy button to each code block and highlights them (lazily loaded). */
 function enhance(root: HTMLElement) {
@@ -66,12 +53,16 @@ function enhance(root: HTMLElement) {
 }
 
 export const Markdown = memo(function Markdown({ text }: { text: string }) {
-  const html = useMemo(() => renderMarkdown(text), [text]);
-  const ref = useRef<HTMLDivElement>(null);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the blocks change with the html
+  const [ready, setReady] = useState(renderer !== null);
   useEffect(() => {
-    if (ref.current) enhance(ref.current);
+    if (!ready) void loading.then(() => setReady(true));
+  }, [ready]);
+  const html = ready && renderer ? renderer.renderMarkdown(text) : null;
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (ref.current && html !== null) enhance(ref.current);
   }, [html]);
-  // biome-ignore lint/security/noDangerouslySetInnerHtml: sanitised by DOMPurify above
+  if (html === null) return <div className="md plain">{text}</div>;
+  // biome-ignore lint/security/noDangerouslySetInnerHtml: sanitised by DOMPurify (./render.ts)
   return <div className="md" ref={ref} dangerouslySetInnerHTML={{ __html: html }} />;
 });
