@@ -135,8 +135,12 @@ export async function closeDrawers(page: Page): Promise<void> {
 
 /** Starts an untitled chat from the conversations pane; the composer has the focus afterwards. */
 export async function newChat(page: Page): Promise<void> {
+  // The chat shown before (its composer stays on screen until the new chat replaces it).
+  const shown = page.locator('.chatview[data-chat]');
+  const before = (await shown.count()) > 0 ? await shown.getAttribute('data-chat') : null;
   await showConversations(page);
-  await page.locator('nav.side').getByRole('button', { name: 'New chat' }).click();
+  await page.locator('nav.side').getByRole('button', { name: 'New chat', exact: true }).click();
+  await page.locator(`.chatview[data-chat]${before ? `:not([data-chat="${before}"])` : ''}`).waitFor();
   await page.getByLabel('message').waitFor();
 }
 

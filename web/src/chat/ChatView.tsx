@@ -1,10 +1,20 @@
 /**
- * One chat: its visible history, latest page first, older pages on scroll (the `before` cursor). Under a pair
- * that branches, ‹ i/n › steps between the variants that follow it: the line of the chat that stores it, then
- * each branch forked there. Hovering a pair offers "fork from here" (edit-and-fork with a new question).
+ * One chat: a header (ChatHeader), its history windowed with @tanstack/react-virtual (only the pairs near the
+ * viewport are in the DOM; rows measured as they render), latest page first and older pages loaded when the reader
+ * nears the top, keeping their place; and the composer. A search hit (`focus`) opens on the pages around that pair.
+ *
+ * Editing question k forks before it (create-branch after pair k-1, or a start fork for the first question);
+ * Regenerate forks beside pair k with the same question. Either answer streams in where the question was, then the
+ * new branch opens. Stop aborts the request: the server stores nothing, and the question goes back where it was.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { type Api, ApiError, type Chat, type QAPair } from '../api';
+import { describe } from '../errors';
+import { ChatHeader } from './ChatHeader';
+import { Composer } from './Composer';
+import { Pair, Pending, type Rating } from './Message';
+import './chat.css';
 
 interface Props {
   api: Api;
@@ -25,6 +35,17 @@ interface Props {
 }
 
 const PAGE = 30;
+/** Load an older page when the reader is this close to the top (px). */
+const NEAR_TOP = 400;
+
+/** An answer streaming in: after the first `cut` pairs (an edit or a regeneration hides the rest), or at the end. */
+interface Streaming {
+  question: string;
+  answer: string;
+  cut: number | null;
+}
+
+const isAbort = (e: unknown) => e instanceof DOMException && e.name === 'AbortError';
 
 export function ChatView({
   api,
@@ -37,27 +58,32 @@ export function ChatView({
   onDeleted,
   onMissing,
   onShare,
+  composerFocus = 0,
 }: Props) {
   const [chat, setChat] = useState<Chat | null>(null);
+  const [startBranches, setStartBranches] = useState<string[]>([]);
   const [pairs, setPairs] = useState<QAPair[]>([]);
   const [moreBefore, setMoreBefore] = useState(false);
   const [question, setQuestion] = useState('');
-  const [forking, setForking] = useState<string | null>(null);
-  const [forkText, setForkText] = useState('');
-  const [renaming, setRenaming] = useState(false);
-  /** The question being answered and the answer so far (streamed), until the stored pair arrives. */
-  const [streaming, setStreaming] = useState<{ question: string; answer: string; after?: string } | null>(null);
-  const [name, setName] = useState('');
+  const [questionError, setQuestionError] = useState<string | null>(null);
+  const [streaming, setStreaming] = useState<Streaming | null>(null);
+  const [ratings, setRatings] = useState<Record<string, Rating>>({});
   const list = useRef<HTMLDivElement>(null);
+  const abort = useRef<AbortController | null>(null);
   const loadingOlder = useRef(false);
-  /** Scrolling near the top loads older pages only once the list has been put at its latest pair: a scroll
-   * event of the first layout (scrollTop 0 before the effect below runs) is not the reader scrolling up. */
+  /** Older pages load only once the list has been put at its latest pair (or the search hit). */
   const positioned = useRef(false);
-  // A search hit is shown once: later reloads (live events) show the latest page again.
+  /** The reader is at the bottom: new pairs and a streaming answer keep it there. */
+  const atBottom = useRef(true);
+  /** The pairs loaded end at the latest pair (false on a search hit's window in a longer history). */
+  const atEnd = useRef(true);
+  // A search hit is shown once: later reloads (live events) keep the pairs loaded.
   const focusOnce = useRef(focus);
-  const scrollTo = useRef(focus);
+  const scrollTo = useRef<string | 'end' | null>(focus ?? 'end');
+  /** Keep the reader's place while older pages are prepended: a pair's key and its offset from the top. */
+  const anchor = useRef<{ key: string; top: number } | null>(null);
 
-  // The latest page, or the pages around the pair to focus on (a search hit).
+  // The latest page (merged with what is loaded when they overlap), or the pages around a search hit.
   const load = useCallback(async () => {
     const target = focusOnce.current;
     focusOnce.current = null;
@@ -68,14 +94,24 @@ export function ChatView({
         ? await api.getChat(chatId, { after: last.response_id }, PAGE)
         : await api.getChat(chatId, {}, PAGE);
       setChat(from.chat);
+      setStartBranches(from.start_branches);
       setPairs([...before.qa_pairs, ...from.qa_pairs]);
       setMoreBefore(before.has_more_before);
-    } else {
-      const page = await api.getChat(chatId, { before: 'end' }, PAGE);
-      setChat(page.chat);
-      setPairs(page.qa_pairs);
-      setMoreBefore(page.has_more_before);
+      atEnd.current = !from.has_more_after;
+      return;
     }
+    const page = await api.getChat(chatId, { before: 'end' }, PAGE);
+    setChat(page.chat);
+    setStartBranches(page.start_branches);
+    setPairs((loaded) => {
+      const first = page.qa_pairs[0];
+      const at = first ? loaded.findIndex((p) => p.response_id === first.response_id) : -1;
+      if (at >= 0) return [...loaded.slice(0, at), ...page.qa_pairs]; // older pages stay loaded
+      if (!atEnd.current && loaded.length > 0) return loaded; // reading a search hit's window: stay there
+      setMoreBefore(page.has_more_before);
+      return page.qa_pairs;
+    });
+    if (atBottom.current) scrollTo.current = 'end';
   }, [api, chatId]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `version` is the reload trigger (live events, writes)
@@ -90,270 +126,320 @@ export function ChatView({
     });
   }, [load, guard, version, onMissing]);
 
-  useEffect(() => {
+  useEffect(() => () => abort.current?.abort(), []);
+
+  const shown = streaming?.cut != null ? pairs.slice(0, streaming.cut) : pairs;
+  const older = moreBefore && streaming?.cut == null;
+  const offset = older ? 1 : 0;
+  const count = shown.length + offset;
+
+  const virtualizer = useVirtualizer({
+    count,
+    getScrollElement: () => list.current,
+    estimateSize: () => 200,
+    overscan: 6,
+    getItemKey: (i) => (older && i === 0 ? 'older' : (shown[i - offset]?.response_id ?? i)),
+  });
+
+  const toBottom = useCallback(() => {
     const el = list.current;
     if (!el) return;
-    const target = scrollTo.current ? el.querySelector(`[data-response="${scrollTo.current}"]`) : null;
-    if (target) {
-      target.scrollIntoView({ block: 'center' });
-      scrollTo.current = null;
-    } else if (!loadingOlder.current) el.scrollTop = el.scrollHeight;
-    if (pairs.length > 0) positioned.current = true;
-  }, [pairs]);
+    let frames = 0;
+    const step = () => {
+      if (!atBottom.current) return;
+      el.scrollTop = el.scrollHeight;
+      if (++frames < 8) requestAnimationFrame(step);
+      else positioned.current = true;
+    };
+    step();
+  }, []);
 
-  const older = async () => {
+  // Position after loading: the end, the search hit, or the anchor kept while older pages were prepended.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the rows change
+  useLayoutEffect(() => {
+    const el = list.current;
+    if (!el || count === 0) return;
+    const a = anchor.current;
+    if (a) {
+      anchor.current = null;
+      // First where the rows are estimated to be, then corrected on the next frames from where the anchor pair
+      // really is once the rows above it are measured: it stays where the reader saw it.
+      const i = shown.findIndex((p) => p.response_id === a.key);
+      const at = virtualizer.getOffsetForIndex(i + offset, 'start');
+      if (at) el.scrollTop = at[0] - a.top;
+      let frames = 0;
+      const settle = () => {
+        const node = el.querySelector(`[data-response="${a.key}"]`);
+        if (node) {
+          const drift = node.getBoundingClientRect().top - el.getBoundingClientRect().top - a.top;
+          if (Math.abs(drift) >= 1) el.scrollTop += drift;
+        }
+        if (++frames < 12) requestAnimationFrame(settle);
+        else loadingOlder.current = false;
+      };
+      requestAnimationFrame(settle);
+      return;
+    }
+    const target = scrollTo.current;
+    if (target === 'end') {
+      scrollTo.current = null;
+      atBottom.current = true;
+      toBottom();
+    } else if (target) {
+      const i = shown.findIndex((p) => p.response_id === target);
+      if (i >= 0) {
+        scrollTo.current = null;
+        atBottom.current = false;
+        virtualizer.scrollToIndex(i + offset, { align: 'center' });
+        setTimeout(() => {
+          virtualizer.scrollToIndex(i + offset, { align: 'center' });
+          positioned.current = true;
+        }, 120);
+      }
+    } else if (atBottom.current) toBottom();
+  }, [shown, count]);
+
+  // The streamed answer grows: keep the bottom in view if the reader is there.
+  useEffect(() => {
+    if (streaming && atBottom.current && list.current) list.current.scrollTop = list.current.scrollHeight;
+  }, [streaming]);
+
+  const loadOlder = useCallback(async () => {
     const first = pairs[0];
-    if (!moreBefore || !first || loadingOlder.current) return;
+    const el = list.current;
+    if (!moreBefore || !first || loadingOlder.current || !el) return;
     loadingOlder.current = true;
+    // The first pair on screen (or just below the top), and where it is in the list's viewport.
+    const paneTop = el.getBoundingClientRect().top;
+    const visible = [...el.querySelectorAll<HTMLElement>('.pair[data-response]')].find(
+      (node) => node.getBoundingClientRect().bottom > paneTop,
+    );
+    anchor.current = visible
+      ? { key: visible.dataset.response as string, top: visible.getBoundingClientRect().top - paneTop }
+      : null;
     await guard(async () => {
-      const el = list.current;
-      const height = el?.scrollHeight ?? 0;
-      const page = await api.getChat(chatId, { before: first.response_id }, PAGE);
-      setPairs((p) => [...page.qa_pairs, ...p]);
-      setMoreBefore(page.has_more_before);
-      requestAnimationFrame(() => {
-        if (el) el.scrollTop = el.scrollHeight - height; // keep the reader's place
+      try {
+        const page = await api.getChat(chatId, { before: first.response_id }, PAGE);
+        setPairs((p) => [...page.qa_pairs.filter((x) => !p.some((y) => y.response_id === x.response_id)), ...p]);
+        setMoreBefore(page.has_more_before);
+      } catch (e) {
+        anchor.current = null;
         loadingOlder.current = false;
-      });
+        throw e;
+      }
     });
+  }, [api, chatId, guard, moreBefore, pairs]);
+
+  const onScroll = (el: HTMLDivElement) => {
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    if (positioned.current && el.scrollTop < NEAR_TOP) void loadOlder();
   };
 
-  if (!chat) return <p className="muted">Loading…</p>;
+  /** Runs a streamed request with Stop; a stop is no error, a 422 on the question goes beside the composer. */
+  const stream = useCallback(
+    async (
+      s: Streaming,
+      run: (onDelta: (t: string) => void, signal: AbortSignal) => Promise<void>,
+      giveBack: () => void,
+    ) => {
+      const controller = new AbortController();
+      abort.current = controller;
+      setQuestionError(null);
+      setStreaming(s);
+      atBottom.current = true;
+      await guard(async () => {
+        try {
+          await run((text) => setStreaming((x) => (x ? { ...x, answer: x.answer + text } : x)), controller.signal);
+        } catch (err) {
+          giveBack(); // nothing was stored
+          if (isAbort(err) || controller.signal.aborted) return;
+          const d = describe(err);
+          if (err instanceof ApiError && err.problem.status === 422 && d.fields.question) {
+            setQuestionError(d.fields.question);
+            return;
+          }
+          throw err;
+        } finally {
+          if (abort.current === controller) abort.current = null;
+          setStreaming(null);
+          scrollTo.current = 'end';
+        }
+      });
+    },
+    [guard],
+  );
+
+  const send = () => {
+    const asked = question.trim();
+    if (!asked || streaming) return;
+    setQuestion('');
+    void stream(
+      { question: asked, answer: '', cut: null },
+      async (onDelta, signal) => {
+        const pair = await api.addMessageStreamed(chatId, asked, onDelta, signal);
+        if (atEnd.current) setPairs((ps) => (ps.some((x) => x.response_id === pair.response_id) ? ps : [...ps, pair]));
+        else {
+          focusOnce.current = null;
+          atEnd.current = true;
+          setPairs([]);
+          await load();
+        }
+      },
+      () => setQuestion((q) => q || asked),
+    );
+  };
+
+  const pairsRef = useRef(pairs);
+  pairsRef.current = pairs;
+  const streamingRef = useRef(streaming);
+  streamingRef.current = streaming;
+
+  const onEdit = useCallback(
+    (pair: QAPair, index: number, text: string) => {
+      if (streamingRef.current) return;
+      const before = pairsRef.current[index - 1];
+      const first = index === 0;
+      void stream(
+        { question: text, answer: '', cut: index },
+        async (onDelta, signal) => {
+          // Fork before the question: after the pair before it (asked for when it is not loaded), or a start fork.
+          const forkPoint = !first
+            ? (before?.response_id ?? null)
+            : moreBefore
+              ? ((await api.getChat(chatId, { before: pair.response_id }, 1)).qa_pairs[0]?.response_id ?? null)
+              : null;
+          const r = await api.forkStreamed(chatId, forkPoint, text, onDelta, signal);
+          onChanged();
+          onOpen(r.chat.chat_id);
+        },
+        () => undefined,
+      );
+    },
+    [api, chatId, moreBefore, onChanged, onOpen, stream],
+  );
+
+  const onRegenerate = useCallback(
+    (pair: QAPair, index: number) => {
+      if (streamingRef.current) return;
+      void stream(
+        { question: pair.question, answer: '', cut: index },
+        async (onDelta, signal) => {
+          const r = await api.regenerateStreamed(pair.response_id, onDelta, signal);
+          onChanged();
+          onOpen(r.chat.chat_id);
+        },
+        () => undefined,
+      );
+    },
+    [api, onChanged, onOpen, stream],
+  );
+
+  const onRate = useCallback(
+    (pair: QAPair, rating: Rating) => {
+      void guard(async () => {
+        await api.setFeedback(pair.response_id, rating);
+        setRatings((r) => ({ ...r, [pair.response_id]: rating }));
+      });
+    },
+    [api, guard],
+  );
+
+  const openChat = useCallback((id: string) => onOpen(id), [onOpen]);
+
+  const rootId = chat?.root_chat_id;
+  const items = virtualizer.getVirtualItems();
+  const rows = items.map((item) => {
+    if (older && item.index === 0) {
+      return (
+        <div key="older" className="older-row" data-index={0} ref={virtualizer.measureElement}>
+          <button type="button" className="ghost small" onClick={() => void loadOlder()}>
+            Load older messages
+          </button>
+        </div>
+      );
+    }
+    const i = item.index - offset;
+    const pair = shown[i] as QAPair;
+    const prev = shown[i - 1];
+    // The alternatives of this question (see Variants.tsx): after the previous pair, or at the start.
+    const first = i === 0 && !moreBefore;
+    const alternatives = first
+      ? [rootId ?? pair.chat_id, ...startBranches]
+      : prev
+        ? [prev.chat_id, ...prev.branches]
+        : [];
+    const current = alternatives.slice(1).includes(pair.chat_id) ? pair.chat_id : (alternatives[0] ?? '');
+    return (
+      <Pair
+        key={pair.response_id}
+        api={api}
+        pair={pair}
+        index={i}
+        alternatives={alternatives}
+        current={current}
+        forkPoint={first ? null : (prev?.response_id ?? null)}
+        focused={pair.response_id === focus}
+        rating={pair.response_id in ratings ? (ratings[pair.response_id] ?? null) : (pair.feedback?.rating ?? null)}
+        busy={streaming !== null}
+        measure={virtualizer.measureElement}
+        onOpen={openChat}
+        onEdit={onEdit}
+        onRegenerate={onRegenerate}
+        onRate={onRate}
+      />
+    );
+  });
+
+  if (!chat) return <p className="chat-loading muted">Loading…</p>;
   return (
-    <div className="chatview">
-      <header className="row" data-testid="chat-header">
-        {renaming ? (
-          <form
-            className="row"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void guard(async () => {
-                setChat(await api.renameChat(chat.chat_id, name));
-                setRenaming(false);
-                onChanged();
-              });
-            }}
-          >
-            <input aria-label="chat name" value={name} onChange={(e) => setName(e.target.value)} />
-            <button type="submit">Save</button>
-          </form>
-        ) : (
-          <h2 data-testid="chat-title">
-            {chat.name}{' '}
-            <small className="muted">
-              {chat.chat_type === 'branch' ? 'branch' : 'main'}
-              {chat.active ? ' · active' : ''}
-            </small>
-          </h2>
-        )}
-        <span className="spacer" />
-        <select
-          aria-label="export"
-          value=""
-          onChange={(e) => {
-            const format = e.target.value as 'markdown' | 'chatgpt' | 'json';
-            if (format) void guard(() => api.download(chat.chat_id, format));
-          }}
-        >
-          <option value="">Export…</option>
-          <option value="markdown">This chat as Markdown</option>
-          <option value="chatgpt">The tree as ChatGPT JSON</option>
-          <option value="json">The tree as branchat JSON</option>
-        </select>
-        <button type="button" title="A read-only link to this chat" onClick={() => onShare(chat.chat_id)}>
-          Share
-        </button>
-        <button
-          type="button"
-          onClick={() => {
-            setName(chat.name);
-            setRenaming(true);
-          }}
-        >
-          Rename
-        </button>
-        <button
-          type="button"
-          className="danger"
-          onClick={() => {
-            const what =
-              chat.chat_type === 'main' ? 'this whole conversation' : 'this branch and the branches below it';
-            if (!window.confirm(`Delete ${what}?`)) return;
-            void guard(async () => {
-              await api.deleteChat(chat.chat_id);
-              onDeleted(chat.parent_chat_id);
-            });
-          }}
-        >
-          Delete
-        </button>
-      </header>
+    <div className="chatview" data-chat={chat.chat_id}>
+      <ChatHeader
+        api={api}
+        chat={chat}
+        guard={guard}
+        onRenamed={(c) => {
+          setChat((old) => (old ? { ...old, ...c } : old));
+          onChanged();
+        }}
+        onShare={onShare}
+        onDeleted={onDeleted}
+      />
       <div
         className="pairs"
         ref={list}
-        onScroll={(e) => positioned.current && e.currentTarget.scrollTop < 40 && void older()}
+        onScroll={(e) => onScroll(e.currentTarget)}
         data-testid="pairs"
+        data-loaded={pairs.length}
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: the history scrolls: reachable with the keyboard
+        tabIndex={0}
+        role="log"
+        aria-label="Chat history"
       >
-        {moreBefore && (
-          <button type="button" className="link older" onClick={() => void older()}>
-            Load older messages
-          </button>
-        )}
-        {pairs.map((p, i) => (
-          <div
-            key={p.response_id}
-            className={p.response_id === focus ? 'pair focus' : 'pair'}
-            data-response={p.response_id}
-          >
-            <div className="bubble q">
-              <span className="text">{p.question}</span>
-              <button
-                type="button"
-                className="fork small"
-                onClick={() => setForking(forking === p.response_id ? null : p.response_id)}
-              >
-                fork from here
-              </button>
-            </div>
-            <div className={`bubble a ${p.type}`}>
-              {p.type === 'link' && p.url ? (
-                <a href={p.url} rel="noreferrer noopener" target="_blank">
-                  {p.url}
-                </a>
-              ) : p.type === 'code' ? (
-                <pre>
-                  <code>{p.response}</code>
-                </pre>
-              ) : (
-                p.response
-              )}
-            </div>
-            {forking === p.response_id && (
-              <form
-                className="row forkform"
-                onSubmit={(e) => {
-                  e.preventDefault();
-                  const asked = forkText.trim();
-                  if (!asked || streaming) return;
-                  setForkText('');
-                  setStreaming({ question: asked, answer: '', after: p.response_id });
-                  // The branch's first answer streams in under the pair it forks from; then the branch opens.
-                  void guard(async () => {
-                    try {
-                      const r = await api.forkStreamed(chatId, p.response_id, asked, (text) =>
-                        setStreaming((s) => (s ? { ...s, answer: s.answer + text } : s)),
-                      );
-                      setForking(null);
-                      onChanged();
-                      onOpen(r.chat.chat_id);
-                    } catch (err) {
-                      setForkText(asked); // nothing was created: give the question back
-                      throw err;
-                    } finally {
-                      setStreaming(null);
-                    }
-                  });
-                }}
-              >
-                <input
-                  aria-label="fork question"
-                  placeholder="Ask differently from here…"
-                  value={forkText}
-                  onChange={(e) => setForkText(e.target.value)}
-                />
-                <button type="submit">Fork</button>
-              </form>
-            )}
-            {streaming?.after === p.response_id && <Pending question={streaming.question} answer={streaming.answer} />}
-            <Variants pair={p} next={pairs[i + 1]} chat={chat} onOpen={onOpen} />
+        {count === 0 && !streaming && (
+          <div className="chat-empty">
+            <h3>Ask anything</h3>
+            <p className="muted">Every question can be edited and every answer regenerated: each makes a branch.</p>
           </div>
-        ))}
-        {streaming && streaming.after === undefined && (
-          <Pending question={streaming.question} answer={streaming.answer} />
         )}
+        <div className="vlist" style={{ height: virtualizer.getTotalSize() }}>
+          <div className="vwindow" style={{ transform: `translateY(${items[0]?.start ?? 0}px)` }}>
+            {rows}
+          </div>
+        </div>
+        {streaming && <Pending question={streaming.question} answer={streaming.answer} />}
       </div>
-      <form
-        className="row composer"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const asked = question.trim();
-          if (!asked || streaming) return;
-          setQuestion('');
-          setStreaming({ question: asked, answer: '' });
-          // The answer streams in (server-sent events); the stored pair replaces it when it is complete.
-          void guard(async () => {
-            try {
-              const pair = await api.addMessageStreamed(chatId, asked, (text) =>
-                setStreaming((s) => (s ? { ...s, answer: s.answer + text } : s)),
-              );
-              setPairs((ps) => (ps.some((x) => x.response_id === pair.response_id) ? ps : [...ps, pair]));
-            } catch (err) {
-              setQuestion(asked); // nothing was stored: give the question back
-              throw err;
-            } finally {
-              setStreaming(null);
-            }
-          });
+      <Composer
+        value={question}
+        onChange={(t) => {
+          setQuestion(t);
+          if (questionError) setQuestionError(null);
         }}
-      >
-        <input
-          aria-label="message"
-          placeholder="Ask something"
-          value={question}
-          onChange={(e) => setQuestion(e.target.value)}
-        />
-        <button type="submit" disabled={streaming !== null}>
-          Send
-        </button>
-      </form>
-    </div>
-  );
-}
-
-/** A question being answered, with the answer so far (streamed). */
-function Pending({ question, answer }: { question: string; answer: string }) {
-  return (
-    <div className="pair pending" data-testid="streaming">
-      <div className="bubble q">
-        <span className="text">{question}</span>
-      </div>
-      <div className="bubble a text">{answer || '…'}</div>
-    </div>
-  );
-}
-
-/**
- * ‹ i/n › under a pair that has branches: variant 1 is the line of the chat that stores the pair, then each
- * branch forked after it. The current one is the branch this history continues into (the next pair's chat,
- * or the open chat itself when it forked here), else the storing chat's line.
- */
-function Variants({
-  pair,
-  next,
-  chat,
-  onOpen,
-}: {
-  pair: QAPair;
-  next: QAPair | undefined;
-  chat: Chat;
-  onOpen: (id: string) => void;
-}) {
-  if (pair.branches.length === 0) return null;
-  const variants = [pair.chat_id, ...pair.branches];
-  const here = chat.fork_response_id === pair.response_id ? chat.chat_id : next?.chat_id;
-  const index = Math.max(0, here ? variants.indexOf(here) : 0);
-  const go = (i: number) => onOpen(variants[(i + variants.length) % variants.length] as string);
-  return (
-    <div className="variants" data-testid={`variants-${pair.response_id}`}>
-      <button type="button" className="small" aria-label="previous variant" onClick={() => go(index - 1)}>
-        ‹
-      </button>
-      <span>
-        {index + 1}/{variants.length}
-      </span>
-      <button type="button" className="small" aria-label="next variant" onClick={() => go(index + 1)}>
-        ›
-      </button>
+        onSend={send}
+        onStop={() => abort.current?.abort()}
+        streaming={streaming !== null}
+        error={questionError}
+        focusKey={composerFocus}
+      />
     </div>
   );
 }
