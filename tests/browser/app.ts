@@ -153,7 +153,7 @@ export async function send(page: Page, question: string): Promise<void> {
   const deadline = Date.now() + 10_000;
   while ((await stored.count()) <= before && Date.now() < deadline) await Bun.sleep(50);
   if ((await stored.count()) <= before) {
-    const shown = await page.locator('.chatview').innerText();
+    const shown = await page.locator('.chatview').textContent();
     throw new Error(`no stored answer to ${JSON.stringify(question)} after 10 s; the chat shows:\n${shown}`);
   }
 }

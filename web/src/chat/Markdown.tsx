@@ -5,6 +5,7 @@
  */
 import { memo, useEffect, useRef, useState } from 'react';
 import { copyText } from './clipboard';
+import './chat.css';
 
 type Renderer = typeof import('./render');
 let renderer: Renderer | null = null;

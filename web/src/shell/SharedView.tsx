@@ -5,6 +5,7 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { Api, ApiError, type SharedPage, type SharedPair } from '../api';
+import { Markdown } from '../chat/Markdown';
 import { describe } from '../errors';
 import { Logo } from './Logo';
 import './shell.css';
@@ -111,7 +112,7 @@ export function SharedView({ token }: { token: string }) {
                         <code>{p.response}</code>
                       </pre>
                     ) : (
-                      p.response
+                      <Markdown text={p.response} />
                     )}
                   </div>
                 </article>

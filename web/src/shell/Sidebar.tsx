@@ -278,7 +278,7 @@ function ConversationMenu({ pinned, onPin, onArchive }: { pinned: boolean; onPin
         </svg>
       </button>
       {open && (
-        <div className="menu" role="menu" id={menuId} aria-label="Conversation actions">
+        <div className="conv-menu-list" role="menu" id={menuId} aria-label="Conversation actions">
           <button type="button" role="menuitem" onClick={choose(onPin)}>
             {pinned ? 'Unpin' : 'Pin'}
           </button>

@@ -208,7 +208,7 @@ export function Workspace({
             aria-expanded={drawer === 'tree'}
             onClick={() => setDrawer(drawer === 'tree' ? null : 'tree')}
           >
-            Branches <span className="count">{tree.count}</span>
+            Branches <span className="topbar-count">{tree.count}</span>
           </button>
         )}
         <Account email={email} onLogout={onLogout} />

@@ -6,6 +6,7 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { type Api, ApiError, type QAPair } from '../api';
+import { Markdown } from '../chat/Markdown';
 import { describe } from '../errors';
 import { exchanges } from './layout';
 import './tree.css';
@@ -121,7 +122,9 @@ export function CompareView({ api, chatId, otherChatId, onOpen, onClose }: Compa
               <div>
                 <p className="muted">The last shared exchange, where they part:</p>
                 <p className="compare-q">{shared.question}</p>
-                <p className="compare-a">{shared.response}</p>
+                <div className="compare-a">
+                  <Markdown text={shared.response} />
+                </div>
               </div>
             ) : (
               <p className="muted">The two branches start differently.</p>
@@ -199,7 +202,9 @@ function TailColumn({
           {tail.qa_pairs.map((p: QAPair) => (
             <li key={p.response_id} className="compare-pair">
               <p className="compare-q">{p.question}</p>
-              <p className="compare-a">{p.response}</p>
+              <div className="compare-a">
+                <Markdown text={p.response} />
+              </div>
             </li>
           ))}
         </ol>
