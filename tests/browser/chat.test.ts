@@ -354,6 +354,29 @@ for (const viewport of ['desktop', 'mobile'] as ViewportName[]) {
       await expectNoErrorText(page, 'a long word');
     }, 60_000);
 
+    test('a reload that started before a send and answers after it does not hide the sent pair', async () => {
+      await newChat(page);
+      await send(page, 'first question');
+      const chatId = (await page.locator('.chatview').getAttribute('data-chat')) as string;
+      // The next read of this chat is held for 2 s: it starts before the send below and answers after it (and
+      // after the reads that the send's own event triggers), with the history as it was before the send.
+      let held = false;
+      await page.route('**/api/v1/chats/get-chat?*', async (route) => {
+        if (held) return route.continue();
+        held = true;
+        const response = await route.fetch();
+        await Bun.sleep(2000);
+        await route.fulfill({ response });
+      });
+      await rest(page, 'PUT', '/chats/update-chat', JSON.stringify({ chat_id: chatId, name: 'Renamed elsewhere' }));
+      await waitFor('the held read', async () => held);
+      await send(page, 'second question');
+      await Bun.sleep(2500); // the held read has answered by now
+      expect(await questions(page)).toEqual(['first question', 'second question']);
+      await page.unroute('**/api/v1/chats/get-chat?*');
+      await expectNoErrorText(page, 'a late reload');
+    }, 60_000);
+
     test('a question the API refuses (too long) is explained beside the composer, and kept', async () => {
       await newChat(page);
       const long = 'x'.repeat(32_001);

@@ -106,11 +106,16 @@ for (const viewport of ['desktop', 'mobile'] as (keyof typeof VIEWPORTS)[]) {
 
       const emailField = page.getByLabel('Email');
       const passwordField = page.getByLabel('Password');
-      const errorOf = async (field: typeof emailField) => {
-        const id = await field.getAttribute('aria-describedby');
-        const shown = page.locator(`[id="${id}"]`);
-        return id && (await shown.count()) ? ((await shown.textContent()) ?? '') : '';
-      };
+      // The texts the field's aria-describedby points at, read in one step (a re-render cannot slip in between).
+      const errorOf = (field: typeof emailField): Promise<string> =>
+        field.evaluate((el: any) =>
+          (el.getAttribute('aria-describedby') ?? '')
+            .split(' ')
+            .filter(Boolean)
+            .map((id: string) => el.ownerDocument.getElementById(id)?.textContent ?? '')
+            .join(' ')
+            .trim(),
+        );
       // Nothing typed: each field says what it needs.
       await page.getByRole('button', { name: 'Log in' }).click();
       expect(await errorOf(emailField)).toBe('Enter your email address.');

@@ -83,8 +83,15 @@ export function ChatView({
   /** Keep the reader's place while older pages are prepended: a pair's key and its offset from the top. */
   const anchor = useRef<{ key: string; top: number } | null>(null);
 
+  /** The app's handler for a chat that is gone, kept current without making every render of the app a reload. */
+  const missing = useRef(onMissing);
+  missing.current = onMissing;
+  /** Loads in flight race (live events, writes): only the one started last may apply its answer. */
+  const loadSeq = useRef(0);
+
   // The latest page (merged with what is loaded when they overlap), or the pages around a search hit.
   const load = useCallback(async () => {
+    const seq = ++loadSeq.current;
     const target = focusOnce.current;
     focusOnce.current = null;
     if (target) {
@@ -93,6 +100,7 @@ export function ChatView({
       const from = last
         ? await api.getChat(chatId, { after: last.response_id }, PAGE)
         : await api.getChat(chatId, {}, PAGE);
+      if (seq !== loadSeq.current) return;
       setChat(from.chat);
       setStartBranches(from.start_branches);
       setPairs([...before.qa_pairs, ...from.qa_pairs]);
@@ -101,12 +109,22 @@ export function ChatView({
       return;
     }
     const page = await api.getChat(chatId, { before: 'end' }, PAGE);
+    if (seq !== loadSeq.current) return;
     setChat(page.chat);
     setStartBranches(page.start_branches);
     setPairs((loaded) => {
       const first = page.qa_pairs[0];
       const at = first ? loaded.findIndex((p) => p.response_id === first.response_id) : -1;
-      if (at >= 0) return [...loaded.slice(0, at), ...page.qa_pairs]; // older pages stay loaded
+      if (at >= 0) {
+        // Older pages stay loaded. A chat's history only grows (an edit or a regeneration is another chat), so a
+        // pair shown here that the page does not have yet (stored by this page's own send while the read was on
+        // its way) stays too, after the page's.
+        const inPage = new Set(page.qa_pairs.map((p) => p.response_id));
+        const lastOfPage = page.qa_pairs[page.qa_pairs.length - 1]?.response_id;
+        const after = loaded.findIndex((p) => p.response_id === lastOfPage);
+        const newer = after >= 0 ? loaded.slice(after + 1).filter((p) => !inPage.has(p.response_id)) : [];
+        return [...loaded.slice(0, at), ...page.qa_pairs, ...newer];
+      }
       if (!atEnd.current && loaded.length > 0) return loaded; // reading a search hit's window: stay there
       setMoreBefore(page.has_more_before);
       return page.qa_pairs;
@@ -120,11 +138,11 @@ export function ChatView({
       try {
         await load();
       } catch (e) {
-        if (e instanceof ApiError && e.problem.status === 404) return onMissing();
+        if (e instanceof ApiError && e.problem.status === 404) return missing.current();
         throw e;
       }
     });
-  }, [load, guard, version, onMissing]);
+  }, [load, guard, version]);
 
   useEffect(() => () => abort.current?.abort(), []);
 

@@ -90,9 +90,13 @@ export function Workspace({
     };
   }, [offline, reload]);
 
+  // Reads in flight race (live events, writes): only the one started last may show its answer.
+  const chatsSeq = useRef(0);
+  const treeSeq = useRef(0);
   const refreshChats = useCallback(async () => {
+    const seq = ++chatsSeq.current;
     const list = await api.listChats();
-    setChats(list);
+    if (seq === chatsSeq.current) setChats(list);
     return list;
   }, [api]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `version` is the reload trigger (live events, writes)
@@ -149,10 +153,12 @@ export function Workspace({
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `version` is the reload trigger (live events, writes)
   useEffect(() => {
+    const seq = ++treeSeq.current;
     if (!openId) return setTree(null);
     void guard(async () => {
       try {
-        setTree(await api.tree(openId));
+        const t = await api.tree(openId);
+        if (seq === treeSeq.current) setTree(t);
       } catch (e) {
         if (e instanceof ApiError && e.problem.status === 404) return void (await leaveMissing(openId));
         throw e;
