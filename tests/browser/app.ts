@@ -19,7 +19,7 @@ import {
   startServer,
   unavailable,
 } from '../faults/harness.js';
-import { VIEWPORTS, type ViewportName } from './ui.js';
+import { failedAnswers, VIEWPORTS, type ViewportName } from './ui.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -89,6 +89,11 @@ export async function newPage(
   });
   const page = await context.newPage();
   page.on('dialog', (d) => void d.accept()); // delete asks for confirmation
+  const failed: string[] = [];
+  failedAnswers.set(page, failed);
+  page.on('response', (r) => {
+    if (r.status() >= 400) failed.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
+  });
   return { context, page };
 }
 
@@ -165,7 +170,9 @@ export async function send(page: Page, question: string): Promise<void> {
 export async function chatAction(page: Page, name: string): Promise<void> {
   const header = page.locator('[data-testid="chat-header"]');
   const direct = header.getByRole('button', { name, exact: true });
+  const folded = header.getByRole('button', { name: 'Chat actions' });
+  await direct.or(folded).first().waitFor(); // the header may still be loading
   if (await direct.isVisible()) return direct.click();
-  await header.getByRole('button', { name: 'Chat actions' }).click();
+  await folded.click();
   await page.getByRole('menuitem', { name, exact: true }).click();
 }
