@@ -1,57 +1,33 @@
 /**
- * A shared chat in a real browser (headless Chromium, as tests/browser/demo.test.ts): the owner makes a link with
- * the app's Share button; a fresh browser context (no account, nothing stored) opens it at /app/s/{token} and reads
- * the chat, older pages on demand; once revoked, the same page says the link leads nowhere. No request leaves the
- * origin, and no Content-Security-Policy violation.
+ * A shared chat in a real browser (headless Chromium): the owner makes a link with the Share dialog (frozen: the
+ * chat as it is now), copies it; a fresh browser context (no account, nothing stored) opens it at /app/s/{token}
+ * and reads the chat, older pages on demand; the owner revokes it in the dialog, and the same page then says the
+ * link leads nowhere. No request leaves the origin, and no Content-Security-Policy violation. The shared page
+ * passes axe-core in light and dark at both viewports, without horizontal overflow.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
-import {
-  cleanup,
-  freePort,
-  freshDatabase,
-  randomSecret,
-  reasonToSkip,
-  root,
-  type ServerProcess,
-  startServer,
-  unavailable,
-} from '../faults/harness.js';
+import type { Page } from 'playwright-core';
+import { cleanup } from '../faults/harness.js';
+import { browserUnavailable, chatAction, type Demo, newPage, startDemo } from './app.js';
+import { expectAccessible, expectNoErrorText, expectNoHorizontalOverflow } from './ui.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const why = await reasonToSkip(
-  'browser/share',
-  existsSync(CHROMIUM) ? null : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`,
-  unavailable,
-);
-
-let server: ServerProcess;
-let browser: Browser;
+const why = await browserUnavailable('browser/share');
+let demo: Demo;
 
 beforeAll(async () => {
   if (why) return;
-  if (!existsSync(join(root, 'web', 'dist', 'index.html'))) {
-    const build = Bun.spawnSync(['npm', 'run', 'build:web'], { cwd: root });
-    if (build.exitCode !== 0) throw new Error(`build:web failed: ${build.stderr.toString()}`);
-  }
-  server = await startServer({ databaseUrl: await freshDatabase(), port: await freePort(), jwtSecret: randomSecret() });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  demo = await startDemo();
 });
 
 afterAll(async () => {
-  await browser?.close();
+  await demo?.browser.close();
   await cleanup();
 });
 
 async function api(method: string, path: string, token: string | null, body?: unknown) {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   if (token) headers.Authorization = `Bearer ${token}`;
-  const r = await fetch(`${server.base}/api/v1${path}`, {
+  const r = await fetch(`${demo.server.base}/api/v1${path}`, {
     method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -60,8 +36,17 @@ async function api(method: string, path: string, token: string | null, body?: un
   return r.json() as Promise<any>;
 }
 
+async function accessible(page: Page, screen: string): Promise<void> {
+  await expectAccessible(page, `${screen} (light)`);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await expectAccessible(page, `${screen} (dark)`);
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
 describe.skipIf(Boolean(why))('a shared chat in Chromium', () => {
-  test('the owner shares with the Share button; anyone opens /app/s/{token} and reads it; revoked, it is gone', async () => {
+  test('the owner shares with the Share dialog; anyone opens /app/s/{token} and reads it; revoked, it is gone', async () => {
+    const server = demo.server;
+    const browser = demo.browser;
     // The owner's chat: 35 pairs (more than one page of the shared view), made over REST.
     const email = `share${Date.now()}@example.com`;
     const { token } = await api('POST', '/auth/register', null, { email, password: 'correct horse battery' });
@@ -74,26 +59,40 @@ describe.skipIf(Boolean(why))('a shared chat in Chromium', () => {
       });
     }
 
-    // The owner, signed in (the app's stored token), opens the chat and clicks Share.
-    const owner = await browser.newContext({ viewport: { width: 1280, height: 760 } });
+    // The owner, signed in (the app's stored token), opens the chat and its Share dialog.
+    const { context: owner, page: ownerPage } = await newPage(browser, 'desktop');
+    await owner.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.base });
     await owner.addInitScript((t) => localStorage.setItem('branchat.token', t), token);
-    const ownerPage = await owner.newPage();
     await ownerPage.goto(`${server.base}/app/`);
     await ownerPage
       .getByTestId('chat-list')
       .getByRole('button', { name: /Lisbon notes/ })
       .click();
-    await ownerPage.locator('[data-testid="chat-title"]', { hasText: 'Lisbon notes' }).waitFor();
-    await ownerPage.getByRole('button', { name: 'Share' }).click();
-    const link = ownerPage.getByLabel('share link');
+    await ownerPage.getByTestId('open-title').filter({ hasText: 'Lisbon notes' }).waitFor();
+    await chatAction(ownerPage, 'Share');
+    const dialog = ownerPage.getByRole('dialog', { name: 'Share this chat' });
+    await dialog.waitFor();
+    await dialog.getByText('No link yet.').waitFor();
+    expect(await dialog.getByRole('radio', { name: /as it is now/ }).isChecked()).toBe(true);
+    await dialog.getByRole('button', { name: 'Create link' }).click();
+    const link = dialog.getByLabel('Share link');
     await link.waitFor();
     const url = await link.inputValue();
     expect(url).toMatch(new RegExp(`^${server.base}/app/s/[A-Za-z0-9_-]{43}$`));
+    await dialog.getByRole('button', { name: 'Copy' }).click();
+    await dialog.getByText('Copied to the clipboard.').waitFor();
+    expect(await ownerPage.evaluate('navigator.clipboard.readText()')).toBe(url);
+    // Listed without its URL (tokens are shown once), frozen.
+    const listed = dialog.getByTestId('share-links').locator('li');
+    await listed.first().waitFor();
+    expect(await listed.count()).toBe(1);
+    expect(await listed.first().textContent()).toContain('As it was');
+    expect(await listed.first().textContent()).not.toContain('/app/s/');
+    await expectNoErrorText(ownerPage, 'creating a link');
     // A later write does not show in the link (frozen when made).
     await api('POST', '/messages/add-message', token, { chat_id: chat.chat_id, question: 'later', response: 'x' });
-    await owner.close();
 
-    // Anyone: a fresh context, nothing stored, no account.
+    // Anyone: a fresh context, nothing stored, no account, the page's own CSP.
     const reader = await browser.newContext({ viewport: { width: 1280, height: 760 } });
     const page = await reader.newPage();
     const offOrigin: string[] = [];
@@ -130,16 +129,32 @@ describe.skipIf(Boolean(why))('a shared chat in Chromium', () => {
     expect(await page.getByLabel('password').count()).toBe(0);
     expect(publicReads.length).toBeGreaterThanOrEqual(2);
     expect(publicReads.every((h) => h === null)).toBe(true);
+    await expectNoErrorText(page, 'reading a shared chat');
 
-    // Revoked: the same page now says the link leads nowhere.
-    const listed = await api('GET', `/shares/list-shares?chat_id=${chat.chat_id}`, token);
-    expect(listed.shares).toHaveLength(1);
-    await api('DELETE', `/shares/delete-share?share_id=${listed.shares[0].share_id}`, token);
+    // The shared page at both viewports, light and dark (axe needs the CSP bypassed: its own contexts).
+    for (const viewport of ['desktop', 'mobile'] as const) {
+      const { context, page: look } = await newPage(browser, viewport);
+      await look.goto(url);
+      await look.locator('[data-testid="shared-pairs"] .pair').nth(29).waitFor();
+      await accessible(look, `${viewport} shared page`);
+      await expectNoHorizontalOverflow(look, `${viewport} shared page`);
+      await context.close();
+    }
+
+    // Revoked in the owner's dialog: the same page now says the link leads nowhere.
+    await listed
+      .first()
+      .getByRole('button', { name: /^Revoke/ })
+      .click();
+    await dialog.getByText('No link yet.').waitFor();
+    expect(await link.count()).toBe(0);
+    await expectNoErrorText(ownerPage, 'revoking a link');
+    await owner.close();
     await page.reload();
     await page.getByRole('alert').filter({ hasText: 'revoked' }).waitFor();
     expect(await page.locator('[data-testid="shared-title"]').count()).toBe(0);
     expect(offOrigin).toEqual([]);
     expect(cspViolations).toEqual([]);
     await reader.close();
-  }, 60_000);
+  }, 90_000);
 });

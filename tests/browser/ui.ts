@@ -37,6 +37,9 @@ export async function expectAccessible(page: Page, screen: string): Promise<void
   expect(report, `axe on ${screen}`).toEqual([]);
 }
 
+/** The failed answers (status ≥ 400) each page got, listed when an error text shows (tests/browser/app.ts newPage). */
+export const failedAnswers = new WeakMap<Page, string[]>();
+
 /** No visible error text: nothing in role=alert, .error or [data-error], and no raw problem wording anywhere. */
 export async function expectNoErrorText(page: Page, after: string): Promise<void> {
   const shown = (await page.evaluate(`(() => {
@@ -52,7 +55,8 @@ export async function expectNoErrorText(page: Page, after: string): Promise<void
     const raw = [/not found/i, /does not match the schema/i, /Failed to fetch/].filter((re) => re.test(text));
     return [...alerts, ...raw.map(String)];
   })()`)) as string[];
-  expect(shown, `error text after ${after}`).toEqual([]);
+  const failed = failedAnswers.get(page) ?? [];
+  expect(shown, `error text after ${after} (failed answers so far: ${failed.join('; ') || 'none'})`).toEqual([]);
 }
 
 /** The page lays out within the viewport's width: nothing pushes the document wider than the screen. */

@@ -82,6 +82,30 @@ describe('createBranchatClient', () => {
     expect(f.requests.map((r) => r.headers.get('If-None-Match'))).toEqual([null, '"tag-1"', '"tag-1"', '"tag-2"']);
   });
 
+  test('etagCache: a 304 answers with the copy it was asked for, even if that entry was evicted meanwhile', async () => {
+    let release!: () => void;
+    const slow = new Promise<void>((r) => {
+      release = r;
+    });
+    const f = fakeFetch(async (r) => {
+      const etag = '"same"';
+      if (r.headers.get('If-None-Match') === etag) {
+        if (r.url.includes(CHAT_ID)) await slow; // this revalidation answers late
+        return new Response(null, { status: 304, headers: { ETag: etag } });
+      }
+      return json(page(1), 200, { ETag: etag });
+    });
+    const client = createBranchatClient('http://api.test', { etagCache: 1, fetch: f.fetch });
+    const other = '0193a4c2-7b1e-7cc0-9d3f-000000000000';
+    const get = (chat_id: string) => unwrap(client.GET('/api/v1/chats/get-chat', { params: { query: { chat_id } } }));
+    await get(CHAT_ID); // remembered
+    const late = get(CHAT_ID); // sent with If-None-Match, answered late
+    await Bun.sleep(5);
+    await get(other); // a single-entry cache: this evicts CHAT_ID's entry while its 304 is on its way
+    release();
+    expect((await late).qa_pairs).toHaveLength(1); // the 304 is served from the copy it was sent for
+  });
+
   test('etagCache: only GETs, per URL, and without the option nothing is revalidated', async () => {
     const f = fakeFetch((r) =>
       r.method === 'GET' ? json(page(1), 200, { ETag: '"t"' }) : json({ chat_id: CHAT_ID }, 200, { ETag: '"t"' }),

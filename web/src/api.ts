@@ -73,10 +73,16 @@ export class Api {
   }
   /**
    * add-message as an event stream: `onDelta` gets the answer's text as it arrives; resolves with the stored
-   * pair (the `done` event), rejects with the problem of an `error` event or of a refused request.
+   * pair (the `done` event), rejects with the problem of an `error` event or of a refused request. `signal`
+   * cancels it (Stop: the server stores nothing).
    */
-  async addMessageStreamed(chatId: string, question: string, onDelta: (text: string) => void): Promise<QAPair> {
-    return this.client.streamed('/api/v1/messages/add-message', { chat_id: chatId, question }, onDelta);
+  async addMessageStreamed(
+    chatId: string,
+    question: string,
+    onDelta: (text: string) => void,
+    signal?: AbortSignal,
+  ): Promise<QAPair> {
+    return this.client.streamed('/api/v1/messages/add-message', { chat_id: chatId, question }, onDelta, { signal });
   }
   /**
    * create-branch with a first question, its answer streamed like addMessageStreamed's. `responseId` null forks

@@ -84,7 +84,9 @@ export function describe(err: unknown, context: { notFound?: string } = {}): Des
       case 503:
         return 'branchat is busy or cannot reach its database. Try again in a moment.';
       default:
-        return 'Something went wrong on the server. Please try again.';
+        return p.status >= 500
+          ? 'Something went wrong on the server. Please try again.'
+          : 'Something went wrong. Please try again.';
     }
   })();
   return { message, fields, offline: false };

@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
-import { SharedView } from './SharedView';
+import { SharedView } from './shell/SharedView';
 import './styles.css';
 
 /** /app/s/{token}: a shared chat, for anyone (no sign-in); every other path below /app: the app. */

@@ -160,21 +160,22 @@ export async function readAnswerStream<T>(
  */
 export function etagRevalidation(max: number): Middleware {
   const known = new Map<string, { etag: string; body: string; type: string }>();
-  const asked = new WeakSet<Request>();
+  /** The copy each revalidating request was sent for: a 304 answers with it, even if the entry changed since. */
+  const asked = new WeakMap<Request, { etag: string; body: string; type: string }>();
   return {
     onRequest({ request }) {
       if (request.method !== 'GET' || request.headers.has('If-None-Match')) return;
       const hit = known.get(request.url);
       if (!hit) return;
       request.headers.set('If-None-Match', hit.etag);
-      asked.add(request);
+      asked.set(request, hit);
     },
     async onResponse({ request, response }) {
       if (request.method !== 'GET') return;
-      const hit = known.get(request.url);
-      if (response.status === 304 && hit && asked.has(request)) {
-        known.delete(request.url); // most recently used last
-        known.set(request.url, hit);
+      const hit = asked.get(request);
+      if (response.status === 304 && hit) {
+        if (known.get(request.url) === hit) known.delete(request.url); // most recently used last
+        if (!known.has(request.url)) known.set(request.url, hit);
         const headers = new Headers(response.headers);
         for (const name of ['Content-Length', 'Content-Encoding', 'Transfer-Encoding']) headers.delete(name);
         headers.set('Content-Type', hit.type);
