@@ -10,7 +10,7 @@
  * of column arrays, over several connections), into the same tables and invariants the service maintains, not
  * through the HTTP API: seeding 100k pairs one request at a time would take longer than the benchmark.
  *
- * Usage: bun bench/dataset.ts [--quick] [--scale N]   (BENCH_DATABASE_URL: the server to create the database on)
+ * Usage: bun bench/dataset.ts [--quick] [--scale N] [--label NAME]   (BENCH_DATABASE_URL: the server to create the database on)
  */
 import { writeFileSync } from 'node:fs';
 import { sql } from 'kysely';

@@ -1,9 +1,9 @@
 /** Shared bench helpers: start the real server as a separate process, seed over HTTP, load with autocannon. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import autocannon from 'autocannon';
-import { root, type ServerProcess, startServerProcess } from '../tests/support/server-process.js';
+import { listeningSockets, root, type ServerProcess, startServerProcess } from '../tests/support/server-process.js';
 
-export { freePort } from '../tests/support/server-process.js';
+export { freePort, listeningSockets } from '../tests/support/server-process.js';
 
 export interface Server {
   base: string;
@@ -33,18 +33,30 @@ export function vmHwmKb(pid: number): number {
 /**
  * The dataset's size and names. `--quick` is a tenth of the full dataset; `--scale N` (or `--scale=N`, a whole
  * number ≥ 1) multiplies its conversations and its big chat. A scaled dataset has its own manifest
- * (`dataset-x10.json`) and database (`branchat_bench_x10`), so it never replaces the default one.
+ * (`dataset-x10.json`) and database (`branchat_bench_x10`), so it never replaces the default one. `--label NAME`
+ * does the same for a harness that must not share the default dataset (bench/processes.ts: `--label processes`).
  */
 export function benchScale(argv: string[] = process.argv): { quick: boolean; scale: number; suffix: string } {
   const quick = argv.includes('--quick');
-  let raw: string | undefined;
-  argv.forEach((a, i) => {
-    if (a === '--scale') raw = argv[i + 1];
-    else if (a.startsWith('--scale=')) raw = a.slice('--scale='.length);
-  });
+  const option = (name: string) => {
+    let value: string | undefined;
+    argv.forEach((a, i) => {
+      if (a === name) value = argv[i + 1];
+      else if (a.startsWith(`${name}=`)) value = a.slice(name.length + 1);
+    });
+    return value;
+  };
+  const raw = option('--scale');
   const scale = raw === undefined ? 1 : Number(raw);
   if (!Number.isInteger(scale) || scale < 1) throw new Error(`--scale wants a whole number ≥ 1, not ${raw}`);
-  return { quick, scale, suffix: `${quick ? '-quick' : ''}${scale === 1 ? '' : `-x${scale}`}` };
+  const label = option('--label');
+  if (label !== undefined && !/^[a-z][a-z0-9]{0,20}$/.test(label))
+    throw new Error(`--label wants a short lower-case name (a-z, 0-9), not ${label}`);
+  return {
+    quick,
+    scale,
+    suffix: `${label ? `-${label}` : ''}${quick ? '-quick' : ''}${scale === 1 ? '' : `-x${scale}`}`,
+  };
 }
 
 /**
@@ -101,6 +113,45 @@ export async function startServer(
       await server.stop();
     },
   };
+}
+
+/**
+ * Starts one more server process on a port others already share (REUSE_PORT=1; `others` of them listen there):
+ * ready once `others + 1` sockets listen on it (its /readyz may be answered by one of the others).
+ */
+export async function startSharedServer(env: Record<string, string>, port: number, others: number): Promise<Server> {
+  const s = await startServer({ ...env, REUSE_PORT: '1', HOST: '127.0.0.1' }, port);
+  const deadline = Date.now() + 30_000;
+  while (listeningSockets(port) < others + 1) {
+    if (!s.server.running) throw new Error(`server ${others + 1} on port ${port} exited before it listened`);
+    if (Date.now() > deadline) throw new Error(`server ${others + 1} did not listen on port ${port} within 30 s`);
+    await Bun.sleep(50);
+  }
+  return s;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat; NaN if it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command (which may hold spaces), from field 3: utime and stime are fields 14 and 15.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+/** USER_HZ: 100 on every Linux architecture Bun runs on. */
+const CLOCK_TICKS = 100;
+
+/** VACUUM (ANALYZE) of a database: fresh statistics, no dead rows left by an earlier scenario. */
+export async function vacuum(databaseUrl: string) {
+  const db = new Bun.SQL(databaseUrl, { max: 1 });
+  try {
+    await db.unsafe('vacuum analyze', []);
+  } finally {
+    await db.close();
+  }
 }
 
 export async function api(base: string, method: string, path: string, body?: unknown, token?: string) {

@@ -13,7 +13,7 @@ import autocannon from 'autocannon';
 import { TokenService } from '../src/auth/tokens.js';
 import { buildNodeBundle, nodeBinary } from '../tests/support/server-process.js';
 import type { Manifest } from './dataset.js';
-import { benchScale, freePort, type Server, startServer } from './lib.js';
+import { benchScale, freePort, type Server, startServer, vacuum as vacuumDatabase } from './lib.js';
 import { type WrkRequest, wrk, wrkBinary } from './wrk.js';
 
 const { quick, scale, suffix } = benchScale();
@@ -239,15 +239,7 @@ if (nodeBinary().missing === null) {
   console.log(`node22: skipped (${nodeBinary().missing})`);
 }
 
-/** VACUUM (ANALYZE) of the dataset's database: fresh statistics, no dead rows left by an earlier scenario. */
-async function vacuum() {
-  const db = new Bun.SQL(manifest.databaseUrl, { max: 1 });
-  try {
-    await db.unsafe('vacuum analyze', []);
-  } finally {
-    await db.close();
-  }
-}
+const vacuum = () => vacuumDatabase(manifest.databaseUrl);
 
 // 3. Reads without the cache
 await vacuum();

@@ -9,7 +9,7 @@
  * Note: wrk's "Non-2xx or 3xx responses" line counts statuses ≥ 400 only (wrk.c: `if (status > 399)`), so a
  * 304 never shows there; `countStatuses` counts every status in Lua instead.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -37,6 +37,13 @@ export interface WrkOptions {
    * Next to nothing for bodyless 304s; for 67 KB 200s it halved wrk's rate on a 2-CPU machine.
    */
   countStatuses?: boolean;
+  /**
+   * With `requests`: every `{{n}}` in a body becomes a marker unique to that request (`<thread>-<count>`), and
+   * the first capture of `pattern` (a Lua pattern) in each response with status `status` is written to a file of
+   * `dir`, one a line (`acks-<thread>.txt`, line-buffered, so nothing is lost when wrk exits): the requests the
+   * server acknowledged, to check against what it stored (bench/processes.ts). `wrk()` reads them into `acks`.
+   */
+  acknowledge?: { pattern: string; status: number };
 }
 
 export interface WrkResult {
@@ -55,6 +62,10 @@ export interface WrkResult {
   bytesRead: number;
   /** With `countStatuses`: responses per status. */
   statuses?: Record<string, number>;
+  /** With `acknowledge`: the markers of the acknowledged requests. */
+  acks?: string[];
+  /** CPU seconds wrk itself used (user + system), where the runtime reports it. */
+  cpuSeconds?: number;
   output: string;
 }
 
@@ -134,9 +145,13 @@ export function luaString(s: string): string {
   return `${out}"`;
 }
 
-/** The Lua script for `requests` and/or `countStatuses`, or null when plain wrk does (one GET, `-H` headers). */
-export function wrkScript(opts: Pick<WrkOptions, 'requests' | 'countStatuses'>): string | null {
+/** The Lua script for `requests`, `countStatuses` and/or `acknowledge`, or null when plain wrk does (one GET, `-H` headers). */
+export function wrkScript(
+  opts: Pick<WrkOptions, 'requests' | 'countStatuses' | 'acknowledge'>,
+  ackDir?: string,
+): string | null {
   const parts: string[] = [];
+  const unique = opts.acknowledge !== undefined;
   if (opts.requests?.length) {
     const table = opts.requests
       .map((r) => {
@@ -147,40 +162,69 @@ export function wrkScript(opts: Pick<WrkOptions, 'requests' | 'countStatuses'>):
         return `  { ${luaString(r.method)}, ${luaString(r.path)}, { ${headers} }, ${body} },`;
       })
       .join('\n');
-    parts.push(`-- Built by bench/wrk.ts: cycle through ${opts.requests.length} pre-formatted requests.
+    parts.push(`-- Built by bench/wrk.ts: cycle through ${opts.requests.length} ${unique ? "requests, each body's {{n}} made unique" : 'pre-formatted requests'}.
 local specs = {
 ${table}
 }
 local built = {}
 local i = 0
+local n = 0
 
 function init(args)
   for k, r in ipairs(specs) do
     local headers = { Host = wrk.headers["Host"] }
     for name, value in pairs(r[3]) do headers[name] = value end
-    built[k] = wrk.format(r[1], r[2], headers, r[4])
-  end
+    built[k] = ${unique ? '{ r[1], r[2], headers, r[4] }' : 'wrk.format(r[1], r[2], headers, r[4])'}
+  end${
+    unique
+      ? `
+  acks = io.open(${luaString(`${ackDir}/acks-`)} .. tid .. ".txt", "w")
+  acks:setvbuf("line")`
+      : ''
+  }
 end
 
 function request()
   i = i % #built + 1
-  return built[i]
+${
+  unique
+    ? `  n = n + 1
+  local r = built[i]
+  local body = r[4] and (string.gsub(r[4], "{{n}}", tid .. "-" .. n))
+  return wrk.format(r[1], r[2], r[3], body)`
+    : '  return built[i]'
+}
 end
 `);
   }
-  if (opts.countStatuses) {
-    parts.push(`-- Responses per status, summed over the threads, printed as "wrk-statuses: 200=n 304=m".
+  if (opts.countStatuses || unique) {
+    parts.push(`-- Thread numbers${opts.countStatuses ? ', and responses per status summed over the threads, printed as "wrk-statuses: 200=n 304=m"' : ''}.
 local threads = {}
 statuses = {}
 
 function setup(thread)
   table.insert(threads, thread)
+  thread:set("tid", #threads)
 end
 
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
+function response(status, headers, body)${
+      opts.countStatuses
+        ? `
+  statuses[status] = (statuses[status] or 0) + 1`
+        : ''
+    }${
+      unique
+        ? `
+  if status == ${opts.acknowledge?.status} then
+    local m = string.match(body, ${luaString(opts.acknowledge?.pattern ?? '')})
+    if m then acks:write(m, "\\n") end
+  end`
+        : ''
+    }
 end
-
+${
+  opts.countStatuses
+    ? `
 function done(summary, latency, requests)
   local sum = {}
   for _, t in ipairs(threads) do
@@ -191,7 +235,9 @@ function done(summary, latency, requests)
   table.sort(out)
   io.write("wrk-statuses: " .. table.concat(out, " ") .. "\\n")
 end
-`);
+`
+    : ''
+}`);
   }
   return parts.length ? parts.join('\n') : null;
 }
@@ -210,10 +256,10 @@ export async function wrk(opts: WrkOptions): Promise<WrkResult> {
     '--latency',
   ];
   if (!opts.requests) for (const [k, v] of Object.entries(opts.headers ?? {})) args.push('-H', `${k}: ${v}`);
-  const script = wrkScript(opts);
-  let dir: string | undefined;
+  if (opts.acknowledge && !opts.requests?.length) throw new Error('wrk: `acknowledge` needs `requests`');
+  const dir = mkdtempSync(join(tmpdir(), 'branchat-wrk-'));
+  const script = wrkScript(opts, dir);
   if (script) {
-    dir = mkdtempSync(join(tmpdir(), 'branchat-wrk-'));
     const file = join(dir, 'script.lua');
     writeFileSync(file, script);
     args.push('-s', file);
@@ -228,8 +274,16 @@ export async function wrk(opts: WrkOptions): Promise<WrkResult> {
       proc.exited,
     ]);
     if (code !== 0) throw new Error(`wrk exited ${code}: ${err}${out}`);
-    return parseWrk(out + err);
+    const result = parseWrk(out + err);
+    const cpu = proc.resourceUsage()?.cpuTime.total;
+    if (cpu !== undefined) result.cpuSeconds = Number(cpu) / 1e6;
+    if (opts.acknowledge) {
+      result.acks = readdirSync(dir)
+        .filter((f) => f.startsWith('acks-'))
+        .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean));
+    }
+    return result;
   } finally {
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
 }

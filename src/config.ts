@@ -173,6 +173,11 @@ const ConfigSchema = z.object({
    */
   HTTP_IDLE_TIMEOUT_SECONDS: int(10, 1, 255), // 255: Bun's maximum
   /**
+   * 1: listen with SO_REUSEPORT, so several processes on one machine share PORT and the kernel spreads new
+   * connections over them (bench/processes.ts). Every process sharing the port must set it.
+   */
+  REUSE_PORT: z.enum(['0', '1']).default('0'),
+  /**
    * Lease of an Idempotency-Key whose first request is still running: its process renews it every third
    * of this while the request runs (however long), so a retry gets 409; a claim left by a crashed process
    * is taken over once its lease runs out.

@@ -38,20 +38,34 @@ export async function listen(
      * page. Bun's own 400/431/505 for a malformed request line or oversized headers never reach either.
      */
     onError?: (error: Error) => Response | Promise<Response>;
+    /**
+     * SO_REUSEPORT: other processes (with this option too) may listen on the same port; the kernel spreads new
+     * connections over them (Linux; Node ≥ 22.12).
+     */
+    reusePort?: boolean;
   },
 ): Promise<Listener> {
   const idleTimeout = options.idleTimeoutSeconds ?? BUN_DEFAULT_IDLE_TIMEOUT;
+  const reusePort = options.reusePort === true;
   if (isBun) {
     const server = options.websocket
       ? Bun.serve({
           hostname: options.hostname,
           port: options.port,
           idleTimeout,
+          reusePort,
           fetch,
           error: options.onError,
           websocket: options.websocket as Bun.WebSocketHandler<unknown>,
         })
-      : Bun.serve({ hostname: options.hostname, port: options.port, idleTimeout, fetch, error: options.onError });
+      : Bun.serve({
+          hostname: options.hostname,
+          port: options.port,
+          idleTimeout,
+          reusePort,
+          fetch,
+          error: options.onError,
+        });
     idleTimeouts.set(server, idleTimeout);
     return {
       port: server.port ?? options.port,
@@ -60,20 +74,25 @@ export async function listen(
       },
     };
   }
-  const { serve } = await import('@hono/node-server');
+  const { createAdaptorServer } = await import('@hono/node-server');
   return new Promise((resolve, reject) => {
-    const server = serve(
-      { fetch: fetch as (req: Request) => Response, hostname: options.hostname, port: options.port },
-      (info) =>
-        resolve({
-          port: info.port,
-          async stop(force) {
-            const s = server as unknown as { close(cb?: () => void): void; closeAllConnections?: () => void };
-            if (force) s.closeAllConnections?.();
-            else s.close();
-          },
-        }),
-    );
+    // serve() without its listen(port, host): listen's options object is where reusePort goes.
+    const server = createAdaptorServer({ fetch: fetch as (req: Request) => Response, hostname: options.hostname });
+    (
+      server as unknown as {
+        listen(o: { port: number; host: string; reusePort?: boolean }, cb: () => void): void;
+      }
+    ).listen({ port: options.port, host: options.hostname, ...(reusePort ? { reusePort } : {}) }, () => {
+      const address = server.address();
+      resolve({
+        port: typeof address === 'object' && address ? address.port : options.port,
+        async stop(force) {
+          const s = server as unknown as { close(cb?: () => void): void; closeAllConnections?: () => void };
+          if (force) s.closeAllConnections?.();
+          else s.close();
+        },
+      });
+    });
     // A port in use (EADDRINUSE) or refused (EACCES): rejected like Bun.serve's throw.
     (server as unknown as { once(event: 'error', f: (e: Error) => void): void }).once('error', reject);
     // Node has no idle timeout during a request (nothing to lift for a long answer), only between requests.
@@ -86,8 +105,10 @@ export async function listen(
  * databases, migrations; a second `npm start` would otherwise trip over the first one's embedded PostgreSQL). The
  * probe's socket is closed at once; port 0 (any free port) is never taken.
  */
-export function probePort(hostname: string, port: number): Promise<void> {
-  if (port === 0) return Promise.resolve();
+export function probePort(hostname: string, port: number, reusePort = false): Promise<void> {
+  // Shared with SO_REUSEPORT: the other processes' listeners are expected (listen() itself still fails on a
+  // port held by a process without the option).
+  if (port === 0 || reusePort) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);

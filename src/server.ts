@@ -39,7 +39,7 @@ function cannotListen(e: unknown): void {
 }
 
 try {
-  await probePort(config.HOST, config.PORT);
+  await probePort(config.HOST, config.PORT, config.REUSE_PORT === '1');
 } catch (e) {
   cannotListen(e);
   process.exit(1);
@@ -129,6 +129,7 @@ try {
       port: config.PORT,
       websocket: isBun ? await bunWebSocketHandler() : undefined,
       idleTimeoutSeconds: config.HTTP_IDLE_TIMEOUT_SECONDS,
+      reusePort: config.REUSE_PORT === '1',
       onError: (err) => {
         log.error({ err }, 'unhandled error outside the app');
         return lastResortResponse();

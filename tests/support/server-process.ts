@@ -10,7 +10,7 @@
  * (the README's command) in a process group of its own, so that a signal reaches npm and the server under it;
  * `node` runs a bundle (`buildNodeBundle`) on Node 22.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -27,6 +27,32 @@ export function freePort(): Promise<number> {
       s.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
     });
   });
+}
+
+/**
+ * How many sockets listen on `port` (IPv4 and IPv6), from /proc/net/tcp{,6}: with REUSE_PORT=1 several processes
+ * do, and /readyz on the shared port may be answered by any of them, so this says whether the last one is up.
+ * NaN where /proc is not there (not Linux).
+ */
+export function listeningSockets(port: number): number {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  let n = 0;
+  let found = false;
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    found = true;
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address is ADDR:PORT (hex); st 0A is LISTEN.
+      if (f[1]?.endsWith(`:${hex}`) && f[3] === '0A') n++;
+    }
+  }
+  return found ? n : Number.NaN;
 }
 
 /**
