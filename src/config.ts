@@ -311,10 +311,21 @@ export function heavySlots(config: Config): number {
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = ConfigSchema.safeParse(env);
   const lines = parsed.success
-    ? redisProblems(parsed.data)
+    ? [...redisProblems(parsed.data), ...poolerProblems(parsed.data)]
     : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
   if (!parsed.success || lines.length > 0) throw new Error(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   return parsed.data;
+}
+
+/**
+ * A transaction-mode pooler needs a direct connection beside it: the migrations' session-level advisory lock and
+ * the change feed's LISTEN cannot go through it (docs/operations.md, "PostgreSQL behind PgBouncer").
+ */
+function poolerProblems(config: Config): string[] {
+  if (config.DATABASE_POOLER !== 'transaction' || !config.DATABASE_URL || config.DATABASE_DIRECT_URL) return [];
+  return [
+    'DATABASE_DIRECT_URL: required with DATABASE_POOLER=transaction (migrations and the change feed need a direct connection to the primary, not the pooler in DATABASE_URL)',
+  ];
 }
 
 /** What the Redis settings cannot mean together. */

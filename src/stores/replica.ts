@@ -39,6 +39,12 @@ type Caught = 'yes' | 'no' | 'not-standby';
 export class PostgresReplicaReads implements ReplicaReads {
   readonly counts: ReplicaCounts = { replica: 0, lagging: 0, failed: 0 };
   private lastWarn = 0;
+  /**
+   * After the replica failed (unreachable, not a standby), reads go straight to the primary until this time: a
+   * dead replica costs one failed attempt per SKIP_MS, not a connect timeout on every read.
+   */
+  private skipUntil = 0;
+  static readonly SKIP_MS = 5_000;
   private closed = false;
 
   constructor(
@@ -52,6 +58,7 @@ export class PostgresReplicaReads implements ReplicaReads {
   async read<T>(fn: () => Promise<T>): Promise<T> {
     // Inside a transaction of ours (an import's checks, say) the reads belong to it.
     if (inOpenTransaction()) return fn();
+    if (Date.now() < this.skipUntil) return this.onPrimary('failed', fn);
     let lsn: string;
     try {
       const r = await sql<{ lsn: string }>`select pg_current_wal_flush_lsn()::text as lsn`.execute(pgDb(this.primary));
@@ -111,7 +118,8 @@ export class PostgresReplicaReads implements ReplicaReads {
 
   private onPrimary<T>(outcome: 'lagging' | 'failed', fn: () => Promise<T>, e?: unknown): Promise<T> {
     this.counts[outcome]++;
-    if (outcome === 'failed') {
+    if (outcome === 'failed' && e !== undefined) this.skipUntil = Date.now() + PostgresReplicaReads.SKIP_MS;
+    if (outcome === 'failed' && e !== undefined) {
       const now = Date.now();
       if (now - this.lastWarn > 10_000) {
         this.lastWarn = now;

@@ -65,4 +65,18 @@ describe('config', () => {
     // A braced prefix is only a problem on a cluster.
     expect(loadConfig({ REDIS_URL: 'redis://r:6379', CACHE_KEY_PREFIX: 'app{1}:' }).CACHE_KEY_PREFIX).toBe('app{1}:');
   });
+
+  test('PgBouncer: DATABASE_POOLER=transaction without DATABASE_DIRECT_URL is refused; with it, or with none, accepted', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://u@pooler:6432/db', DATABASE_POOLER: 'transaction' })).toThrow(
+      /DATABASE_DIRECT_URL: required with DATABASE_POOLER=transaction/,
+    );
+    expect(
+      loadConfig({
+        DATABASE_URL: 'postgres://u@pooler:6432/db',
+        DATABASE_DIRECT_URL: 'postgres://u@primary:5432/db',
+        DATABASE_POOLER: 'transaction',
+      }).DATABASE_POOLER,
+    ).toBe('transaction');
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@primary:5432/db' }).DATABASE_POOLER).toBe('none');
+  });
 });

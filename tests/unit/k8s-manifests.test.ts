@@ -244,7 +244,7 @@ describe('deploy/k8s: what the project requires of them', () => {
     const job = one('Job');
     const script = job.spec.template.spec.containers[0].command.join(' ');
     expect(script).toContain("import('./src/stores/postgres.ts')");
-    expect(script).toContain('migrate(process.env.DATABASE_URL)');
+    expect(script).toContain('migrate(process.env.DATABASE_DIRECT_URL || process.env.DATABASE_URL)');
     const postgres = readFileSync(join(ROOT, 'src', 'stores', 'postgres.ts'), 'utf8');
     expect(postgres).toMatch(/select pg_advisory_lock\(hashtext\(\$\{MIGRATION_LOCK\}\)\)/);
     expect(job.spec.template.spec.restartPolicy).toBe('Never');
