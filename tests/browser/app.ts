@@ -176,3 +176,27 @@ export async function chatAction(page: Page, name: string): Promise<void> {
   await folded.click();
   await page.getByRole('menuitem', { name, exact: true }).click();
 }
+
+/**
+ * A REST call as another device of the signed-in person: the API of the page's origin, with the token the app
+ * stored. A string body is sent as it is (a file's JSON), anything else as JSON; a failed answer throws.
+ */
+export async function rest(page: Page, method: string, path: string, body?: unknown): Promise<any> {
+  const token = (await page.evaluate("localStorage.getItem('branchat.token')")) as string;
+  const r = await fetch(`${new URL(page.url()).origin}/api/v1${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  if (!r.ok) throw new Error(`${method} ${path} → ${r.status} ${await r.text()}`);
+  return r.json();
+}
+
+/** Waits until `check` holds (rendering and live updates are asynchronous), failing with `what` after `ms`. */
+export async function eventually(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(50);
+  }
+}

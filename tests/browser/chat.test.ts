@@ -13,14 +13,22 @@ import {
   browserUnavailable,
   chatAction,
   type Demo,
+  eventually,
   newChat,
   newPage,
+  rest,
   send,
   showConversations,
   signUp,
   startDemo,
 } from './app.js';
-import { expectAccessible, expectNoErrorText, expectNoHorizontalOverflow, VIEWPORTS, type ViewportName } from './ui.js';
+import {
+  expectAccessibleLightAndDark,
+  expectNoErrorText,
+  expectNoHorizontalOverflow,
+  VIEWPORTS,
+  type ViewportName,
+} from './ui.js';
 
 const why = await browserUnavailable('browser/chat');
 
@@ -43,15 +51,6 @@ const stored = (page: Page) => page.locator('[data-testid="pairs"] .pair:not(.pe
 const pairOf = (page: Page, q: string) =>
   stored(page).filter({ has: page.locator('.bubble.q .text').getByText(q, { exact: true }) });
 
-async function waitFor(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await Bun.sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 /** The questions shown, in order. */
 async function questions(page: Page): Promise<string[]> {
   return stored(page).locator('.bubble.q .text').allTextContents();
@@ -62,26 +61,6 @@ async function focusedName(page: Page): Promise<string> {
   return (await page.evaluate(
     "(() => { const e = document.activeElement; return e ? (e.getAttribute('aria-label') || e.textContent || '').trim() : ''; })()",
   )) as string;
-}
-
-/** axe in light and dark on the page as it is. */
-async function accessibleBothSchemes(page: Page, screen: string): Promise<void> {
-  await page.emulateMedia({ colorScheme: 'light' });
-  await expectAccessible(page, `${screen} (light)`);
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await expectAccessible(page, `${screen} (dark)`);
-  await page.emulateMedia({ colorScheme: 'light' });
-}
-
-async function rest(page: Page, method: string, path: string, body?: string): Promise<any> {
-  const token = await page.evaluate("localStorage.getItem('branchat.token')");
-  const r = await fetch(`${demo.server.base}/api/v1${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body,
-  });
-  if (!r.ok) throw new Error(`${method} ${path} → ${r.status} ${await r.text()}`);
-  return r.json();
 }
 
 /** A ChatGPT-shaped conversations.json of one linear conversation of `n` pairs (q1/a1 … qn/an). */
@@ -144,7 +123,7 @@ for (const viewport of ['desktop', 'mobile'] as ViewportName[]) {
 
     test('New chat focuses the composer; Enter sends, Shift+Enter is a new line; the screen is accessible', async () => {
       await newChat(page);
-      await waitFor('the composer focused', async () => (await focusedName(page)) === 'message');
+      await eventually('the composer focused', async () => (await focusedName(page)) === 'message');
       await page.keyboard.type('line one');
       await page.keyboard.press('Shift+Enter');
       await page.keyboard.type('line two');
@@ -155,11 +134,11 @@ for (const viewport of ['desktop', 'mobile'] as ViewportName[]) {
       expect(await focusedName(page)).toBe('message');
       await expectNoErrorText(page, 'sending with Enter');
       await expectNoHorizontalOverflow(page, 'the chat');
-      await accessibleBothSchemes(page, 'the chat screen');
+      await expectAccessibleLightAndDark(page, 'the chat screen');
       // A second New chat moves the focus to its composer again.
       await page.locator('[data-testid="pairs"]').focus();
       await newChat(page);
-      await waitFor('the composer focused after New chat', async () => (await focusedName(page)) === 'message');
+      await eventually('the composer focused after New chat', async () => (await focusedName(page)) === 'message');
       expect(await stored(page).count()).toBe(0);
     }, 60_000);
 
@@ -243,7 +222,7 @@ for (const viewport of ['desktop', 'mobile'] as ViewportName[]) {
       const editor = page.getByLabel('edited question');
       await editor.waitFor();
       expect(await editor.inputValue()).toBe('beta');
-      await accessibleBothSchemes(page, 'a question being edited');
+      await expectAccessibleLightAndDark(page, 'a question being edited');
       // Escape cancels; the edit again, Enter saves.
       await editor.press('Escape');
       await editor.waitFor({ state: 'detached' });
@@ -319,16 +298,16 @@ for (const viewport of ['desktop', 'mobile'] as ViewportName[]) {
       const good = () => pairOf(page, 'rate me').getByRole('button', { name: 'Good answer' });
       const bad = () => pairOf(page, 'rate me').getByRole('button', { name: 'Bad answer' });
       await good().click();
-      await waitFor('thumbs up pressed', async () => (await good().getAttribute('aria-pressed')) === 'true');
+      await eventually('thumbs up pressed', async () => (await good().getAttribute('aria-pressed')) === 'true');
       await page.reload();
       await openConversation(page, name);
-      await waitFor('thumbs up still pressed', async () => (await good().getAttribute('aria-pressed')) === 'true');
+      await eventually('thumbs up still pressed', async () => (await good().getAttribute('aria-pressed')) === 'true');
       expect(await bad().getAttribute('aria-pressed')).toBe('false');
       await bad().click();
-      await waitFor('thumbs down pressed', async () => (await bad().getAttribute('aria-pressed')) === 'true');
+      await eventually('thumbs down pressed', async () => (await bad().getAttribute('aria-pressed')) === 'true');
       expect(await good().getAttribute('aria-pressed')).toBe('false');
       await bad().click(); // toggled off: no rating
-      await waitFor('no thumb pressed', async () => (await bad().getAttribute('aria-pressed')) === 'false');
+      await eventually('no thumb pressed', async () => (await bad().getAttribute('aria-pressed')) === 'false');
       await page.reload();
       await openConversation(page, name);
       await pairOf(page, 'rate me').waitFor();
@@ -369,7 +348,7 @@ for (const viewport of ['desktop', 'mobile'] as ViewportName[]) {
         await route.fulfill({ response });
       });
       await rest(page, 'PUT', '/chats/update-chat', JSON.stringify({ chat_id: chatId, name: 'Renamed elsewhere' }));
-      await waitFor('the held read', async () => held);
+      await eventually('the held read', async () => held);
       await send(page, 'second question');
       await Bun.sleep(2500); // the held read has answered by now
       expect(await questions(page)).toEqual(['first question', 'second question']);
@@ -404,10 +383,10 @@ for (const viewport of ['desktop', 'mobile'] as ViewportName[]) {
       });
       await items.first().waitFor();
       expect(await items.count()).toBe(3);
-      await waitFor('the first format focused', async () => (await focusedName(page)) === 'This chat as Markdown');
+      await eventually('the first format focused', async () => (await focusedName(page)) === 'This chat as Markdown');
       await page.keyboard.press('ArrowDown');
       expect(await focusedName(page)).toBe('The tree as ChatGPT JSON');
-      await accessibleBothSchemes(page, 'the Export menu');
+      await expectAccessibleLightAndDark(page, 'the Export menu');
       await page.keyboard.press('Escape');
       await items.first().waitFor({ state: 'detached' });
       // Open again, then a click elsewhere closes it.
@@ -453,7 +432,7 @@ for (const viewport of ['desktop', 'mobile'] as ViewportName[]) {
       await pairOf(page, 'q10000').waitFor();
       const opened = performance.now() - started;
       const list = page.locator('[data-testid="pairs"]');
-      await waitFor('the latest pair in view', async () => {
+      await eventually('the latest pair in view', async () => {
         const box = await pairOf(page, 'q10000').boundingBox();
         const pane = await list.boundingBox();
         return Boolean(box && pane && box.y < pane.y + pane.height && box.y + box.height > pane.y);
@@ -479,7 +458,7 @@ for (const viewport of ['desktop', 'mobile'] as ViewportName[]) {
         })()`)) as number | null;
         expect(before).not.toBeNull();
         const t = performance.now();
-        await waitFor('an older page', async () => Number(await list.getAttribute('data-loaded')) > loaded);
+        await eventually('an older page', async () => Number(await list.getAttribute('data-loaded')) > loaded);
         times.push(performance.now() - t);
         loaded = Number(await list.getAttribute('data-loaded'));
         await Bun.sleep(400);

@@ -18,8 +18,10 @@ import {
   chatAction,
   closeDrawers,
   type Demo,
+  eventually,
   newChat,
   newPage,
+  rest,
   send,
   showConversations,
   showTree,
@@ -51,27 +53,6 @@ const pairs = (page: Page) => page.locator('[data-testid="pairs"] .pair:not(.pen
 /** The question bubble whose text is exactly `q`. */
 const question = (page: Page, q: string) => page.locator('.bubble.q').getByText(q, { exact: true });
 const title = (page: Page) => page.locator('[data-testid="chat-title"]');
-
-/** A REST call with the account's token, as the app stored it (another device of the same person). */
-async function rest(page: Page, method: string, path: string, body?: unknown) {
-  const token = await page.evaluate(() => localStorage.getItem('branchat.token'));
-  const r = await fetch(`${demo.server.base}/api/v1${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!r.ok) throw new Error(`${method} ${path} → ${r.status} ${await r.text()}`);
-  return r.json() as Promise<any>;
-}
-
-/** Waits until `fn` holds (rendering and live updates are asynchronous); fails with `what` otherwise. */
-async function eventually(what: string, fn: () => Promise<boolean>, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(50);
-  }
-}
 
 describe.skipIf(Boolean(why))('the demo app in Chromium', () => {
   test('the tour: sign up, chat, edit a question, switch versions, the tree, compare, rename, search and jump, live updates, delete', async () => {

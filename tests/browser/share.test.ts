@@ -6,10 +6,9 @@
  * passes axe-core in light and dark at both viewports, without horizontal overflow.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import type { Page } from 'playwright-core';
 import { cleanup } from '../faults/harness.js';
 import { browserUnavailable, chatAction, type Demo, newPage, startDemo } from './app.js';
-import { expectAccessible, expectNoErrorText, expectNoHorizontalOverflow } from './ui.js';
+import { expectAccessibleLightAndDark, expectNoErrorText, expectNoHorizontalOverflow } from './ui.js';
 
 const why = await browserUnavailable('browser/share');
 let demo: Demo;
@@ -34,13 +33,6 @@ async function api(method: string, path: string, token: string | null, body?: un
   });
   if (!r.ok) throw new Error(`${method} ${path} → ${r.status} ${await r.text()}`);
   return r.json() as Promise<any>;
-}
-
-async function accessible(page: Page, screen: string): Promise<void> {
-  await expectAccessible(page, `${screen} (light)`);
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await expectAccessible(page, `${screen} (dark)`);
-  await page.emulateMedia({ colorScheme: 'light' });
 }
 
 describe.skipIf(Boolean(why))('a shared chat in Chromium', () => {
@@ -136,7 +128,7 @@ describe.skipIf(Boolean(why))('a shared chat in Chromium', () => {
       const { context, page: look } = await newPage(browser, viewport);
       await look.goto(url);
       await look.locator('[data-testid="shared-pairs"] .pair').nth(29).waitFor();
-      await accessible(look, `${viewport} shared page`);
+      await expectAccessibleLightAndDark(look, `${viewport} shared page`);
       await expectNoHorizontalOverflow(look, `${viewport} shared page`);
       await context.close();
     }

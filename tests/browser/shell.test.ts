@@ -13,14 +13,16 @@ import {
   browserUnavailable,
   chatAction,
   type Demo,
+  eventually,
   isNarrow,
   newChat,
   newPage,
+  rest,
   send,
   showConversations,
   startDemo,
 } from './app.js';
-import { expectAccessible, expectNoErrorText, expectNoHorizontalOverflow, type VIEWPORTS } from './ui.js';
+import { expectAccessibleLightAndDark, expectNoErrorText, expectNoHorizontalOverflow, type VIEWPORTS } from './ui.js';
 
 const why = await browserUnavailable('browser/shell');
 let demo: Demo;
@@ -33,34 +35,6 @@ afterAll(async () => {
   await demo?.browser.close();
   await cleanup();
 });
-
-async function until(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await Bun.sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-/** axe-core on the screen as it is, in light then in dark. */
-async function accessible(page: Page, screen: string): Promise<void> {
-  await expectAccessible(page, `${screen} (light)`);
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await expectAccessible(page, `${screen} (dark)`);
-  await page.emulateMedia({ colorScheme: 'light' });
-}
-
-async function rest(page: Page, method: string, path: string, body?: unknown): Promise<any> {
-  const token = (await page.evaluate("localStorage.getItem('branchat.token')")) as string;
-  const r = await fetch(`${demo.server.base}/api/v1${path}`, {
-    method,
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!r.ok) throw new Error(`${method} ${path} → ${r.status} ${await r.text()}`);
-  return r.json();
-}
 
 /** The conversation's row in the list (the drawer opened on a narrow screen). */
 async function row(page: Page, name: string) {
@@ -101,7 +75,7 @@ for (const viewport of ['desktop', 'mobile'] as (keyof typeof VIEWPORTS)[]) {
       const base = demo.server.base;
       await page.goto(`${base}/app/`);
       await page.getByRole('button', { name: 'Sign up' }).waitFor();
-      await accessible(page, `${viewport} sign-in`);
+      await expectAccessibleLightAndDark(page, `${viewport} sign-in`);
       await expectNoHorizontalOverflow(page, `${viewport} sign-in`);
 
       const emailField = page.getByLabel('Email');
@@ -129,10 +103,12 @@ for (const viewport of ['desktop', 'mobile'] as (keyof typeof VIEWPORTS)[]) {
       email = `shell-${viewport}-${Date.now()}@example.com`;
       await emailField.fill(email);
       await page.getByRole('button', { name: 'Sign up' }).click();
-      await until('the password error', async () => (await errorOf(passwordField)).includes('at least 8 characters'));
+      await eventually('the password error', async () =>
+        (await errorOf(passwordField)).includes('at least 8 characters'),
+      );
       expect(await errorOf(passwordField)).toBe('Password needs at least 8 characters.');
       expect(await page.locator('body').textContent()).not.toMatch(/schema|Too small/i);
-      await accessible(page, `${viewport} sign-in with errors`);
+      await expectAccessibleLightAndDark(page, `${viewport} sign-in with errors`);
 
       // Signed up: the email is in the top bar (behind the account button on a narrow screen).
       await passwordField.fill('correct horse battery');
@@ -166,7 +142,7 @@ for (const viewport of ['desktop', 'mobile'] as (keyof typeof VIEWPORTS)[]) {
     test('the empty state invites to start; New chat opens an untitled chat', async () => {
       const empty = page.getByTestId('empty-state');
       await empty.getByRole('heading', { name: 'Start your first conversation' }).waitFor();
-      await accessible(page, `${viewport} empty state`);
+      await expectAccessibleLightAndDark(page, `${viewport} empty state`);
       await expectNoHorizontalOverflow(page, `${viewport} empty state`);
       await newChat(page);
       await expectNoErrorText(page, 'New chat');
@@ -199,12 +175,12 @@ for (const viewport of ['desktop', 'mobile'] as (keyof typeof VIEWPORTS)[]) {
         .waitFor();
       expect(await results.getByRole('heading').textContent()).toBe('1 result for “cellars”');
       expect(await results.locator('.hit-chat').textContent()).toBe('Porto trip');
-      await accessible(page, `${viewport} search results`);
+      await expectAccessibleLightAndDark(page, `${viewport} search results`);
       await expectNoHorizontalOverflow(page, `${viewport} search results`);
       await results.getByRole('button', { name: /cellars/i }).click();
       if (await isNarrow(page)) await page.locator('.app:not([data-drawer])').waitFor();
-      await until('the hit opened', async () => (await pairsText(page)).includes('Vila Nova de Gaia.'));
-      await until('the title', async () => (await openTitle(page)) === 'Porto trip');
+      await eventually('the hit opened', async () => (await pairsText(page)).includes('Vila Nova de Gaia.'));
+      await eventually('the title', async () => (await openTitle(page)) === 'Porto trip');
       await expectNoErrorText(page, 'opening a search hit');
       await showConversations(page);
       await results.getByRole('button', { name: 'Clear' }).click();
@@ -229,19 +205,19 @@ for (const viewport of ['desktop', 'mobile'] as (keyof typeof VIEWPORTS)[]) {
       expect(await page.getByTestId('recent').locator('li.conv', { hasText: 'Porto trip' }).count()).toBe(0);
 
       await conversationAction(page, 'Porto trip', 'Unpin');
-      await until('unpinned', async () => (await pinned.count()) === 0);
+      await eventually('unpinned', async () => (await pinned.count()) === 0);
       await conversationAction(page, 'Porto trip', 'Archive');
-      await until('archived', async () => (await (await row(page, 'Porto trip')).count()) === 0);
+      await eventually('archived', async () => (await (await row(page, 'Porto trip')).count()) === 0);
       await expectNoErrorText(page, 'archive');
       const toggle = page.getByRole('button', { name: 'Archived' });
       await toggle.click();
       expect(await toggle.getAttribute('aria-expanded')).toBe('true');
       const archived = page.getByTestId('archived-list');
       await archived.locator('li.conv', { hasText: 'Porto trip' }).waitFor();
-      await accessible(page, `${viewport} archived conversations`);
+      await expectAccessibleLightAndDark(page, `${viewport} archived conversations`);
       await archived.locator('li.conv', { hasText: 'Porto trip' }).getByRole('button', { name: 'Unarchive' }).click();
       await (await row(page, 'Porto trip')).waitFor();
-      await until('gone from Archived', async () => (await archived.locator('li.conv').count()) === 0);
+      await eventually('gone from Archived', async () => (await archived.locator('li.conv').count()) === 0);
       await toggle.click();
       await expectNoErrorText(page, 'unarchive');
     }, 60_000);
@@ -270,8 +246,8 @@ for (const viewport of ['desktop', 'mobile'] as (keyof typeof VIEWPORTS)[]) {
         mimeType: 'application/json',
         buffer: Buffer.from(file),
       });
-      await until('the import opened', async () => (await openTitle(page)) === 'Exported elsewhere');
-      await until('its history', async () => (await pairsText(page)).includes('A ChatGPT export.'));
+      await eventually('the import opened', async () => (await openTitle(page)) === 'Exported elsewhere');
+      await eventually('its history', async () => (await pairsText(page)).includes('A ChatGPT export.'));
       await expectNoErrorText(page, 'import');
     }, 60_000);
 
@@ -292,9 +268,9 @@ for (const viewport of ['desktop', 'mobile'] as (keyof typeof VIEWPORTS)[]) {
       });
       await page.reload();
       await (await row(page, 'Branchy')).locator('.conv-open').click();
-      await until('the branch opened', async () => (await pairsText(page)).includes('Branch answer'));
+      await eventually('the branch opened', async () => (await pairsText(page)).includes('Branch answer'));
       await chatAction(page, 'Delete');
-      await until('the parent opened', async () => {
+      await eventually('the parent opened', async () => {
         const text = await pairsText(page);
         return text.includes('Main answer') && !text.includes('Branch answer');
       });
@@ -310,7 +286,7 @@ for (const viewport of ['desktop', 'mobile'] as (keyof typeof VIEWPORTS)[]) {
       const at = list.findIndex((c) => c.chat_id === main.chat_id);
       const next = (list[at + 1] ?? list[at - 1]) as { name: string };
       await chatAction(page, 'Delete');
-      await until('the next conversation', async () => (await openTitle(page)) === next.name);
+      await eventually('the next conversation', async () => (await openTitle(page)) === next.name);
       await Bun.sleep(300);
       await expectNoErrorText(page, 'deleting a conversation');
       expect(await (await row(page, 'Branchy')).count()).toBe(0);
@@ -334,10 +310,10 @@ for (const viewport of ['desktop', 'mobile'] as (keyof typeof VIEWPORTS)[]) {
       const branchId = branch.chat_id ?? branch.chat?.chat_id;
       await page.reload();
       await (await row(page, 'Doomed elsewhere')).locator('.conv-open').click();
-      await until('the branch opened', async () => (await pairsText(page)).includes('Side answer'));
+      await eventually('the branch opened', async () => (await pairsText(page)).includes('Side answer'));
       // The branch goes (another tab, another device): the tree's active chat (the root) opens.
       await rest(page, 'DELETE', `/chats/delete-chat?chat_id=${branchId}`);
-      await until('the root opened', async () => {
+      await eventually('the root opened', async () => {
         const text = await pairsText(page);
         return text.includes('Root answer') && !text.includes('Side answer');
       });
@@ -345,7 +321,7 @@ for (const viewport of ['desktop', 'mobile'] as (keyof typeof VIEWPORTS)[]) {
       await expectNoErrorText(page, 'a branch deleted elsewhere');
       // The whole conversation goes: another conversation, or the empty state.
       await rest(page, 'DELETE', `/chats/delete-chat?chat_id=${main.chat_id}`);
-      await until('moved on', async () => {
+      await eventually('moved on', async () => {
         const title = await openTitle(page);
         return title !== 'Doomed elsewhere' && (title !== null || (await page.getByTestId('empty-state').count()) > 0);
       });
@@ -375,7 +351,7 @@ for (const viewport of ['desktop', 'mobile'] as (keyof typeof VIEWPORTS)[]) {
 
     test('the share dialog: a labelled modal that keeps the focus; Escape closes it', async () => {
       await (await row(page, 'Porto trip')).locator('.conv-open').click();
-      await until('the chat', async () => (await pairsText(page)).includes('Vila Nova de Gaia.'));
+      await eventually('the chat', async () => (await pairsText(page)).includes('Vila Nova de Gaia.'));
       await chatAction(page, 'Share');
       const dialog = page.getByRole('dialog', { name: 'Share this chat' });
       await dialog.waitFor();
@@ -385,7 +361,7 @@ for (const viewport of ['desktop', 'mobile'] as (keyof typeof VIEWPORTS)[]) {
       await dialog.getByRole('button', { name: 'Create link' }).click();
       await dialog.getByLabel('Share link').waitFor();
       await dialog.getByTestId('share-links').locator('li').first().waitFor();
-      await accessible(page, `${viewport} share dialog`);
+      await expectAccessibleLightAndDark(page, `${viewport} share dialog`);
       await expectNoHorizontalOverflow(page, `${viewport} share dialog`);
       for (let i = 0; i < 12; i++) {
         await page.keyboard.press('Tab');
@@ -405,7 +381,7 @@ for (const viewport of ['desktop', 'mobile'] as (keyof typeof VIEWPORTS)[]) {
         await toggle.click();
         await side.waitFor({ state: 'visible' });
         expect(await toggle.getAttribute('aria-expanded')).toBe('true');
-        await accessible(page, 'mobile conversations drawer');
+        await expectAccessibleLightAndDark(page, 'mobile conversations drawer');
         await expectNoHorizontalOverflow(page, 'mobile conversations drawer');
         await page.keyboard.press('Escape');
         await side.waitFor({ state: 'hidden' });

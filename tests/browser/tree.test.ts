@@ -7,20 +7,26 @@
  * light and dark, and nothing wider than the viewport.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { cleanup } from '../faults/harness.js';
 import {
   browserUnavailable,
   type Demo,
+  eventually,
   isNarrow,
   newPage,
+  rest,
   showConversations,
   showTree,
   signUp,
   startDemo,
 } from './app.js';
-import { expectNoErrorText, expectNoHorizontalOverflow, type ViewportName } from './ui.js';
+import {
+  expectAccessibleLightAndDark,
+  expectNoErrorText,
+  expectNoHorizontalOverflow,
+  type ViewportName,
+} from './ui.js';
 
 const why = await browserUnavailable('browser/tree');
 let demo: Demo;
@@ -35,29 +41,8 @@ afterAll(async () => {
   await cleanup();
 });
 
-/** A REST call with the token the app stored after sign-up (the "elsewhere" that builds the trees fast). */
-async function rest(page: Page, method: string, path: string, body?: unknown): Promise<any> {
-  const token = (await page.evaluate("localStorage.getItem('branchat.token')")) as string;
-  const r = await fetch(`${demo.server.base}/api/v1${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  if (!r.ok) throw new Error(`${method} ${path} → ${r.status} ${await r.text()}`);
-  return r.json();
-}
-
 const node = (page: Page, id: string) => page.getByTestId(`node-${id}`);
 const title = (page: Page) => page.getByTestId('chat-title');
-
-/** Waits until `check` holds (polling), failing with `what` after `ms`. */
-async function until(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(20);
-  }
-}
 
 /** Reloads the app and opens a conversation from the conversations pane by its name. */
 async function openConversation(page: Page, name: string): Promise<void> {
@@ -67,34 +52,10 @@ async function openConversation(page: Page, name: string): Promise<void> {
   await page.getByTestId('chat-list').getByText(name, { exact: true }).click();
 }
 
-/**
- * ui.ts's expectAccessible (axe-core, no serious or critical violation), limited to this area's parts: the tree
- * pane and the comparison. The rest of the page (top bar, chat view) is checked by its own tests.
- */
-async function expectAccessible(page: Page, screen: string): Promise<void> {
-  if (!(await page.evaluate("'axe' in window"))) {
-    await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
-  }
-  const violations = (await page.evaluate(`(() => {
-    const include = [...document.querySelectorAll('[data-testid="tree"], [data-testid="compare"]')];
-    return window.axe.run(include, { resultTypes: ['violations'] }).then((r) => r.violations);
-  })()`)) as { id: string; impact: string | null; help: string; nodes: { target: unknown[]; html: string }[] }[];
-  const serious = violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map(
-      (v) =>
-        `${v.impact} ${v.id}: ${v.help}\n  ${v.nodes.map((n) => `${JSON.stringify(n.target)} ${n.html}`).join('\n  ')}`,
-    );
-  expect(serious, `axe on ${screen}`).toEqual([]);
-}
-
-/** axe on the tree pane and the comparison as they are, in light and in dark. */
-async function accessibleBothSchemes(page: Page, screen: string): Promise<void> {
-  await expectAccessible(page, `${screen} (light)`);
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await expectAccessible(page, `${screen} (dark)`);
-  await page.emulateMedia({ colorScheme: 'light' });
-}
+/** axe on this area's parts only (the tree pane and the comparison), light and dark: the rest of the page (top bar,
+ * chat view) is checked by its own tests. */
+const accessibleBothSchemes = (page: Page, screen: string) =>
+  expectAccessibleLightAndDark(page, screen, { include: '[data-testid="tree"], [data-testid="compare"]' });
 
 /** The element with the keyboard focus: its data-id (a tree node) or null. */
 const focusedNode = (page: Page) =>
@@ -195,7 +156,7 @@ for (const viewport of ['desktop', 'mobile'] as ViewportName[]) {
         await title(page).filter({ hasText: 'What about trains?' }).waitFor();
         await expectNoErrorText(page, 'opening a chat from the tree');
         await showTree(page);
-        await until(
+        await eventually(
           'the open node',
           async () => (await node(page, ids.trains).getAttribute('aria-current')) === 'true',
         );
@@ -203,7 +164,7 @@ for (const viewport of ['desktop', 'mobile'] as ViewportName[]) {
 
         // Make active: the badge and the path move, and the API agrees.
         await tree.getByRole('button', { name: 'Make active' }).click();
-        await until(
+        await eventually(
           'the active badge on Trains',
           async () => (await node(page, ids.trains).locator('.tree-badge').count()) === 1,
         );
@@ -236,7 +197,10 @@ for (const viewport of ['desktop', 'mobile'] as ViewportName[]) {
         await title(page).filter({ hasText: 'Try Porto instead' }).waitFor();
         await expectNoErrorText(page, 'opening a chat with Enter');
         await showTree(page);
-        await until('Porto open', async () => (await node(page, ids.porto).getAttribute('aria-current')) === 'true');
+        await eventually(
+          'Porto open',
+          async () => (await node(page, ids.porto).getAttribute('aria-current')) === 'true',
+        );
         await expectNoHorizontalOverflow(page, `the tree pane after the keyboard at ${viewport}`);
       } finally {
         await context.close();
@@ -337,7 +301,7 @@ for (const viewport of ['desktop', 'mobile'] as ViewportName[]) {
 
         // Load more: the rest of the long tail, then no more.
         await left.getByRole('button', { name: /^Load more/ }).click();
-        await until('the second page', async () => (await left.locator('.compare-pair').count()) === 55);
+        await eventually('the second page', async () => (await left.locator('.compare-pair').count()) === 55);
         expect(await left.locator('.compare-pair').last().textContent()).toContain('long answer 55');
         expect(await left.getByRole('button', { name: /^Load more/ }).count()).toBe(0);
         expect(await right.locator('.compare-pair').count()).toBe(2);
@@ -390,8 +354,8 @@ for (const viewport of ['desktop', 'mobile'] as ViewportName[]) {
         const started = performance.now();
         await page.getByTestId('chat-list').getByText(conv.title, { exact: true }).click();
         const nodes = page.locator('[data-testid="tree"] .tree-node');
-        await until('1,001 nodes', async () => (await nodes.count()) === 1001, 20_000);
-        await until(
+        await eventually('1,001 nodes', async () => (await nodes.count()) === 1001, 20_000);
+        await eventually(
           'the deepest open',
           async () => (await node(page, deepest.id).getAttribute('aria-current')) === 'true',
         );
@@ -431,7 +395,10 @@ for (const viewport of ['desktop', 'mobile'] as ViewportName[]) {
         await node(page, rootId).click();
         await title(page).filter({ hasText: conv.title }).waitFor();
         await showTree(page);
-        await until('the root open', async () => (await node(page, rootId).getAttribute('aria-current')) === 'true');
+        await eventually(
+          'the root open',
+          async () => (await node(page, rootId).getAttribute('aria-current')) === 'true',
+        );
         const openClick = performance.now() - clickStart;
         const inPage = (await page.evaluate('window.__openTiming.marked - window.__openTiming.click')) as number;
         expect(await node(page, deepest.id).getAttribute('aria-current')).toBeNull();

@@ -22,12 +22,16 @@ interface AxeViolation {
   nodes: { target: unknown[]; html: string }[];
 }
 
-/** Runs axe-core on the page as it is: fails listing every serious or critical violation. */
-export async function expectAccessible(page: Page, screen: string): Promise<void> {
+/**
+ * Runs axe-core on the page as it is (or only on the elements `include` selects, for a test of one area): fails
+ * listing every serious or critical violation.
+ */
+export async function expectAccessible(page: Page, screen: string, options: { include?: string } = {}): Promise<void> {
   // Page functions as text: this file is compiled without the DOM's types.
   if (!(await page.evaluate("'axe' in window"))) await page.addScriptTag({ path: AXE });
+  const target = options.include ? `[...document.querySelectorAll(${JSON.stringify(options.include)})]` : 'document';
   const violations = (await page.evaluate(
-    "window.axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations)",
+    `window.axe.run(${target}, { resultTypes: ['violations'] }).then((r) => r.violations)`,
   )) as AxeViolation[];
   const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   const report = serious.map(
@@ -39,6 +43,19 @@ export async function expectAccessible(page: Page, screen: string): Promise<void
 
 /** The failed answers (status ≥ 400) each page got, listed when an error text shows (tests/browser/app.ts newPage). */
 export const failedAnswers = new WeakMap<Page, string[]>();
+
+/** expectAccessible in the light colour scheme, then in the dark one; the page is left in light. */
+export async function expectAccessibleLightAndDark(
+  page: Page,
+  screen: string,
+  options: { include?: string } = {},
+): Promise<void> {
+  await page.emulateMedia({ colorScheme: 'light' });
+  await expectAccessible(page, `${screen} (light)`, options);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await expectAccessible(page, `${screen} (dark)`, options);
+  await page.emulateMedia({ colorScheme: 'light' });
+}
 
 /** No visible error text: nothing in role=alert, .error or [data-error], and no raw problem wording anywhere. */
 export async function expectNoErrorText(page: Page, after: string): Promise<void> {
