@@ -240,8 +240,11 @@ let nextBatch = 0;
 await Promise.all(
   Array.from({ length: parallel }, async () => {
     for (let b = pairBatches[nextBatch++]; b; b = pairBatches[nextBatch++])
-      await sql`insert into qa_pairs (response_id, chat_id, account_id, seq, question, response, type, timestamp)
-        select r, c, a, s, q, p, 'text', ${now}
+      // No pair here has token counts, so every running usage total is 0: given, the trigger keeps them (a chat's
+      // pairs span batches loaded in parallel, where it could not see the previous batch's rows).
+      await sql`insert into qa_pairs (response_id, chat_id, account_id, seq, question, response, type, timestamp,
+                                      prompt_tokens_total, completion_tokens_total)
+        select r, c, a, s, q, p, 'text', ${now}, 0, 0
         from unnest(${b.map((p) => p.response_id)}::uuid[], ${b.map((p) => p.chat_id)}::uuid[],
           ${b.map((p) => p.account_id)}::uuid[], ${b.map((p) => p.seq)}::int[], ${b.map((p) => p.question)}::text[],
           ${b.map((p) => p.response)}::text[]) as t(r, c, a, s, q, p)`.execute(db);

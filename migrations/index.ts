@@ -18,6 +18,7 @@ import { Migration20261204000000_start_forks } from './Migration20261204000000_s
 import { Migration20261204010000_shares } from './Migration20261204010000_shares.js';
 import { Migration20261204020000_feedback } from './Migration20261204020000_feedback.js';
 import { Migration20261204030000_titles_archive_pin } from './Migration20261204030000_titles_archive_pin.js';
+import { Migration20261204040000_running_usage } from './Migration20261204040000_running_usage.js';
 
 export const migrationsList = [
   { name: 'Migration20261125000000_init', class: Migration20261125000000_init },
@@ -36,4 +37,5 @@ export const migrationsList = [
   { name: 'Migration20261204010000_shares', class: Migration20261204010000_shares },
   { name: 'Migration20261204020000_feedback', class: Migration20261204020000_feedback },
   { name: 'Migration20261204030000_titles_archive_pin', class: Migration20261204030000_titles_archive_pin },
+  { name: 'Migration20261204040000_running_usage', class: Migration20261204040000_running_usage },
 ];

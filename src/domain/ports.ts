@@ -356,7 +356,9 @@ export interface ContentStore {
   /**
    * Stores a pair at (chat_id, seq) with its fencing token. An earlier write at the same slot whose
    * metadata never committed is replaced, but only by a higher fence: a write carrying a lower or equal
-   * fence than the one stored is refused with StaleWriteError and changes nothing.
+   * fence than the one stored is refused with StaleWriteError and changes nothing. The pair also stores its
+   * chat's running usage totals up to it (see `usage`), from the pair at seq - 1: the domain appends a chat's
+   * pairs in seq order (under the tree lock), so that pair is there.
    */
   append(pair: PairRecord, fence: number): Promise<void>;
   /**
@@ -378,12 +380,15 @@ export interface ContentStore {
   scanSlots(options: ScanSlotsOptions): Promise<ContentSlot[]>;
   /** Pairs of the given ranges, in the order of the ranges and ascending seq within each. */
   readRanges(accountId: string, ranges: SeqRange[]): Promise<PairRecord[]>;
-  /** The tokens of the generated answers among the pairs of the given ranges, summed in one aggregate query. */
+  /**
+   * The tokens of the generated answers among the pairs of the given ranges. Each pair stores the running totals
+   * of its chat up to it (written with it), so a range costs two row reads at most, whatever its length.
+   */
   usage(accountId: string, ranges: SeqRange[]): Promise<UsageTotals>;
   /**
    * For each prefix (the pairs 1..seq of chat chatId; seq 0: none), the tokens of its generated answers, in the
-   * order given. One query for all of them: each chat's pairs are read once, up to its longest prefix asked, as
-   * running sums (get-branches: every chat of a tree is a few such prefixes, see domain/usage.ts).
+   * order given: the running totals stored at each prefix's end, read in one query (get-branches: every chat of
+   * a tree is a few such prefixes, see domain/usage.ts).
    */
   usagePrefixes(accountId: string, prefixes: PairLocation[]): Promise<UsageTotals[]>;
   /**

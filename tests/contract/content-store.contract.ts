@@ -436,6 +436,132 @@ export function contentStoreContract(name: string, open: () => Promise<ContentSt
       expect(hit?.pair.question).toBe(p.question); // stored verbatim all the same
     });
 
+    /** A generated pair with these token counts (null: not reported); `given`: a response the client gave. */
+    const counted = (
+      at: Pick<PairRecord, 'accountId' | 'chatId' | 'seq'>,
+      prompt: number | null,
+      completion: number | null,
+    ) => pair({ ...at, generation: { model: 'm', promptTokens: prompt, completionTokens: completion, latencyMs: 1 } });
+    const given = (at: Pick<PairRecord, 'accountId' | 'chatId' | 'seq'>) => pair({ ...at, generation: null });
+
+    test('usage: ranges and prefixes sum the token counts of exactly their pairs, whatever their length', async () => {
+      const store = await open();
+      const { accountId, chatA, chatB } = ctx();
+      // chatA: counts 1..20 for prompt, 100 + seq for completion; every 5th pair given, every 7th with null counts.
+      const expected = (from: number, to: number) => {
+        let promptTokens = 0;
+        let completionTokens = 0;
+        for (let seq = from; seq <= to; seq++) {
+          if (seq % 5 === 0 || seq % 7 === 0) continue;
+          promptTokens += seq;
+          completionTokens += 100 + seq;
+        }
+        return { promptTokens, completionTokens };
+      };
+      for (let seq = 1; seq <= 20; seq++) {
+        const at = { accountId, chatId: chatA, seq };
+        const p = seq % 5 === 0 ? given(at) : seq % 7 === 0 ? counted(at, null, null) : counted(at, seq, 100 + seq);
+        await store.append(p, nextFence());
+      }
+      await store.append(counted({ accountId, chatId: chatB, seq: 1 }, 1000, 2000), nextFence());
+      await store.append(counted({ accountId, chatId: chatB, seq: 2 }, 10, 20), nextFence());
+      for (const [from, to] of [
+        [1, 20],
+        [1, 1],
+        [3, 9],
+        [7, 7],
+        [5, 5],
+        [11, 20],
+        [2, 19],
+      ] as const)
+        expect(await store.usage(accountId, [{ chatId: chatA, fromSeq: from, toSeq: to }])).toEqual(expected(from, to));
+      // Several ranges add up; an empty range adds nothing.
+      expect(
+        await store.usage(accountId, [
+          { chatId: chatA, fromSeq: 1, toSeq: 4 },
+          { chatId: chatB, fromSeq: 2, toSeq: 2 },
+          { chatId: chatA, fromSeq: 9, toSeq: 8 },
+        ]),
+      ).toEqual({
+        promptTokens: expected(1, 4).promptTokens + 10,
+        completionTokens: expected(1, 4).completionTokens + 20,
+      });
+      expect(await store.usage(accountId, [])).toEqual({ promptTokens: 0, completionTokens: 0 });
+      // Prefixes, in the order asked; seq 0 is an empty prefix.
+      expect(
+        await store.usagePrefixes(accountId, [
+          { chatId: chatB, seq: 1 },
+          { chatId: chatA, seq: 20 },
+          { chatId: chatA, seq: 0 },
+          { chatId: chatA, seq: 6 },
+          { chatId: chatB, seq: 2 },
+        ]),
+      ).toEqual([
+        { promptTokens: 1000, completionTokens: 2000 },
+        expected(1, 20),
+        { promptTokens: 0, completionTokens: 0 },
+        expected(1, 6),
+        { promptTokens: 1010, completionTokens: 2020 },
+      ]);
+      // Scoped to the account.
+      expect(await store.usage(v7(), [{ chatId: chatA, fromSeq: 1, toSeq: 20 }])).toEqual({
+        promptTokens: 0,
+        completionTokens: 0,
+      });
+    });
+
+    test('usage: a slot replaced with a higher fence counts its new pair only, and so do the pairs after it', async () => {
+      const store = await open();
+      const { accountId, chatA } = ctx();
+      await store.append(counted({ accountId, chatId: chatA, seq: 1 }, 5, 6), nextFence());
+      await store.append(counted({ accountId, chatId: chatA, seq: 2 }, 500, 600), nextFence()); // never committed
+      await store.append(counted({ accountId, chatId: chatA, seq: 2 }, 7, 8), nextFence()); // the committed one
+      await store.append(counted({ accountId, chatId: chatA, seq: 3 }, 1, 1), nextFence());
+      expect(await store.usage(accountId, [{ chatId: chatA, fromSeq: 1, toSeq: 3 }])).toEqual({
+        promptTokens: 13,
+        completionTokens: 15,
+      });
+      expect(await store.usagePrefixes(accountId, [{ chatId: chatA, seq: 2 }])).toEqual([
+        { promptTokens: 12, completionTokens: 14 },
+      ]);
+    });
+
+    test('usage: pairs stored together (appendMany, new chats) sum like appended ones, in any order given', async () => {
+      const store = await open();
+      const { accountId, chatA, chatB } = ctx();
+      const pairs = [
+        counted({ accountId, chatId: chatB, seq: 2 }, 3, 4),
+        counted({ accountId, chatId: chatA, seq: 1 }, 1, 2),
+        given({ accountId, chatId: chatA, seq: 2 }),
+        counted({ accountId, chatId: chatB, seq: 1 }, 30, 40),
+        counted({ accountId, chatId: chatA, seq: 3 }, 10, 20),
+      ];
+      await store.appendMany(pairs, nextFence());
+      expect(
+        await store.usagePrefixes(accountId, [
+          { chatId: chatA, seq: 1 },
+          { chatId: chatA, seq: 2 },
+          { chatId: chatA, seq: 3 },
+          { chatId: chatB, seq: 2 },
+        ]),
+      ).toEqual([
+        { promptTokens: 1, completionTokens: 2 },
+        { promptTokens: 1, completionTokens: 2 },
+        { promptTokens: 11, completionTokens: 22 },
+        { promptTokens: 33, completionTokens: 44 },
+      ]);
+      expect(await store.usage(accountId, [{ chatId: chatB, fromSeq: 2, toSeq: 2 }])).toEqual({
+        promptTokens: 3,
+        completionTokens: 4,
+      });
+      // An append after them continues the chat's totals.
+      await store.append(counted({ accountId, chatId: chatA, seq: 4 }, 100, 200), nextFence());
+      expect(await store.usage(accountId, [{ chatId: chatA, fromSeq: 1, toSeq: 4 }])).toEqual({
+        promptTokens: 111,
+        completionTokens: 222,
+      });
+    });
+
     test('ping answers', async () => {
       const store = await open();
       await expect(store.ping()).resolves.toBeUndefined();

@@ -7,16 +7,19 @@ import { accountHash } from '../../src/stores/content/mongo-shard-key.js';
 import { startMongoDouble } from '../support/mongo-double/server.js';
 import { contentStoreContract } from './content-store.contract.js';
 
-let opened: Promise<{ store: MongoContentStore; stop: () => Promise<void> }> | undefined;
+let opened: Promise<{ store: MongoContentStore; stop: () => Promise<void>; url: string }> | undefined;
 
-contentStoreContract('mongodb (wire-protocol double)', async () => {
+/** One double and store for the contract and the tests below, opened by whichever runs first. */
+function openStore() {
   opened ??= (async () => {
     const double = await startMongoDouble();
     const store = await MongoContentStore.connect({ url: double.url, dbName: `contract_${process.pid}` });
-    return { store, stop: double.stop };
+    return { store, stop: double.stop, url: double.url };
   })();
-  return (await opened).store;
-});
+  return opened;
+}
+
+contentStoreContract('mongodb (wire-protocol double)', async () => (await openStore()).store);
 
 afterAll(async () => {
   if (!opened) return;
@@ -87,6 +90,78 @@ describe('mongodb adapter (wire-protocol double): documents written before the s
     } finally {
       await client.close();
       await double.stop();
+    }
+  });
+});
+
+describe('mongodb adapter (wire-protocol double): documents written before the running usage totals', () => {
+  test('usage of old documents is aggregated; an append after them continues the totals from their sum', async () => {
+    const { store, url } = await openStore();
+    const client = new MongoClient(url);
+    try {
+      const qa = client.db(`contract_${process.pid}`).collection('qa_pairs');
+      const accountId = v7();
+      const chatId = v7();
+      // Seven pairs as an earlier version wrote them: token counts in `generation`, no `usage_total`.
+      await qa.insertMany(
+        Array.from({ length: 7 }, (_, i) => ({
+          account_hash: accountHash(accountId),
+          response_id: v7(),
+          chat_id: chatId,
+          account_id: accountId,
+          seq: i + 1,
+          question: `q${i + 1}`,
+          response: `a${i + 1}`,
+          type: 'text',
+          language: null,
+          url: null,
+          timestamp: new Date(),
+          generation:
+            i === 3 ? null : { model: 'm', prompt_tokens: i + 1, completion_tokens: 10 * (i + 1), latency_ms: 1 },
+          fence: 1,
+        })),
+      );
+      // Counts 1..7 but seq 4 (given): 24 prompt, 240 completion.
+      expect(await store.usage(accountId, [{ chatId, fromSeq: 1, toSeq: 7 }])).toEqual({
+        promptTokens: 24,
+        completionTokens: 240,
+      });
+      expect(await store.usage(accountId, [{ chatId, fromSeq: 3, toSeq: 5 }])).toEqual({
+        promptTokens: 8,
+        completionTokens: 80,
+      });
+      expect(
+        await store.usagePrefixes(accountId, [
+          { chatId, seq: 7 },
+          { chatId, seq: 2 },
+        ]),
+      ).toEqual([
+        { promptTokens: 24, completionTokens: 240 },
+        { promptTokens: 3, completionTokens: 30 },
+      ]);
+      await store.append(
+        {
+          responseId: v7(),
+          chatId,
+          accountId,
+          seq: 8,
+          question: 'q8',
+          response: 'a8',
+          type: 'text',
+          language: null,
+          url: null,
+          timestamp: new Date(),
+          generation: { model: 'm', promptTokens: 100, completionTokens: 1000, latencyMs: 1 },
+        },
+        2,
+      );
+      const eighth = await qa.findOne({ chat_id: chatId, seq: 8 });
+      expect(eighth?.usage_total).toEqual({ prompt_tokens: 124, completion_tokens: 1240 });
+      expect(await store.usagePrefixes(accountId, [{ chatId, seq: 8 }])).toEqual([
+        { promptTokens: 124, completionTokens: 1240 },
+      ]);
+    } finally {
+      await client.close();
     }
   });
 });

@@ -34,7 +34,7 @@ import {
   stemMatcher,
 } from './mongo-search.js';
 import { accountHash, accountKey } from './mongo-shard-key.js';
-import { usageOf, usagePrefixesOf } from './mongo-usage.js';
+import { runningTotalOf, runningTotalsOf, type UsageTotalDocument, usageOf, usagePrefixesOf } from './mongo-usage.js';
 import { orderByRanges } from './ranges.js';
 import { pairSnippet, searchTerms } from './snippet.js';
 
@@ -84,8 +84,11 @@ function generationFromDocument(g: GenerationDocument | null | undefined): Gener
   };
 }
 
-/** A pair's document fields (entity property names) for a write with `fence`, search terms included. */
-function documentOf(pair: PairRecord, fence: number, language: SearchLanguage) {
+/**
+ * A pair's document fields (entity property names) for a write with `fence`, search terms and its chat's running
+ * usage totals up to it (mongo-usage.ts) included.
+ */
+function documentOf(pair: PairRecord, fence: number, language: SearchLanguage, usageTotal: UsageTotalDocument) {
   const search = searchFieldsOf(pair, language);
   return {
     accountHash: accountHash(pair.accountId),
@@ -104,6 +107,7 @@ function documentOf(pair: PairRecord, fence: number, language: SearchLanguage) {
     searchStems: search.search_stems,
     searchWeights: search.search_weights,
     searchKey: search.search_key,
+    usageTotal,
   };
 }
 
@@ -139,6 +143,8 @@ export const QaPairDocument = defineEntity({
     searchWeights: p.json<number[]>().fieldName('search_weights'),
     /** The tokenizer version and language of the two above; another value is re-indexed at startup. */
     searchKey: p.string().fieldName('search_key'),
+    /** The chat's running token totals over its pairs 1..seq (mongo-usage.ts); absent in older documents. */
+    usageTotal: p.json<UsageTotalDocument>().nullable().fieldName('usage_total'),
   },
   uniques: [
     // The shard key's own index (SHARD_KEY): a slot is unique (the fencing relies on it), and a sharded
@@ -285,16 +291,18 @@ export class MongoContentStore implements ContentStore {
     return this.run(async () => {
       // Once more on a duplicate key: two upserts of one slot can race (the other one's insert lands between
       // this one's filter and its insert); the second attempt sees that document and compares fences.
+      // The totals up to seq - 1 are committed: the domain appends a chat's pairs in seq order, under its tree lock.
+      const usageTotal = await runningTotalOf(this.qaPairs(), pair);
       try {
-        await this.upsertSlot(pair, fence);
+        await this.upsertSlot(pair, fence, usageTotal);
       } catch (e) {
         if (!(e instanceof StaleWriteError)) throw e;
-        await this.upsertSlot(pair, fence);
+        await this.upsertSlot(pair, fence, usageTotal);
       }
     });
   }
 
-  private async upsertSlot(pair: PairRecord, fence: number): Promise<void> {
+  private async upsertSlot(pair: PairRecord, fence: number, usageTotal: UsageTotalDocument): Promise<void> {
     try {
       // Replaces the slot only when it holds a lower fence. Otherwise the filter matches nothing, the
       // upsert tries to insert a second document at (chat_id, seq) and the unique index refuses it.
@@ -307,7 +315,7 @@ export class MongoContentStore implements ContentStore {
           seq: pair.seq,
           $or: [{ fence: { $lt: fence } }, { fence: { $exists: false } }],
         },
-        documentOf(pair, fence, this.searchLanguage),
+        documentOf(pair, fence, this.searchLanguage, usageTotal),
         { upsert: true } as never,
       );
     } catch (e) {
@@ -334,10 +342,13 @@ export class MongoContentStore implements ContentStore {
       // (removeChats). When its outcome is unknown (connection lost), they stay: invisible if it rolled back
       // (their chats have no row), and swept by a full reconciler pass (`npm run reconcile`), not by the
       // periodic one, whose time window does not reach their historic timestamps.
+      const usageTotals = await runningTotalsOf(this.qaPairs(), pairs);
       for (let i = 0; i < pairs.length; i += 1000) {
         await this.em().insertMany(
           QaPairDocument,
-          pairs.slice(i, i + 1000).map((p) => documentOf(p, fence, this.searchLanguage)),
+          pairs
+            .slice(i, i + 1000)
+            .map((p, j) => documentOf(p, fence, this.searchLanguage, usageTotals[i + j] as UsageTotalDocument)),
         );
       }
     });

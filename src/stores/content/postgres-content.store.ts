@@ -21,7 +21,7 @@ import { storeCalls } from '../errors.js';
 import type { FastSql } from '../pg-fast.js';
 import { columnList, toDate } from '../pg-rows.js';
 import { inOpenTransaction, pgDb } from '../pg-tx.js';
-import { orderByRanges } from './ranges.js';
+import { orderByRanges, runningPoints } from './ranges.js';
 import { pairSnippet, searchTerms } from './snippet.js';
 
 interface PairRow {
@@ -149,9 +149,11 @@ export class PostgresContentStore implements ContentStore {
 
   appendMany(pairs: PairRecord[], fence: number): Promise<void> {
     return this.run(async () => {
-      // In the metadata transaction (see append); batches keep each statement's parameters under the limit.
-      for (let i = 0; i < pairs.length; i += 1000) {
-        const rows = pairs.slice(i, i + 1000).map((p) => pairValues(p, fence, this.searchLanguage));
+      // In the metadata transaction (see append); batches keep each statement's parameters under the limit. In
+      // (chat, seq) order: the running-usage trigger reads each pair's predecessor, inserted just before it.
+      const ordered = [...pairs].sort((a, b) => (a.chatId < b.chatId ? -1 : a.chatId > b.chatId ? 1 : a.seq - b.seq));
+      for (let i = 0; i < ordered.length; i += 1000) {
+        const rows = ordered.slice(i, i + 1000).map((p) => pairValues(p, fence, this.searchLanguage));
         await sql`insert into qa_pairs (${PAIR_COLUMNS}, fence, search_lang) values ${sql.join(rows)}`.execute(
           this.db(),
         );
@@ -223,47 +225,45 @@ export class PostgresContentStore implements ContentStore {
     });
   }
 
+  /**
+   * Each range is the difference of two running totals (migrations/Migration20261204040000_running_usage.ts): the
+   * row at its end minus the row before its start (none for a range from seq 1). One primary-key probe per point.
+   */
   usage(accountId: string, ranges: SeqRange[]): Promise<UsageTotals> {
     return this.run(async () => {
-      if (ranges.length === 0) return { promptTokens: 0, completionTokens: 0 };
-      const conditions = sql.join(
-        ranges.map((r) => sql`(chat_id = ${r.chatId} and seq between ${r.fromSeq} and ${r.toSeq})`),
-        sql` or `,
-      );
-      // A pair whose response the client gave has null counts (qa_pairs_generation_ck): sum() skips them.
+      const points = runningPoints(ranges);
+      if (points.length === 0) return { promptTokens: 0, completionTokens: 0 };
       const r = await sql<{ prompt_tokens: string; completion_tokens: string }>`
-        select coalesce(sum(prompt_tokens), 0) as prompt_tokens, coalesce(sum(completion_tokens), 0) as completion_tokens
-        from qa_pairs where account_id = ${accountId} and (${conditions})`.execute(this.db());
+        select coalesce(sum(e.sign * p.prompt_tokens_total), 0) as prompt_tokens,
+               coalesce(sum(e.sign * p.completion_tokens_total), 0) as completion_tokens
+        from unnest(${points.map((x) => x.chatId)}::uuid[], ${points.map((x) => x.seq)}::int[],
+                    ${points.map((x) => x.sign)}::int[]) as e(chat_id, seq, sign)
+        join qa_pairs p on p.chat_id = e.chat_id and p.seq = e.seq
+        where p.account_id = ${accountId}`.execute(this.db());
       const row = r.rows[0];
       return { promptTokens: Number(row?.prompt_tokens ?? 0), completionTokens: Number(row?.completion_tokens ?? 0) };
     });
   }
 
-  /**
-   * Running sums per chat (a window over (chat_id, seq), each chat's pairs read once up to its longest prefix),
-   * picked at the prefixes' ends. A prefix whose end has no row (seq 0) sums to 0.
-   */
+  /** The running totals at the prefixes' ends: one primary-key probe each. A prefix of seq 0 sums to 0. */
   usagePrefixes(accountId: string, prefixes: PairLocation[]): Promise<UsageTotals[]> {
     return this.run(async () => {
-      if (prefixes.length === 0) return [];
-      const r = await sql<{ chat_id: string; seq: number; prompt_tokens: string; completion_tokens: string }>`
-        with ends as (
-          select * from unnest(${prefixes.map((x) => x.chatId)}::uuid[], ${prefixes.map((x) => x.seq)}::int[])
-            as e(chat_id, seq)),
-        tops as (select chat_id, max(seq) as top from ends group by chat_id),
-        running as (
-          select p.chat_id, p.seq,
-                 sum(coalesce(p.prompt_tokens, 0)) over w as prompt_tokens,
-                 sum(coalesce(p.completion_tokens, 0)) over w as completion_tokens
-          from tops join qa_pairs p on p.chat_id = tops.chat_id and p.seq between 1 and tops.top
-          where p.account_id = ${accountId}
-          window w as (partition by p.chat_id order by p.seq rows between unbounded preceding and current row))
-        select ends.chat_id, ends.seq, running.prompt_tokens, running.completion_tokens
-        from ends join running on running.chat_id = ends.chat_id and running.seq = ends.seq`.execute(this.db());
+      const ends = prefixes.filter((x) => x.seq > 0);
+      if (ends.length === 0) return prefixes.map(() => ({ promptTokens: 0, completionTokens: 0 }));
+      const r = await sql<{
+        chat_id: string;
+        seq: number;
+        prompt_tokens_total: string;
+        completion_tokens_total: string;
+      }>`
+        select p.chat_id, p.seq, p.prompt_tokens_total, p.completion_tokens_total
+        from unnest(${ends.map((x) => x.chatId)}::uuid[], ${ends.map((x) => x.seq)}::int[]) as e(chat_id, seq)
+        join qa_pairs p on p.chat_id = e.chat_id and p.seq = e.seq
+        where p.account_id = ${accountId}`.execute(this.db());
       const sums = new Map(
         r.rows.map((row) => [
           `${row.chat_id}:${Number(row.seq)}`,
-          { promptTokens: Number(row.prompt_tokens), completionTokens: Number(row.completion_tokens) },
+          { promptTokens: Number(row.prompt_tokens_total), completionTokens: Number(row.completion_tokens_total) },
         ]),
       );
       return prefixes.map(
