@@ -21,6 +21,10 @@ export class RedisCacheStore implements CacheStore {
   private readonly client: RedisClient;
   private lastWarn = 0;
   errors = 0;
+  /** Of `errors`, the commands that outlived the command timeout (a slow or starved server, not a refusal). */
+  timeouts = 0;
+  /** The message of the latest failure (what a test prints when it counts one). */
+  lastError: string | null = null;
 
   constructor(private readonly options: RedisCacheOptions) {
     const target: RedisTarget =
@@ -33,6 +37,13 @@ export class RedisCacheStore implements CacheStore {
     this.client.on('error', (e: unknown) => this.warn(e));
     // A cluster's node lost (its slots fail over to a replica meanwhile): the same warning.
     this.client.on('node error', (e: unknown) => this.warn(e));
+  }
+
+  private failed(e: unknown) {
+    this.errors++;
+    this.lastError = e instanceof Error ? e.message : String(e);
+    if (/timed out/i.test(this.lastError)) this.timeouts++;
+    this.warn(e);
   }
 
   private warn(e: unknown) {
@@ -50,8 +61,7 @@ export class RedisCacheStore implements CacheStore {
     try {
       return await this.client.get(key);
     } catch (e) {
-      this.errors++;
-      this.warn(e);
+      this.failed(e);
       return null;
     }
   }
@@ -60,8 +70,7 @@ export class RedisCacheStore implements CacheStore {
     try {
       await this.client.set(key, value, 'EX', ttlSeconds);
     } catch (e) {
-      this.errors++;
-      this.warn(e);
+      this.failed(e);
     }
   }
 
