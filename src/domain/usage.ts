@@ -14,7 +14,7 @@ export function addUsage(a: UsageTotals, b: UsageTotals): UsageTotals {
   return { promptTokens: a.promptTokens + b.promptTokens, completionTokens: a.completionTokens + b.completionTokens };
 }
 
-/** The usage of a chat's whole visible history: one aggregate over its segments (none for an empty history). */
+/** The usage of a chat's whole visible history: the running totals at its segments' ends (none for an empty history). */
 export async function historyUsage(ctx: Ctx, chat: ChatRecord): Promise<UsageTotals> {
   const segments = segmentsOf(chat);
   const ranges = rangesFor(segments, 1, historyLength(segments));
@@ -22,40 +22,43 @@ export async function historyUsage(ctx: Ctx, chat: ChatRecord): Promise<UsageTot
 }
 
 /**
- * The prefixes whose sums make up a chat's visible history: for each chain member, its pairs 1..limit, then the
- * chat's own 1..ownCount (empty ones left out).
- */
-export function historyPrefixes(chat: Pick<ChatRecord, 'chatId' | 'ancestorIds' | 'ancestorLimits' | 'ownCount'>) {
-  return segmentsOf(chat)
-    .filter((s) => s.length > 0)
-    .map((s): PairLocation => ({ chatId: s.chatId, seq: s.length }));
-}
-
-/**
  * The usage of every chat of a tree (its live chats, as listTree reads them), by chat id. The distinct prefixes of
  * a tree are few (each chat adds its own count and the fork points of its children), and one store query gives
- * them all; each chat's usage is then the sum of its history's prefixes.
+ * them all; each chat's usage is then the sum of its history's prefixes. Nothing is allocated per chat and
+ * ancestor (a 1,000-branch tree of depth 50 has ~25,000 of them but ~1,650 distinct prefixes): the chains are
+ * walked twice, once to collect the prefixes and once to add them up.
  */
 export async function treeUsage(ctx: Ctx, chats: ChatRecord[]): Promise<Map<string, UsageTotals>> {
-  const index = new Map<string, number>();
+  const index = new Map<string, Map<number, number>>();
   const prefixes: PairLocation[] = [];
-  const perChat = chats.map((chat) =>
-    historyPrefixes(chat).map((p) => {
-      const key = `${p.chatId}:${p.seq}`;
-      let i = index.get(key);
-      if (i === undefined) {
-        i = prefixes.push(p) - 1;
-        index.set(key, i);
+  const visit = (chat: ChatRecord, each: (chatId: string, seq: number) => void) => {
+    for (let k = 0; k < chat.ancestorIds.length; k++) {
+      const limit = chat.ancestorLimits[k] ?? 0;
+      if (limit > 0) each(chat.ancestorIds[k] as string, limit);
+    }
+    if (chat.ownCount > 0) each(chat.chatId, chat.ownCount);
+  };
+  for (const chat of chats)
+    visit(chat, (chatId, seq) => {
+      let bySeq = index.get(chatId);
+      if (!bySeq) {
+        bySeq = new Map();
+        index.set(chatId, bySeq);
       }
-      return i;
-    }),
-  );
+      if (!bySeq.has(seq)) bySeq.set(seq, prefixes.push({ chatId, seq }) - 1);
+    });
   const sums = prefixes.length === 0 ? [] : await ctx.deps.content.usagePrefixes(ctx.accountId, prefixes);
   const out = new Map<string, UsageTotals>();
-  chats.forEach((chat, c) => {
-    let total = NO_USAGE;
-    for (const i of perChat[c] ?? []) total = addUsage(total, sums[i] ?? NO_USAGE);
-    out.set(chat.chatId, total);
-  });
+  for (const chat of chats) {
+    let promptTokens = 0;
+    let completionTokens = 0;
+    visit(chat, (chatId, seq) => {
+      const sum = sums[index.get(chatId)?.get(seq) ?? -1];
+      if (!sum) return;
+      promptTokens += sum.promptTokens;
+      completionTokens += sum.completionTokens;
+    });
+    out.set(chat.chatId, { promptTokens, completionTokens });
+  }
   return out;
 }

@@ -85,7 +85,7 @@ export function eventStream<T>(
   pending: PendingWrite<T>,
   toJson: (result: T) => unknown,
 ): Response {
-  const outcome = c.var.streamOutcome;
+  const outcome = c.get('streamOutcome');
   // The stream restores the idle timeout itself, as it ends (the handler returns long before).
   const restoreIdle = takeIdleTimeout(c);
   running++;
@@ -111,10 +111,10 @@ export function eventStream<T>(
         // Nothing was stored: the key is free for a retry, and the client (if still there) gets the problem.
         await outcome?.release();
         if (e instanceof CancelledError || gone.signal.aborted) {
-          c.var.log.info({ reason: e instanceof Error ? e.message : String(e) }, 'stream cancelled by the client');
+          c.get('log').info({ reason: e instanceof Error ? e.message : String(e) }, 'stream cancelled by the client');
         } else {
           const problem = errorToProblemBody(c, e);
-          c.var.log.warn({ status: problem.status, detail: problem.detail }, 'stream ended with an error');
+          c.get('log').warn({ status: problem.status, detail: problem.detail }, 'stream ended with an error');
           send('error', problem);
         }
         return;
@@ -124,7 +124,7 @@ export function eventStream<T>(
       // in flight until its lease ends, as for a JSON answer).
       const json = toJson(result);
       await outcome?.complete(JSON.stringify(json)).catch((e) => {
-        c.var.log.error({ err: e }, 'could not record the streamed answer for its Idempotency-Key');
+        c.get('log').error({ err: e }, 'could not record the streamed answer for its Idempotency-Key');
       });
       send('done', json);
     } finally {

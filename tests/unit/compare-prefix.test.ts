@@ -1,8 +1,10 @@
-/** The common prefix of two histories from their chains alone (compare-branches), and a tree's usage prefixes. */
+/** The common prefix of two histories from their chains alone (compare-branches), and a tree's usage totals. */
 import { describe, expect, test } from 'bun:test';
 import { commonPrefix } from '../../src/domain/branches/compare.service.js';
+import type { Ctx } from '../../src/domain/context.js';
 import { segmentsOf } from '../../src/domain/history.js';
-import { historyPrefixes } from '../../src/domain/usage.js';
+import type { ChatRecord, PairLocation } from '../../src/domain/model.js';
+import { treeUsage } from '../../src/domain/usage.js';
 
 const chat = (chatId: string, ancestorIds: string[], ancestorLimits: number[], ownCount: number) =>
   segmentsOf({ chatId, ancestorIds, ancestorLimits, ownCount });
@@ -30,10 +32,39 @@ describe('commonPrefix', () => {
   });
 });
 
-test('historyPrefixes: one prefix per chain member with pairs, then the chat’s own', () => {
-  expect(historyPrefixes({ chatId: 'T', ancestorIds: ['R', 'S'], ancestorLimits: [0, 2], ownCount: 3 })).toEqual([
-    { chatId: 'S', seq: 2 },
-    { chatId: 'T', seq: 3 },
+test('treeUsage: each chat sums the prefixes of its chain (start forks included), each prefix asked once', async () => {
+  const asked: PairLocation[][] = [];
+  // The total at (chat, seq): 10^chat-digit × seq, so every sum below names the prefixes it is made of.
+  const weight: Record<string, number> = { R: 1, S: 10, T: 100, B: 1000 };
+  const content = {
+    usagePrefixes: async (_: string, prefixes: PairLocation[]) => {
+      asked.push(prefixes);
+      return prefixes.map((p) => ({ promptTokens: (weight[p.chatId] ?? 0) * p.seq, completionTokens: p.seq }));
+    },
+  };
+  const ctx = { accountId: 'a', deps: { content } } as unknown as Ctx;
+  const row = (chatId: string, ancestorIds: string[], ancestorLimits: number[], ownCount: number) =>
+    ({ chatId, ancestorIds, ancestorLimits, ownCount }) as ChatRecord;
+  const usage = await treeUsage(ctx, [
+    row('R', [], [], 5),
+    row('S', ['R'], [0], 2), // a start fork: nothing of the root
+    row('T', ['R', 'S'], [0, 2], 3),
+    row('B', ['R'], [3], 0), // an empty branch at the root's third pair
+    row('E', [], [], 0),
   ]);
-  expect(historyPrefixes({ chatId: 'R', ancestorIds: [], ancestorLimits: [], ownCount: 0 })).toEqual([]);
+  expect(Object.fromEntries(usage)).toEqual({
+    R: { promptTokens: 5, completionTokens: 5 },
+    S: { promptTokens: 20, completionTokens: 2 },
+    T: { promptTokens: 20 + 300, completionTokens: 2 + 3 },
+    B: { promptTokens: 3, completionTokens: 3 },
+    E: { promptTokens: 0, completionTokens: 0 },
+  });
+  expect(asked).toEqual([
+    [
+      { chatId: 'R', seq: 5 },
+      { chatId: 'S', seq: 2 },
+      { chatId: 'T', seq: 3 },
+      { chatId: 'R', seq: 3 },
+    ],
+  ]);
 });

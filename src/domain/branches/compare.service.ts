@@ -8,7 +8,8 @@
  * holds none of the root's pairs (limit 0 on the root), so it shares nothing with the root or its other branches.
  *
  * Cost: the two chat rows, at most one locate per cursor, one content read (the last shared pair and both tail
- * pages) with one metadata read of their branches and feedback, and per non-empty tail one usage aggregate (content)
+ * pages) with one metadata read of their branches and feedback, and per non-empty tail one usage read (content:
+ * the running totals at the ends of its ranges)
  * and one feedback count (metadata): O(page + depth), whatever the length of the histories.
  */
 import { type PairView, requireChat } from '../chats/chats.service.js';

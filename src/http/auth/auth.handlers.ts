@@ -4,7 +4,7 @@ import type { AppBindings, AppRouteHandler } from '../app-types.js';
 import type { LoginRoute, RegisterRoute } from './auth.routes.js';
 
 async function tokenBody(c: Context<AppBindings>, accountId: string) {
-  const tokens = c.var.tokens;
+  const tokens = c.get('tokens');
   return {
     account_id: accountId,
     token: await tokens.issue(accountId),
@@ -15,12 +15,15 @@ async function tokenBody(c: Context<AppBindings>, accountId: string) {
 
 export const register: AppRouteHandler<RegisterRoute> = async (c) => {
   const body = c.req.valid('json');
-  const account = await accounts.register(c.var.deps, c.var.registration, { ...body, client: await c.var.client() });
+  const account = await accounts.register(c.get('deps'), c.get('registration'), {
+    ...body,
+    client: await c.get('client')(),
+  });
   return c.json(await tokenBody(c, account.accountId), 201);
 };
 
 export const login: AppRouteHandler<LoginRoute> = async (c) => {
   const body = c.req.valid('json');
-  const account = await accounts.login(c.var.deps, c.var.throttle, { ...body, client: await c.var.client() });
+  const account = await accounts.login(c.get('deps'), c.get('throttle'), { ...body, client: await c.get('client')() });
   return c.json(await tokenBody(c, account.accountId), 200);
 };

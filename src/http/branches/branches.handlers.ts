@@ -67,9 +67,11 @@ export const regenerate: AppRouteHandler<RegenerateRoute> = async (c) => {
 
 type NodeJson = TreeNodeShape;
 
-/** The chats of a tree, parents first. */
-function chatsOf(n: branches.TreeNode): ChatRecord[] {
-  return [n.chat, ...n.children.flatMap(chatsOf)];
+/** The chats of a tree, parents first (one array, not one per level). */
+function chatsOf(n: branches.TreeNode, into: ChatRecord[] = []): ChatRecord[] {
+  into.push(n.chat);
+  for (const child of n.children) chatsOf(child, into);
+  return into;
 }
 
 function nodeJson(n: branches.TreeNode, usage: Map<string, UsageTotals> | null): NodeJson {
@@ -100,7 +102,8 @@ export const getBranches: AppRouteHandler<GetBranchesRoute> = async (c) => {
   // The tree is metadata; only `usage` needs the content store. When that store cannot be read, the tree is still
   // answered, with `usage` null, never cached and without an ETag (nothing to revalidate against). The degraded body
   // travels on the error, so every request sharing this load (the cache joins concurrent misses) answers it.
-  const body = await c.var.cache
+  const body = await c
+    .get('cache')
     .text(treeKey(ctx.accountId, chat), async () => {
       const t = await branches.readTree(ctx, chat);
       const json = (usage: Map<string, UsageTotals> | null) =>

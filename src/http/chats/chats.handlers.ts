@@ -62,15 +62,15 @@ export const getChat: AppRouteHandler<GetChatRoute> = async (c) => {
   const chat = await chats.withLiveSource(ctx, await chats.requireChat(ctx, q.chat_id));
   const tag = chats.pageEtag(chat);
   if (noneMatch(ifNoneMatch, tag)) return c.body(null, 304, { ETag: quoteEtag(tag) }) as never;
-  const body = await c.var.cache.text(chatPageKey(ctx.accountId, chat, q.limit, cursor), async () => {
-    // The usage of the whole history: one aggregate beside the page's read, cached on its own under the chat and
-    // its pair count (a history never changes but by growing), so other pages and later versions of the tree reuse
-    // it: writes elsewhere in the tree, or paging, do not aggregate the history again.
+  const body = await c.get('cache').text(chatPageKey(ctx.accountId, chat, q.limit, cursor), async () => {
+    // The usage of the whole history: the running totals at its segments' ends (one row each, whatever the
+    // history's length), read beside the page and cached on its own under the chat and its pair count (a history
+    // never changes but by growing), so other pages and later versions of the tree reuse it.
     const [page, usage] = await Promise.all([
       chats.readPage(ctx, chat, { limit: q.limit, cursor }),
-      c.var.cache.text(usageKey(ctx.accountId, chat), async () =>
-        JSON.stringify(usageJson(await historyUsage(ctx, chat))),
-      ),
+      c
+        .get('cache')
+        .text(usageKey(ctx.accountId, chat), async () => JSON.stringify(usageJson(await historyUsage(ctx, chat)))),
     ]);
     return JSON.stringify({
       chat: { ...chatJson(chat), usage: JSON.parse(usage) },

@@ -78,8 +78,8 @@ export function eventSocket(hub: EventHub) {
     const token = tokenOf(c, protocols);
     if (!token)
       throw new HttpProblem(401, 'Missing token (Authorization, Sec-WebSocket-Protocol or ?token=)', challenge);
-    const claims = JWT_RE.test(token) ? await c.var.tokens.claims(token) : null;
-    if (!claims || !(await c.var.deps.meta.accountExists(claims.sub))) {
+    const claims = JWT_RE.test(token) ? await c.get('tokens').claims(token) : null;
+    if (!claims || !(await c.get('deps').meta.accountExists(claims.sub))) {
       throw new HttpProblem(401, 'The token is invalid or expired', challenge);
     }
     if (!hub.canOpen(claims.sub)) {
@@ -93,7 +93,7 @@ export function eventSocket(hub: EventHub) {
       throw new HttpProblem(501, 'WebSocket events need the Bun runtime (npm start)');
     }
 
-    const log = c.var.log.child({ ws: true });
+    const log = c.get('log').child({ ws: true });
     let session: Session | undefined;
     const events: WSEvents = {
       onOpen: (_e, ws) => {

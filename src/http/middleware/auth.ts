@@ -44,9 +44,9 @@ export function requireAuth(): MiddlewareHandler<AppBindings> {
     if (!header) throw new HttpProblem(401, 'Missing Authorization: Bearer <token>', challenge);
     const token = bearerToken(header) ?? '';
     if (!JWT_RE.test(token)) throw new HttpProblem(401, 'Authorization must be "Bearer <token>"', challenge);
-    const accountId = await c.var.tokens.verify(token);
+    const accountId = await c.get('tokens').verify(token);
     if (!accountId) throw new HttpProblem(401, 'The token is invalid or expired', challenge);
-    const meta = c.var.deps.meta;
+    const meta = c.get('deps').meta;
     if (!(await presence.exists(accountId, (id) => meta.accountExists(id)))) {
       throw new HttpProblem(401, 'The token is invalid or expired', challenge);
     }

@@ -170,7 +170,7 @@ export function heavyOperations(limits: HeavyLimits): {
 } {
   const limiter = new HeavyLimiter(limits);
   const admit: MiddlewareHandler<AppBindings> = async (c, next) => {
-    const leave = limiter.enter(c.var.accountId);
+    const leave = limiter.enter(c.get('accountId'));
     if (!leave) {
       throw new RateLimitedError(
         `At most ${limits.perAccount} imports, exports, tree reads and searches may run at once per account; retry when ` +

@@ -55,7 +55,7 @@ export function idempotency(
         { path: 'Idempotency-Key', message: 'must be 1..255 printable ASCII characters' },
       ]);
     }
-    const accountId = c.var.accountId;
+    const accountId = c.get('accountId');
     // Canonical JSON: whitespace and key order do not matter (the body was already checked to be JSON).
     const canonical = JSON.stringify(sortKeys(await c.req.json()));
     const hash = createHash('sha256').update(`${c.req.method} ${c.req.path}\n${canonical}`).digest('hex');
@@ -72,14 +72,14 @@ export function idempotency(
         throw new HttpProblem(409, 'A request with this Idempotency-Key is still in progress');
       }
       if (claim.status < 400 && wantsEventStream(c)) {
-        return replayedStream(claim.body, { 'Idempotent-Replayed': 'true', 'X-Request-Id': c.var.requestId });
+        return replayedStream(claim.body, { 'Idempotent-Replayed': 'true', 'X-Request-Id': c.get('requestId') });
       }
       return new Response(claim.body, {
         status: claim.status,
         headers: {
           'Content-Type': claim.status >= 400 ? PROBLEM_CONTENT_TYPE : 'application/json',
           'Idempotent-Replayed': 'true',
-          'X-Request-Id': c.var.requestId,
+          'X-Request-Id': c.get('requestId'),
         },
       });
     }

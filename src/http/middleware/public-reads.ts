@@ -21,7 +21,7 @@ export function publicReads(limiter?: RateLimiterAbstract): MiddlewareHandler<Ap
   return async (c, next) => {
     if (limiter) {
       try {
-        await limiter.consume(`client:${await c.var.client()}`, 1);
+        await limiter.consume(`client:${await c.get('client')()}`, 1);
       } catch (e) {
         if (!(e instanceof RateLimiterRes)) throw e;
         const res = errorToResponse(

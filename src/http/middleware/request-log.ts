@@ -18,7 +18,7 @@ export function loggedPath(path: string): string {
 export function requestLog(root: Logger): MiddlewareHandler<AppBindings> {
   return async (c, next) => {
     const start = performance.now();
-    const log = root.child({ req_id: c.var.requestId });
+    const log = root.child({ req_id: c.get('requestId') });
     c.set('log', log);
     await next();
     const ms = Math.round((performance.now() - start) * 10) / 10;

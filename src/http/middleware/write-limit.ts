@@ -76,7 +76,7 @@ function refusal(limit: AccountRateLimit, points: number, waitMs: number): RateL
 async function charge(c: Context<AppBindings>, limit: AccountRateLimit, cost: number): Promise<void> {
   // An operation never costs more than the whole budget: it may take all of it, but is not refused forever.
   const points = Math.min(cost, limit.points);
-  const key = c.var.accountId;
+  const key = c.get('accountId');
   if (points > 1) {
     // A weight that does not fit is refused without being counted (a refused consume still counts, and a large
     // one would spend the rest of the window's budget).
@@ -135,7 +135,7 @@ export function accountRateLimit(limit: AccountRateLimit): MiddlewareHandler<App
     // Only within the window it was charged in: a refund into the next window would add to its budget.
     if (paid && didNoWork && Date.now() < paid.until) {
       charged.delete(c);
-      await limit.limiter.reward(c.var.accountId, paid.points).catch(() => {});
+      await limit.limiter.reward(c.get('accountId'), paid.points).catch(() => {});
     }
   };
 }

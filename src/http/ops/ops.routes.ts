@@ -58,9 +58,9 @@ async function check(probe: () => Promise<void>, timeoutMs = 2000): Promise<'ok'
 export const opsRouter = createRouter()
   .openapi(healthz, (c) => c.json({ status: 'ok' as const }, 200))
   .openapi(readyz, async (c) => {
-    const { meta, content } = c.var.deps;
+    const { meta, content } = c.get('deps');
     const [postgres, contentStore] = await Promise.all([check(() => meta.ping()), check(() => content.ping())]);
-    const cache = c.var.cacheHealth?.() ?? 'ok';
+    const cache = c.get('cacheHealth')?.() ?? 'ok';
     // A cache outage degrades (requests are served from the databases); it never fails readiness.
     const checks = { postgres, [`content_${content.name}`]: contentStore, cache };
     const ready = postgres === 'ok' && contentStore === 'ok';

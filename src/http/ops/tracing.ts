@@ -21,7 +21,7 @@ export function serverSpans(): MiddlewareHandler<AppBindings> | null {
         'http.request.method': c.req.method,
         'url.path': loggedPath(c.req.path),
         'url.scheme': c.req.url.startsWith('https:') ? 'https' : 'http',
-        'branchat.request_id': c.var.requestId,
+        'branchat.request_id': c.get('requestId'),
       },
       c.req.header('traceparent'),
       c.req.header('tracestate'),

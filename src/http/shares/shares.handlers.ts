@@ -37,7 +37,7 @@ export const createShare: AppRouteHandler<CreateShareRoute> = async (c) => {
     expiresInSeconds: b.expires_in_seconds,
     includeSystemPrompt: b.include_system_prompt,
   });
-  const origin = c.var.publicUrl ?? new URL(c.req.url).origin;
+  const origin = c.get('publicUrl') ?? new URL(c.req.url).origin;
   return c.json({ ...shareFields(share), token, url: `${origin}/app/s/${token}` }, 201, {
     'Cache-Control': 'no-store',
   });
@@ -69,7 +69,7 @@ export const getPublicShare: AppRouteHandler<GetPublicShareRoute> = async (c) =>
         : q.before !== undefined
           ? { before: q.before }
           : null;
-  const page = await shares.readShared(c.var.deps, token, { limit: q.limit, cursor });
+  const page = await shares.readShared(c.get('deps'), token, { limit: q.limit, cursor });
   return c.json(
     {
       share: {
