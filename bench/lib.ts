@@ -145,10 +145,15 @@ export function cpuSeconds(pid: number): number {
 const CLOCK_TICKS = 100;
 
 /** VACUUM (ANALYZE) of a database: fresh statistics, no dead rows left by an earlier scenario. */
+/**
+ * Vacuums (autovacuum is off here) and checkpoints the database: a write scenario, and pgbench, then start from the
+ * same clean state, not in the middle of a checkpoint still writing out the dataset's load or the previous scenario.
+ */
 export async function vacuum(databaseUrl: string) {
   const db = new Bun.SQL(databaseUrl, { max: 1 });
   try {
     await db.unsafe('vacuum analyze', []);
+    await db.unsafe('checkpoint', []);
   } finally {
     await db.close();
   }

@@ -360,6 +360,7 @@ function pgbench(): number {
   console.log(`pgbench single-INSERT: ${Math.round(tps)} tps`);
   return Math.round(tps);
 }
+if (Bun.which('pgbench')) await vacuum();
 const pgTps = Bun.which('pgbench') ? pgbench() : Number.NaN;
 
 // 6. Ratios

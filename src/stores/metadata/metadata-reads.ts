@@ -9,7 +9,7 @@ import { type ArchivedScope, type ListCursor, type LiveChat, START_FORKS } from 
 import type { FastSql } from '../pg-fast.js';
 import { type ChatRow, chatFromRow, toDate } from '../pg-rows.js';
 import type { Db } from '../pg-tx.js';
-import { LIST_TREE, prefixed, rowsOf, UUID } from './metadata-sql.js';
+import { CHAINS, LIST_TREE_WITHOUT_CHAINS, prefixed, rowsOf, UUID } from './metadata-sql.js';
 
 /** The live chats of a tree, oldest first; none if the tree is another account's (or the id is no UUID). */
 export async function listTree(
@@ -19,10 +19,52 @@ export async function listTree(
   rootChatId: string,
 ): Promise<ChatRecord[]> {
   if (!UUID.test(rootChatId)) return [];
-  const rows = await rowsOf<ChatRow>(LIST_TREE, [rootChatId], db, fast);
+  const rows = await rowsOf<ChatRow>(LIST_TREE_WITHOUT_CHAINS, [rootChatId], db, fast);
   // A tree's chats all belong to its root's account: checked on the rows, not in the WHERE (generic plan).
   const account = accountId.toLowerCase();
-  return rows.some((r) => r.account_id !== account) ? [] : rows.map(chatFromRow);
+  if (rows.some((r) => r.account_id !== account)) return [];
+  const chats = rows.map(chatFromRow);
+  const unresolved = rebuildChains(chats);
+  if (unresolved.length > 0) {
+    const stored = await rowsOf<{ chat_id: string; ancestor_ids: string[] }>(CHAINS, [unresolved], db, fast);
+    const byId = new Map(stored.map((r) => [r.chat_id, r.ancestor_ids]));
+    for (const c of chats) if (byId.has(c.chatId)) c.ancestorIds = byId.get(c.chatId) as string[];
+  }
+  return chats;
+}
+
+/**
+ * Sets each chat's `ancestorIds` from its parent's: a branch's chain is always its parent's chain followed by the
+ * parent, cut to the branch's own number of ancestors (`ancestorLimits.length`: it forks at a pair of the chain
+ * member where the cut ends). Shares the parent's ids instead of a copy of each read from the database. Returns the
+ * chats it could not rebuild that way (a parent not among the chats, or a chain longer than the parent's allows),
+ * whose stored chains the caller reads instead.
+ */
+export function rebuildChains(chats: ChatRecord[]): string[] {
+  const byId = new Map(chats.map((c) => [c.chatId, c]));
+  const state = new Map<string, 'done' | 'unresolved'>();
+  const resolve = (c: ChatRecord, depth: number): boolean => {
+    const known = state.get(c.chatId);
+    if (known) return known === 'done';
+    const n = c.ancestorLimits.length;
+    let chain: string[] | null = null;
+    if (c.parentChatId === null) chain = n === 0 ? [] : null;
+    else {
+      const parent = byId.get(c.parentChatId);
+      // depth: a cycle (impossible in a tree) ends here instead of in a stack overflow.
+      if (parent && depth <= chats.length && resolve(parent, depth + 1)) {
+        const above = parent.ancestorIds;
+        if (n >= 1 && n <= above.length) chain = above.slice(0, n);
+        else if (n === above.length + 1) chain = [...above, parent.chatId];
+      }
+    }
+    if (chain) c.ancestorIds = chain;
+    state.set(c.chatId, chain ? 'done' : 'unresolved');
+    return chain !== null;
+  };
+  const unresolved: string[] = [];
+  for (const c of chats) if (!resolve(c, 0)) unresolved.push(c.chatId);
+  return unresolved;
 }
 
 /**
