@@ -25,6 +25,15 @@ export class TokenService {
     return sign({ sub: accountId, iat, exp: iat + this.ttlSeconds }, this.secret, 'HS256');
   }
 
+  /**
+   * The account id of a token already verified here and not expired, at once (no promise): the common case of an
+   * authenticated request. undefined: not known (call verify).
+   */
+  knownSubject(token: string): string | undefined {
+    const known = this.verified.get(token);
+    return known && known.exp * 1000 > this.now() ? known.sub : undefined;
+  }
+
   /** The account id of a valid token, or null. Any `alg` but HS256 (including `none`) is rejected. */
   async verify(token: string): Promise<string | null> {
     return (await this.claims(token))?.sub ?? null;

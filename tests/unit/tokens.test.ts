@@ -40,3 +40,23 @@ describe('TokenService', () => {
     expect(await tokens.verify(forge({ alg: 'HS256', typ: 'JWT' }, { sub: id, exp: now() + 60 }))).toBe(id);
   });
 });
+
+describe('verified tokens, remembered until their own exp', () => {
+  test('knownSubject answers only for a token verified here and not expired, on the clock of each call', async () => {
+    // hono's verify reads the real clock for exp: the test's clock starts at it.
+    let clock = Date.now();
+    const tokens = new TokenService(secret, 60, () => clock);
+    const t = await tokens.issue(id);
+    expect(tokens.knownSubject(t)).toBeUndefined(); // never verified
+    expect(await tokens.verify(t)).toBe(id);
+    expect(tokens.knownSubject(t)).toBe(id);
+    clock += 59_000;
+    expect(tokens.knownSubject(t)).toBe(id);
+    clock += 1_000; // exp reached: refused by both, the remembered verification included
+    expect(tokens.knownSubject(t)).toBeUndefined();
+    expect(await tokens.verify(t)).toBeNull();
+    // A forged token with the same claims is never "known" by its claims.
+    const forged = forge({ alg: 'HS256', typ: 'JWT' }, { sub: id, exp: clock / 1000 + 60 }, 'other');
+    expect(tokens.knownSubject(forged)).toBeUndefined();
+  });
+});

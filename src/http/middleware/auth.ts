@@ -25,9 +25,14 @@ class AccountPresence {
     private readonly ttlMs = 60_000,
     private readonly max = 10_000,
   ) {}
-  async exists(id: string, load: (id: string) => Promise<boolean>): Promise<boolean> {
+  /** True when the account was seen to exist within the TTL (no promise; false: ask `exists`). */
+  known(id: string): boolean {
     const until = this.seen.get(id);
-    if (until !== undefined && until > Date.now()) return true;
+    return until !== undefined && until > Date.now();
+  }
+
+  async exists(id: string, load: (id: string) => Promise<boolean>): Promise<boolean> {
+    if (this.known(id)) return true;
     const ok = await load(id);
     if (ok) {
       if (this.seen.size >= this.max) this.seen.clear();
@@ -39,9 +44,18 @@ class AccountPresence {
 
 export function requireAuth(): MiddlewareHandler<AppBindings> {
   const presence = new AccountPresence();
+  // Authorization headers already parsed (header → its token): a client sends the same one on every request.
+  const parsed = new Map<string, string>();
   return async (c, next) => {
     const header = c.req.header('Authorization');
     if (!header) throw new HttpProblem(401, 'Missing Authorization: Bearer <token>', challenge);
+    // The common case without a promise: a header seen before, its token verified and unexpired, the account known.
+    const seen = parsed.get(header);
+    const known = seen === undefined ? undefined : c.get('tokens').knownSubject(seen);
+    if (known !== undefined && presence.known(known)) {
+      c.set('accountId', known);
+      return next();
+    }
     const token = bearerToken(header) ?? '';
     if (!JWT_RE.test(token)) throw new HttpProblem(401, 'Authorization must be "Bearer <token>"', challenge);
     const accountId = await c.get('tokens').verify(token);
@@ -50,6 +64,8 @@ export function requireAuth(): MiddlewareHandler<AppBindings> {
     if (!(await presence.exists(accountId, (id) => meta.accountExists(id)))) {
       throw new HttpProblem(401, 'The token is invalid or expired', challenge);
     }
+    if (parsed.size >= 10_000) parsed.clear();
+    parsed.set(header, token);
     c.set('accountId', accountId);
     await next();
   };

@@ -12,8 +12,11 @@ const MESSAGE = 'must not contain U+0000 or unpaired surrogates';
 
 export function storableQuery(): MiddlewareHandler<AppBindings> {
   return async (c, next) => {
-    // Cheap test first: most requests have no query at all.
-    if (c.req.url.includes('?')) {
+    // Cheap tests first: most requests have no query at all, and a query without a percent-escape cannot hold
+    // either (a request URL carries no raw control characters or lone surrogates; only an escape can decode to one).
+    const url = c.req.url;
+    const at = url.indexOf('?');
+    if (at >= 0 && url.includes('%', at)) {
       const bad: { path: string; message: string }[] = [];
       for (const [name, values] of Object.entries(c.req.queries())) {
         if (!storableText(name)) bad.push({ path: '(query)', message: `a parameter name ${MESSAGE}` });
