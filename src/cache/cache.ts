@@ -19,6 +19,10 @@ export interface CacheStore {
   health(): 'ok' | 'degraded';
   /** Failed operations so far (each was served as a miss). */
   readonly errors: number;
+  /** Of `errors`, the commands that outlived their timeout (a slow or starved server, not a refusal). */
+  readonly timeouts: number;
+  /** The message of the latest failure, or null (what a test prints when it counts one). */
+  readonly lastError: string | null;
   close(): Promise<void>;
 }
 

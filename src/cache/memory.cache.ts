@@ -12,6 +12,8 @@ const bytesOf = (value: string) => Math.max(1, value.length * 2);
 export class MemoryCacheStore implements CacheStore {
   readonly kind = 'memory';
   readonly errors = 0;
+  readonly timeouts = 0;
+  readonly lastError = null;
   /** lru-cache: LRU order, the entry and byte budgets, per-entry TTLs. null: stores nothing (maxEntries 0). */
   private readonly lru: LRUCache<string, string> | null;
 
@@ -74,6 +76,14 @@ export class TieredCacheStore implements CacheStore {
 
   get errors(): number {
     return this.shared.errors;
+  }
+
+  get timeouts(): number {
+    return this.shared.timeouts;
+  }
+
+  get lastError(): string | null {
+    return this.shared.lastError;
   }
 
   async get(key: string): Promise<string | null> {

@@ -16,7 +16,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { Cluster } from 'ioredis';
 import type { Services } from '../../src/bootstrap.js';
-import type { RedisCacheStore } from '../../src/cache/redis.cache.js';
 import { everyWriteRouteIsFresh, randomInterleavingMatchesUncached, twoProcessesAgree } from '../cache/scenarios.js';
 import { eventsThroughRedisOutage } from '../events/outage-scenario.js';
 import { cleanup, unavailable } from '../faults/harness.js';
@@ -82,7 +81,7 @@ function onCluster(prefix = uniquePrefix()) {
      * was starved of CPU (this suite shares two cores with the browser tests) and are printed, not counted.
      */
     refusals() {
-      const stores = mine.map((s) => s.cache.store as RedisCacheStore);
+      const stores = mine.map((s) => s.cache.store);
       const timeouts = stores.reduce((sum, s) => sum + s.timeouts, 0);
       if (timeouts > 0) console.warn(`[redis cluster] ${timeouts} cache command(s) timed out (served as misses)`);
       const last = stores.map((s) => s.lastError).filter((m) => m && !/timed out/i.test(m));

@@ -60,8 +60,9 @@ describe('MongoDB content: a server shutting down or stepping down is a 503 with
       const before = await a.getChat(chatId);
       expect(before.status).toBe(200);
 
-      // A read of the history (the driver retries a read once by itself: fail both attempts).
-      double.failNext({ ...fault, command: 'find', collection: 'qa_pairs', times: 2 });
+      // A read of the history: two finds run together (the page, and the usage totals at its segments' ends), and
+      // the driver retries a read once by itself: fail all four attempts (what is left is cleared below).
+      double.failNext({ ...fault, command: 'find', collection: 'qa_pairs', times: 4 });
       const read = await a.getChat(chatId);
       double.clearFaults();
       expectProblem(read, 503);

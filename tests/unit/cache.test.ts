@@ -94,6 +94,8 @@ describe('ReadThroughCache', () => {
     const broken: CacheStore = {
       kind: 'redis',
       errors: 0,
+      timeouts: 0,
+      lastError: null,
       get: async () => null,
       set: async () => {},
       health: () => 'degraded',

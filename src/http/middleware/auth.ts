@@ -64,8 +64,11 @@ export function requireAuth(): MiddlewareHandler<AppBindings> {
     if (!(await presence.exists(accountId, (id) => meta.accountExists(id)))) {
       throw new HttpProblem(401, 'The token is invalid or expired', challenge);
     }
-    if (parsed.size >= 10_000) parsed.clear();
-    parsed.set(header, token);
+    // Only the canonical spelling: other spellings of one token (spaces, case) cannot fill the map with copies.
+    if (header === `Bearer ${token}`) {
+      if (parsed.size >= 10_000) parsed.clear();
+      parsed.set(header, token);
+    }
     c.set('accountId', accountId);
     await next();
   };
