@@ -8,7 +8,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import {
   freePort,
   freshDatabase,
@@ -122,6 +122,21 @@ export async function showConversations(page: Page): Promise<void> {
   const toggle = page.getByRole('button', { name: 'Conversations', exact: true });
   if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
   await page.locator('nav.side').waitFor({ state: 'visible' });
+  await settled(page.locator('nav.side'));
+}
+
+/**
+ * Waits until a drawer has stopped sliding in (its CSS transition): the same box twice, 50 ms apart. Positions read
+ * while it moves (a node "in view inside the pane") would compare boxes from different frames.
+ */
+async function settled(drawer: Locator): Promise<void> {
+  let last = '';
+  await eventually('the drawer to stop moving', async () => {
+    const box = JSON.stringify(await drawer.boundingBox());
+    const still = box === last;
+    last = box;
+    return still;
+  });
 }
 
 /** The branches (tree) pane, opened as a drawer on a narrow screen (a no-op where it is always shown). */
@@ -131,6 +146,7 @@ export async function showTree(page: Page): Promise<void> {
   const toggle = page.getByRole('button', { name: /^Branches/ });
   if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
   await page.locator('aside.treepane').waitFor({ state: 'visible' });
+  await settled(page.locator('aside.treepane'));
 }
 
 /** Closes an open drawer (Escape), if any. */
