@@ -9,6 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { migrationsList } from '../../migrations/index.js';
+import { openPostgres } from '../../src/stores/postgres.js';
 import { testDatabase } from '../support/db.js';
 import { type ServerProcess, startServerProcess, stopServers } from '../support/server-process.js';
 
@@ -50,6 +52,23 @@ export async function freshDatabase(): Promise<string> {
   const u = new URL(base.url);
   u.pathname = `/${name}`;
   return u.toString();
+}
+
+/**
+ * A fresh database migrated up to the migration just before `name` (a migration's test writes rows as the earlier
+ * schema had them, then runs the rest). Throws if `name` is not a listed migration after the first.
+ */
+export async function databaseBefore(name: string): Promise<string> {
+  const index = migrationsList.findIndex((m) => m.name === name);
+  if (index < 1) throw new Error(`${name}: not a listed migration after the first`);
+  const url = await freshDatabase();
+  const orm = await openPostgres({ url, poolMax: 2, timeouts: false });
+  try {
+    await orm.migrator.up({ to: migrationsList[index - 1]?.name });
+  } finally {
+    await orm.close();
+  }
+  return url;
 }
 
 /** A temporary directory (removed by cleanup()). */

@@ -6,9 +6,8 @@
  */
 import { afterAll, describe, expect, test } from 'bun:test';
 import pg from 'pg';
-import { migrationsList } from '../../migrations/index.js';
-import { migrate, openPostgres } from '../../src/stores/postgres.js';
-import { cleanup, freshDatabase, reasonToSkip, unavailable } from './harness.js';
+import { migrate } from '../../src/stores/postgres.js';
+import { cleanup, databaseBefore, reasonToSkip, unavailable } from './harness.js';
 
 const why = await reasonToSkip('faults/migrate-time-window', unavailable());
 afterAll(cleanup);
@@ -18,15 +17,7 @@ const DAY_MS = 86_400_000;
 
 describe.skipIf(Boolean(why))(NAME, () => {
   test('moves every out-of-range time of chats, conversations and pairs into the window; keeps the others', async () => {
-    const url = await freshDatabase();
-    const index = migrationsList.findIndex((m) => m.name === NAME);
-    expect(index).toBeGreaterThan(0);
-    const orm = await openPostgres({ url, poolMax: 2, timeouts: false });
-    try {
-      await orm.migrator.up({ to: migrationsList[index - 1]?.name });
-    } finally {
-      await orm.close();
-    }
+    const url = await databaseBefore(NAME);
 
     const db = new pg.Client({ connectionString: url });
     await db.connect();
