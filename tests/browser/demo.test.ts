@@ -180,11 +180,16 @@ describe.skipIf(Boolean(why))('the demo app in Chromium', () => {
             hold = r;
           });
           fake.next({ kind: 'stream', chunks: ['Thinking ', 'about it'], gate: slow, gateAt: 1 });
+          const seen = fake.requests.length;
           await page.getByLabel('message').fill('Something slow');
           await page.getByRole('button', { name: 'Send' }).click();
           await page.locator('[data-testid="streaming"]').getByText('Thinking', { exact: false }).waitFor();
           await page.getByRole('button', { name: 'Stop' }).click();
           await page.locator('[data-testid="streaming"]').waitFor({ state: 'detached' });
+          // The model is let go only once the server has cancelled its request: released earlier, the last chunk
+          // can reach a server that has not yet seen the client leave, and the answer is stored (as it would be
+          // for anyone who presses Stop as the answer ends).
+          expect(await fake.requests[seen]?.outcome).toBe('cancelled');
           hold();
           await expectNoErrorText(page, 'stop');
           expect(await pairs(page).count()).toBe(0);

@@ -134,6 +134,99 @@ describe('createBranchatClient', () => {
     expect(f.requests.slice(3).map((r) => r.headers.get('If-None-Match'))).toEqual([null, '"t"']);
   });
 
+  /** A fake server that refuses the first `refusals` requests with `refusal()`, then answers `then()`. */
+  const refusing = (refusals: number, refusal: () => Response, then: () => Response = () => json(page(2))) => {
+    let n = 0;
+    return fakeFetch(() => (n++ < refusals ? refusal() : then()));
+  };
+  const busy = (status: number, retryAfter?: string) => {
+    const r = problem(status, 'Too many requests');
+    if (retryAfter !== undefined) r.headers.set('Retry-After', retryAfter);
+    return r;
+  };
+
+  test('retryReads: a GET refused with 429 or 503 and a Retry-After is asked again after it, then answers', async () => {
+    const f = refusing(2, () => busy(429, '0'));
+    const client = createBranchatClient('http://api.test', { retryReads: 3, fetch: f.fetch });
+    const got = await unwrap(client.GET('/api/v1/chats/get-chat', { params: { query: { chat_id: CHAT_ID } } }));
+    expect(got.qa_pairs).toHaveLength(2);
+    expect(f.requests.map((r) => r.url)).toEqual(
+      Array(3).fill(`http://api.test/api/v1/chats/get-chat?chat_id=${CHAT_ID}`),
+    );
+    const g = refusing(1, () => busy(503, new Date(Date.now() - 1000).toUTCString())); // an HTTP date, passed
+    const other = createBranchatClient('http://api.test', { retryReads: 1, fetch: g.fetch });
+    const again = await unwrap(other.GET('/api/v1/chats/get-chat', { params: { query: { chat_id: CHAT_ID } } }));
+    expect(again.qa_pairs).toHaveLength(2);
+    expect(g.requests).toHaveLength(2);
+  });
+
+  test('retryReads: the wait is what Retry-After says', async () => {
+    const f = refusing(1, () => busy(429, '1'));
+    const client = createBranchatClient('http://api.test', { retryReads: 1, fetch: f.fetch });
+    const started = performance.now();
+    await unwrap(client.GET('/api/v1/chats/list-chats'));
+    expect(performance.now() - started).toBeGreaterThanOrEqual(990);
+    expect(f.requests).toHaveLength(2);
+  });
+
+  test('retryReads: with etagCache the retry revalidates too, and its 304 answers with the remembered body', async () => {
+    let n = 0;
+    const f = fakeFetch((request) => {
+      n++;
+      if (n === 1) return json(page(3), 200, { ETag: '"v1"' });
+      if (n === 2) return busy(429, '0');
+      return request.headers.get('If-None-Match') === '"v1"' ? new Response(null, { status: 304 }) : json(page(0));
+    });
+    const client = createBranchatClient('http://api.test', { etagCache: 10, retryReads: 2, fetch: f.fetch });
+    const get = () => unwrap(client.GET('/api/v1/chats/get-chat', { params: { query: { chat_id: CHAT_ID } } }));
+    await get();
+    expect((await get()).qa_pairs).toHaveLength(3);
+    expect(f.requests.map((r) => r.headers.get('If-None-Match'))).toEqual([null, '"v1"', '"v1"']);
+  });
+
+  test('retryReads: at most that many times; then the refusal is the caller’s', async () => {
+    const f = refusing(10, () => busy(429, '0'));
+    const client = createBranchatClient('http://api.test', { retryReads: 2, fetch: f.fetch });
+    const err = await failure(unwrap(client.GET('/api/v1/chats/list-chats')));
+    expect(err.status).toBe(429);
+    expect(f.requests).toHaveLength(3);
+  });
+
+  test('retryReads: never a write, never without a Retry-After or with one over 10 s, never without the option', async () => {
+    const cases: [Parameters<typeof createBranchatClient>[1], Response, 'get' | 'post'][] = [
+      [{ retryReads: 3 }, busy(429, '0'), 'post'],
+      [{ retryReads: 3 }, busy(429), 'get'],
+      [{ retryReads: 3 }, busy(503, '11'), 'get'],
+      [{ retryReads: 3 }, busy(500, '0'), 'get'],
+      [{}, busy(429, '0'), 'get'],
+    ];
+    for (const [options, refusal, method] of cases) {
+      const f = refusing(10, () => refusal.clone() as Response);
+      const client = createBranchatClient('http://api.test', { ...options, fetch: f.fetch });
+      const { response } =
+        method === 'post'
+          ? await client.POST('/api/v1/chats/create-chat', { body: { name: 'x' } })
+          : await client.GET('/api/v1/chats/list-chats');
+      expect(response.status).toBe(refusal.status);
+      expect(f.requests).toHaveLength(1);
+    }
+  });
+
+  test('retryReads: aborting the request ends the wait at once', async () => {
+    const f = refusing(10, () => busy(429, '5'));
+    const client = createBranchatClient('http://api.test', { retryReads: 3, fetch: f.fetch });
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(new Error('left the page')), 50);
+    const started = performance.now();
+    const outcome = await client.GET('/api/v1/chats/list-chats', { signal: abort.signal }).then(
+      () => 'answered',
+      (e: Error) => e.message,
+    );
+    expect(outcome).toBe('left the page');
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(f.requests).toHaveLength(1);
+  });
+
   test('unwrap: the data, or an ApiError with the problem (its field errors in the message)', async () => {
     const f = fakeFetch(() => problem(422, 'Validation failed', { errors: [{ path: 'name', message: 'Too long' }] }));
     const client = createBranchatClient('http://api.test', { fetch: f.fetch });

@@ -30,12 +30,14 @@ export class Api {
   /**
    * The API on this page's origin. GET answers with an ETag (get-chat, get-branches) are remembered, the most
    * recent 200 URLs, and asked for again with If-None-Match: a 304 (no body, nothing read from the databases when
-   * the tree is unchanged) reuses them.
+   * the tree is unchanged) reuses them. A GET refused for the moment (429: the per-account bound on heavy reads
+   * that a burst of live events can reach; 503: a busy server) is asked again after its Retry-After, up to 3 times,
+   * before it is an error on the page.
    */
   private readonly client: BranchatClient;
 
   constructor(readonly token: string | null) {
-    this.client = createBranchatClient(location.origin, { token, etagCache: 200 });
+    this.client = createBranchatClient(location.origin, { token, etagCache: 200, retryReads: 3 });
   }
 
   async register(email: string, password: string) {

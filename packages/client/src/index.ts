@@ -191,6 +191,55 @@ export function etagRevalidation(max: number): Middleware {
   };
 }
 
+/** The longest wait retryReads honours (seconds): a longer Retry-After is answered to the caller instead. */
+const MAX_RETRY_AFTER_S = 10;
+
+/** Seconds to wait from a Retry-After header (delay-seconds or an HTTP date), or null when it has none. */
+function retryAfterSeconds(response: Response, now = Date.now()): number | null {
+  const value = response.headers.get('Retry-After')?.trim();
+  if (!value) return null;
+  if (/^\d+$/.test(value)) return Number(value);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, (at - now) / 1000);
+}
+
+const sleep = (ms: number, signal: AbortSignal | null) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+/**
+ * A fetch that asks a GET again when it is refused for the moment: 429 (a limit, e.g. the per-account bound on
+ * heavy reads) or 503 (a busy server) with a Retry-After of at most MAX_RETRY_AFTER_S, waiting as long as that says
+ * (the request's signal cancels the wait). At most `retries` times; the last answer is returned as it is. Writes
+ * are never repeated here: whether they are safe to repeat is the caller's decision (Idempotency-Key).
+ */
+export function retryingReads(
+  fetch: (request: Request) => Promise<Response>,
+  retries: number,
+): (request: Request) => Promise<Response> {
+  return async (request) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return fetch(request);
+    for (let attempt = 0; ; attempt++) {
+      const response = await fetch(attempt < retries ? (request.clone() as Request) : request);
+      if (attempt >= retries || (response.status !== 429 && response.status !== 503)) return response;
+      const wait = retryAfterSeconds(response);
+      if (wait === null || wait > MAX_RETRY_AFTER_S) return response;
+      await response.body?.cancel().catch(() => {});
+      await sleep(wait * 1000, request.signal);
+    }
+  };
+}
+
 export interface BranchatClientOptions {
   /** Sent as `Authorization: Bearer <token>` (register and login answer with one). */
   token?: string | null;
@@ -200,6 +249,11 @@ export interface BranchatClientOptions {
   headers?: HeadersOptions;
   /** The fetch to use (default: globalThis.fetch), e.g. an in-process app's `(request) => app.request(request)`. */
   fetch?: (request: Request) => Promise<Response>;
+  /**
+   * Ask a GET refused for the moment (429 or 503 with a Retry-After of at most 10 s) again, after the wait it
+   * names, up to this many times (see retryingReads). 0 (default): every answer goes to the caller as it comes.
+   */
+  retryReads?: number;
 }
 
 export interface BranchatClient extends Client<paths> {
@@ -224,7 +278,13 @@ export function createBranchatClient(baseUrl: string, options: BranchatClientOpt
   const client = createClient<paths>({
     baseUrl,
     headers: mergeHeaders(options.headers, options.token ? { Authorization: `Bearer ${options.token}` } : {}),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.fetch || options.retryReads
+      ? {
+          fetch: options.retryReads
+            ? retryingReads(options.fetch ?? ((request) => globalThis.fetch(request)), options.retryReads)
+            : options.fetch,
+        }
+      : {}),
   });
   if (options.etagCache) client.use(etagRevalidation(options.etagCache));
   const streamed: BranchatClient['streamed'] = async (path, body, onDelta, init = {}) => {

@@ -71,6 +71,8 @@ export function ChatView({
   const list = useRef<HTMLDivElement>(null);
   const abort = useRef<AbortController | null>(null);
   const loadingOlder = useRef(false);
+  /** The latest loadOlder, for the end of a page's settling (a frame callback of an earlier render). */
+  const loadOlderNow = useRef<() => Promise<void>>(async () => {});
   /** Older pages load only once the list has been put at its latest pair (or the search hit). */
   const positioned = useRef(false);
   /** The reader is at the bottom: new pairs and a streaming answer keep it there. */
@@ -163,10 +165,11 @@ export function ChatView({
     const el = list.current;
     if (!el) return;
     let frames = 0;
+    // Positioned once the end is reached for good, or once something else moved the list (the reader, or rows
+    // measured taller): either way, from then on reaching the top loads older pages.
     const step = () => {
-      if (!atBottom.current) return;
-      el.scrollTop = el.scrollHeight;
-      if (++frames < 8) requestAnimationFrame(step);
+      if (atBottom.current) el.scrollTop = el.scrollHeight;
+      if (atBottom.current && ++frames < 8) requestAnimationFrame(step);
       else positioned.current = true;
     };
     step();
@@ -193,7 +196,11 @@ export function ChatView({
           if (Math.abs(drift) >= 1) el.scrollTop += drift;
         }
         if (++frames < 12) requestAnimationFrame(settle);
-        else loadingOlder.current = false;
+        else {
+          loadingOlder.current = false;
+          // A reader who reached the top while this page settled (their scroll was ignored then) gets the next.
+          if (positioned.current && el.scrollTop < NEAR_TOP) void loadOlderNow.current();
+        }
       };
       requestAnimationFrame(settle);
       return;
@@ -247,6 +254,8 @@ export function ChatView({
       }
     });
   }, [api, chatId, guard, moreBefore, pairs]);
+
+  loadOlderNow.current = loadOlder;
 
   const onScroll = (el: HTMLDivElement) => {
     atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;

@@ -160,14 +160,12 @@ export function Workspace({
         const t = await api.tree(openId);
         if (seq === treeSeq.current) setTree(t);
       } catch (e) {
+        // (A reload refused for the moment, 429 or 503, was already asked again by the client: api.ts.)
         if (e instanceof ApiError && e.problem.status === 404) return void (await leaveMissing(openId));
-        // A burst of live events can ask for the tree more often than the API's per-account limit on heavy reads
-        // allows: a background reload that is refused (429) tries again a second later instead of showing an error.
-        if (e instanceof ApiError && e.problem.status === 429) return void setTimeout(reload, 1000);
         throw e;
       }
     });
-  }, [openId, version, api, guard, leaveMissing, reload]);
+  }, [openId, version, api, guard, leaveMissing]);
 
   // Live: follow the open tree; any event reloads the tree, the list and the chat shown.
   const rootId = tree?.root_chat_id;
