@@ -33,7 +33,7 @@ import { searchMessages } from './http/messages/messages.routes.js';
 import { requireAuth } from './http/middleware/auth.js';
 import { type HeavyLimits, heavyOperations } from './http/middleware/heavy.js';
 import { idempotency } from './http/middleware/idempotency.js';
-import { limitBody, requireJsonBody } from './http/middleware/json-body.js';
+import { requestRules } from './http/middleware/json-body.js';
 import { publicReads } from './http/middleware/public-reads.js';
 import { storableQuery } from './http/middleware/query-text.js';
 import { requestLog } from './http/middleware/request-log.js';
@@ -250,9 +250,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppBindings> {
   }
   app.use(
     '/api/v1/*',
-    limitBody({ paths: [IMPORT_PATH], bytes: (options.importMaxMb ?? 32) * 1024 * 1024 }),
-    requireJsonBody(),
-    storableQuery(),
+    requestRules({ paths: [IMPORT_PATH], bytes: (options.importMaxMb ?? 32) * 1024 * 1024 }, storableQuery()),
   );
   if (options.idempotency) {
     app.use(security.protectedOnly(idempotency(options.idempotency, { refuse: [createShare.path] })));

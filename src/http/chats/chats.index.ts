@@ -1,4 +1,5 @@
 import { createRouter } from '../app-types.js';
+import { withQueryShortcut } from '../query-shortcut.js';
 import * as handlers from './chats.handlers.js';
 import * as routes from './chats.routes.js';
 import * as forkHandlers from './fork.handlers.js';
@@ -8,7 +9,7 @@ import * as transferRoutes from './transfer.routes.js';
 
 export const chatsRouter = createRouter()
   .openapi(routes.createChat, handlers.createChat)
-  .openapi(routes.getChat, handlers.getChat)
+  .openapi(withQueryShortcut(routes.getChat, handlers.getChat, routes.getChatQueryShortcut), handlers.getChat)
   .openapi(routes.updateChat, handlers.updateChat)
   .openapi(routes.deleteChat, handlers.deleteChat)
   .openapi(routes.listChats, handlers.listChats)

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errors } from '../errors.js';
+import { canonicalInt, canonicalUuid, plainParams } from '../query-shortcut.js';
 import {
   ArchivedQuery,
   bearerSecurity,
@@ -68,7 +69,9 @@ export const createChat = createRoute({
   },
 });
 
-const Limit = DecimalInt(1, 1000, 200, 'Page size, 1..1000 (out of range → 422).');
+const PAGE_MAX = 1000;
+const PAGE_DEFAULT = 200;
+const Limit = DecimalInt(1, PAGE_MAX, PAGE_DEFAULT, 'Page size, 1..1000 (out of range → 422).');
 
 /** get-chat's chat: the Chat object and what its history's generated answers cost (no other route carries it). */
 export const ChatWithUsageSchema = ChatSchema.extend({ usage: UsageSchema }).openapi('ChatWithUsage', {
@@ -76,6 +79,31 @@ export const ChatWithUsageSchema = ChatSchema.extend({ usage: UsageSchema }).ope
     'The Chat object with `usage`: the tokens of the generated answers over the chat’s whole visible history ' +
     '(inherited pairs included), whatever the page.',
 });
+
+const GET_CHAT_PARAMS = new Set(['chat_id', 'limit', 'after', 'before']);
+
+/**
+ * get-chat's query as clients spell it (see query-shortcut.ts): canonical UUIDs, a plain page size, at most one of
+ * after and before; exactly what the route's schema gives for it. Anything else → null (the schema decides).
+ */
+export function getChatQueryShortcut(
+  query: string,
+): { chat_id: string; limit: number; after?: string; before?: string } | null {
+  const params = plainParams(query, GET_CHAT_PARAMS);
+  const chatId = params?.get('chat_id');
+  if (!params || chatId === undefined || !canonicalUuid(chatId)) return null;
+  const limitText = params.get('limit');
+  const limit = limitText === undefined ? PAGE_DEFAULT : canonicalInt(limitText, 1, PAGE_MAX);
+  if (limit === null) return null;
+  const after = params.get('after');
+  const before = params.get('before');
+  if (after !== undefined && before !== undefined) return null;
+  if (after !== undefined) return canonicalUuid(after) ? { chat_id: chatId, limit, after } : null;
+  if (before !== undefined) {
+    return before === 'end' || canonicalUuid(before) ? { chat_id: chatId, limit, before } : null;
+  }
+  return { chat_id: chatId, limit };
+}
 
 export const getChat = createRoute({
   operationId: 'getChat',

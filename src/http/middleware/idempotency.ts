@@ -39,8 +39,9 @@ export function idempotency(
 ): MiddlewareHandler<AppBindings> {
   const refused = new Set(options.refuse ?? []);
   return async (c, next) => {
+    if (c.req.method !== 'POST') return next();
     const key = c.req.header('Idempotency-Key');
-    if (c.req.method !== 'POST' || key === undefined) return next();
+    if (key === undefined) return next();
     if (refused.has(c.req.path)) {
       refusedBeforeWork(c);
       throw new HttpProblem(

@@ -107,3 +107,24 @@ export function requireJsonBody(): MiddlewareHandler<AppBindings> {
     await next();
   };
 }
+
+/**
+ * The request rules of every API route, in their order: the body's size (limitBody), a JSON body where one is
+ * taken (requireJsonBody), then the query's text (`query`: storableQuery). A request that announces no body (no
+ * Content-Length, no Transfer-Encoding: a GET as clients send it) has nothing for the first two to check, so it
+ * goes straight to the query rule: one step instead of three on the hottest routes (reads).
+ */
+export function requestRules(
+  larger: { paths: string[]; bytes: number },
+  query: MiddlewareHandler<AppBindings>,
+): MiddlewareHandler<AppBindings> {
+  const size = limitBody(larger);
+  const json = requireJsonBody();
+  return (c, next) => {
+    const headers = c.req.raw.headers;
+    if (c.req.method === 'GET' && !headers.has('content-length') && !headers.has('transfer-encoding')) {
+      return query(c, next);
+    }
+    return size(c, () => json(c, () => query(c, next) as Promise<void>) as Promise<void>) as Promise<void>;
+  };
+}

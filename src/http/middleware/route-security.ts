@@ -54,7 +54,11 @@ export class RouteSecurity {
   private operations: Map<string, Access> | null = null;
   /** Paths at which some operation is protected (for requests that no route answers). */
   private readonly protectedPaths = new Set<string>();
-  private readonly seen = new WeakMap<Context, Access>();
+  /**
+   * Requests already classified, by method and path (what decides the answering route): a client calls the same
+   * few operations again and again. Bounded (paths are the client's to choose): cleared when full.
+   */
+  private readonly classified = new Map<string, Access>();
 
   /**
    * Reads the declarations of every operation registered on `app`; throws (the start fails) on a missing or
@@ -97,7 +101,8 @@ export class RouteSecurity {
 
   /** How the request is reached (see the module comment). */
   access(c: Context): Access {
-    const known = this.seen.get(c);
+    const request = `${c.req.method} ${c.req.path}`;
+    const known = this.classified.get(request);
     if (known) return known;
     const operations = this.operations;
     if (!operations) throw new Error('RouteSecurity: seal() was not called after the routes were registered');
@@ -110,7 +115,8 @@ export class RouteSecurity {
         operations.get(`${route.method} ${route.path}`) ?? (route.path.startsWith(API_PREFIX) ? 'bearer' : 'public');
     }
     access ??= this.protectedPaths.has(c.req.path) ? 'bearer' : 'public';
-    this.seen.set(c, access);
+    if (this.classified.size >= 1024) this.classified.clear();
+    this.classified.set(request, access);
     return access;
   }
 
