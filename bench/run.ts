@@ -166,37 +166,46 @@ async function run(s: Server, scenario: string, server: string, load: Load, gen:
   return row;
 }
 
-/** Rounds of a route measured against its ceiling (below): one for --quick, three for a full run. */
+/** Rounds of each compared pair (below): one for --quick, three for a full run. */
 const ROUNDS = quick ? 1 : 3;
-/** Per route: the ratio of its rate to the ceiling's, each round's and their median (see alternate). */
+/** Per compared pair (by name): the ratio each round measured, and their median (see alternate). */
 const paired: Record<string, { rounds: number[]; median: number }> = {};
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
+/** The row of the median round by rate (the table's row of a scenario measured in rounds). */
+function medianRow(rounds: Row[]): Row {
+  return [...rounds].sort((a, b) => a.rps - b.rps)[Math.floor(rounds.length / 2)] as Row;
+}
+
 /**
- * A route and its ceiling measured in turns, ROUNDS times each (ceiling, route, ceiling, route, …), each turn with
- * its warm-up: this machine's speed drifts by 10–30 % within minutes, so a ratio of two runs minutes apart measures
- * the drift as much as the route. The table keeps each one's median round; the ratio is the median of the rounds'
- * own ratios (each a pair of runs seconds apart).
+ * Two scenarios measured in turns, ROUNDS times each (first, second, first, second, …), each turn with its warm-up:
+ * this machine's speed drifts by 10–30 % within minutes, so a ratio of two runs minutes apart measures the drift as
+ * much as the scenarios. The table keeps each one's median round; the ratio (`ratioOf`, named `key`) is the median
+ * of the rounds' own ratios, each of two runs seconds apart. Default: the second's rate over the first's (a route
+ * against its ceiling).
  */
-async function alternate(s: Server, server: string, ceiling: [string, Load], route: [string, Load]) {
-  const rounds: { ceiling: Row; route: Row }[] = [];
+async function alternate(
+  s: Server,
+  server: string,
+  first: [string, Load],
+  second: [string, Load],
+  ratioOf: (first: Row, second: Row) => number = (a, b) => b.rps / a.rps,
+  key = second[0],
+) {
+  const rounds: { first: Row; second: Row }[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     rounds.push({
-      ceiling: await run(s, ceiling[0], server, ceiling[1], generator, false),
-      route: await run(s, route[0], server, route[1], generator, false),
+      first: await run(s, first[0], server, first[1], generator, false),
+      second: await run(s, second[0], server, second[1], generator, false),
     });
   }
-  const byRps = (pick: (r: (typeof rounds)[number]) => Row) => {
-    const sorted = rounds.map(pick).sort((a, b) => a.rps - b.rps);
-    return sorted[Math.floor(sorted.length / 2)] as Row;
-  };
-  const c = byRps((r) => r.ceiling);
-  const r = byRps((r) => r.route);
-  rows.push(c, r);
-  const ratios = rounds.map((x) => Math.round((x.route.rps / x.ceiling.rps) * 100) / 100);
-  paired[route[0]] = { rounds: ratios, median: median(ratios) };
-  console.log(`${server}: ${route[0]} / ceiling, by round: ${ratios.join(', ')}`);
-  return { ceiling: c, route: r };
+  const a = medianRow(rounds.map((r) => r.first));
+  const b = medianRow(rounds.map((r) => r.second));
+  for (const row of [a, b]) if (!rows.includes(row)) rows.push(row);
+  const ratios = rounds.map((x) => Math.round(ratioOf(x.first, x.second) * 100) / 100);
+  paired[key] = { rounds: ratios, median: median(ratios) };
+  console.log(`${server}: ${key}, by round: ${ratios.join(', ')}`);
+  return { first: a, second: b };
 }
 
 const find = (server: string, prefix: string): Row => {
@@ -212,6 +221,16 @@ const exact = (server: string, scenario: string): Row => {
   return row;
 };
 
+/** The keys of `paired` for the comparisons of section 3 and the writes against pgbench of section 4. */
+const COMPARE = {
+  firstPage: 'first page, large / small chat',
+  lastPage: 'before=end, large / small chat',
+  tree: 'root, 1,000-branch / 10-branch tree',
+  depth: 'deep / shallow branch',
+  addMessage: 'add-message / pgbench',
+  createBranch: 'create-branch / pgbench',
+  addTail: 'add-message p99 / p50',
+};
 const chatUrl = (base: string, chatId: string, q = '') => `${base}/api/v1/chats/get-chat?chat_id=${chatId}${q}`;
 const env = { DATABASE_URL: manifest.databaseUrl, JWT_SECRET, BENCH_ROUTES: '1', DB_POOL_MAX: '10' };
 
@@ -225,7 +244,7 @@ const env = { DATABASE_URL: manifest.databaseUrl, JWT_SECRET, BENCH_ROUTES: '1',
   const ceilingName = `ceiling (pre-serialised ${Math.round(pageBytes / 1024)} KB)`;
   const ceilingLoad: Load = { url: `${s.base}/bench/ceiling?bytes=${pageBytes}` };
   const getChatLoad: Load = { url: chatUrl(s.base, small.chatId), headers: auth(small.accountId) };
-  const { ceiling, route: cached } = await alternate(
+  const { first: ceiling, second: cached } = await alternate(
     s,
     'cached',
     [ceilingName, ceilingLoad],
@@ -287,18 +306,34 @@ await vacuum();
   const h = auth(m.small.accountId);
   // Comparisons use pages of 50 on both sides, so they compare equal amounts of output.
   const L = '&limit=50';
-  const reads: [string, string][] = [
-    ['get-chat 100-pair chat, first page', chatUrl(s.base, m.small.chatId)],
-    ['get-chat 100-pair chat, first 50', chatUrl(s.base, m.small.chatId, L)],
-    [`get-chat ${m.big.pairs}-pair chat, first 50`, chatUrl(s.base, m.big.chatId, L)],
-    ['get-chat 100-pair chat, before=end 50', chatUrl(s.base, m.small.chatId, `&before=end${L}`)],
-    [`get-chat ${m.big.pairs}-pair chat, before=end 50`, chatUrl(s.base, m.big.chatId, `&before=end${L}`)],
-    [`get-chat root of ${m.tree1000.count - 1}-branch tree, first 50`, chatUrl(s.base, m.tree1000.rootChatId, L)],
-    ['get-chat root of 10-branch tree, first 50', chatUrl(s.base, m.tree10.rootChatId, L)],
-    [`get-chat depth-${m.deep.depth} branch, first 50`, chatUrl(s.base, m.deep.chatId, L)],
-    [`get-chat depth-${m.shallow.depth} branch, first 50`, chatUrl(s.base, m.shallow.chatId, L)],
+  const read = (name: string, url: string): [string, Load] => [name, { url, headers: h }];
+  await run(s, 'get-chat 100-pair chat, first page', 'uncached', { url: chatUrl(s.base, m.small.chatId), headers: h });
+  // Each comparison of the targets (section 6) in alternating rounds: the larger case's mean latency over the
+  // smaller's, round by round.
+  const slower = (small: Row, large: Row) => large.latencyMeanMs / small.latencyMeanMs;
+  const comparisons: [[string, Load], [string, Load], string][] = [
+    [
+      read('get-chat 100-pair chat, first 50', chatUrl(s.base, m.small.chatId, L)),
+      read(`get-chat ${m.big.pairs}-pair chat, first 50`, chatUrl(s.base, m.big.chatId, L)),
+      COMPARE.firstPage,
+    ],
+    [
+      read('get-chat 100-pair chat, before=end 50', chatUrl(s.base, m.small.chatId, `&before=end${L}`)),
+      read(`get-chat ${m.big.pairs}-pair chat, before=end 50`, chatUrl(s.base, m.big.chatId, `&before=end${L}`)),
+      COMPARE.lastPage,
+    ],
+    [
+      read('get-chat root of 10-branch tree, first 50', chatUrl(s.base, m.tree10.rootChatId, L)),
+      read(`get-chat root of ${m.tree1000.count - 1}-branch tree, first 50`, chatUrl(s.base, m.tree1000.rootChatId, L)),
+      COMPARE.tree,
+    ],
+    [
+      read(`get-chat depth-${m.shallow.depth} branch, first 50`, chatUrl(s.base, m.shallow.chatId, L)),
+      read(`get-chat depth-${m.deep.depth} branch, first 50`, chatUrl(s.base, m.deep.chatId, L)),
+      COMPARE.depth,
+    ],
   ];
-  for (const [name, url] of reads) await run(s, name, 'uncached', { url, headers: h });
+  for (const [small, large, key] of comparisons) await alternate(s, 'uncached', small, large, slower, key);
   await run(s, `get-branches ${m.tree1000.count - 1}-branch tree`, 'uncached', {
     url: `${s.base}/api/v1/branches/get-branches?chat_id=${m.tree1000.rootChatId}`,
     headers: h,
@@ -312,19 +347,21 @@ await vacuum();
   await s.stop();
 }
 
-// The database's own write ceiling (pgbench, section 5) is measured right before the writes and again right after
-// them: the ratios use the mean of the two.
+// The database's own write ceiling (pgbench, section 5), on a vacuumed database.
 async function pgbenchOnVacuumed(): Promise<number> {
   if (!Bun.which('pgbench')) return Number.NaN;
   await vacuum();
   return pgbench();
 }
-const pgTpsBefore = await pgbenchOnVacuumed();
+/** pgbench's rate in each round of the writes (section 4). */
+const pgRuns: number[] = [];
 
 // 4. Writes under concurrency (spread over 100 accounts' conversations; set-active within one tree), on a server
 // with the default configuration (the cache on, so chat rows come from memory under the read lease): each
 // scenario cycles through one request per write target, with that target's account's token. Each starts on a
 // vacuumed database (the PostgreSQL here runs with autovacuum off; a scenario's dead rows would burden the next).
+// add-message and create-branch are measured in ROUNDS rounds, each right after pgbench (the server idle): each is
+// compared with its own round's pgbench, and the ratios (and add-message's p99/p50) are the medians of the rounds'.
 {
   const s = await startServer({ ...env, CACHE_MODE: 'auto' }, await freePort());
   const writes = (method: 'POST' | 'PUT', path: string, body: (t: Manifest['writeTargets'][number]) => unknown) => ({
@@ -338,28 +375,34 @@ const pgTpsBefore = await pgbenchOnVacuumed();
       }),
     ),
   });
-  await vacuum();
-  await run(
-    s,
-    'add-message (response given)',
-    'writes',
-    writes('POST', '/api/v1/messages/add-message', (t) => ({
-      chat_id: t.chatId,
-      question: 'bench question',
-      response: 'bench answer',
-    })),
-  );
-  await vacuum();
-  await run(
-    s,
-    'create-branch (activate: false)',
-    'writes',
-    writes('POST', '/api/v1/branches/create-branch', (t) => ({
-      chat_id: t.chatId,
-      response_id: t.responseId,
-      activate: false,
-    })),
-  );
+  const addMessage = writes('POST', '/api/v1/messages/add-message', (t) => ({
+    chat_id: t.chatId,
+    question: 'bench question',
+    response: 'bench answer',
+  }));
+  const createBranch = writes('POST', '/api/v1/branches/create-branch', (t) => ({
+    chat_id: t.chatId,
+    response_id: t.responseId,
+    activate: false,
+  }));
+  const adds: Row[] = [];
+  const branches: Row[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    pgRuns.push(await pgbenchOnVacuumed());
+    await vacuum();
+    adds.push(await run(s, 'add-message (response given)', 'writes', addMessage, generator, false));
+    await vacuum();
+    branches.push(await run(s, 'create-branch (activate: false)', 'writes', createBranch, generator, false));
+  }
+  rows.push(medianRow(adds), medianRow(branches));
+  const rounds = (key: string, of: (i: number) => number) => {
+    const ratios = pgRuns.map((_, i) => Math.round(of(i) * 100) / 100);
+    paired[key] = { rounds: ratios, median: median(ratios) };
+    console.log(`writes: ${key}, by round: ${ratios.join(', ')}`);
+  };
+  rounds(COMPARE.addMessage, (i) => (adds[i] as Row).rps / (pgRuns[i] as number));
+  rounds(COMPARE.createBranch, (i) => (branches[i] as Row).rps / (pgRuns[i] as number));
+  rounds(COMPARE.addTail, (i) => (adds[i] as Row).p99 / (adds[i] as Row).p50);
   await vacuum();
   await run(
     s,
@@ -407,16 +450,16 @@ function pgbench(): number {
   console.log(`pgbench single-INSERT: ${Math.round(tps)} tps`);
   return Math.round(tps);
 }
-const pgTpsAfter = await pgbenchOnVacuumed();
-const pgTps = Math.round((pgTpsBefore + pgTpsAfter) / 2);
+const pgTps = Math.round(median(pgRuns));
 
 // 6. Ratios
 
 const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
 const m = manifest;
+const inRounds = `median of ${ROUNDS} alternating round${ROUNDS === 1 ? '' : 's'}`;
 const ratios = [
   {
-    ratio: `cached get-chat / ceiling (req/s, median of ${ROUNDS} alternating round${ROUNDS === 1 ? '' : 's'})`,
+    ratio: `cached get-chat / ceiling (req/s, ${inRounds})`,
     value: paired[CACHED_GET_CHAT]?.median ?? Number.NaN,
     target: '≥ 0.8',
     ok: (v: number) => v >= 0.8,
@@ -428,56 +471,44 @@ const ratios = [
     ok: (v: number) => v >= 0.9,
   },
   {
-    ratio: `uncached get-chat, ${m.tree1000.count - 1}-branch tree / 10-branch tree (mean latency)`,
-    value: ratio(
-      find('uncached', 'get-chat root of 1').latencyMeanMs,
-      find('uncached', 'get-chat root of 10-').latencyMeanMs,
-    ),
+    ratio: `uncached get-chat, ${m.tree1000.count - 1}-branch tree / 10-branch tree (mean latency, ${inRounds})`,
+    value: paired[COMPARE.tree]?.median ?? Number.NaN,
     target: '≤ 1.2',
     ok: (v: number) => v <= 1.2,
   },
   {
-    ratio: `first page, ${m.big.pairs}-pair chat / 100-pair chat (mean latency)`,
-    value: ratio(
-      find('uncached', `get-chat ${m.big.pairs}-pair chat, first 50`).latencyMeanMs,
-      find('uncached', 'get-chat 100-pair chat, first 50').latencyMeanMs,
-    ),
+    ratio: `first page, ${m.big.pairs}-pair chat / 100-pair chat (mean latency, ${inRounds})`,
+    value: paired[COMPARE.firstPage]?.median ?? Number.NaN,
     target: '≤ 1.2',
     ok: (v: number) => v <= 1.2,
   },
   {
-    ratio: `before=end, ${m.big.pairs}-pair chat / 100-pair chat (mean latency)`,
-    value: ratio(
-      find('uncached', `get-chat ${m.big.pairs}-pair chat, before=end 50`).latencyMeanMs,
-      find('uncached', 'get-chat 100-pair chat, before=end 50').latencyMeanMs,
-    ),
+    ratio: `before=end, ${m.big.pairs}-pair chat / 100-pair chat (mean latency, ${inRounds})`,
+    value: paired[COMPARE.lastPage]?.median ?? Number.NaN,
     target: '≤ 1.2',
     ok: (v: number) => v <= 1.2,
   },
   {
-    ratio: `depth-${m.deep.depth} / depth-${m.shallow.depth} branch (get-chat mean latency)`,
-    value: ratio(
-      find('uncached', `get-chat depth-${m.deep.depth} `).latencyMeanMs,
-      find('uncached', `get-chat depth-${m.shallow.depth} `).latencyMeanMs,
-    ),
+    ratio: `depth-${m.deep.depth} / depth-${m.shallow.depth} branch (get-chat mean latency, ${inRounds})`,
+    value: paired[COMPARE.depth]?.median ?? Number.NaN,
     target: '≤ 2',
     ok: (v: number) => v <= 2,
   },
   {
-    ratio: 'add-message / pgbench single-INSERT tps',
-    value: ratio(find('writes', 'add-message').rps, pgTps),
+    ratio: `add-message / pgbench single-INSERT tps (${inRounds})`,
+    value: paired[COMPARE.addMessage]?.median ?? Number.NaN,
     target: '≥ 0.3',
     ok: (v: number) => v >= 0.3,
   },
   {
-    ratio: 'create-branch / pgbench single-INSERT tps',
-    value: ratio(find('writes', 'create-branch').rps, pgTps),
+    ratio: `create-branch / pgbench single-INSERT tps (${inRounds})`,
+    value: paired[COMPARE.createBranch]?.median ?? Number.NaN,
     target: '≥ 0.3',
     ok: (v: number) => v >= 0.3,
   },
   {
-    ratio: 'p99 / p50, add-message',
-    value: ratio(find('writes', 'add-message').p99, find('writes', 'add-message').p50),
+    ratio: `p99 / p50, add-message (${inRounds})`,
+    value: paired[COMPARE.addTail]?.median ?? Number.NaN,
     target: '≤ 3',
     ok: (v: number) => v <= 3,
   },
@@ -508,7 +539,7 @@ const result = {
   dataset: manifest.totals,
   rows,
   pgbenchTps: pgTps,
-  pgbenchRuns: [pgTpsBefore, pgTpsAfter],
+  pgbenchRuns: pgRuns,
   paired,
   peakRssMb: rss,
   ratios,
@@ -529,7 +560,13 @@ const table = [
   '',
   `Load: ${generator}, ${connections} connections${generator === 'wrk' ? `, ${threads} thread` : ''}, ${seconds} s measured after a ${warmup} s warm-up; RSS MB: the server's peak RSS (VmHWM) during the measured run; 304: Not Modified responses (not counted as non-2xx). Dataset: ${manifest.totals.chats} chats, ${manifest.totals.pairs} pairs${scale === 1 ? '' : ` (--scale ${scale})`}.`,
   '',
-  `pgbench, one INSERT per transaction, ${connections} clients, right before and right after the writes: ${pgTpsBefore} and ${pgTpsAfter}, mean **${pgTps} tps**. Cached get-chat / ceiling by round: ${paired[CACHED_GET_CHAT]?.rounds.join(', ') ?? '-'}. Peak RSS: cached run ${rss.cached} MB, uncached run ${rss.uncached} MB, writes run ${rss.writes} MB, Node 22 cached run ${rss.node22 ?? '-'} MB.`,
+  `pgbench, one INSERT per transaction, ${connections} clients, right before each round of the writes: ${pgRuns.join(', ')} tps (median **${pgTps}**). Ratios measured in alternating rounds (section 6 takes each one's median), by round: ${Object.entries(
+    paired,
+  )
+    .map(([k, v]) => `${k} ${v.rounds.join(', ')}`)
+    .join(
+      '; ',
+    )}. Peak RSS: cached run ${rss.cached} MB, uncached run ${rss.uncached} MB, writes run ${rss.writes} MB, Node 22 cached run ${rss.node22 ?? '-'} MB.`,
   '',
   '| ratio | measured | target | met |',
   '|---|---|---|---|',
