@@ -41,7 +41,9 @@ export function createRouter(): OpenAPIHono<AppBindings> {
     strict: true,
     defaultHook: (result, c) => {
       if (!result.success) {
-        return problemResponse(c, 422, 'The request does not match the schema', { issues: zodIssues(result.error) });
+        return problemResponse(c, 422, 'The request does not match the schema', {
+          issues: zodIssues(result.error, result.target),
+        });
       }
     },
   });

@@ -144,11 +144,17 @@ export function errorToProblemBody(c: Context, err: unknown): Problem {
   return problemDocument(c, p.status, p.detail, p.issues);
 }
 
-export function zodIssues(error: ZodError): FieldIssue[] {
+/**
+ * Field errors of a failed validation. An issue of the whole input (unknown fields, a missing object) is named after
+ * the part validated: `(body)` for a JSON body, `(query)` for a query string (storableQuery's name), `(<target>)`
+ * otherwise.
+ */
+export function zodIssues(error: ZodError, target = 'json'): FieldIssue[] {
+  const whole = target === 'json' ? '(body)' : `(${target})`;
   return error.issues.map((i) => {
     let message = i.message;
     if (i.code === 'unrecognized_keys') message = `unknown field(s): ${i.keys.join(', ')}`;
-    return { path: i.path.map(String).join('.') || '(body)', message };
+    return { path: i.path.map(String).join('.') || whole, message };
   });
 }
 

@@ -31,3 +31,15 @@ test('a forced 500 carries no stack trace or driver message', async () => {
   expect(Object.keys(r.body).sort()).toEqual(['detail', 'instance', 'status', 'title', 'type']);
   expect(r.body.instance).toBe(r.headers.get('X-Request-Id'));
 });
+
+test('an unknown query parameter is named as the query’s, an unknown body field as the body’s', async () => {
+  const services = await testServices();
+  const a = await newAccount(appFor(services));
+  const { chatId } = await a.chatWith(1);
+  const q = await a.call('GET', `/api/v1/chats/get-chat?chat_id=${chatId}&x=1`);
+  expectProblem(q, 422);
+  expect(q.body.errors).toEqual([{ path: '(query)', message: 'unknown field(s): x' }]);
+  const b = await a.call('POST', '/api/v1/chats/create-chat', { body: { name: 'n', x: 1 } });
+  expectProblem(b, 422);
+  expect(b.body.errors).toEqual([{ path: '(body)', message: 'unknown field(s): x' }]);
+});
